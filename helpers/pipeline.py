@@ -1,0 +1,211 @@
+"""Load a project: sources -> staged -> cleaned tables + ``user_day``, cached as Parquet.
+
+The cache lives under ``cache_dir/<key>/``, where the key hashes the validated config, the
+source files' paths, sizes and modification times, and :data:`CLEANING_VERSION`. Six notebooks
+therefore clean the data once; a changed file or config builds a new cache. Builds are guarded
+by a file lock, so parallel notebooks never build the same cache twice.
+
+Examples
+--------
+>>> from helpers.pipeline import load_project
+>>> project = load_project("data/sample/persona.yaml")        # doctest: +SKIP
+>>> project.latest_complete_month()                           # doctest: +SKIP
+'2026-10'
+>>> project.user_day.count().execute() > 0                    # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as _dt
+import fcntl
+import hashlib
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis
+import pandas as pd
+
+from . import __version__, audit as audit_mod, engine, schema, sources, userday
+from .config import Config, load_config
+from .errors import DataError
+
+CLEANING_VERSION = "1"
+TABLES = ("events", "orders", "users", "identities", "assignments")
+
+
+def fingerprint(cfg: Config) -> str:
+    """Hash of the validated config, the source files' size/mtime and the cleaning version."""
+    payload = {"config": cfg.digest(), "files": sources.source_signature(cfg),
+               "cleaning": CLEANING_VERSION}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+
+
+@dataclass
+class Project:
+    """A project's cleaned data, opened from the cache.
+
+    Attributes
+    ----------
+    config : Config
+    con : ibis connection (DuckDB)
+    tables : dict of ibis.Table or None
+        Cleaned ``events``, ``orders``, ``users``, ``identities``, ``assignments``.
+    user_day : ibis.Table
+    audit : dict
+        Ledger and checks per source (see :mod:`helpers.audit`).
+    daily_volume : pandas.DataFrame
+    fingerprint : str
+    """
+
+    config: Config
+    con: object
+    tables: dict
+    user_day: ibis.Table
+    audit: dict
+    daily_volume: pd.DataFrame
+    fingerprint: str
+    cache_path: Path
+    build_seconds: float | None = None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def data_start(self) -> _dt.date:
+        return _dt.date.fromisoformat(self.meta["data_start"])
+
+    @property
+    def data_end(self) -> _dt.date:
+        return _dt.date.fromisoformat(self.meta["data_end"])
+
+    @property
+    def event_names(self) -> list[str]:
+        return list(self.meta.get("event_names", []))
+
+    def has(self, table: str) -> bool:
+        return self.tables.get(table) is not None
+
+    def latest_complete_month(self) -> str:
+        """The last calendar month whose last day is covered by the data (``YYYY-MM``)."""
+        end = self.data_end
+        last = calendar.monthrange(end.year, end.month)[1]
+        if end.day == last:
+            return f"{end.year:04d}-{end.month:02d}"
+        first = end.replace(day=1) - _dt.timedelta(days=1)
+        return f"{first.year:04d}-{first.month:02d}"
+
+    def users_frame(self) -> pd.DataFrame | None:
+        """The cleaned users table as pandas (one row per user), or None."""
+        t = self.tables.get("users")
+        return None if t is None else t.drop(schema.SOURCE).execute()
+
+
+def _stage(con, cfg: Config, folder: Path) -> dict[str, ibis.Table | None]:
+    staged = {}
+    for table in TABLES:
+        t = sources.read_table(con, cfg, table)
+        if t is None:
+            staged[table] = None
+            continue
+        path = folder / f"staged_{table}.parquet"
+        con.to_parquet(t, str(path))
+        staged[table] = con.read_parquet(str(path), table_name=f"staged_{table}")
+    return staged
+
+
+def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
+    """Read, clean and reduce every source into ``folder`` (Parquet + audit.json + meta.json)."""
+    t0 = time.perf_counter()
+    tmp = folder.with_name(folder.name + ".building")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    con = engine.connect(memory_limit=cfg.engine.memory_limit, threads=cfg.engine.threads,
+                         temp_directory=str(tmp / "spill"))
+    say = (lambda m: print(f"[persona-kit] {m}", flush=True)) if progress else (lambda m: None)
+    say(f"reading sources of {cfg.config_path}")
+    staged = _stage(con, cfg, tmp)
+    say("cleaning")
+    cleaned = audit_mod.clean(staged, cfg)
+    for name, t in cleaned.tables.items():
+        if t is not None:
+            con.to_parquet(t, str(tmp / f"{name}.parquet"))
+    events = con.read_parquet(str(tmp / "events.parquet")) if cleaned.tables["events"] is not None else None
+    orders = con.read_parquet(str(tmp / "orders.parquet")) if cleaned.tables["orders"] is not None else None
+    names = userday.event_name_counts(events)
+    say("building user_day")
+    ud = userday.build_user_day(events, orders, activity=cfg.activity,
+                                event_names=list(names[schema.EVENT_NAME][:userday.MAX_EVENT_COLUMNS]))
+    con.to_parquet(ud, str(tmp / "user_day.parquet"))
+    udt = con.read_parquet(str(tmp / "user_day.parquet"))
+    span = udt.aggregate(a=udt[schema.DAY].min(), b=udt[schema.DAY].max(), n=udt.count(),
+                         users=udt[schema.USER_ID].nunique()).execute().iloc[0]
+    if int(span["n"]) == 0:
+        raise DataError(f"{cfg.config_path}: no rows are left after cleaning; see the audit "
+                        f"(ledger: {json.dumps({k: v['dropped'] for k, v in cleaned.audit['sources'].items()})})")
+    vol = audit_mod.daily_volume(events, orders, threshold=cfg.audit.spike_threshold)
+    vol.to_parquet(tmp / "daily_volume.parquet", index=False)
+    audit = cleaned.audit
+    audit["user_day"] = {"rows": int(span["n"]), "users": int(span["users"]),
+                         "first_day": str(pd.Timestamp(span["a"]).date()), "last_day": str(pd.Timestamp(span["b"]).date())}
+    audit["event_names"] = {r[schema.EVENT_NAME]: int(r["rows"]) for _, r in names.iterrows()}
+    audit["volume_flags"] = vol[vol["flag"] != ""].assign(day=lambda d: d[schema.DAY].astype(str)).to_dict("records")
+    (tmp / "audit.json").write_text(json.dumps(audit, indent=1, default=str))
+    meta = {"data_start": audit["user_day"]["first_day"], "data_end": audit["user_day"]["last_day"],
+            "event_names": list(names[schema.EVENT_NAME]), "kit_version": __version__,
+            "build_seconds": round(time.perf_counter() - t0, 3), "tables": [k for k, v in cleaned.tables.items() if v is not None]}
+    (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
+    for p in tmp.glob("staged_*.parquet"):
+        p.unlink()
+    shutil.rmtree(tmp / "spill", ignore_errors=True)
+    con.disconnect()
+    if folder.exists():
+        shutil.rmtree(folder)
+    tmp.rename(folder)
+    say(f"cache ready in {meta['build_seconds']:.1f} s: {folder}")
+    return meta
+
+
+def load_project(config: Config | str | Path, *, rebuild: bool = False, progress: bool = False) -> Project:
+    """Open a project's cleaned data, building the cache if it is missing or stale.
+
+    Parameters
+    ----------
+    config : Config or path
+        A loaded config, or the path of a ``persona.yaml``.
+    rebuild : bool
+        Build the cache even if a current one exists.
+    progress : bool
+        Print one line per build step.
+
+    Returns
+    -------
+    Project
+    """
+    cfg = config if isinstance(config, Config) else load_config(config)
+    key = fingerprint(cfg)
+    base = cfg.cache_path
+    base.mkdir(parents=True, exist_ok=True)
+    folder = base / key
+    built = None
+    with open(base / f".{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if rebuild or not (folder / "meta.json").exists():
+                built = build_cache(cfg, folder, progress=progress)["build_seconds"]
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    con = engine.connect(memory_limit=cfg.engine.memory_limit, threads=cfg.engine.threads)
+    meta = json.loads((folder / "meta.json").read_text())
+    tables = {}
+    for name in TABLES:
+        p = folder / f"{name}.parquet"
+        tables[name] = con.read_parquet(str(p), table_name=name) if p.exists() else None
+    ud = con.read_parquet(str(folder / "user_day.parquet"), table_name="user_day")
+    audit = json.loads((folder / "audit.json").read_text())
+    vol = pd.read_parquet(folder / "daily_volume.parquet")
+    return Project(config=cfg, con=con, tables=tables, user_day=ud, audit=audit, daily_volume=vol,
+                   fingerprint=key, cache_path=folder, build_seconds=built, meta=meta)
