@@ -67,7 +67,7 @@ def _cdnow_user_day():
 
 
 @pytest.mark.parametrize("as_of", ["1998-06-30", "1997-09-30"])
-def test_btyd_summary_matches_lifetimes_on_cdnow(con, as_of):
+def test_btyd_summary_matches_lifetimes_on_cdnow(as_of):
     t = ibis.memtable(_cdnow_user_day())
     got = btyd_summary(t, as_of=as_of)
     exp = pd.read_csv(CDNOW / f"expected_summary_days_{as_of}.csv", dtype={"customer_id": str})
