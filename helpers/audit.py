@@ -290,7 +290,8 @@ def daily_volume(events: ibis.Table | None, orders: ibis.Table | None, *, thresh
         s = g.set_index(schema.DAY)["rows"].reindex(full, fill_value=0).astype(float)
         expected = s.rolling(7, center=True, min_periods=3).median()
         resid = s - expected
-        mad = float(np.nanmedian(np.abs(resid - np.nanmedian(resid)))) * 1.4826
+        dev = np.abs(resid - np.nanmedian(resid)) if resid.notna().any() else resid
+        mad = float(np.nanmedian(dev)) * 1.4826 if resid.notna().any() else 0.0
         z = resid / mad if mad > 0 else resid * 0.0
         flag = np.where(s == 0, "gap", np.where(z > threshold, "spike", np.where(z < -threshold, "drop", "")))
         out.append(pd.DataFrame({schema.SOURCE: src, schema.DAY: full.date, "rows": s.astype(int).values,

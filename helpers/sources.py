@@ -104,7 +104,7 @@ def read_raw(con, files: list[Path], src: SourceConfig, *, label: str, table: st
 def _examples(expr: ibis.Table, bad: ibis.BooleanValue, col: str) -> str:
     numbered = expr.mutate(_row=ibis.row_number() + 1)
     rows = numbered.filter(bad)[["_row", col]].limit(N_EXAMPLES).execute()
-    return ", ".join(f"row {int(r)}: {v!r}" for r, v in zip(rows["_row"], rows[col]))
+    return ", ".join(f"row {int(r)}: {getattr(v, 'item', lambda: v)()!r}" for r, v in zip(rows["_row"], rows[col]))
 
 
 def parse_time(raw: ibis.Table, col: str, src: SourceConfig, *, tz: str, label: str, canon: str) -> ibis.Value:
@@ -118,15 +118,15 @@ def parse_time(raw: ibis.Table, col: str, src: SourceConfig, *, tz: str, label: 
     src_tz = src.timezone or tz
     if fmt in ("epoch_s", "epoch_ms"):
         num = value.cast("string").try_cast(dt.float64) if not typ.is_numeric() else value.cast(dt.float64)
-        unit_div = 1000.0 if fmt == "epoch_ms" else 1.0
-        parsed = (num / unit_div * 1_000_000).round().cast(dt.int64).as_timestamp("us").cast(engine.TS_UTC)
+        to_ms = 1.0 if fmt == "epoch_ms" else 1000.0
+        parsed = (num * to_ms).round().cast(dt.int64).as_timestamp("ms").cast(engine.TS_UTC)
         parsed = ibis.ifelse(num.isnull(), ibis.null(engine.TS_UTC), parsed)
     elif typ.is_timestamp():
         parsed = value.cast(engine.TS_UTC) if typ.timezone else engine.from_local(value, src_tz)
     elif typ.is_date():
         parsed = engine.from_local(value.cast(dt.timestamp), src_tz)
     elif typ.is_numeric() and fmt is None:
-        sample = raw[[col]].limit(1).execute()[col].iloc[0]
+        sample = raw[[col]].limit(1).execute()[col].iloc[0].item()
         raise DataError(f"source '{label}': column '{col}' ({canon}) holds numbers such as {sample!r}; set "
                         f"`time_format: epoch_s` or `epoch_ms` (or a pattern such as '%Y%m%d') for this source")
     elif fmt not in (None, "iso"):
@@ -163,10 +163,14 @@ def _numeric(raw: ibis.Table, col: str, *, label: str, canon: str) -> ibis.Value
     return num
 
 
-def _text(value: ibis.Value) -> ibis.Value:
-    """Identifiers as trimmed text; empty text is NULL (CSV exports write missing ids as '')."""
-    text = value.cast("string").strip()
-    return ibis.ifelse(text == "", ibis.null(dt.string), text)
+def _text(value: ibis.Value, *, keep_raw: bool = False) -> ibis.Value:
+    """Identifiers as trimmed text; empty text is NULL (CSV exports write missing ids as '').
+
+    ``keep_raw`` keeps surrounding whitespace (event names: the audit counts such variants).
+    """
+    text = value.cast("string")
+    trimmed = text.strip()
+    return ibis.ifelse(trimmed == "", ibis.null(dt.string), text if keep_raw else trimmed)
 
 
 def map_source(raw: ibis.Table, table: str, src: SourceConfig, *, label: str, cfg: Config) -> ibis.Table:
@@ -207,7 +211,7 @@ def map_source(raw: ibis.Table, table: str, src: SourceConfig, *, label: str, cf
         elif canon in NUMERIC:
             out[canon] = _numeric(raw, col, label=label, canon=canon)
         else:
-            out[canon] = _text(raw[col])
+            out[canon] = _text(raw[col], keep_raw=canon == schema.EVENT_NAME)
     if table == "users":
         used = {mapping[c] for c in CANONICAL_TYPES["users"] if mapping.get(c) in found}
         for col in found:

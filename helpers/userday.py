@@ -65,15 +65,15 @@ def build_user_day(events: ibis.Table | None, orders: ibis.Table | None, *, acti
     if events is not None:
         parts.append(events.select(
             schema.USER_ID, schema.DAY, schema.EVENT_NAME,
-            _is_event=ibis.literal(1), _purchase=ibis.literal(0), _amount=ibis.literal(0.0),
-            _refund=ibis.literal(0)))
+            _is_event=ibis.literal(1, type=dt.int64), _purchase=ibis.literal(0, type=dt.int64),
+            _amount=ibis.literal(0.0, type=dt.float64), _refund=ibis.literal(0, type=dt.int64)))
     if orders is not None:
         purchase = orders[schema.AMOUNT] >= 0
         parts.append(orders.select(
             schema.USER_ID, schema.DAY,
             **{schema.EVENT_NAME: ibis.ifelse(purchase, ibis.literal(schema.ORDER_EVENT), ibis.literal("refund"))},
             _is_event=purchase.cast(dt.int64), _purchase=purchase.cast(dt.int64),
-            _amount=ibis.ifelse(purchase, orders[schema.AMOUNT], 0.0),
+            _amount=ibis.ifelse(purchase, orders[schema.AMOUNT], 0.0).cast(dt.float64),
             _refund=(~purchase).cast(dt.int64)))
     if not parts:
         raise ValueError("build_user_day needs events or orders")

@@ -1,0 +1,142 @@
+"""The data contract end to end on a hand-made multi-source toy: mapping, timezones, stitching,
+the cleaning ledger, user_day. Every expected number below is worked out by hand in the comments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers.pipeline import load_project
+
+SH = dt.timezone(dt.timedelta(hours=8))  # Asia/Shanghai has no DST since 1991
+
+
+def ms(y, m, d, hh, mm, tz=SH):
+    return int(dt.datetime(y, m, d, hh, mm, tzinfo=tz).timestamp() * 1000)
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("toy")
+    app = pd.DataFrame([
+        # 1: 07:30 local on Feb 1 = 23:30 UTC on Jan 31 -> business day 2026-02-01; name is a variant
+        ("u1", ms(2026, 2, 1, 7, 30), "View_Item "),
+        # 2: exact duplicate of row 1
+        ("u1", ms(2026, 2, 1, 7, 30), "View_Item "),
+        ("u2", ms(2026, 1, 15, 12, 0), "search"),
+        # 4: no user id at all (the app log has no anonymous id)
+        ("", ms(2026, 1, 15, 12, 0), "search"),
+        # 5: before launch (valid_from 2026-01-01)
+        ("u2", ms(2025, 6, 1, 12, 0), "search"),
+        # 6: 23:30 local on Jan 20 -> day 2026-01-20; passive event
+        ("u3", ms(2026, 1, 20, 23, 30), "push_received"),
+    ], columns=["uid", "ts_ms", "action"])
+    with gzip.open(d / "app.csv.gz", "wt") as f:
+        app.to_csv(f, index=False)
+    web = pd.DataFrame([
+        ("a1", "u1", "2026-01-10 02:00:00", "view_item"),   # carries both ids: a1 -> u1
+        ("a1", None, "2026-01-11 20:00:00", "view_item"),   # stitched via events; 04:00 local on Jan 12
+        ("a2", None, "2026-01-12 01:00:00", "search"),      # stitched via identities -> u4 (not in users)
+        ("a3", None, "2026-01-12 01:00:00", "search"),      # never stitched
+    ], columns=["anon", "member", "time", "event"])
+    (d / "web").mkdir()
+    web.to_parquet(d / "web" / "part-0.parquet", index=False)
+    pd.DataFrame({"anonymous_id": ["a2"], "user_id": ["u4"]}).to_csv(d / "identities.csv", index=False)
+    pd.DataFrame([
+        ("o1", "u2", "2026-01-15T04:00:00Z", 10.0),   # 12:00 local Jan 15
+        ("o2", "u2", "2026-01-15T05:00:00Z", -10.0),  # refund
+        ("o3", "u3", "2026-01-16T00:00:00Z", 0.0),    # free order, 08:00 local Jan 16
+        ("o1", "u2", "2026-01-15T04:00:00Z", 10.0),   # duplicate order id
+    ], columns=["order_id", "uid", "paid_at", "total"]).to_csv(d / "orders.csv", index=False)
+    pd.DataFrame([
+        ("u1", "2026-01-01 10:00:00", "Beijing"),
+        ("u2", "2026-01-02 10:00:00", "Shanghai"),
+        ("u2", "2026-01-05 10:00:00", "Hangzhou"),    # duplicate id, conflicting city, later signup
+        ("u3", "2026-01-03 10:00:00", "Beijing"),
+    ], columns=["id", "created_at", "city"]).to_csv(d / "users.csv", index=False)
+    (d / "persona.yaml").write_text("""
+name: Toy
+timezone: Asia/Shanghai
+cache_dir: cache
+sources:
+  events:
+    - {name: app, path: app.csv.gz, columns: {user_id: uid, event_time: ts_ms, event_name: action}, time_format: epoch_ms}
+    - {name: web, path: "web/*.parquet", columns: {anonymous_id: anon, user_id: member, event_time: time, event_name: event}, timezone: UTC}
+  orders: {path: orders.csv, columns: {user_id: uid, order_time: paid_at, amount: total}}
+  users: {path: users.csv, columns: {user_id: id, signup_time: created_at}}
+  identities: {path: identities.csv}
+audit: {valid_from: "2026-01-01", valid_until: "2026-03-01"}
+activity: {passive_events: [push_received]}
+""")
+    return d / "persona.yaml"
+
+
+@pytest.fixture(scope="module")
+def project(toy):
+    return load_project(toy)
+
+
+def test_ledger_per_source_balances_with_hand_counts(project):
+    s = project.audit["sources"]
+    assert s["app"]["rows_in"] == 6 and s["app"]["rows_kept"] == 3
+    assert s["app"]["dropped"] == {"missing_time": 0, "time_out_of_range": 1, "duplicate": 1,
+                                   "null_user_id": 1, "unstitched_anonymous": 0}
+    assert s["app"]["checks"]["event_name_variant"] == 1
+    assert s["app"]["checks"]["event_name_variants"] == {"View_Item ": 1}
+    assert s["web"]["rows_in"] == 4 and s["web"]["rows_kept"] == 3
+    assert s["web"]["dropped"]["unstitched_anonymous"] == 1
+    assert s["web"]["checks"]["stitched_via_events"] == 1
+    assert s["web"]["checks"]["stitched_via_identities"] == 1
+    assert s["orders"]["rows_in"] == 4 and s["orders"]["rows_kept"] == 3
+    assert s["orders"]["dropped"]["duplicate_order_id"] == 1
+    assert s["orders"]["checks"]["refunds"] == 1 and s["orders"]["checks"]["free_orders"] == 1
+    assert s["users"]["dropped"]["duplicate_user_row"] == 1
+    assert s["users"]["checks"]["conflicting_duplicate_users"] == 1
+    for name, src in s.items():
+        assert src["rows_in"] == src["rows_kept"] + sum(src["dropped"].values()), name
+    # u4 comes only from the identities-stitched web row and is absent from users
+    assert project.audit["orphans"]["orphan_events"] == 1
+    assert project.audit["orphans"]["orphan_events_users"] == 1
+
+
+def test_user_day_days_in_business_timezone(project):
+    ud = project.user_day.execute().sort_values(["user_id", "day"]).reset_index(drop=True)
+    ud["day"] = pd.to_datetime(ud["day"]).dt.date.astype(str)
+    got = {(r.user_id, r.day): (r.events, r.active_events, r.orders, r.revenue, r.refunds)
+           for r in ud.itertuples()}
+    assert got == {
+        ("u1", "2026-01-10"): (1, 1, 0, 0.0, 0),
+        ("u1", "2026-01-12"): (1, 1, 0, 0.0, 0),   # stitched through the row carrying both ids
+        ("u1", "2026-02-01"): (1, 1, 0, 0.0, 0),   # 23:30 UTC on Jan 31 is Feb 1 in Shanghai
+        ("u2", "2026-01-15"): (2, 2, 1, 10.0, 1),  # search + order; the refund is not activity
+        ("u3", "2026-01-16"): (1, 1, 1, 0.0, 0),   # a free order is a purchase
+        ("u3", "2026-01-20"): (1, 0, 0, 0.0, 0),   # push_received is passive
+        ("u4", "2026-01-12"): (1, 1, 0, 0.0, 0),
+    }
+    assert ud["ev_view_item"].sum() == 3 and ud["ev_order"].sum() == 2
+
+
+def test_duplicate_user_keeps_earliest_signup(project):
+    users = project.users_frame().set_index("user_id")
+    assert users.loc["u2", "city"] == "Shanghai"
+    assert str(users.loc["u2", "signup_time"]) == "2026-01-02 02:00:00+00:00"  # 10:00 local
+
+
+def test_latest_complete_month_and_window(project):
+    assert project.data_start == dt.date(2026, 1, 10)
+    assert project.data_end == dt.date(2026, 2, 1)
+    assert project.latest_complete_month() == "2026-01"
+
+
+def test_cache_is_reused_and_keyed_by_file_state(toy):
+    first = load_project(toy)
+    assert first.build_seconds is None  # the module fixture built it already
+    users = toy.parent / "users.csv"
+    users.write_text(users.read_text() + "u9,2026-01-04 10:00:00,Beijing\n")
+    rebuilt = load_project(toy)
+    assert rebuilt.build_seconds is not None and rebuilt.fingerprint != first.fingerprint
+    assert rebuilt.audit["sources"]["users"]["rows_in"] == 5
