@@ -401,3 +401,27 @@ def test_readout_decisions_guardrail_health_and_inconclusive():
     assert srm.to_json()["health_checks"][1]["check"] == "srm"
     with pytest.raises(ParameterError, match="control"):
         ex.analyze_experiment(_per_user(), control="ctrl", metrics=["converted"])
+
+
+# --- plots -----------------------------------------------------------------------------------------
+
+def test_plots_draw_the_given_numbers():
+    import matplotlib.pyplot as plt
+    from helpers.plots import experiments as pe
+
+    r = ex.analyze_experiment(_per_user(), metrics=["converted", "revenue"], primary=["converted"],
+                              segment_col="persona")
+    fig, axes = plt.subplots(1, 3)
+    ax = pe.plot_lifts(r, ax=axes[0])
+    assert ax is axes[0]
+    xs = ax.lines[0].get_xdata()
+    assert list(xs) == pytest.approx([0.5, r.results.set_index(["metric", "variant"]).loc[
+        ("revenue", "treatment"), "lift_rel"]])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["converted", "revenue"]
+    ax2 = pe.plot_segment_effects(r.segments[0], ax=axes[1])
+    assert list(ax2.lines[0].get_xdata()) == pytest.approx(r.segments[0].table["lift"].tolist())
+    ax3 = pe.plot_cumulative_assignments(_health_assignments(), experiment="exp", ax=axes[2])
+    # users counted once: control c0..c5 + 'both' (first row) = 7; treatment t0..t3 + early = 5
+    finals = {line.get_label(): line.get_ydata()[-1] for line in ax3.lines}
+    assert finals == {"control": 7, "treatment": 5}
+    plt.close(fig)
