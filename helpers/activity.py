@@ -1042,9 +1042,10 @@ def retention_drivers(user_day, *, cohort_start, cohort_end, as_of, first_days: 
             flags[name] = per_user[c].to_numpy() >= int(k)
             meta.append((name, c[len(S.EVENT_COUNT_PREFIX):], int(k)))
     if attributes is not None:
-        att = attributes.drop_duplicates(S.USER_ID).set_index(attributes.columns[0]
-                                                              if S.USER_ID not in attributes
-                                                              else S.USER_ID)
+        if S.USER_ID not in attributes.columns:
+            raise DataError(f"`attributes` needs a `{S.USER_ID}` column and 0/1 columns; found "
+                            f"{list(attributes.columns)[:8]}.")
+        att = attributes.drop_duplicates(S.USER_ID).set_index(S.USER_ID)
         att.index = att.index.astype(str)
         for a in att.columns:
             vals = att[a].reindex(per_user[S.USER_ID].astype(str))
