@@ -1,0 +1,72 @@
+"""Developer tools: write notebooks from percent-format scripts, check committed notebooks.
+
+``python -m helpers.devtools check-notebooks notebooks`` fails when a notebook has outputs,
+execution counts, no ``parameters`` cell first, or a ``def``/``class`` in a code cell.
+``python -m helpers.devtools from-percent SCRIPT.py NOTEBOOK.ipynb`` turns a script with
+``# %%`` / ``# %% [markdown]`` cell markers into a clean notebook (first code cell tagged
+``parameters``), the way the report templates were first written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+
+def from_percent(text: str) -> nbformat.NotebookNode:
+    """Notebook from percent-format text; the first code cell is tagged ``parameters``."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "persona-kit", "display_name": "Python (persona-kit)", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    blocks = re.split(r"^# %%(.*)$", text, flags=re.M)
+    first_code = True
+    for i in range(1, len(blocks), 2):
+        kind, body = blocks[i].strip(), blocks[i + 1].strip("\n")
+        if "[markdown]" in kind:
+            lines = [re.sub(r"^# ?", "", ln) for ln in body.splitlines()]
+            nb.cells.append(nbformat.v4.new_markdown_cell("\n".join(lines).strip()))
+        else:
+            cell = nbformat.v4.new_code_cell(body.strip())
+            if first_code:
+                cell.metadata["tags"] = ["parameters"]
+                first_code = False
+            nb.cells.append(cell)
+    for i, c in enumerate(nb.cells):
+        c["id"] = f"cell-{i:02d}"
+    return nb
+
+
+def check_notebooks(folder: str | Path) -> list[str]:
+    problems = []
+    for nb_path in sorted(Path(folder).glob("*.ipynb")):
+        nb = json.loads(nb_path.read_text())
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        if any(c.get("outputs") or c.get("execution_count") for c in code):
+            problems.append(f"{nb_path}: has outputs or execution counts")
+        if not code or "parameters" not in code[0].get("metadata", {}).get("tags", []):
+            problems.append(f"{nb_path}: first code cell is not tagged `parameters`")
+        for i, c in enumerate(code):
+            if re.search(r"^\s*(def|class)\s", "".join(c["source"]), re.M):
+                problems.append(f"{nb_path}: code cell {i} defines a function or class")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["check-notebooks"]:
+        problems = check_notebooks(argv[1] if len(argv) > 1 else "notebooks")
+        print("\n".join(problems) or "notebooks are clean")
+        return 1 if problems else 0
+    if argv[:1] == ["from-percent"] and len(argv) == 3:
+        nbformat.write(from_percent(Path(argv[1]).read_text()), argv[2])
+        return 0
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

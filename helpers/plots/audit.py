@@ -1,0 +1,44 @@
+"""Drawing for the data audit."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from .. import schema
+
+FLAG_STYLE = {"spike": ("^", "#d62728"), "drop": ("v", "#ff7f0e"), "gap": ("x", "#000000")}
+
+
+def plot_daily_volume(volume: pd.DataFrame, *, ax=None, log: bool = True):
+    """Rows per business day per source, with flagged days marked.
+
+    Parameters
+    ----------
+    volume : DataFrame
+        ``helpers.audit.daily_volume`` output: source, day, rows, flag.
+    ax : matplotlib Axes, optional
+    log : bool
+        Log-scale y axis (sources of very different size share one chart).
+
+    Returns
+    -------
+    Axes
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 3.6))
+    for src, g in volume.groupby(schema.SOURCE):
+        days = pd.to_datetime(g[schema.DAY])
+        ax.plot(days, g["rows"].clip(lower=0.8), lw=1, label=src)
+        for flag, (marker, color) in FLAG_STYLE.items():
+            f = g[g["flag"] == flag]
+            if len(f):
+                ax.scatter(pd.to_datetime(f[schema.DAY]), f["rows"].clip(lower=0.8), marker=marker, color=color,
+                           s=36, zorder=3, label=f"{flag} ({src})")
+    if log:
+        ax.set_yscale("log")
+    ax.set_title("Daily volume per source")
+    ax.set_xlabel("business day")
+    ax.set_ylabel("rows per day" + (" (log scale)" if log else ""))
+    ax.legend(fontsize=8, ncol=3, loc="lower center")
+    return ax
