@@ -402,3 +402,45 @@ def test_property_rolling_and_lifecycle_match_brute_force():
         assert p.loc[w, "dormant"] == -len(prev - users)
         seen_before |= users
         prev = users
+
+
+# ------------------------------------------------------------------ plots draw what they are given
+def test_plots_draw_the_numbers():
+    import matplotlib.pyplot as plt
+
+    from helpers.plots import activity as P
+
+    lc = A.lifecycle(lifecycle_toy(), period="week", start="2024-01-08", end="2024-01-28")
+    ax = P.plot_lifecycle(lc)
+    heights = [round(b.get_height()) for b in ax.patches]
+    assert heights[-3:] == [-1, -1, -1]                  # dormant bars below zero
+    assert sum(h for h in heights if h > 0) == 2 + 2 + 3
+    qr = ax.figure.axes[1].lines[0].get_ydata()
+    assert list(qr) == [1.0, 1.0, 2.0]
+    rm = A.retention_matrix(retention_toy(), cohort="week", as_of=AS_OF, max_periods=3)
+    ax = P.plot_retention_heatmap(rm)
+    img = ax.images[0].get_array()
+    assert int(np.ma.count_masked(img)) == 6             # W0: 1, W1: 2, W2: 3 cells not over by as_of
+    assert img[0, 1] == pytest.approx(1 / 3)
+    ax = P.plot_active_users(A.rolling_active(rolling_toy(), start="2024-01-01",
+                                              end="2024-01-10"))
+    assert list(ax.lines[0].get_ydata()) == [1, 1, 2, 2, 2, 2, 2, 2, 3, 3]   # MAU line
+    for fn, res in [(P.plot_stickiness, A.rolling_active(rolling_toy(), start="2024-01-01",
+                                                         end="2024-01-10")),
+                    (P.plot_power_users, A.power_user_curve(power_toy(), as_of="2024-01-28")),
+                    (P.plot_stickiness_buckets, A.stickiness_over_time(power_toy(),
+                                                                       as_of="2024-01-28")),
+                    (P.plot_retention_curve, rm),
+                    (P.plot_km_retention, A.km_retention(retention_toy(), as_of=AS_OF,
+                                                         max_periods=4))]:
+        ax = fn(res)
+        assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    users = pd.DataFrame({"user_id": ["1", "2", "3", "4"], "plan": ["free", "free", "pro", None]})
+    ax = P.plot_attribute_index(A.attribute_profile(["1", "3"], users, attributes=["plan"]),
+                                attribute="plan")
+    assert [round(b.get_width()) for b in ax.patches] == [-100, 0, 100]
+    dr = A.retention_drivers(drivers_toy(), cohort_start="2024-01-01", cohort_end="2024-01-31",
+                             as_of="2024-02-04", thresholds=(1, 2))
+    ax = P.plot_drivers(dr)
+    assert ax.get_yticklabels()[0].get_text().startswith("★ share >= 1")
+    plt.close("all")
