@@ -51,7 +51,7 @@ def _column_values(data: pd.DataFrame, col: str, role: str, *, what: str) -> np.
             i = int(np.flatnonzero(bad)[0])
             raise ModelError(f"{what} needs {expected} in column '{col}' (`{role}=`), but "
                              f"{int(bad.sum())} of {len(values)} rows are not, e.g. row "
-                             f"{data.index[i]!r}: {data.iloc[i].to_dict()}.")
+                             f"{_label(data.index[i])!r}: {data.iloc[i].to_dict()}.")
     return values
 
 
@@ -66,8 +66,13 @@ def _btyd_arrays(data, frequency, recency, T, *, what):
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ModelError(f"{what} needs {expected}, but {int(bad.sum())} rows break it, "
-                             f"e.g. row {data.index[i]!r}: {data.iloc[i].to_dict()}.")
+                             f"e.g. row {_label(data.index[i])!r}: {data.iloc[i].to_dict()}.")
     return x, tx, t_obs
+
+
+def _label(idx):
+    """A row label as plain Python (``6``, not ``np.int64(6)``) for messages."""
+    return idx.item() if isinstance(idx, np.generic) else idx
 
 
 def _like(values, *refs):
@@ -313,7 +318,9 @@ class BetaGeoModel(_Fitted):
         return self
 
     def probability_alive(self, frequency, recency, T):
-        """P(alive | x, t_x, T) = 1 / (1 + [x > 0] a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x)).
+        """P(alive | x, t_x, T), FHL (2005) eq. (13).
+
+        ``1 / (1 + [x > 0] a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x))``.
 
         Computed in log space; a customer without repeat purchases is alive with probability 1.
         """
@@ -344,8 +351,8 @@ class BetaGeoModel(_Fitted):
         """Unconditional E[X(t)] for a customer just acquired: FHL (2005) eq. (9)."""
         r, alpha, a, b = self._check_fitted()
         t_arr = _arr(t)
-        value = (a + b - 1) / (a - 1) * (
-            1 - (alpha / (alpha + t_arr)) ** r * special.hyp2f1(r, b, a + b - 1, t_arr / (alpha + t_arr)))
+        hyp = special.hyp2f1(r, b, a + b - 1, t_arr / (alpha + t_arr))
+        value = (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t_arr)) ** r * hyp)
         return _like(value, t)
 
     def probability_of_purchases(self, n: int, t):
@@ -364,7 +371,8 @@ class BetaGeoModel(_Fitted):
             prob = np.exp(special.betaln(a, b + n) - special.betaln(a, b)) * nbd_term(n)
             if n > 0:
                 partial = sum(nbd_term(j) for j in range(n))
-                prob = prob + np.exp(special.betaln(a + 1, b + n - 1) - special.betaln(a, b)) * (1 - partial)
+                dead = np.exp(special.betaln(a + 1, b + n - 1) - special.betaln(a, b))
+                prob = prob + dead * (1 - partial)
         return prob
 
 
@@ -545,9 +553,11 @@ def customer_lifetime_value(bg: BetaGeoModel, gg: GammaGammaModel, data: pd.Data
     ``expected_spend`` (per purchase) and ``clv``.
     """
     if not (isinstance(horizon_months, (int, np.integer)) and horizon_months >= 1):
-        raise ParameterError(f"`horizon_months` must be a whole number >= 1, got {horizon_months!r}.")
+        raise ParameterError("`horizon_months` must be a whole number >= 1, "
+                             f"got {horizon_months!r}.")
     if not discount_rate_monthly > -1:
-        raise ParameterError(f"`discount_rate_monthly` must be > -1, got {discount_rate_monthly!r}.")
+        raise ParameterError("`discount_rate_monthly` must be > -1, "
+                             f"got {discount_rate_monthly!r}.")
     if not unit_days > 0:
         raise ParameterError(f"`unit_days` must be positive, got {unit_days!r}.")
     x, tx, t_obs = _btyd_arrays(data, frequency, recency, T, what="CLV")
@@ -588,10 +598,14 @@ def _to_days(values: pd.Series, col: str) -> pd.Series:
     elif pd.api.types.is_integer_dtype(values):
         parsed = pd.to_datetime(values.astype(str), format="%Y%m%d", errors="coerce")
     else:
-        parsed = pd.to_datetime(values, errors="coerce")
+        parsed = pd.to_datetime(values, format="ISO8601", errors="coerce")
+        if not pd.api.types.is_datetime64_any_dtype(parsed):
+            raise DataError(f"Column '{col}' mixes time zone offsets (e.g. {values.iloc[0]!r}); "
+                            "convert it to datetimes in the business time zone first.")
     bad = parsed.isna()
     if bad.any():
-        raise DataError(f"Column '{col}' must hold dates (datetime, ISO text or YYYYMMDD integers),"
+        raise DataError(f"Column '{col}' must hold dates (datetime, ISO 8601 text or YYYYMMDD "
+                        "integers),"
                         f" but {int(bad.sum())} rows do not parse, e.g. {values[bad].iloc[0]!r}.")
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)   # keep the local calendar day
@@ -650,7 +664,7 @@ def calibration_holdout(transactions: pd.DataFrame, *, calibration_end, holdout_
     ids = transactions[customer_col]
     if ids.isna().any():
         raise DataError(f"Column '{customer_col}' has {int(ids.isna().sum())} empty customer ids,"
-                        f" e.g. row {transactions.index[ids.isna().to_numpy()][0]!r}.")
+                        f" e.g. row {_label(transactions.index[ids.isna().to_numpy()][0])!r}.")
     frame = pd.DataFrame({"cid": ids.to_numpy(), "day": _to_days(transactions[date_col],
                                                                  date_col).to_numpy()})
     if amount_col is not None:
@@ -660,7 +674,7 @@ def calibration_holdout(transactions: pd.DataFrame, *, calibration_end, holdout_
             i = int(np.flatnonzero(bad)[0])
             raise DataError(f"Column '{amount_col}' must hold non-negative amounts (remove "
                             f"refunds first), but {int(bad.sum())} rows do not, e.g. row "
-                            f"{transactions.index[i]!r}: {transactions.iloc[i].to_dict()}.")
+                            f"{_label(transactions.index[i])!r}: {transactions.iloc[i].to_dict()}.")
         frame["amount"] = amount
     else:
         frame["amount"] = 0.0
