@@ -22,13 +22,13 @@ from typing import Iterable, Sequence
 import ibis
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from helpers import schema as S
 from helpers.errors import DataError, ParameterError
 from helpers.experiments_stats import (
-    Proportion, RatioStatistic, SampleMean, adjust_pvalues, bayesian_test, cuped_adjust,
-    frequentist_test, heterogeneity_test, srm_test, summarize,
+    Proportion, RatioStatistic, SampleMean, SegmentEffects, _contingency_p, _table_html,
+    adjust_pvalues, bayesian_test, cuped_adjust, frequentist_test, segment_effects, srm_test,
+    summarize,
 )
 
 __all__ = [
@@ -189,10 +189,6 @@ def running_experiments(assignments_df: pd.DataFrame, *, month_start, month_end)
 
 # --- health checks ------------------------------------------------------------------------------------
 
-def _table_html(df: pd.DataFrame, digits: int = 4) -> str:
-    return df.round(digits).to_html(index=False, na_rep="", escape=True, border=0)
-
-
 @dataclass
 class HealthReport:
     """Health checks of one experiment's assignments.
@@ -233,14 +229,6 @@ class HealthReport:
                         f"<td>{html.escape(r.sentence)}</td></tr>")
         return (head + "<table><tr><th>check</th><th>status</th><th>p-value</th><th></th></tr>"
                 + "".join(rows) + "</table>")
-
-
-def _contingency_p(table: pd.DataFrame) -> float:
-    """Chi-square independence p-value; 1.0 when the table is degenerate."""
-    t = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
-    if t.shape[0] < 2 or t.shape[1] < 2:
-        return 1.0
-    return float(stats.chi2_contingency(t.to_numpy(), correction=False)[1])
 
 
 def health_checks(assignments_df: pd.DataFrame, *, experiment: str, split=None, start=None,
@@ -377,60 +365,6 @@ def health_checks(assignments_df: pd.DataFrame, *, experiment: str, split=None, 
 
     table = pd.DataFrame(rows, columns=["check", "status", "value", "p_value", "sentence"])
     return HealthReport(experiment=experiment, table=table, counts=counts, excluded_users=multi)
-
-
-# --- segments --------------------------------------------------------------------------------------
-
-@dataclass
-class SegmentEffects:
-    """Per-segment lifts of one metric and variant, BH across segments, and Cochran's Q."""
-
-    metric: str
-    variant: str
-    table: pd.DataFrame
-    q: float
-    q_p_value: float
-
-    def _repr_html_(self) -> str:
-        return (f"<p><b>{html.escape(self.metric)}</b>, {html.escape(self.variant)} by segment: "
-                f"heterogeneity Q = {self.q:.3g}, p = {self.q_p_value:.3g}.</p>"
-                + _table_html(self.table))
-
-
-def _statistic(values: np.ndarray, kind: str):
-    return Proportion.from_values(values) if kind == "prop" else SampleMean.from_values(values)
-
-
-def segment_effects(per_user_df: pd.DataFrame, *, metric: str, segment_col: str,
-                    variant_col: str = S.VARIANT, control: str = "control",
-                    treatment: str = "treatment", relative: bool = True,
-                    alpha: float = 0.05) -> SegmentEffects:
-    """Lift of ``metric`` per segment (persona, platform...) with Welch intervals, BH-adjusted
-    p-values across segments and Cochran's Q test that the segment lifts are equal.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"variant": ["control", "treatment"] * 4, "seg": list("aaaabbbb"),
-    ...                    "y": [1.0, 2.0, 2.0, 3.0, 1.0, 1.0, 2.0, 2.0]})
-    >>> segment_effects(df, metric="y", segment_col="seg", relative=False).table["lift"].tolist()
-    [1.0, 0.0]
-    """
-    _require(per_user_df.columns, [metric, segment_col, variant_col], "`per_user_df`")
-    kind = "prop" if isinstance(summarize(per_user_df[metric]), Proportion) else "mean"
-    rows = []
-    for seg, g in per_user_df.groupby(segment_col, sort=True):
-        c = _statistic(g.loc[g[variant_col] == control, metric].to_numpy(), kind)
-        t = _statistic(g.loc[g[variant_col] == treatment, metric].to_numpy(), kind)
-        r = frequentist_test(c, t, relative=relative, alpha=alpha)
-        rows.append({"segment": seg, "n_control": c.n, "n_treatment": t.n,
-                     "mean_control": c.mean, "mean_treatment": t.mean, "lift": r.expected,
-                     "ci_low": r.ci[0], "ci_high": r.ci[1], "p_value": r.p_value,
-                     "variance": r.variance})
-    table = pd.DataFrame(rows)
-    table["p_bh"] = adjust_pvalues(table["p_value"], "bh")
-    q, qp = heterogeneity_test(table["lift"], table["variance"])
-    return SegmentEffects(metric=metric, variant=treatment, table=table.drop(columns="variance"),
-                          q=q, q_p_value=qp)
 
 
 # --- the readout -----------------------------------------------------------------------------------
@@ -590,6 +524,11 @@ def analyze_experiment(per_user_df: pd.DataFrame, *, experiment: str = "",
        p < ``alpha``: **do not ship** this variant.
     3. Every primary metric moving in the good direction with Holm p < ``alpha``, and the
        ``min_sample`` check not failing: **ship** this variant.
+
+    "Holm p" in the rule is Holm over the confirmatory family only (primary metrics x treatment
+    variants; with one primary metric and one treatment it is the decision p-value itself).
+    The ``p_holm`` / ``p_bh`` columns adjust over the whole declared family and are reported
+    for reading secondary metrics.
     4. Otherwise: **keep running**.
 
     Overall: ship the shipping variant with the largest lift on the first primary metric; else
@@ -667,10 +606,14 @@ def analyze_experiment(per_user_df: pd.DataFrame, *, experiment: str = "",
     res.loc[is_t, "p_holm"] = adjust_pvalues(decide_p[is_t].to_numpy(), "holm")
     res.loc[is_t, "p_bh"] = adjust_pvalues(decide_p[is_t].to_numpy(), "bh")
     res["_p"] = decide_p
+    # the decision adjusts over the confirmatory family only: primary metrics x treatments
+    is_primary = is_t & res["metric"].isin(list(primary))
+    res["_p_primary"] = np.nan
+    res.loc[is_primary, "_p_primary"] = adjust_pvalues(decide_p[is_primary].to_numpy(), "holm")
 
     decision, reasons = _decide(res, control, treatments, list(primary), list(guardrails),
                                 lower, health, alpha, relative)
-    res = res.drop(columns="_p")
+    res = res.drop(columns=["_p", "_p_primary"])
     segs = []
     if segment_col is not None:
         for m in primary:
@@ -710,12 +653,12 @@ def _decide(res, control, treatments, primary, guardrails, lower, health, alpha,
             return -s if m in lower else s
 
         harm = [m for m in guardrails if good(m) < 0 and r.at[m, "_p"] < alpha]
-        loss = [m for m in primary if good(m) < 0 and r.at[m, "p_holm"] < alpha]
-        win = all(good(m) > 0 and r.at[m, "p_holm"] < alpha for m in primary)
+        loss = [m for m in primary if good(m) < 0 and r.at[m, "_p_primary"] < alpha]
+        win = all(good(m) > 0 and r.at[m, "_p_primary"] < alpha for m in primary)
         if harm or loss:
             per_variant[v] = "do not ship"
             reasons += [f"{v}: guardrail {m} got worse (p = {r.at[m, '_p']:.3g})." for m in harm]
-            reasons += [f"{v}: primary {m} got worse (Holm p = {r.at[m, 'p_holm']:.3g})."
+            reasons += [f"{v}: primary {m} got worse (Holm p = {r.at[m, '_p_primary']:.3g})."
                         for m in loss]
         elif win and not small:
             per_variant[v] = "ship"
@@ -726,7 +669,7 @@ def _decide(res, control, treatments, primary, guardrails, lower, health, alpha,
             why = ("a variant is below the minimum sample" if win and small
                    else "the primary metrics are not conclusive")
             reasons.append(f"{v}: {why} (Holm p: " + ", ".join(
-                f"{m} {r.at[m, 'p_holm']:.3g}" for m in primary) + ").")
+                f"{m} {r.at[m, '_p_primary']:.3g}" for m in primary) + ").")
     ships = [v for v, d in per_variant.items() if d == "ship"]
     if ships:
         first = res[(res["metric"] == primary[0]) & res["variant"].isin(ships)]

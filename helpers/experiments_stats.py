@@ -18,6 +18,7 @@ Everything here is pure: arrays or summary statistics in, small result objects o
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -30,7 +31,8 @@ from helpers.errors import ParameterError
 __all__ = [
     "SampleMean", "Proportion", "RatioStatistic", "TestResult", "GaussianPrior",
     "frequentist_test", "bayesian_test", "srm_test", "adjust_pvalues", "ratio_metric_test",
-    "cuped_adjust", "CupedResult", "heterogeneity_test", "summarize",
+    "cuped_adjust", "CupedResult", "heterogeneity_test", "summarize", "segment_effects",
+    "SegmentEffects",
 ]
 
 
@@ -478,13 +480,14 @@ def cuped_adjust(y, x_pre, *, groups=None) -> CupedResult:
                              f"but {y.size} and {x.size} values were passed.")
     xm = np.nanmean(x) if np.any(~np.isnan(x)) else 0.0
     x = np.where(np.isnan(x), xm, x)
-    vx = np.var(x, ddof=1) if x.size > 1 else 0.0
-    theta = float(np.cov(y, x, ddof=1)[0, 1] / vx) if vx > 0 else 0.0
+    seen = ~np.isnan(y)  # users without an outcome (e.g. retained_d7 still open) stay NaN
+    vx = np.var(x[seen], ddof=1) if seen.sum() > 1 else 0.0
+    theta = float(np.cov(y[seen], x[seen], ddof=1)[0, 1] / vx) if vx > 0 else 0.0
     adjusted = y - theta * (x - xm)
 
     def _var(v):
         if groups is None:
-            return np.var(v, ddof=1)
+            return np.nanvar(v, ddof=1)
         g = pd.Series(v).groupby(np.asarray(groups))
         return float((g.var(ddof=1) * (g.count() - 1)).sum() / (g.count() - 1).sum())
 
@@ -514,3 +517,72 @@ def heterogeneity_test(effects, variances) -> tuple[float, float]:
     dbar = (w * d).sum() / w.sum()
     q = float((w * (d - dbar) ** 2).sum())
     return q, float(stats.chi2.sf(q, d.size - 1))
+
+
+def _contingency_p(table: pd.DataFrame) -> float:
+    """Chi-square independence p-value; 1.0 when the table is degenerate."""
+    t = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return 1.0
+    return float(stats.chi2_contingency(t.to_numpy(), correction=False)[1])
+
+
+def _table_html(df: pd.DataFrame, digits: int = 4) -> str:
+    return df.round(digits).to_html(index=False, na_rep="", escape=True, border=0)
+
+
+# --- segments --------------------------------------------------------------------------------------
+
+@dataclass
+class SegmentEffects:
+    """Per-segment lifts of one metric and variant, BH across segments, and Cochran's Q."""
+
+    metric: str
+    variant: str
+    table: pd.DataFrame
+    q: float
+    q_p_value: float
+
+    def _repr_html_(self) -> str:
+        return (f"<p><b>{html.escape(self.metric)}</b>, {html.escape(self.variant)} by segment: "
+                f"heterogeneity Q = {self.q:.3g}, p = {self.q_p_value:.3g}.</p>"
+                + _table_html(self.table))
+
+
+def _statistic(values: np.ndarray, kind: str):
+    return Proportion.from_values(values) if kind == "prop" else SampleMean.from_values(values)
+
+
+def segment_effects(per_user_df: pd.DataFrame, *, metric: str, segment_col: str,
+                    variant_col: str = "variant", control: str = "control",
+                    treatment: str = "treatment", relative: bool = True,
+                    alpha: float = 0.05) -> SegmentEffects:
+    """Lift of ``metric`` per segment (persona, platform...) with Welch intervals, BH-adjusted
+    p-values across segments and Cochran's Q test that the segment lifts are equal.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"variant": ["control", "treatment"] * 4, "seg": list("aaaabbbb"),
+    ...                    "y": [1.0, 2.0, 2.0, 3.0, 1.0, 1.0, 2.0, 2.0]})
+    >>> segment_effects(df, metric="y", segment_col="seg", relative=False).table["lift"].tolist()
+    [1.0, 0.0]
+    """
+    missing = [c for c in (metric, segment_col, variant_col) if c not in per_user_df.columns]
+    if missing:
+        raise ParameterError(f"`per_user_df` needs the column(s) {missing}, but only "
+                             f"{list(per_user_df.columns)} were found.")
+    kind = "prop" if isinstance(summarize(per_user_df[metric]), Proportion) else "mean"
+    rows = []
+    for seg, g in per_user_df.groupby(segment_col, sort=True):
+        c = _statistic(g.loc[g[variant_col] == control, metric].to_numpy(), kind)
+        t = _statistic(g.loc[g[variant_col] == treatment, metric].to_numpy(), kind)
+        r = frequentist_test(c, t, relative=relative, alpha=alpha)
+        rows.append({"segment": seg, "n_control": c.n, "n_treatment": t.n,
+                     "mean_control": c.mean, "mean_treatment": t.mean, "lift": r.expected,
+                     "ci_low": r.ci[0], "ci_high": r.ci[1], "p_value": r.p_value,
+                     "variance": r.variance})
+    table = pd.DataFrame(rows)
+    table["p_bh"] = adjust_pvalues(table["p_value"], "bh")
+    q, qp = heterogeneity_test(table["lift"], table["variance"])
+    return SegmentEffects(metric=metric, variant=treatment, table=table.drop(columns="variance"),
+                          q=q, q_p_value=qp)

@@ -425,3 +425,28 @@ def test_plots_draw_the_given_numbers():
     finals = {line.get_label(): line.get_ydata()[-1] for line in ax3.lines}
     assert finals == {"control": 7, "treatment": 5}
     plt.close(fig)
+
+
+def test_decision_adjusts_over_primary_family_only():
+    # converted 10% vs 12.4%: relative-lift p = 0.0309 (< 0.05) but Holm over the 4-metric
+    # family gives > 0.05; the decision uses Holm over primary metrics only (one here)
+    r = ex.analyze_experiment(_per_user(conv_t=248), metrics=["converted", "revenue", "orders"],
+                              primary=["converted"], guardrails=["active_days"])
+    conv = r.results.set_index(["metric", "variant"]).loc[("converted", "treatment")]
+    assert conv["p_value"] == pytest.approx(0.030864, abs=1e-5)
+    assert conv["p_holm"] > 0.05
+    assert r.decision == "ship treatment"
+    # two primary metrics: Holm over two, 0.0309 * 2 > 0.05 -> not conclusive
+    r2 = ex.analyze_experiment(_per_user(conv_t=248), metrics=["converted", "revenue"],
+                               primary=["converted", "orders"])
+    assert r2.decision == "keep running"
+
+
+def test_cuped_leaves_missing_outcomes_out():
+    # theta from the three observed pairs: x = 1, 2, 3; y = 2, 4, 6 -> theta = 2
+    r = es.cuped_adjust([2.0, 4.0, 6.0, np.nan], [1.0, 2.0, 3.0, 10.0])
+    assert r.theta == pytest.approx(2.0)
+    assert np.isnan(r.adjusted[3])
+    # x mean over all four = 4: adjusted = y - 2 (x - 4) = 8, 8, 8 -> all variance removed
+    assert r.adjusted[:3] == pytest.approx([8.0, 8.0, 8.0])
+    assert r.variance_reduction == pytest.approx(1.0)
