@@ -182,7 +182,8 @@ def _check_users(users: pd.DataFrame) -> pd.DataFrame:
         raise ParameterError(f"`users` must be a pandas DataFrame or None, but a {type(users).__name__} was passed.")
     if s.USER_ID not in users.columns:
         raise DataError(f"users table has no column 'user_id'; found {list(users.columns)[:12]}.")
-    users = users.copy()
+    # `source` is cleaning bookkeeping (which configured source a row came from), not an attribute
+    users = users.drop(columns=[s.SOURCE], errors="ignore").copy()
     users[s.USER_ID] = users[s.USER_ID].astype(str)
     dup = users[s.USER_ID][users[s.USER_ID].duplicated()]
     if len(dup):
@@ -207,7 +208,8 @@ def user_features(user_day, *, as_of, users: pd.DataFrame | None = None,
     users : pandas.DataFrame, optional
         The cleaned users table (``user_id``, optional ``signup_time``, attribute columns).
         Users with ``signup_time`` on or before ``as_of`` are included even without activity;
-        every other column is copied as an attribute. None: no attributes, no signup.
+        every other column (except the cleaning bookkeeping column ``source``) is copied as an
+        attribute. None: no attributes, no signup.
     event_names : list of str, optional
         Events to compute ``share_<event>`` for; default: every ``ev_`` column of ``user_day``.
     passive_events : list of str

@@ -8,17 +8,26 @@ recency x frequency grid) that displays itself.
 
 Ties
 ----
-Scores come from mid-rank percentiles: for a value ``x`` in a fitted population of ``n``,
-``rank = (#values < x) + (#values == x + 1) / 2`` (pandas ``rank(method="average")``) and
-``score = ceil(bins * rank / n)``, clipped to 1..bins (computed in integers, no float edge
-effects). Why: equal values always get the same score, whatever the row order (``qcut`` on
-``rank(method="first")`` gives two customers with the same order count different F scores,
-decided by sort order), and heavy ties never break the binning (``qcut`` on raw values fails
-with duplicate edges when most buyers bought once). The price: a value held by more than
-1/bins of the population takes the score where its block's middle falls, so some scores can be
-empty (if 60% of buyers have 1 order, they all get F = 2 and nobody gets F = 1). ``tie_rule="min"``
-uses ``score = 1 + floor(bins * (#values < x) / n)`` instead: the lowest value always scores 1.
-A value that is not in the fitted population is placed as a tie block of size zero.
+Scores are quantile bins of ranks, computed in integers (no float edge effects), for a value
+``x`` scored against a fitted population of ``n`` values, with ``less = #values < x`` and
+``equal = #values == x``:
+
+- ``tie_rule="min"`` (default): ``score = 1 + floor(bins * less / n)``, i.e. the bin of the tie
+  block's lowest rank (pandas ``rank(method="min")``).
+- ``tie_rule="average"``: ``score = ceil(bins * rank / n)`` with the mid-rank
+  ``rank = less + (equal + 1) / 2`` (pandas ``rank(method="average")``).
+
+Both give equal values the same score whatever the row order (``qcut`` on ``rank(method="first")``
+gives two buyers with the same order count different F scores, decided by sort order) and never
+break on heavy ties (``qcut`` on raw values fails with duplicate edges when most buyers bought
+once). They differ on a tie block holding more than 1/bins of the population: "min" gives the
+lowest value score 1 and skips scores above the block; "average" puts the block where its middle
+falls and skips scores below it. Purchase counts have exactly such a block at the bottom (on the
+bundled sample 46% of buyers have one order): with "average" they all get F = 2, F = 1 is empty
+and the grid's "New Customers" (r5f1) and "Promising" (r4f1) can never occur; with "min" one-time
+buyers are F = 1. Hence the default. Its cost is at the top, where ties are rare (many buyers
+on the very last day), which "min" would keep below R = 5. A value that is not in the fitted
+population is placed between its neighbours (``equal = 0``); scores are clipped to 1..bins.
 
 Segment maps
 ------------
@@ -54,7 +63,8 @@ import pandas as pd
 from helpers import schema as s
 from helpers.errors import ConfigError, DataError, ModelError
 
-__all__ = ["RF_GRID", "RF_GRID_REGEX", "RFM_PACKAGE_MAP", "RFMScorer", "RFMResult", "OTHERS"]
+__all__ = ["RF_GRID", "RF_GRID_REGEX", "RFM_PACKAGE_MAP", "RFMScorer", "RFMResult", "OTHERS",
+           "rf_grid_segment_regex"]
 
 R_SCORE, F_SCORE, M_SCORE = "r_score", "f_score", "m_score"
 RFM_SCORE, RFM_SEGMENT = "rfm_score", "rfm_segment"
@@ -92,7 +102,7 @@ RFM_PACKAGE_MAP: list[tuple[str, tuple[int, int], tuple[int, int], tuple[int, in
     ("Can't Lose Them", (1, 1), (4, 5), (4, 5)),
     ("Lost", (1, 2), (1, 2), (1, 2)),
 ]
-TIE_RULES = ("average", "min")
+TIE_RULES = ("min", "average")
 
 
 def _rules(segment_map) -> tuple[str, list[tuple[str, tuple, tuple, tuple | None]]]:
@@ -128,8 +138,8 @@ class RFMScorer:
     ----------
     bins : int
         Number of scores per dimension (5 = quintiles). The built-in segment maps need 5.
-    tie_rule : {"average", "min"}
-        How tied values are scored (module docs): mid-rank (default) or lowest rank.
+    tie_rule : {"min", "average"}
+        How tied values are scored (module docs): lowest rank (default) or mid-rank.
     segment_map : "rf_grid", "rfm_package" or list of dict
         Segment names (module docs). The one used is recorded in ``segment_map_name_``.
     recency_col, frequency_col, monetary_col : str
@@ -150,10 +160,10 @@ class RFMScorer:
     >>> buyers = pd.DataFrame({"recency_days": [1, 10, 40, 90, 200], "orders": [5, 3, 2, 1, 1],
     ...                        "revenue": [500.0, 90, 60, 20, 10]})
     >>> RFMScorer().fit(buyers).transform(buyers)["rfm_score"].tolist()
-    ['555', '444', '333', '222', '121']
+    ['555', '444', '333', '212', '111']
     """
 
-    def __init__(self, bins: int = 5, *, tie_rule: str = "average", segment_map: str | Sequence[Mapping[str, Any]] = "rf_grid",
+    def __init__(self, bins: int = 5, *, tie_rule: str = "min", segment_map: str | Sequence[Mapping[str, Any]] = "rf_grid",
                  recency_col: str = s.RECENCY_DAYS, frequency_col: str = s.UD_ORDERS,
                  monetary_col: str = s.UD_REVENUE):
         self.bins = bins

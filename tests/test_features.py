@@ -103,6 +103,7 @@ def features():
         "signup_time": pd.to_datetime(["2024-02-01T00:00:00Z", "2024-03-20T20:00:00Z",
                                        "2024-01-31T01:00:00Z", "2024-04-05T00:00:00Z"]),
         "city": ["Beijing", "Shanghai", None, "Xi'an"],
+        "source": "users",   # cleaning bookkeeping: not copied as an attribute
     })
     f = user_features(t, as_of="2024-03-31", users=users, passive_events=["push"],
                       timezone="Asia/Shanghai")
@@ -152,6 +153,7 @@ def test_user_features_money_btyd_shares_attributes(features):
     assert features.loc["b", "share_view"] == 0.0
     assert features.loc["a", "city"] == "Beijing" and features.loc["b", "city"] == "Shanghai"
     assert pd.isna(features.loc["e", "city"])
+    assert "source" not in features.columns
 
 
 def test_user_features_without_users_and_explicit_events():

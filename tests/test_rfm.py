@@ -34,7 +34,7 @@ F_MIN = [1, 1, 1, 1, 1, 1, 3, 3, 4, 5, 5, 1]
 
 
 def test_scores_with_ties_average_rule():
-    sc = RFMScorer().fit(BUYERS).transform(BUYERS)
+    sc = RFMScorer(tie_rule="average").fit(BUYERS).transform(BUYERS)
     assert list(sc.index) == list(BUYERS.index)
     assert sc["r_score"].tolist() == R_AVG
     assert sc["f_score"].tolist() == F_AVG
@@ -44,19 +44,25 @@ def test_scores_with_ties_average_rule():
 
 
 def test_scores_with_ties_min_rule():
-    sc = RFMScorer(tie_rule="min").fit(BUYERS).transform(BUYERS)
+    scorer = RFMScorer().fit(BUYERS)
+    assert scorer.tie_rule == "min"  # the default
+    sc = scorer.transform(BUYERS)
     assert sc["r_score"].tolist() == R_MIN
     assert sc["f_score"].tolist() == F_MIN
+    # one-time buyers score F=1, so the grid's F=1 segments exist: (4,1) Promising, (3,1) About to Sleep
+    assert sc["rfm_segment"].tolist() == (["Promising"] * 4 + ["About to Sleep"] * 2
+                                          + ["Need Attention", "At Risk", "At Risk"]
+                                          + ["Can't Lose Them"] * 2 + ["Hibernating"])
 
 
 def test_scores_do_not_depend_on_row_order():
     shuffled = BUYERS.sample(frac=1.0, random_state=7)
-    sc = RFMScorer().fit(shuffled).transform(BUYERS)
+    sc = RFMScorer(tie_rule="average").fit(shuffled).transform(BUYERS)
     assert sc["r_score"].tolist() == R_AVG and sc["f_score"].tolist() == F_AVG
 
 
 def test_transform_new_buyers_against_fitted_population():
-    scorer = RFMScorer().fit(BUYERS)
+    scorer = RFMScorer(tie_rule="average").fit(BUYERS)
     new = pd.DataFrame({"recency_days": [5, 3], "orders": [10, 1], "revenue": [0.0, 900.0]}, index=["n1", "n2"])
     sc = scorer.transform(new)
     # 5 days: 9 fitted values are worse, none equal -> rank 9.5 -> ceil(47.5/12) = 4;
@@ -67,14 +73,14 @@ def test_transform_new_buyers_against_fitted_population():
 
 
 def test_score_ranges_show_the_empty_f1():
-    sr = RFMScorer().fit(BUYERS).score_ranges_.set_index(["dimension", "score"])
+    sr = RFMScorer(tie_rule="average").fit(BUYERS).score_ranges_.set_index(["dimension", "score"])
     assert sr.loc[("frequency", 1), "users"] == 0
     assert sr.loc[("frequency", 2), ["users", "min", "max"]].tolist() == [7, 1.0, 1.0]
     assert sr.loc[("recency", 5), ["users", "min", "max"]].tolist() == [3, 3.0, 3.0]
 
 
 def test_rf_grid_segments_and_regex_agree():
-    scorer = RFMScorer().fit(BUYERS)
+    scorer = RFMScorer(tie_rule="average").fit(BUYERS)
     assert scorer.segment_map_name_ == "rf_grid"
     seg = scorer.transform(BUYERS)["rfm_segment"].tolist()
     assert seg == ["Potential Loyalists"] * 6 + ["Loyal Customers", "At Risk"] + ["Can't Lose Them"] * 3 + ["Hibernating"]
@@ -91,7 +97,7 @@ def test_rf_grid_segments_and_regex_agree():
 
 
 def test_rfm_package_map_first_match_wins_and_others():
-    scorer = RFMScorer(segment_map="rfm_package").fit(BUYERS)
+    scorer = RFMScorer(tie_rule="average", segment_map="rfm_package").fit(BUYERS)
     assert scorer.segment_map_name_ == "rfm_package"
     triples = {
         (5, 5, 5): "Champions",
@@ -119,7 +125,7 @@ def test_custom_map():
 
 
 def test_summary_tables():
-    res = RFMScorer().fit(BUYERS).summarize(BUYERS)
+    res = RFMScorer(tie_rule="average").fit(BUYERS).summarize(BUYERS)
     seg = res.segments.set_index("segment")
     assert "Others" not in seg.index
     assert seg.loc["Potential Loyalists", "users"] == 6
@@ -140,17 +146,17 @@ def test_summary_tables():
 
 def test_errors():
     with pytest.raises(DataError, match="'recency_days' has 1 missing.* row 'x'"):
-        RFMScorer().fit(pd.DataFrame({"recency_days": [np.nan], "orders": [0], "revenue": [0.0]}, index=["x"]))
+        RFMScorer(tie_rule="average").fit(pd.DataFrame({"recency_days": [np.nan], "orders": [0], "revenue": [0.0]}, index=["x"]))
     with pytest.raises(ConfigError, match="'rf_grid' is defined on scores 1..5; with bins=4"):
         RFMScorer(bins=4).fit(BUYERS)
     with pytest.raises(ConfigError, match="`tie_rule` must be one of"):
         RFMScorer(tie_rule="first").fit(BUYERS)
     with pytest.raises(ModelError, match="not fitted"):
-        RFMScorer().transform(BUYERS)
+        RFMScorer(tie_rule="average").transform(BUYERS)
 
 
 def test_plots_draw_what_they_are_given():
-    res = RFMScorer().fit(BUYERS).summarize(BUYERS)
+    res = RFMScorer(tie_rule="average").fit(BUYERS).summarize(BUYERS)
     fig, (a1, a2) = plt.subplots(1, 2)
     ax = plot_rfm_segments(res, ax=a1)
     assert ax is a1
