@@ -98,21 +98,22 @@ def _fit_log_scale(objective, x0, names, what):
         f, grad = objective(res.x)
     if not np.isfinite(f) or not np.all(np.isfinite(grad)):
         raise ModelError(f"{what}: the likelihood is not finite at the optimiser's end point "
-                         f"({dict(zip(names, np.exp(res.x).round(4)))}); check the inputs.")
+                         f"({_fmt(names, np.exp(res.x))}); check the inputs.")
     at_bound = np.abs(res.x) >= _LOG_BOUND - 1e-6
     if at_bound.any():
         name = names[int(np.flatnonzero(at_bound)[0])]
         raise ModelError(f"{what}: parameter `{name}` ran to the edge of its range "
-                         f"({np.exp(res.x[at_bound][0]):.3g}), so the data cannot identify it; "
-                         "use more customers or a small `penalizer` (e.g. 0.001).")
+                         f"({np.exp(res.x[at_bound][0]):.3g}), so the data cannot identify it "
+                         "(e.g. almost no customer drops out); check the inputs, use more "
+                         "customers, or change `penalizer`.")
     if np.max(np.abs(grad)) > _GRAD_TOL:
         raise ModelError(f"{what}: the optimiser did not converge ({res.message}); the largest "
                          f"gradient is {np.max(np.abs(grad)):.2g} at "
-                         f"{dict(zip(names, np.exp(res.x).round(4)))}. Try a small `penalizer`.")
+                         f"{_fmt(names, np.exp(res.x))}. Try a small `penalizer`.")
     return np.exp(res.x), res
 
 
-def _covariance(objective, log_params, n):
+def _covariance(objective, log_params, n, names, what):
     """Covariance of the natural-scale parameters: inverse Hessian of the negative LL.
 
     The Hessian is taken on the log scale by central differences of the analytic gradient
@@ -128,10 +129,19 @@ def _covariance(objective, log_params, n):
         hess[:, i] = (objective(log_params + step)[1] - objective(log_params - step)[1]) / (2 * h)
     hess = 0.5 * (hess + hess.T) * n
     jac = np.diag(np.exp(log_params))
-    try:
-        return jac @ np.linalg.inv(hess) @ jac
-    except np.linalg.LinAlgError:
-        return np.full((k, k), np.nan)
+    # A proper maximum has a positive definite Hessian; a flat direction means a parameter
+    # drifted to where the likelihood no longer depends on it.
+    eig = np.linalg.eigvalsh(hess) if np.all(np.isfinite(hess)) else np.array([np.nan])
+    if not np.all(eig > 1e-9 * max(np.max(np.abs(eig)), 1.0)):
+        raise ModelError(f"{what}: the fitted parameters ({_fmt(names, np.exp(log_params))}) "
+                         "are not identified by the data (the likelihood is flat in some "
+                         "direction, e.g. almost no customer drops out), so they have no "
+                         "standard errors; check the inputs or fit with a small `penalizer`.")
+    return jac @ np.linalg.inv(hess) @ jac
+
+
+def _fmt(names, values) -> str:
+    return ", ".join(f"{k}={v:.4g}" for k, v in zip(names, np.asarray(values, dtype=float)))
 
 
 def _summary_frame(params: dict, cov: np.ndarray) -> pd.DataFrame:
@@ -311,7 +321,7 @@ class BetaGeoModel(_Fitted):
         params, res = _fit_log_scale(objective, x0, self._names, what)
         self.params_ = dict(zip(self._names, params.tolist()))
         self.log_likelihood_ = float(self._loglik(params, prepared).sum())
-        self.variance_matrix_ = _covariance(objective, res.x, n)
+        self.variance_matrix_ = _covariance(objective, res.x, n, self._names, what)
         self.standard_errors_ = dict(zip(self._names, np.sqrt(np.diag(self.variance_matrix_))))
         self.n_customers_ = n
         self.converged_ = True
@@ -485,7 +495,7 @@ class GammaGammaModel(_Fitted):
         params, res = _fit_log_scale(objective, x0, self._names, what)
         self.params_ = dict(zip(self._names, params.tolist()))
         self.log_likelihood_ = float(self._loglik(params, x, m).sum())
-        self.variance_matrix_ = _covariance(objective, res.x, n)
+        self.variance_matrix_ = _covariance(objective, res.x, n, self._names, what)
         self.standard_errors_ = dict(zip(self._names, np.sqrt(np.diag(self.variance_matrix_))))
         self.n_customers_ = n
         self.converged_ = True

@@ -196,6 +196,29 @@ def test_analytic_gradient_matches_finite_differences(calib_weeks):
     np.testing.assert_allclose(grad, numeric, rtol=1e-5)
 
 
+def test_penalizer_is_the_documented_l2_term(calib_weeks):
+    # At the optimum of -LL/n + c * sum(params^2): d(LL/n)/d(param) = 2 c param.
+    c = 0.001
+    fitted = V.BetaGeoModel(penalizer=c).fit(calib_weeks)
+    theta = np.array([fitted.params_[k] for k in ["r", "alpha", "a", "b"]])
+    d = V.BetaGeoModel._prepare(calib_weeks["frequency"].to_numpy(),
+                                calib_weeks["recency"].to_numpy(), calib_weeks["T"].to_numpy())
+    _, grad = V.BetaGeoModel._loglik(theta, d, grad=True)
+    np.testing.assert_allclose(grad / 2357, 2 * c * theta, rtol=1e-3)
+    assert theta[0] == pytest.approx(0.2069, abs=1e-3)   # shrunk from 0.2426
+
+
+def test_no_drop_out_data_is_not_identified():
+    # Poisson buyers who never leave: a -> 0, b -> infinity; a clear error, not silent numbers.
+    rng = np.random.default_rng(3)
+    T = rng.uniform(30, 78, 2000)
+    n_buys = rng.poisson(rng.gamma(2, 1 / 10, 2000) * T)
+    tx = np.where(n_buys > 0, T * rng.beta(np.maximum(n_buys, 1), 1), 0.0)
+    data = pd.DataFrame({"frequency": n_buys, "recency": tx, "T": T})
+    with pytest.raises(ModelError, match="not identified"):
+        V.BetaGeoModel().fit(data)
+
+
 # --- errors ---------------------------------------------------------------------------------------
 
 def test_no_repeat_buyers_is_a_model_error():
