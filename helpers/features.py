@@ -185,6 +185,14 @@ def _check_users(users: pd.DataFrame) -> pd.DataFrame:
     # `source` is cleaning bookkeeping (which configured source a row came from), not an attribute
     users = users.drop(columns=[s.SOURCE], errors="ignore").copy()
     users[s.USER_ID] = users[s.USER_ID].astype(str)
+    for c in users.columns:
+        if c in (s.USER_ID, s.SIGNUP_TIME) or not (pd.api.types.is_object_dtype(users[c])
+                                                     or pd.api.types.is_string_dtype(users[c])):
+            continue
+        # CSV attributes often arrive as text ("35", "0"); numbers make rules like `age < 25` work
+        num = pd.to_numeric(users[c], errors="coerce")
+        if users[c].notna().any() and num.notna().sum() == users[c].notna().sum():
+            users[c] = num
     dup = users[s.USER_ID][users[s.USER_ID].duplicated()]
     if len(dup):
         raise DataError(
@@ -209,7 +217,8 @@ def user_features(user_day, *, as_of, users: pd.DataFrame | None = None,
         The cleaned users table (``user_id``, optional ``signup_time``, attribute columns).
         Users with ``signup_time`` on or before ``as_of`` are included even without activity;
         every other column (except the cleaning bookkeeping column ``source``) is copied as an
-        attribute. None: no attributes, no signup.
+        attribute; a text attribute whose values all parse as numbers ("35", "0") becomes numeric.
+        None: no attributes, no signup.
     event_names : list of str, optional
         Events to compute ``share_<event>`` for; default: every ``ev_`` column of ``user_day``.
     passive_events : list of str

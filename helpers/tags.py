@@ -280,8 +280,13 @@ class _Evaluator:
               ast.Gt: np.greater, ast.GtE: np.greater_equal}[type(op)]
         try:
             res = fn(a, b)
-        except TypeError as exc:
-            raise self.fail(f"cannot compare {ast.dump(op)[:-2]} between these values ({exc}).") from None
+        except TypeError:
+            def kind(v):
+                if isinstance(v, pd.Series):
+                    return "numbers" if pd.api.types.is_numeric_dtype(v) else f"text (e.g. {v.dropna().iloc[0]!r})" if v.notna().any() else "empty values"
+                return f"{type(v).__name__} {v!r}"
+            raise self.fail(f"cannot compare {kind(a)} with {kind(b)}; compare text columns with quoted "
+                            "strings and numeric columns with numbers.") from None
         if not isinstance(res, pd.Series):
             res = pd.Series(bool(res), index=self.df.index)
         for v in (a, b):

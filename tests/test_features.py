@@ -104,6 +104,8 @@ def features():
                                        "2024-01-31T01:00:00Z", "2024-04-05T00:00:00Z"]),
         "city": ["Beijing", "Shanghai", None, "Xi'an"],
         "source": "users",   # cleaning bookkeeping: not copied as an attribute
+        "age": ["35", "16", None, "40"],   # numeric text -> numbers
+        "plan": ["free", "1", "pro", "free"],  # mixed text stays text
     })
     f = user_features(t, as_of="2024-03-31", users=users, passive_events=["push"],
                       timezone="Asia/Shanghai")
@@ -154,6 +156,8 @@ def test_user_features_money_btyd_shares_attributes(features):
     assert features.loc["a", "city"] == "Beijing" and features.loc["b", "city"] == "Shanghai"
     assert pd.isna(features.loc["e", "city"])
     assert "source" not in features.columns
+    assert features["age"].tolist()[:2] == [35, 16] and pd.api.types.is_numeric_dtype(features["age"])
+    assert features.loc["b", "plan"] == "1"
 
 
 def test_user_features_without_users_and_explicit_events():
@@ -176,5 +180,5 @@ def test_every_feature_column_is_documented(features):
     assert d.set_index("column").loc["share_view", "definition"].startswith("Share of the user's active events")
     assert d.set_index("column").loc["city", "definition"] == FEATURE_DOCS["<attribute>"]
     fixed = [c for c in features.reset_index().columns
-             if not c.startswith("share_") and c not in ("city",)]
+             if not c.startswith("share_") and c not in ("city", "age", "plan")]
     assert all(c in FEATURE_DOCS for c in fixed)

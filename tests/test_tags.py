@@ -90,6 +90,11 @@ def test_unknown_column_error_names_tag_column_and_close_matches(df):
     assert "close matches: ['revenue']" in msg
 
 
+def test_text_compared_with_number_is_an_error(df):
+    with pytest.raises(ConfigError, match=r"cannot compare text \(e.g. 'ios'\) with int 3"):
+        run(df, "platform > 3")
+
+
 def test_syntax_error_quotes_the_rule(df):
     with pytest.raises(ConfigError, match=r"^tag 'bad' \(layer basic\): rule 'x >= ' is not a valid expression"):
         evaluate_tags(df, [{"name": "bad", "layer": "basic", "rule": "x >= "}])
