@@ -211,7 +211,7 @@ def clean_users(u: ibis.Table):
     nonnull = u.filter(u[schema.USER_ID].notnull())
     null_rows = rows_in - int(nonnull.count().execute())
     sig = ibis.literal("")
-    for c in attrs:
+    for c in [a for a in attrs if a != schema.SIGNUP_TIME]:  # attributes; signup time is not one
         sig = sig.concat("|", nonnull[c].cast("string").fill_null("<NA>"))
     per_user = (nonnull.mutate(_sig=sig).group_by(schema.USER_ID)
                 .aggregate(n=ibis._.count(), n_sig=ibis._._sig.nunique()))
