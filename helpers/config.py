@@ -279,10 +279,12 @@ def load_config(path: str | Path) -> Config:
         more = f"\n... and {len(e.errors()) - 5} more" if len(e.errors()) > 5 else ""
         raise ConfigError("\n".join(lines) + more) from None
     cfg.config_path = path
-    for table, label, src in cfg.source_items():
-        known = set(schema.TABLES[table]["required"] + schema.TABLES[table]["optional"])
-        for canon in src.columns:
-            if canon not in known and table in ("events", "orders", "identities", "assignments"):
-                # mapping an extra column is allowed for users (attributes) and kept as a property elsewhere
-                continue
+    cfg.source_items()  # distinct source names
+    if cfg.tags:
+        from .tags import parse_tags  # rules are checked for syntax and allowed constructs here
+
+        try:
+            parse_tags([t.model_dump() for t in cfg.tags])
+        except ConfigError as e:
+            raise ConfigError(f"{path}: {e}") from None
     return cfg

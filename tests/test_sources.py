@@ -126,3 +126,12 @@ def test_config_errors_name_file_and_key(tmp_path, text, key, fragment):
 def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_bad_tag_rule_is_named_at_load(tmp_path):
+    p = tmp_path / "persona.yaml"
+    p.write_text("sources: {orders: {path: o.csv}}\n"
+                 "tags:\n- {name: whale, layer: value, rule: \"revenue >= __import__('os')\"}\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(p)
+    assert str(p) in str(e.value) and "whale" in str(e.value)
