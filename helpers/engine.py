@@ -47,6 +47,7 @@ def connect(*, database: str | None = None, memory_limit: str | None = None,
     except Exception as e:  # pragma: no cover - depends on the installation
         raise EngineError(f"could not start DuckDB ({e}); reinstall with `make setup`") from None
     con.raw_sql("SET TimeZone = 'UTC'")
+    con.raw_sql("SET enable_progress_bar = false")  # no terminal bars inside reports and logs
     if memory_limit:
         con.raw_sql(f"SET memory_limit = '{memory_limit}'")
     if threads:

@@ -34,7 +34,7 @@ from . import __version__, audit as audit_mod, engine, schema, sources, userday
 from .config import Config, load_config
 from .errors import DataError
 
-CLEANING_VERSION = "2"
+CLEANING_VERSION = "3"
 TABLES = ("events", "orders", "users", "identities", "assignments")
 
 
