@@ -369,8 +369,10 @@ def _sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _job_hash(file_hash: str, parameters: dict, fingerprint: str, dep_hashes: list[str]) -> str:
-    payload = json.dumps({"notebook": file_hash, "parameters": parameters,
+def _job_hash(file_hash: str, parameters: dict, fingerprint: str, dep_hashes: list[str],
+              with_code: bool) -> str:
+    """Identity of a report's inputs: notebook file, parameters, data, kit version, rendering."""
+    payload = json.dumps({"notebook": file_hash, "parameters": parameters, "with_code": with_code,
                           "fingerprint": fingerprint, "kit_version": helpers.__version__,
                           "depends_on": sorted(dep_hashes)}, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -434,7 +436,7 @@ def _plan_month(month: str, specs: list[NotebookSpec], declared: dict[str, dict[
         for extra in variants:
             job_params = {**params, **(extra or {})}
             name = output_name(spec.name, extra)
-            digest = _job_hash(file_hash, job_params, fingerprint, dep_hashes)
+            digest = _job_hash(file_hash, job_params, fingerprint, dep_hashes, with_code)
             hashes_by_template.setdefault(spec.name, []).append(digest)
             jobs.append({
                 "name": name, "template": spec.name, "skip": "", "depends_on": spec.depends_on,
@@ -447,44 +449,107 @@ def _plan_month(month: str, specs: list[NotebookSpec], declared: dict[str, dict[
 
 
 # --- running -------------------------------------------------------------------------------------
-class _Pool:
-    """Runs jobs in child processes (``python -m helpers.runner JOB RESULT``), ``jobs`` at once.
+class _Worker:
+    """A child process (``python -m helpers.runner --serve``) that executes jobs one by one.
 
-    Child processes rather than ``multiprocessing``: nothing depends on the caller's
-    ``__main__`` guard, each notebook gets a fresh interpreter, and the kernel's environment is
-    set here (no ``MPLBACKEND``). Threads only wait for the children.
+    A child process rather than ``multiprocessing``: nothing depends on the caller's
+    ``__main__`` guard and the kernel's environment is set here (no ``MPLBACKEND``). It is
+    reused for the next job, so papermill and nbconvert are imported and the HTML template
+    compiled once per worker, not once per notebook.
+    """
+
+    def __init__(self):
+        import subprocess
+        import tempfile
+
+        self._log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "helpers.runner", "--serve"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self._log, env=env, text=True, encoding="utf-8")
+
+    def run(self, job: dict, result_file: Path) -> dict:
+        token = f"{_DONE} {result_file.name}"
+        try:
+            self.proc.stdin.write(json.dumps({"job": job, "result": str(result_file)},
+                                             default=str) + "\n")
+            self.proc.stdin.flush()
+            while True:
+                line = self.proc.stdout.readline()
+                if not line or line.strip() == token:
+                    break
+        except (BrokenPipeError, OSError):
+            line = ""
+        if line and result_file.exists():
+            return json.loads(result_file.read_text(encoding="utf-8"))
+        code = self.proc.poll()
+        self._log.seek(0)
+        tail = (self._log.read().strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"the worker process stopped (exit code {code}): {tail}")
+
+    def close(self) -> None:
+        import subprocess
+
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+
+
+_DONE = "persona-kit-job-done"
+
+
+class _Pool:
+    """Runs jobs in :class:`_Worker` processes, ``jobs`` at a time; threads only wait for them.
+
+    Workers start on first use, so a month whose reports are all unchanged starts no process.
     """
 
     def __init__(self, jobs: int):
+        import queue
+        import tempfile
+
         self.jobs = jobs
         self._executor: ThreadPoolExecutor | None = None
+        self._idle: queue.Queue = queue.Queue()
+        self._workers: list[_Worker] = []
+        self._tmp = Path(tempfile.mkdtemp(prefix="persona-kit-run-"))
+        self._count = 0
 
     def submit(self, job: dict) -> Future:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=self.jobs,
                                                 thread_name_prefix="persona-kit-job")
-        return self._executor.submit(_run_child, job)
+        self._count += 1
+        return self._executor.submit(self._run, job, self._tmp / f"result-{self._count}.json")
+
+    def _run(self, job: dict, result_file: Path) -> dict:
+        import queue
+
+        try:
+            worker = self._idle.get_nowait()
+        except queue.Empty:
+            worker = _Worker()
+            self._workers.append(worker)
+        try:
+            result = worker.run(job, result_file)
+        except Exception:
+            worker.close()
+            raise
+        self._idle.put(worker)
+        return result
 
     def close(self) -> None:
+        import shutil
+
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
-
-
-def _run_child(job: dict) -> dict:
-    import subprocess
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="persona-kit-job-") as tmp:
-        job_file, result_file = Path(tmp) / "job.json", Path(tmp) / "result.json"
-        job_file.write_text(json.dumps(job, default=str), encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-        proc = subprocess.run([sys.executable, "-m", "helpers.runner", str(job_file),
-                               str(result_file)], env=env, capture_output=True, text=True,
-                              check=False)
-        if result_file.exists():
-            return json.loads(result_file.read_text(encoding="utf-8"))
-        tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-1:] or ["no output"]
-        raise RuntimeError(f"the worker process exited with code {proc.returncode}: {tail[0]}")
+        for worker in self._workers:
+            worker.close()
+        shutil.rmtree(self._tmp, ignore_errors=True)
 
 
 def _say(progress: bool, text: str) -> None:
@@ -684,13 +749,30 @@ def run_review(config_path: str | Path, *, month: str | None = None, months: str
                      month_indexes=indexes, archive_index=archive)
 
 
-def _main(argv: list[str]) -> int:
-    """Worker entry point: ``python -m helpers.runner JOB.json RESULT.json``."""
-    job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
-    result = execute_job(job)
-    Path(argv[1]).write_text(json.dumps(result, default=str), encoding="utf-8")
+def _serve() -> int:
+    """Worker loop: read one job per line on stdin, write its result file, say it is done."""
+    # The protocol gets its own copy of stdout; fd 1 then points to stderr, so nothing that
+    # the libraries or the kernels (child processes inherit fd 1) print can mix with it.
+    sys.stdout.flush()
+    channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        result_file = Path(request["result"])
+        try:
+            result = execute_job(request["job"])
+        except Exception as exc:  # noqa: BLE001 - reported to the parent as a failed report
+            result = {"name": request["job"].get("name"), "status": "failed",
+                      "reason": f"{type(exc).__name__}: {exc}", "duration_s": None,
+                      "started_at": None, "html": None, "ipynb": None, "attempts": 0}
+        result_file.write_text(json.dumps(result, default=str), encoding="utf-8")
+        channel.write(f"{_DONE} {result_file.name}\n")
+        channel.flush()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))
+    if sys.argv[1:] == ["--serve"]:
+        sys.exit(_serve())
