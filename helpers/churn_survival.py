@@ -94,6 +94,15 @@ def html_block(title: str, tables: dict[str, pd.DataFrame], digits: int = 3) -> 
     return "\n".join(parts)
 
 
+def numeric_if_possible(col: pd.Series) -> pd.Series:
+    """Text columns whose every non-missing value is a number (CSV attributes such as
+    ``joined_community`` read as ``"0"``/``"1"``) become floats; others are returned as they are."""
+    if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+        return col.astype(float)
+    conv = pd.to_numeric(col, errors="coerce")
+    return conv.astype(float) if conv.notna().sum() == col.notna().sum() else col
+
+
 def _to_datetime(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s).astype("datetime64[ns]")
 
@@ -333,6 +342,8 @@ class KaplanMeierByGroup:
         Per pair of groups: statistic, p, Holm-adjusted p, significant at ``alpha``.
     n_dropped_ : int
         Rows with ``duration_days == 0`` (lives too recent to carry information).
+    n_missing_group_ : int
+        Rows without a group (left out of the curves and tests).
 
     Examples
     --------
@@ -359,6 +370,11 @@ class KaplanMeierByGroup:
 
         d, e = self.duration_col, self.event_col
         df, self.n_dropped_ = _usable(surv_df, d, e, [group_col] if group_col else [])
+        self.n_missing_group_ = 0
+        if group_col:
+            missing = df[group_col].isna()
+            self.n_missing_group_ = int(missing.sum())
+            df = df[~missing]
         if len(df) == 0:
             raise ModelError(f"No life with `{d}` > 0 to fit: every user started after as_of - "
                              "inactive_days.")
@@ -488,6 +504,8 @@ class CoxModel:
         covariates = [c for c in covariates if c not in strata0]
         data, self.n_dropped_ = _usable(df, duration_col, event_col, [*covariates, *strata0])
         data = data[[duration_col, event_col, *covariates, *strata0]].copy()
+        for c in covariates:
+            data[c] = numeric_if_possible(data[c])
         bad = [c for c in covariates if not pd.api.types.is_numeric_dtype(data[c])]
         if bad:
             raise DataError(f"Cox covariates must be numeric (one-hot categories first, e.g. with "
@@ -569,8 +587,9 @@ def early_life_covariates(user_day: ibis.Table, surv_df: pd.DataFrame, *, days: 
     (active events), ``orders_first_{days}d``, ``revenue_first_{days}d`` over days
     ``start_day .. start_day + days - 1``, and ``mix_<event>`` = share of each ``ev_<event>``
     column in the window's events (0 when none). Attributes from ``users`` (all columns but
-    ``user_id``/``signup_time`` unless ``attributes`` is given): numeric ones pass through
-    (missing values -> median); others are one-hot encoded as ``<col>_<level>`` with the most
+    ``user_id``/``signup_time`` unless ``attributes`` is given): numeric ones (also text columns
+    holding only numbers, e.g. ``"0"``/``"1"`` from a CSV) pass through (missing values ->
+    median); others are one-hot encoded as ``<col>_<level>`` with the most
     frequent level as the reference (dropped), levels beyond the ``max_levels`` most frequent
     pooled into ``other`` and missing values into ``missing``. The reference levels are in
     ``.attrs["reference_levels"]``.
@@ -626,9 +645,8 @@ def early_life_covariates(user_day: ibis.Table, surv_df: pd.DataFrame, *, days: 
         require_columns(u, cols, "The users table")
         u = out[[S.USER_ID]].merge(u[[S.USER_ID, *cols]], on=S.USER_ID, how="left")
         for c in cols:
-            col = u[c]
-            if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
-                col = col.astype(float)
+            col = numeric_if_possible(u[c])
+            if pd.api.types.is_numeric_dtype(col):
                 out[c] = col.fillna(col.median()).to_numpy()
                 continue
             col = col.astype("string").fillna("missing")

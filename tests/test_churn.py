@@ -113,7 +113,7 @@ def test_resurrection_summary(hand_user_day):
 def test_early_life_covariates_landmark_and_one_hot(hand_user_day):
     s = churn.survival_table(hand_user_day, as_of=AS_OF, inactive_days=K)
     users = pd.DataFrame({"user_id": ["B", "C", "D"], "plan": ["x", "y", "x"],
-                          "age": [20.0, None, 40.0]})
+                          "age": [20.0, None, 40.0], "joined_community": ["1", "0", "1"]})
     cov = churn.early_life_covariates(hand_user_day, s, days=2, users=users)
     # lives longer than 2 days: B (6), C (6), D (4); durations measured from the landmark
     assert cov["user_id"].tolist() == ["B", "C", "D"]
@@ -125,6 +125,8 @@ def test_early_life_covariates_landmark_and_one_hot(hand_user_day):
     assert cov.attrs["reference_levels"] == {"plan": "x"}
     assert cov["plan_y"].tolist() == [0.0, 1.0, 0.0]
     assert cov["age"].tolist() == [20.0, 30.0, 40.0]   # missing -> median
+    # text "0"/"1" from a CSV passes through as a number, not as one-hot levels
+    assert cov["joined_community"].tolist() == [1.0, 0.0, 1.0]
 
 
 # --- Kaplan-Meier and log-rank --------------------------------------------------------------------
