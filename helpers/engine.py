@@ -47,7 +47,10 @@ def connect(*, database: str | None = None, memory_limit: str | None = None,
     except Exception as e:  # pragma: no cover - depends on the installation
         raise EngineError(f"could not start DuckDB ({e}); reinstall with `make setup`") from None
     con.raw_sql("SET TimeZone = 'UTC'")
-    con.raw_sql("SET enable_progress_bar = false")  # no terminal bars inside reports and logs
+    try:  # no terminal bars inside reports and logs (in Jupyter DuckDB refuses the setting without ipywidgets)
+        con.raw_sql("SET enable_progress_bar = false")
+    except Exception:  # noqa: BLE001 - inside Jupyter the bar is off unless ipywidgets is installed
+        pass
     if memory_limit:
         con.raw_sql(f"SET memory_limit = '{memory_limit}'")
     if threads:

@@ -103,8 +103,9 @@ def plot_lifecycle(result, *, ax=None, quick_ratio: bool = True, **kwargs):
     ax.bar(x, p["dormant"], color=_LIFECYCLE_COLOURS["dormant"], label="dormant", **kwargs)
     ax.axhline(0, color="black", linewidth=0.8)
     period = result.params.get("period", "period")
-    ax.set_xticks(x, [f"{d:%Y-%m-%d}" if period == "week" else f"{d:%Y-%m}"
-                      for d in p["period_start"]], rotation=45, ha="right")
+    labels_all = [f"{d:%Y-%m-%d}" if period == "week" else f"{d:%Y-%m}" for d in p["period_start"]]
+    step = max(1, int(np.ceil(len(x) / 14)))  # at most ~14 readable tick labels
+    ax.set_xticks(x[::step], labels_all[::step], rotation=45, ha="right")
     ax.set_xlabel(f"{period} (start)")
     ax.set_ylabel("users (dormant below zero)")
     ax.set_title(f"Lifecycle per {period}")
@@ -113,10 +114,10 @@ def plot_lifecycle(result, *, ax=None, quick_ratio: bool = True, **kwargs):
         ax2 = ax.twinx()
         line, = ax2.plot(x, p["quick_ratio"], color="black", marker="o", label="quick ratio")
         ax2.axhline(1, color="grey", linestyle=":", linewidth=0.8)
-        ax2.set_ylabel("quick ratio = (new + resurrecting) / dormant")
+        ax2.set_ylabel("quick ratio")
         ax2.set_ylim(bottom=0)
         handles, labels = handles + [line], labels + ["quick ratio"]
-    ax.legend(handles, labels, loc="upper left", fontsize="small")
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.08, 1.0), fontsize="small")
     return ax
 
 
@@ -221,3 +222,12 @@ def plot_drivers(result, *, top: int = 15, ax=None, **kwargs):
     ax.set_title("Retention drivers (correlation, not causation)")
     ax.legend(loc="lower right")
     return ax
+
+
+def plot_attribute_section(profile, *, ax=None):
+    """The attribute-index chart of ``active_review.attribute_section``; nothing for a Note."""
+    if not hasattr(profile, "profile"):
+        return None
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 0.28 * len(profile.profile) + 1.5))
+    return plot_attribute_index(profile, ax=ax)
