@@ -10,14 +10,10 @@ whose inputs did not change. After each month the month index and the archive in
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import hashlib
 import json
-import os
-import sys
-import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -27,13 +23,12 @@ from helpers.errors import ParameterError
 from helpers.report import (check_month_in_data, default_reports_dir, load_config_checked,
                             merge_metrics, month_bounds, month_range, output_name, parse_month)
 from helpers import report_html
+from helpers.runner_exec import Pool
+from helpers.runner_params import (EXPERIMENT_PARAMETER, RUNNER_PARAMETERS,  # noqa: F401
+                                   check_user_params, convert_parameter, declared_type,
+                                   inspect_parameters, resolve_type)
 
-KERNEL_NAME = "persona-kit"
-START_TIMEOUT_S = 120
 NOTEBOOKS_DIR = Path(helpers.__file__).resolve().parent.parent / "notebooks"
-#: Parameters the runner sets itself (from ``config_path``, ``--month`` and ``--out``).
-RUNNER_PARAMETERS = ("config_path", "month", "out_dir")
-EXPERIMENT_PARAMETER = "experiment"
 
 
 @dataclass(frozen=True)
@@ -136,131 +131,6 @@ class RunResult:
                 f"{len(self.failed)} failed.</p><table>{rows}</table>")
 
 
-# --- parameters ----------------------------------------------------------------------------------
-def resolve_type(value: str) -> Any:
-    """Parse a command-line value like papermill does: bool, None, int, float, else the text."""
-    if value in ("True", "False"):
-        return value == "True"
-    if value == "None":
-        return None
-    for cast in (int, float):
-        try:
-            return cast(value)
-        except ValueError:
-            pass
-    return value
-
-
-def declared_type(decl: dict) -> str:
-    """Type name a ``parameters`` cell declares for one parameter (hint, else the default's)."""
-    name = (decl.get("inferred_type_name") or "None").strip()
-    if name.startswith("Optional[") and name.endswith("]"):
-        name = name[len("Optional["):-1]
-    name = name.split("[")[0].lower()
-    if name in ("str", "int", "float", "bool", "list", "dict"):
-        return name
-    try:
-        default = ast.literal_eval(decl.get("default", "None"))
-    except (ValueError, SyntaxError):
-        return "any"
-    return type(default).__name__ if default is not None else "any"
-
-
-def convert_parameter(name: str, value: Any, type_name: str, *, notebook: str = "") -> Any:
-    """``value`` (command-line text or a Python value) as the type the notebook declares.
-
-    A ``str`` parameter keeps text as it is (``"007"`` stays ``"007"``), unlike papermill's CLI.
-
-    Examples
-    --------
-    >>> convert_parameter("label", "007", "str")
-    '007'
-    >>> convert_parameter("x", "5", "int")
-    5
-    """
-    where = f" (declared in {notebook})" if notebook else ""
-
-    def fail(expected: str):
-        raise ParameterError(f"The parameter `{name}` must be {expected}{where}, "
-                             f"but {value!r} was passed.")
-
-    if not isinstance(value, str):
-        if type_name == "str":
-            return str(value)
-        if type_name == "float" and isinstance(value, int) and not isinstance(value, bool):
-            return float(value)
-        if type_name == "int" and (isinstance(value, bool) or not isinstance(value, int)):
-            fail("an integer, e.g. 5")
-        return value
-    text = value.strip()
-    if type_name == "str":
-        return value
-    if type_name == "int":
-        try:
-            return int(text)
-        except ValueError:
-            fail("an integer, e.g. 5")
-    if type_name == "float":
-        try:
-            return float(text)
-        except ValueError:
-            fail("a number, e.g. 0.05")
-    if type_name == "bool":
-        lowered = text.lower()
-        if lowered in ("true", "1", "yes", "on"):
-            return True
-        if lowered in ("false", "0", "no", "off"):
-            return False
-        fail("true or false")
-    if type_name in ("list", "dict"):
-        try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError:
-            try:
-                parsed = ast.literal_eval(text)
-            except (ValueError, SyntaxError):
-                parsed = [t.strip() for t in text.split(",")] if type_name == "list" else None
-        if not isinstance(parsed, list if type_name == "list" else dict):
-            example = "[1, 2]" if type_name == "list" else '{"a": 1}'
-            fail(f"a {type_name} literal, e.g. {example}")
-        return parsed
-    return resolve_type(text)
-
-
-def inspect_parameters(spec: NotebookSpec) -> dict[str, str]:
-    """``{parameter: type name}`` declared by a notebook's ``parameters`` cell.
-
-    Raises
-    ------
-    ParameterError
-        When the notebook has no cell tagged ``parameters`` (papermill would then silently let
-        the notebook's own values win).
-    """
-    import papermill
-
-    declared = papermill.inspect_notebook(str(spec.file))
-    if not declared:
-        raise ParameterError(
-            f"The notebook {spec.file} has no cell tagged `parameters` (or it declares nothing), "
-            "so parameters cannot be passed to it; tag its first code cell `parameters` with "
-            "lines like `month: str = \"\"  # YYYY-MM to review`.")
-    return {name: declared_type(decl) for name, decl in declared.items()}
-
-
-def _check_user_params(params: dict, declared: dict[str, dict[str, str]]) -> None:
-    valid = sorted({p for d in declared.values() for p in d} - set(RUNNER_PARAMETERS))
-    for key in params:
-        if key in RUNNER_PARAMETERS:
-            option = {"config_path": "--config", "month": "--month/--months",
-                      "out_dir": "--out"}[key]
-            raise ParameterError(f"The parameter `{key}` is set by the runner; use {option} "
-                                 f"instead of `-p {key} ...`.")
-        if not any(key in d for d in declared.values()):
-            raise ParameterError(
-                f"The parameter `{key}` is not declared by any notebook being run "
-                f"({', '.join(declared)}); valid parameters: {', '.join(valid) or 'none'}.")
-
-
 # --- notebook selection --------------------------------------------------------------------------
 def _as_specs(notebooks: Sequence[NotebookSpec | str | Path] | None) -> list[NotebookSpec]:
     if notebooks is None:
@@ -291,77 +161,6 @@ def select_notebooks(specs: list[NotebookSpec], only: Iterable[str] | None) -> l
                                  f"{[s.name for s in specs]}, but {wanted!r} was passed.")
         chosen.update(matches)
     return [s for s in specs if s.name in chosen]
-
-
-# --- execution (in worker processes) -------------------------------------------------------------
-def _worker_init() -> None:
-    # ipykernel installs the inline backend only when MPLBACKEND is unset: a global Agg setting
-    # (common in CI) would silently remove every chart from the reports.
-    os.environ.pop("MPLBACKEND", None)
-
-
-def _is_kernel_start_failure(exc: BaseException) -> bool:
-    from papermill.exceptions import PapermillExecutionError
-
-    if isinstance(exc, PapermillExecutionError):
-        return False
-    text = f"{type(exc).__name__}: {exc}".lower()
-    return (isinstance(exc, TimeoutError) or "zmqerror" in text or "address already in use" in text
-            or "kernel didn't respond" in text or "kernel died before replying" in text)
-
-
-def execute_job(job: dict) -> dict:
-    """Execute one notebook with papermill and render its HTML (runs in a worker process)."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    _worker_init()
-    out_ipynb, out_html = Path(job["ipynb"]), Path(job["html"])
-    out_ipynb.parent.mkdir(parents=True, exist_ok=True)
-    Path(job["metrics_file"]).unlink(missing_ok=True)  # stale numbers of an earlier run
-    started = dt.datetime.now().astimezone()
-    t0 = time.perf_counter()
-    status, error, attempts = "ok", "", 0
-    while True:
-        attempts += 1
-        try:
-            papermill.execute_notebook(
-                job["input"], str(out_ipynb), parameters=job["parameters"],
-                kernel_name=KERNEL_NAME, cwd=job["cwd"], start_timeout=START_TIMEOUT_S,
-                progress_bar=False, log_output=False)
-            break
-        except PapermillExecutionError as exc:
-            status, error = "failed", f"{exc.ename}: {exc.evalue}"
-            break
-        except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
-            if attempts == 1 and _is_kernel_start_failure(exc):
-                continue  # one retry, only when the kernel did not start
-            status, error = "failed", f"{type(exc).__name__}: {exc}"
-            break
-    duration = time.perf_counter() - t0
-    header = dict(job["header"], started_at=started.isoformat(timespec="seconds"),
-                  duration_s=duration, status=status, error=error)
-    html_path = None
-    try:
-        if not out_ipynb.exists():
-            _write_error_notebook(out_ipynb, error)
-        html_path = str(report_html.render_notebook_html(out_ipynb, out_html,
-                                                         with_code=job["with_code"],
-                                                         header=header))
-    except Exception as exc:  # noqa: BLE001
-        error = (error + "; " if error else "") + f"HTML rendering failed: {exc}"
-        status = "failed"
-    return {"name": job["name"], "status": status, "reason": error, "duration_s": duration,
-            "started_at": header["started_at"], "html": html_path, "ipynb": str(out_ipynb),
-            "attempts": attempts}
-
-
-def _write_error_notebook(path: Path, error: str) -> None:
-    import nbformat
-    from nbformat.v4 import new_markdown_cell, new_notebook
-
-    nb = new_notebook(cells=[new_markdown_cell(f"**The notebook did not run:** `{error}`")])
-    nbformat.write(nb, str(path))
 
 
 # --- planning a month ----------------------------------------------------------------------------
@@ -449,115 +248,12 @@ def _plan_month(month: str, specs: list[NotebookSpec], declared: dict[str, dict[
 
 
 # --- running -------------------------------------------------------------------------------------
-class _Worker:
-    """A child process (``python -m helpers.runner --serve``) that executes jobs one by one.
-
-    A child process rather than ``multiprocessing``: nothing depends on the caller's
-    ``__main__`` guard and the kernel's environment is set here (no ``MPLBACKEND``). It is
-    reused for the next job, so papermill and nbconvert are imported and the HTML template
-    compiled once per worker, not once per notebook.
-    """
-
-    def __init__(self):
-        import subprocess
-        import tempfile
-
-        self._log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "helpers.runner", "--serve"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self._log, env=env, text=True, encoding="utf-8")
-
-    def run(self, job: dict, result_file: Path) -> dict:
-        token = f"{_DONE} {result_file.name}"
-        try:
-            self.proc.stdin.write(json.dumps({"job": job, "result": str(result_file)},
-                                             default=str) + "\n")
-            self.proc.stdin.flush()
-            while True:
-                line = self.proc.stdout.readline()
-                if not line or line.strip() == token:
-                    break
-        except (BrokenPipeError, OSError):
-            line = ""
-        if line and result_file.exists():
-            return json.loads(result_file.read_text(encoding="utf-8"))
-        code = self.proc.poll()
-        self._log.seek(0)
-        tail = (self._log.read().strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"the worker process stopped (exit code {code}): {tail}")
-
-    def close(self) -> None:
-        import subprocess
-
-        try:
-            self.proc.stdin.close()
-            self.proc.wait(timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            self.proc.kill()
-            self.proc.wait()
-        self._log.close()
-
-
-_DONE = "persona-kit-job-done"
-
-
-class _Pool:
-    """Runs jobs in :class:`_Worker` processes, ``jobs`` at a time; threads only wait for them.
-
-    Workers start on first use, so a month whose reports are all unchanged starts no process.
-    """
-
-    def __init__(self, jobs: int):
-        import queue
-        import tempfile
-
-        self.jobs = jobs
-        self._executor: ThreadPoolExecutor | None = None
-        self._idle: queue.Queue = queue.Queue()
-        self._workers: list[_Worker] = []
-        self._tmp = Path(tempfile.mkdtemp(prefix="persona-kit-run-"))
-        self._count = 0
-
-    def submit(self, job: dict) -> Future:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=self.jobs,
-                                                thread_name_prefix="persona-kit-job")
-        self._count += 1
-        return self._executor.submit(self._run, job, self._tmp / f"result-{self._count}.json")
-
-    def _run(self, job: dict, result_file: Path) -> dict:
-        import queue
-
-        try:
-            worker = self._idle.get_nowait()
-        except queue.Empty:
-            worker = _Worker()
-            self._workers.append(worker)
-        try:
-            result = worker.run(job, result_file)
-        except Exception:
-            worker.close()
-            raise
-        self._idle.put(worker)
-        return result
-
-    def close(self) -> None:
-        import shutil
-
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-        for worker in self._workers:
-            worker.close()
-        shutil.rmtree(self._tmp, ignore_errors=True)
-
-
 def _say(progress: bool, text: str) -> None:
     if progress:
         print(text, flush=True)
 
 
-def _run_month(month: str, jobs: list[dict], *, pool: _Pool, previous: dict, force: bool,
+def _run_month(month: str, jobs: list[dict], *, pool: Pool, previous: dict, force: bool,
                progress: bool, executed: list[str]) -> dict[str, dict]:
     """Run a month's jobs respecting dependencies; returns manifest entries by report name."""
     entries: dict[str, dict] = {}
@@ -696,7 +392,7 @@ def run_review(config_path: str | Path, *, month: str | None = None, months: str
         raise ParameterError(f"No report notebook found in {NOTEBOOKS_DIR}.")
     declared = {s.name: inspect_parameters(s) for s in specs}
     user_params = dict(params or {})
-    _check_user_params(user_params, declared)
+    check_user_params(user_params, declared)
 
     if project is None:
         project = _load_project(config_path, progress=progress)
@@ -711,7 +407,7 @@ def run_review(config_path: str | Path, *, month: str | None = None, months: str
     runs: list[ReportRun] = []
     executed: list[str] = []
     indexes: dict[str, Path] = {}
-    pool = _Pool(jobs)
+    pool = Pool(jobs)
     try:
         for m in wanted_months:
             month_dir = out_root / m
@@ -747,32 +443,3 @@ def run_review(config_path: str | Path, *, month: str | None = None, months: str
         pool.close()
     return RunResult(out_root=out_root, months=wanted_months, runs=runs, executed=executed,
                      month_indexes=indexes, archive_index=archive)
-
-
-def _serve() -> int:
-    """Worker loop: read one job per line on stdin, write its result file, say it is done."""
-    # The protocol gets its own copy of stdout; fd 1 then points to stderr, so nothing that
-    # the libraries or the kernels (child processes inherit fd 1) print can mix with it.
-    sys.stdout.flush()
-    channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        request = json.loads(line)
-        result_file = Path(request["result"])
-        try:
-            result = execute_job(request["job"])
-        except Exception as exc:  # noqa: BLE001 - reported to the parent as a failed report
-            result = {"name": request["job"].get("name"), "status": "failed",
-                      "reason": f"{type(exc).__name__}: {exc}", "duration_s": None,
-                      "started_at": None, "html": None, "ipynb": None, "attempts": 0}
-        result_file.write_text(json.dumps(result, default=str), encoding="utf-8")
-        channel.write(f"{_DONE} {result_file.name}\n")
-        channel.flush()
-    return 0
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] == ["--serve"]:
-        sys.exit(_serve())
