@@ -1,0 +1,847 @@
+"""Sample product data with planted truths: what every analysis in the kit should recover.
+
+``generate_sample`` writes the raw sources of a fictional shop (an app log, a web log, identities,
+users, orders, experiment assignments; schemas in ``docs/internals.md``), a ``persona.yaml``
+configured for them, ``truth.json`` (planted parameters and exact defect counts) and
+``truth_users.csv.gz`` (each user's true persona, lifetimes and variants).
+
+Everything is vectorized numpy over chunks of users and streamed to disk, so a million users fit
+in a few GB. The output depends only on the arguments (numpy Generator per chunk from ``seed``).
+"""
+
+from __future__ import annotations
+
+import gzip as gz
+import json
+import math
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from scipy import stats
+
+from helpers import sample_personas as sp
+from helpers.errors import ParameterError
+
+CHUNK_USERS = 50_000
+DAY_MS = 86_400_000
+
+COMMUNITY_SHARE = 0.30
+HAZARD_RATIO = 0.5
+INACTIVE_DAYS = 30
+RESURRECTION_PROB = 0.20           # of users whose first life ended inside the data
+RESURRECTION_GAP_DAYS = (35, 120)  # days between the last active day and the comeback
+CHECKOUT_LIFT = 0.50               # per-active-day purchase probability x (1 + lift), treatment
+CHECKOUT_ASSIGN_DAYS = 14
+WINDOW_DAYS = 28
+ONBOARDING_MONTHS = 3
+ONBOARDING_UNDERLOGGED = 0.20      # share of treatment assignment rows missing from the file
+FREE_ORDER_PROB = 0.03
+REFUND_PROB = 0.05
+VISITORS_PER_USER = 0.25           # never-signing-up web visitors per user
+ORPHANS_PER_USER = 0.002           # deleted accounts: app events, no users row
+IDENTITY_SHARE = 0.6               # anonymous ids listed in identities.csv
+RATES = {"duplicate": 0.003, "null_user_id": 0.002, "before_launch": 0.0007,
+         "in_future": 0.0008, "event_name_variant": 0.004}
+USER_DUP_CONFLICT, USER_DUP_SAME = 0.005, 0.002
+IDENTITY_CONFLICT = 0.004
+
+# Local hour-of-day profile of session starts: busy evenings, some activity after 23:00.
+_HOURS = np.array([1.0, 0.5, 0.3, 0.2, 0.2, 0.4, 1.2, 2.5, 3.5, 3.0, 2.8, 3.2, 4.0, 3.8, 3.0,
+                   2.8, 2.9, 3.2, 3.8, 4.6, 5.2, 5.4, 4.8, 3.6])
+_HOURS = _HOURS / _HOURS.sum()
+_WEEKLY = np.array([1.0, 0.95, 0.95, 1.0, 1.1, 1.3, 1.25])  # signups, Monday..Sunday
+_CITIES = np.array(["Shanghai", "Beijing", "Shenzhen", "Guangzhou", "Hangzhou", "Chengdu",
+                    "Wuhan", "Nanjing", "Xi'an", "Chongqing"])
+_CITY_P = np.array([0.16, 0.15, 0.12, 0.11, 0.1, 0.09, 0.08, 0.07, 0.06, 0.06])
+_CHANNELS = np.array(["organic", "search_ads", "social", "referral", "app_store"])
+_CHANNEL_P = np.array([0.35, 0.2, 0.2, 0.1, 0.15])
+_GENDERS = np.array(["female", "male", "other"])
+_GENDER_P = np.array([0.52, 0.45, 0.03])
+_VOCAB = list(sp.EVENT_NAMES) + [sp.variant_spelling(n, f) for n in sp.EVENT_NAMES
+                                 for f in sp.VARIANT_FORMS]
+_N_EV = len(sp.EVENT_NAMES)
+_PASSIVE_CODES = np.array([sp.EVENT_NAMES.index(e) for e in sp.PASSIVE_EVENTS])
+
+
+def generate_sample(out_dir, *, users: int = 20_000, months: int = 12, start: str = "2025-11-01",
+                    seed: int = 42, timezone: str = "Asia/Shanghai",
+                    progress: bool = False) -> dict:
+    """Write the sample sources, ``out_dir/persona.yaml`` and ``out_dir/truth.json``.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Folder to write into (created if missing; files of an earlier sample are overwritten).
+    users : int
+        Number of signed-up users (default 20,000: about 2 million events).
+    months : int
+        Calendar months of data from ``start``; the last one is the latest complete month.
+    start : str
+        Launch date ``YYYY-MM-DD`` (local date in ``timezone``); no valid data before it.
+    seed : int
+        Seed of every random draw: the same arguments write the same files.
+    timezone : str
+        Business timezone (IANA name) of local times and days.
+    progress : bool
+        Show a progress bar over user chunks.
+
+    Returns
+    -------
+    dict
+        The truth written to ``truth.json``.
+
+    Examples
+    --------
+    >>> truth = generate_sample("data/sample", users=2_000, seed=1)  # doctest: +SKIP
+    >>> truth["personas"]["order_by_median_lifetime"][0]  # doctest: +SKIP
+    'trialist'
+    """
+    cal = _Calendar(start, months, timezone)
+    if not isinstance(users, (int, np.integer)) or users < 100:
+        raise ParameterError(f"The parameter `users` must be an integer >= 100, but {users!r} was passed.")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(f"The parameter `seed` must be a non-negative integer, but {seed!r} was passed.")
+    out = Path(out_dir)
+    (out / "web_events").mkdir(parents=True, exist_ok=True)
+    for old in (out / "web_events").glob("part-*.parquet"):
+        old.unlink()
+    n_orphans = max(1, round(users * ORPHANS_PER_USER))
+    width = max(6, len(str(users + n_orphans)))
+    writer = _Writers(out, cal)
+    acc = _Accumulator(cal)
+    starts = list(range(0, users, CHUNK_USERS))
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(starts), desc="sample chunks", unit="chunk")
+    anon_next, order_next = 0, 0
+    for ci, first in enumerate(starts):
+        rng = np.random.default_rng([seed, ci])
+        n = min(CHUNK_USERS, users - first)
+        orphan_range = (users, users + n_orphans) if ci == len(starts) - 1 else None
+        chunk = _Chunk(rng, cal, first, n, users, width, anon_next, order_next, orphan_range)
+        anon_next, order_next = chunk.anon_next, chunk.order_next
+        writer.write(chunk, ci)
+        acc.add(chunk)
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    writer.close()
+    truth = acc.truth(seed=seed, users=users, n_orphans=n_orphans)
+    _write_yaml(out / "persona.yaml", cal)
+    (out / "truth.json").write_text(json.dumps(truth, indent=2, sort_keys=False) + "\n")
+    return truth
+
+
+class _Calendar:
+    """Days of the sample (day 0 = ``start``) with their UTC bounds and months."""
+
+    def __init__(self, start, months, timezone):
+        try:
+            self.tz = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            raise ParameterError(f"The parameter `timezone` must be an IANA timezone name such as "
+                                 f"'Asia/Shanghai', but {timezone!r} was passed.") from None
+        try:
+            self.start = date.fromisoformat(str(start))
+        except ValueError:
+            raise ParameterError(f"The parameter `start` must be a date 'YYYY-MM-DD' such as "
+                                 f"'2025-11-01', but {start!r} was passed.") from None
+        if not isinstance(months, (int, np.integer)) or not 1 <= months <= 60:
+            raise ParameterError(f"The parameter `months` must be an integer from 1 to 60, but "
+                                 f"{months!r} was passed.")
+        self.timezone = timezone
+        end_excl = (pd.Timestamp(self.start) + pd.DateOffset(months=months)).date()
+        self.n_days = (end_excl - self.start).days
+        self.end = end_excl - pd.Timedelta(days=1).to_pytimedelta()
+        local = pd.date_range(self.start, periods=self.n_days + 1, freq="D")
+        utc = local.tz_localize(timezone, ambiguous=False, nonexistent="shift_forward")
+        self.midnight_ms = utc.asi8 // 1_000_000          # local midnights as UTC epoch ms
+        self.day_len = np.diff(self.midnight_ms)
+        self.valid_from_ms = int(self.midnight_ms[0])
+        self.valid_until_ms = int(self.midnight_ms[-1])
+        days = local[:-1]
+        self.dow = days.dayofweek.to_numpy()
+        period = days.to_period("M")
+        self.month_labels = sorted(set(str(p) for p in period))
+        self.month_of_day = np.searchsorted(self.month_labels, period.astype(str))
+        starts = [int(np.argmax(self.month_of_day == m)) for m in range(len(self.month_labels))]
+        self.last_month_start = starts[-1]
+        self.onboarding_start = starts[max(0, len(starts) - ONBOARDING_MONTHS)]
+        self.assign_end = min(self.last_month_start + CHECKOUT_ASSIGN_DAYS, self.n_days)
+        w = (1.0 + 2.0 * np.arange(self.n_days) / self.n_days) * _WEEKLY[self.dow]
+        self.signup_p = w / w.sum()
+
+    def day_str(self, days):
+        return (np.datetime64(self.start) + np.asarray(days).astype("timedelta64[D]")).astype(str)
+
+
+def _ragged(lengths):
+    """Segment index and position within segment for concatenated segments of ``lengths``."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    seg = np.repeat(np.arange(len(lengths)), lengths)
+    first = np.cumsum(lengths) - lengths
+    return seg, np.arange(len(seg)) - first[seg]
+
+
+def _categorical(rng, cum, rows):
+    """One draw per row from the categorical with cumulative probabilities ``cum[rows]``."""
+    r = rng.random(len(rows))
+    out = np.zeros(len(rows), dtype=np.int16)
+    for j in range(cum.shape[1] - 1):
+        out += r > cum[rows, j]
+    return out
+
+
+def _local_text(ms, timezone, *, with_offset=False):
+    """Local wall-clock text 'YYYY-MM-DD HH:MM:SS' of UTC epoch ``ms`` (seconds resolution).
+
+    With ``with_offset``: ISO 8601 'YYYY-MM-DDTHH:MM:SS+08:00' (an instant).
+    """
+    utc = pd.DatetimeIndex(np.asarray(ms, dtype=np.int64) // 1000 * 1000 * 1_000_000, tz="UTC")
+    local_s = utc.tz_convert(timezone).tz_localize(None).asi8 // 1_000_000_000
+    text = pa.array(local_s).cast(pa.timestamp("s")).cast(pa.string())
+    if not with_offset:
+        return text
+    offset = local_s - np.asarray(ms, dtype=np.int64) // 1000
+    values, inverse = np.unique(offset, return_inverse=True)
+    labels = pa.array([f"{'+' if v >= 0 else '-'}{abs(v) // 3600:02d}:{abs(v) % 3600 // 60:02d}"
+                       for v in values.tolist()])
+    text = pc.replace_substring(text, " ", "T", max_replacements=1)
+    return pc.binary_join_element_wise(text, labels.take(inverse), "")
+
+
+def _ids(prefix, nums, width):
+    """Ids like 'u000123' for non-negative ``nums``; null where ``nums`` < 0."""
+    nums = np.asarray(nums, dtype=np.int64)
+    arr = pa.array(nums, mask=nums < 0).cast(pa.string())
+    return pc.binary_join_element_wise(prefix, pc.utf8_lpad(arr, width, padding="0"), "")
+
+
+class _Chunk:
+    """Simulate ``n`` users (global numbers first..first+n-1) and everything they write."""
+
+    def __init__(self, rng, cal, first, n, n_users, width, anon_next, order_next, orphan_range):
+        self.cal, self.first, self.n, self.width = cal, first, n, width
+        P = sp.persona_arrays()
+        D = cal.n_days
+        # --- users and their personal rates
+        persona = rng.choice(len(sp.PERSONA_NAMES), n, p=P["share"])
+        community = rng.random(n) < COMMUNITY_SHARE
+        signup = rng.choice(D, n, p=cal.signup_p)
+        m = P["activity_rate"][persona]
+        rate = rng.beta(m * sp.ACTIVITY_CONCENTRATION, (1 - m) * sp.ACTIVITY_CONCENTRATION)
+        epd = P["events_per_day"][persona] * rng.gamma(sp.EVENTS_SHAPE, 1 / sp.EVENTS_SHAPE, n)
+        pbuy = np.minimum(P["purchase_prob_per_active_day"][persona]
+                          * rng.gamma(sp.PURCHASE_SHAPE, 1 / sp.PURCHASE_SHAPE, n), 0.6)
+        spend = P["mean_spend"][persona] * rng.gamma(sp.SPEND_SHAPE, 1 / sp.SPEND_SHAPE, n)
+        mix = rng.gamma(sp.MIX_CONCENTRATION * P["event_mix"][persona])
+        mix_cum = np.cumsum(mix / mix.sum(axis=1, keepdims=True), axis=1)
+        active_mix = mix.copy()
+        active_mix[:, _PASSIVE_CODES] = 0
+        active_cum = np.cumsum(active_mix / active_mix.sum(axis=1, keepdims=True), axis=1)
+        ws = P["web_share"][persona]
+        web_share = rng.beta(ws * 6, (1 - ws) * 6)
+        login_share = rng.beta(P["login_share"][persona] * 8, (1 - P["login_share"][persona]) * 8)
+        hazard = P["daily_churn_hazard"][persona] * np.where(community, HAZARD_RATIO, 1.0)
+        # --- lives: first life from signup, maybe a second after a long gap
+        life1 = rng.exponential(1 / hazard)
+        end1 = np.minimum(np.maximum(np.ceil(signup + life1), signup + 1), D).astype(np.int64)
+        seg, pos = _ragged(end1 - signup)
+        day = signup[seg] + pos
+        act = (rng.random(len(seg)) < rate[seg]) | (pos == 0)
+        u1, d1 = seg[act], day[act]
+        last1 = d1[np.r_[np.nonzero(np.diff(u1))[0], len(u1) - 1]]
+        churned = signup + life1 < D
+        comeback = last1 + rng.integers(RESURRECTION_GAP_DAYS[0], RESURRECTION_GAP_DAYS[1] + 1, n)
+        resurrected = churned & (rng.random(n) < RESURRECTION_PROB) & (comeback < D)
+        life2 = rng.exponential(1 / hazard)
+        end2 = np.minimum(np.maximum(np.ceil(comeback + life2), comeback + 1), D)
+        seg2, pos2 = _ragged(np.where(resurrected, end2 - comeback, 0))
+        day2 = comeback[seg2] + pos2
+        act2 = (rng.random(len(seg2)) < rate[seg2]) | (pos2 == 0)
+        ad_user = np.concatenate([u1, seg2[act2]])
+        ad_day = np.concatenate([d1, day2[act2]])
+        order = np.argsort(ad_user * D + ad_day, kind="stable")
+        ad_user, ad_day = ad_user[order], ad_day[order]
+        # --- events of each active day
+        k = 2 + rng.poisson(np.maximum(epd[ad_user] - 2, 0))  # a visit is 2+ events
+        web_day = rng.random(len(ad_user)) < web_share[ad_user]
+        ev = self._day_events(rng, ad_day, k)
+        ev_ad = ev["ad"]
+        name = _categorical(rng, mix_cum, ad_user[ev_ad])
+        day_first = ev["first"]
+        name[day_first] = _categorical(rng, active_cum, ad_user)
+        # --- experiments
+        a_mask = (ad_day >= cal.last_month_start) & (ad_day < cal.assign_end)
+        cu, ci = np.unique(ad_user[a_mask], return_index=True)
+        c_ad = np.nonzero(a_mask)[0][ci]
+        self.checkout_user = cu
+        self.checkout_ms = ev["ts"][ev["first"][c_ad]] // 1000 * 1000
+        self.checkout_day = ad_day[c_ad]
+        self.checkout_trt = _exact_split(rng, len(cu))
+        trt_day = np.full(n, D, dtype=np.int64)
+        trt_day[cu[self.checkout_trt]] = self.checkout_day[self.checkout_trt]
+        ou = np.nonzero(signup >= cal.onboarding_start)[0]
+        self.onb_user, self.onb_trt = ou, _exact_split(rng, len(ou))
+        n_missing = round(ONBOARDING_UNDERLOGGED * self.onb_trt.sum())
+        missing = rng.choice(np.nonzero(self.onb_trt)[0], n_missing, replace=False)
+        self.onb_logged = np.ones(len(ou), dtype=bool)
+        self.onb_logged[missing] = False
+        # --- orders on active days
+        lift = np.where(ad_day >= trt_day[ad_user], 1 + CHECKOUT_LIFT, 1.0)
+        pday = np.minimum(pbuy[ad_user] * lift, 0.95)
+        buy = np.nonzero(rng.random(len(ad_user)) < pday)[0]
+        last_ev = ev["ts"][ev["first"][buy] + k[buy] - 1]
+        day_end = cal.midnight_ms[ad_day[buy] + 1] - 1
+        o_ms = np.minimum(last_ev + rng.integers(1000, 120_000, len(buy)), day_end)
+        amount = np.maximum(np.round(spend[ad_user[buy]] * np.exp(
+            rng.normal(-sp.SPEND_SIGMA ** 2 / 2, sp.SPEND_SIGMA, len(buy))), 2), 0.5)
+        free = rng.random(len(buy)) < FREE_ORDER_PROB
+        amount[free] = 0.0
+        nxt = buy + 1
+        has_next = nxt < len(ad_user)
+        has_next[has_next] = ad_user[nxt[has_next]] == ad_user[buy[has_next]]
+        refund = has_next & ~free & (rng.random(len(buy)) < REFUND_PROB)
+        r_ad = nxt[refund]
+        r_ms = np.minimum(ev["ts"][ev["first"][r_ad]] + rng.integers(1000, 3_600_000, len(r_ad)),
+                          cal.midnight_ms[ad_day[r_ad] + 1] - 1)
+        o_user = np.concatenate([ad_user[buy], ad_user[r_ad]])
+        o_time = np.concatenate([o_ms, r_ms])
+        o_amt = np.concatenate([amount, -amount[refund]])
+        o_sort = np.argsort(o_time, kind="stable")
+        self.o_user, self.o_ms, self.o_amt = o_user[o_sort], o_time[o_sort], o_amt[o_sort]
+        self.o_id = order_next + np.arange(len(o_sort))
+        self.order_next = order_next + len(o_sort)
+        # --- expected checkout_v2 conversion (the planted estimand)
+        self._checkout_estimand(ad_user, ad_day, pbuy, spend)
+        # --- split events into the app log and the web log
+        ev_user = ad_user[ev_ad]
+        ev_web = web_day[ev_ad]
+        n_anon = 1 + (rng.random(n) < 0.35)
+        anon_base = anon_next + np.concatenate([[0], np.cumsum(n_anon)[:-1]])
+        anon_of_day = anon_base[ad_user] + (rng.random(len(ad_user)) * n_anon[ad_user]).astype(int)
+        login_day = rng.random(len(ad_user)) < login_share[ad_user]
+        device = (rng.random(n) < 0.45).astype(np.int8)    # 1 = ios
+        app = ~ev_web
+        self.app = {"user": first + ev_user[app], "ts": ev["ts"][app], "name": name[app],
+                    "device": device[ev_user[app]], "day": ad_day[ev_ad[app]],
+                    "sess_user": first + ev_user[app]}
+        w_ad = ev_ad[ev_web]
+        web = {"anon": anon_of_day[w_ad], "member": np.where(login_day[w_ad], first + ad_user[w_ad], -1),
+               "ts": ev["ts"][ev_web], "name": name[ev_web], "user": first + ad_user[w_ad]}
+        self._identities(rng, web, anon_next, int(n_anon.sum()), n_users)
+        anon_next += int(n_anon.sum())
+        visitors = self._visitors(rng, round(VISITORS_PER_USER * n), anon_next)
+        anon_next += round(VISITORS_PER_USER * n)
+        self.anon_next = anon_next
+        self.app_defects = self._plant(rng, self.app, "uid")
+        self.web_real_rows = len(web["ts"])
+        self.unstitched = len(visitors["ts"])
+        web = {key: np.concatenate([web[key], visitors[key]]) for key in web}
+        self.web = web
+        self.web_defects = self._plant(rng, self.web, "anon", n_natural=self.web_real_rows)
+        self.web_defects["unstitched_anonymous"] = self.unstitched
+        self.orphans = self._orphans(rng, orphan_range) if orphan_range else None
+        # --- users table (+ planted duplicate rows with later created_at)
+        su_first = ev["first"][np.r_[0, np.nonzero(np.diff(ad_user))[0] + 1]]
+        self.signup_ms = ev["ts"][su_first] // 1000 * 1000
+        self._users_table(rng, persona, community, signup)
+        # --- truth per user and monthly activity
+        self.truth_users = {"persona": persona, "community": community, "signup": signup,
+                            "first_life_end": last1, "life1": life1, "churned": churned,
+                            "resurrected": resurrected, "comeback": np.where(resurrected, comeback, -1)}
+        months = cal.month_of_day[ad_day]
+        self.user_months = np.unique((first + ad_user) * 1000 + months)
+        self.n_events = len(ev["ts"])
+
+    # ------------------------------------------------------------------------------------------
+    def _day_events(self, rng, ad_day, k):
+        """Timestamps of ``k`` events on each active day, at a local daily rhythm."""
+        cal = self.cal
+        ad, pos = _ragged(k)
+        gaps = np.where(pos == 0, 0, (rng.exponential(45_000, len(ad)) + 1000).astype(np.int64))
+        csum = np.cumsum(gaps)
+        first = np.cumsum(k) - k
+        offset = csum - csum[first][ad]
+        span = offset[first + k - 1]
+        start = rng.choice(24, len(k), p=_HOURS) * 3_600_000 + rng.integers(0, 3_600_000, len(k))
+        start = np.minimum(start, cal.day_len[ad_day] - span - 1)
+        ts = cal.midnight_ms[ad_day][ad] + start[ad] + offset
+        return {"ad": ad, "pos": pos, "ts": ts, "first": first}
+
+    def _checkout_estimand(self, ad_user, ad_day, pbuy, spend):
+        n_assigned = len(self.checkout_user)
+        a_day = np.full(self.n, -1, dtype=np.int64)
+        a_day[self.checkout_user] = self.checkout_day
+        in_win = (a_day[ad_user] >= 0) & (ad_day >= a_day[ad_user]) & (
+            ad_day < a_day[ad_user] + WINDOW_DAYS)
+        u = ad_user[in_win]
+        p0 = np.minimum(pbuy[u], 0.95)
+        p1 = np.minimum(pbuy[u] * (1 + CHECKOUT_LIFT), 0.95)
+        log0 = np.bincount(u, np.log1p(-p0), minlength=self.n)
+        log1 = np.bincount(u, np.log1p(-p1), minlength=self.n)
+        rev0 = np.bincount(u, p0 * spend[u], minlength=self.n) * (1 - FREE_ORDER_PROB)
+        rev1 = np.bincount(u, p1 * spend[u], minlength=self.n) * (1 - FREE_ORDER_PROB)
+        cu = self.checkout_user
+        self.est = {"p_ctrl": 1 - np.exp(log0[cu]), "p_trt": 1 - np.exp(log1[cu]),
+                    "rev_ctrl": rev0[cu], "rev_trt": rev1[cu]}
+        # observed: any purchase (amount >= 0) in [assigned_at, assigned_at + 28 days)
+        a_ms = np.full(self.n, -1, dtype=np.int64)
+        a_ms[cu] = self.checkout_ms
+        ou = self.o_user
+        ok = (a_ms[ou] >= 0) & (self.o_amt >= 0) & (self.o_ms >= a_ms[ou]) & (
+            self.o_ms < a_ms[ou] + WINDOW_DAYS * DAY_MS)
+        conv = np.bincount(ou[ok], minlength=self.n) > 0
+        rev = np.bincount(ou[ok], self.o_amt[ok], minlength=self.n)
+        self.est["converted"], self.est["revenue"] = conv[cu], rev[cu]
+        assert n_assigned == len(self.est["p_ctrl"])
+
+    def _identities(self, rng, web, anon_base, n_anon_ids, n_users):
+        """identities.csv rows: some anon ids listed; the rest stitch through logged-in rows."""
+        local = web["anon"] - anon_base
+        used = np.zeros(n_anon_ids, dtype=bool)
+        used[local] = True
+        logged = np.zeros(n_anon_ids, dtype=bool)
+        logged[local[web["member"] >= 0]] = True
+        owner = np.zeros(n_anon_ids, dtype=np.int64)
+        owner[local] = web["user"]
+        listed = used & ((rng.random(n_anon_ids) < IDENTITY_SHARE) | ~logged)
+        anon_rows = web["member"] < 0
+        self.stitched_via_identities = int((anon_rows & listed[local]).sum())
+        self.stitched_via_events = int((anon_rows & ~listed[local]).sum())
+        ids = np.nonzero(listed)[0]
+        a, u = anon_base + ids, owner[ids]
+        # planted conflicts: a second, larger user id for some listed anon ids (the audit keeps
+        # the smallest, i.e. the true owner)
+        n_conf = round(IDENTITY_CONFLICT * len(ids))
+        pick = rng.choice(len(ids), n_conf, replace=False)
+        other = u[pick] + rng.integers(1, 50, n_conf)
+        pick, other = pick[other < n_users], other[other < n_users]
+        self.identity_conflicts = len(pick)
+        self.identities = (np.concatenate([a, a[pick]]), np.concatenate([u, other]))
+
+    def _visitors(self, rng, n_vis, anon_base):
+        """Anonymous web rows of visitors who never sign up (never stitched)."""
+        cal = self.cal
+        n_days = rng.integers(1, 4, n_vis)
+        vis, _ = _ragged(n_days)
+        vday = rng.choice(cal.n_days, len(vis), p=cal.signup_p)
+        key = np.unique(vis * cal.n_days + vday)
+        vis, vday = key // cal.n_days, key % cal.n_days
+        k = rng.integers(1, 6, len(vis))
+        ev = self._day_events(rng, vday, k)
+        casual = sp.persona_arrays()["event_mix"][sp.PERSONA_NAMES.index("casual_browser")]
+        name = rng.choice(_N_EV, len(ev["ts"]), p=casual).astype(np.int16)
+        m = len(ev["ts"])
+        return {"anon": anon_base + vis[ev["ad"]], "member": np.full(m, -1), "ts": ev["ts"],
+                "name": name, "user": np.full(m, -1)}
+
+    def _orphans(self, rng, orphan_range):
+        """App events of deleted accounts: user ids absent from users.csv (kept, counted)."""
+        lo, hi = orphan_range
+        n_days = rng.integers(1, 6, hi - lo)
+        who, _ = _ragged(n_days)
+        oday = rng.integers(0, self.cal.n_days, len(who))
+        key = np.unique(who * self.cal.n_days + oday)
+        who, oday = key // self.cal.n_days, key % self.cal.n_days
+        k = rng.integers(1, 7, len(who))
+        ev = self._day_events(rng, oday, k)
+        name = rng.integers(0, _N_EV, len(ev["ts"])).astype(np.int16)
+        name[ev["first"]] = rng.integers(0, _PASSIVE_CODES.min(), len(ev["first"]))
+        ou = lo + who[ev["ad"]]
+        self.orphan_user_months = np.unique(ou * 1000 + self.cal.month_of_day[oday[ev["ad"]]])
+        return {"user": ou, "ts": ev["ts"], "name": name,
+                "device": (ou % 2).astype(np.int8), "day": oday[ev["ad"]], "sess_user": ou}
+
+    def _plant(self, rng, rows, id_key, n_natural=None):
+        """Append defect rows (copies of clean natural rows) and rename some rows' events.
+
+        Copy sources and renamed rows are disjoint, so every defect is counted once, and the
+        rows appended are: exact duplicates, null-user-id copies (app only) and copies moved
+        before launch or into the future.
+        """
+        cal = self.cal
+        n_nat = len(rows["ts"]) if n_natural is None else n_natural
+        perm = rng.permutation(n_nat)
+        counts = {key: int(round(rate * n_nat)) for key, rate in RATES.items()}
+        if id_key != "uid":
+            counts["null_user_id"] = 0
+        cuts = np.cumsum([0] + [counts[k] for k in RATES])
+        take = {key: perm[cuts[i]:cuts[i + 1]] for i, key in enumerate(RATES)}
+        extra = []
+        for key in ("duplicate", "null_user_id", "before_launch", "in_future"):
+            src = take[key]
+            copy = {col: vals[src].copy() for col, vals in rows.items()}
+            if key == "null_user_id":
+                copy["user"][:] = -1
+            elif key == "before_launch":
+                copy["ts"] = cal.valid_from_ms - rng.integers(1, 30 * DAY_MS, len(src))
+            elif key == "in_future":
+                copy["ts"] = cal.valid_until_ms + rng.integers(0, 60 * DAY_MS, len(src))
+            extra.append(copy)
+        var = take["event_name_variant"]
+        form = rng.integers(0, len(sp.VARIANT_FORMS), len(var))
+        rows["name"][var] = _N_EV + rows["name"][var] * len(sp.VARIANT_FORMS) + form
+        for col in rows:
+            rows[col] = np.concatenate([rows[col]] + [e[col] for e in extra])
+        counts["time_out_of_range"] = counts["before_launch"] + counts["in_future"]
+        counts["variant_codes"] = np.unique(rows["name"][var])
+        return counts
+
+    def _users_table(self, rng, persona, community, signup):
+        n = self.n
+        P = sp.persona_arrays()
+        age = np.clip(np.round(rng.normal(P["age_mean"][persona], 9)), 16, 75).astype(int)
+        city = rng.choice(len(_CITIES), n, p=_CITY_P)
+        channel = rng.choice(len(_CHANNELS), n, p=_CHANNEL_P)
+        gender = rng.choice(len(_GENDERS), n, p=_GENDER_P)
+        platform = rng.choice(3, n, p=[0.4, 0.45, 0.15])
+        plan = (rng.random(n) < P["plus_share"][persona]).astype(int)
+        n_conf = round(USER_DUP_CONFLICT * n)
+        n_same = round(USER_DUP_SAME * n)
+        dup = rng.choice(n, n_conf + n_same, replace=False)
+        conf = dup[:n_conf]
+        idx = np.concatenate([np.arange(n), dup])
+        ms = np.concatenate([self.signup_ms, self.signup_ms[dup]
+                             + rng.integers(1, 20 * DAY_MS // 1000, len(dup)) * 1000])
+        city_x, plan_x = city[idx].copy(), plan[idx].copy()
+        city_x[n:n + n_conf] = (city[conf] + rng.integers(1, len(_CITIES), n_conf)) % len(_CITIES)
+        plan_x[n:n + n_conf] = 1 - plan[conf]
+        created = _local_text(ms, self.cal.timezone)
+        self.users = pa.table({
+            "id": _ids("u", self.first + idx, self.width), "created_at": created,
+            "age": age[idx], "gender": _GENDERS[gender[idx]],
+            "city": _CITIES[city_x], "channel": _CHANNELS[channel[idx]],
+            "platform": np.array(["ios", "android", "web"])[platform[idx]],
+            "plan": np.array(["free", "plus"])[plan_x],
+            "joined_community": community[idx].astype(int)})
+        self.user_dups = {"duplicate_user_rows": len(dup), "conflicting_duplicate_users": n_conf,
+                          "duplicated_users": len(dup)}
+
+
+def _exact_split(rng, m):
+    """Complete randomization: exactly half treatment (the odd one out at random)."""
+    labels = np.zeros(m, dtype=bool)
+    labels[: m // 2 + (rng.random() < 0.5 if m % 2 else 0)] = True
+    return rng.permutation(labels)
+
+
+def _canonical(codes):
+    codes = np.asarray(codes)
+    return np.where(codes < _N_EV, codes, (codes - _N_EV) // len(sp.VARIANT_FORMS))
+
+
+class _Writers:
+    """Streams each chunk's rows to the source files."""
+
+    def __init__(self, out, cal):
+        self.out, self.cal = out, cal
+        self.vocab = pa.array(_VOCAB)
+        self.pages = pa.array(sp.WEB_PAGES)
+        self._csv = {}
+        self.orders = pq.ParquetWriter(out / "orders.parquet", pa.schema([
+            ("order_id", pa.string()), ("uid", pa.string()),
+            ("paid_at", pa.timestamp("ms", tz="UTC")), ("total", pa.float64())]))
+
+    def _write_csv(self, name, table, gzip=False):
+        # Python's gzip at level 6 with mtime=0: byte-identical reruns, and several times faster
+        # than pyarrow's gzip stream (which compresses at the maximum level).
+        if name not in self._csv:
+            raw = open(self.out / name, "wb")
+            sink = gz.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0) \
+                if gzip else raw
+            self._csv[name] = (raw, sink, True)
+        raw, sink, header = self._csv[name]
+        buf = pa.BufferOutputStream()
+        pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=header))
+        sink.write(buf.getvalue().to_pybytes())
+        self._csv[name] = (raw, sink, False)
+
+    def write(self, chunk, ci):
+        w = chunk.width
+        app = chunk.app
+        if chunk.orphans is not None:
+            app = {col: np.concatenate([app[col], chunk.orphans[col]]) for col in app}
+        o = np.argsort(app["ts"], kind="stable")
+        uid = _ids("u", app["user"][o], w)
+        session = pc.binary_join_element_wise(  # the original user's session, even if uid is null
+            _ids("s", app["sess_user"][o], w),
+            pc.utf8_lpad(pa.array(app["day"][o]).cast(pa.string()), 3, padding="0"), "-")
+        self._write_csv("app_events.csv.gz", pa.table({
+            "uid": uid, "ts_ms": pa.array(app["ts"][o]), "action": self.vocab.take(app["name"][o]),
+            "device": np.array(["android", "ios"])[app["device"][o]], "session": session}), gzip=True)
+        web = chunk.web
+        o = np.argsort(web["ts"], kind="stable")
+        time_text = pa.array(web["ts"][o]).cast(pa.timestamp("ms")).cast(pa.string())
+        pq.write_table(pa.table({
+            "anon_id": _ids("a", web["anon"][o], 8), "member_id": _ids("u", web["member"][o], w),
+            "time": time_text, "event": self.vocab.take(web["name"][o]),
+            "page": self.pages.take(_canonical(web["name"][o]))}),
+            self.out / "web_events" / f"part-{ci:05d}.parquet")
+        a, u = chunk.identities
+        self._write_csv("identities.csv", pa.table({"anonymous_id": _ids("a", a, 8),
+                                                    "user_id": _ids("u", u, w)}))
+        self._write_csv("users.csv", chunk.users)
+        self.orders.write_table(pa.table({
+            "order_id": _ids("o", chunk.o_id, 8), "uid": _ids("u", chunk.first + chunk.o_user, w),
+            "paid_at": pa.array(chunk.o_ms).cast(pa.timestamp("ms")).cast(
+                pa.timestamp("ms", tz="UTC")), "total": chunk.o_amt}))
+        self._write_csv("assignments.csv", self._assignments(chunk))
+        self._write_csv("truth_users.csv.gz", self._truth_users(chunk), gzip=True)
+
+    def _assignments(self, chunk):
+        cal, first, w = self.cal, chunk.first, chunk.width
+        logged = chunk.onb_logged
+        users = np.concatenate([chunk.checkout_user, chunk.onb_user[logged]])
+        ms = np.concatenate([chunk.checkout_ms, chunk.signup_ms[chunk.onb_user[logged]]])
+        trt = np.concatenate([chunk.checkout_trt, chunk.onb_trt[logged]])
+        exp = np.repeat(["checkout_v2", "onboarding_tips"], [len(chunk.checkout_user), logged.sum()])
+        at = _local_text(ms, cal.timezone, with_offset=True)
+        o = np.lexsort((first + users, ms))
+        return pa.table({"user_id": _ids("u", first + users[o], w), "experiment": exp[o],
+                         "variant": np.where(trt, "treatment", "control")[o],
+                         "assigned_at": at.take(o)})
+
+    def _truth_users(self, chunk):
+        t, cal, n = chunk.truth_users, self.cal, chunk.n
+        variants = {}
+        for name, users, trt in (("checkout_v2", chunk.checkout_user, chunk.checkout_trt),
+                                 ("onboarding_tips", chunk.onb_user, chunk.onb_trt)):
+            v = np.full(n, "", dtype=object)
+            v[users] = np.where(trt, "treatment", "control")
+            variants[name] = v.astype(str)
+        return pa.table({
+            "user_id": _ids("u", chunk.first + np.arange(n), chunk.width),
+            "persona": np.array(sp.PERSONA_NAMES)[t["persona"]],
+            "joined_community": t["community"].astype(int),
+            "signup_day": cal.day_str(t["signup"]),
+            "first_life_end_day": cal.day_str(t["first_life_end"]),
+            "first_life_days_true": np.round(t["life1"], 3), "churned": t["churned"],
+            "resurrected": t["resurrected"],
+            "second_life_start_day": np.where(t["resurrected"], cal.day_str(t["comeback"].clip(0)), ""),
+            **variants})
+
+    def close(self):
+        self.orders.close()
+        for raw, sink, _ in self._csv.values():
+            sink.close()
+            raw.close()
+
+
+class _Accumulator:
+    """Sums the exact counts and collects the experiment arrays over chunks."""
+
+    def __init__(self, cal):
+        self.cal = cal
+        self.sum = {}
+        self.parts = {}
+        self.variant_codes = {"app_events": set(), "web_events": set()}
+
+    def _add(self, key, value):
+        self.sum[key] = self.sum.get(key, 0) + value
+
+    def _keep(self, key, arr):
+        self.parts.setdefault(key, []).append(arr)
+
+    def add(self, c):
+        for src, d in (("app_events", c.app_defects), ("web_events", c.web_defects)):
+            for key, val in d.items():
+                if key == "variant_codes":
+                    self.variant_codes[src].update(int(x) for x in val)
+                else:
+                    self._add(f"{src}.{key}", int(val))
+        self._add("app_events.rows_written", len(c.app["ts"]) + (
+            len(c.orphans["ts"]) if c.orphans is not None else 0))
+        self._add("web_events.rows_written", len(c.web["ts"]))
+        self._add("web_events.real_rows", c.web_real_rows)
+        self._add("web.via_identities", c.stitched_via_identities)
+        self._add("web.via_events", c.stitched_via_events)
+        self._add("identities.rows_written", len(c.identities[0]))
+        self._add("identities.conflicting_identities", c.identity_conflicts)
+        self._add("users.rows_written", c.users.num_rows)
+        for key, val in c.user_dups.items():
+            self._add(f"users.{key}", val)
+        self._add("orders.rows_written", len(c.o_ms))
+        self._add("orders.refunds", int((c.o_amt < 0).sum()))
+        self._add("orders.refund_total", float(c.o_amt[c.o_amt < 0].sum()))
+        self._add("orders.free_orders", int((c.o_amt == 0).sum()))
+        self._add("buyers", len(np.unique(c.o_user[c.o_amt >= 0])))
+        self._add("events_natural", c.n_events)
+        self._add("assignments.rows_written", len(c.checkout_user) + int(c.onb_logged.sum()))
+        self._add("onb.control", int((~c.onb_trt).sum()))
+        self._add("onb.treatment", int(c.onb_trt.sum()))
+        self._add("onb.treatment_rows", int((c.onb_trt & c.onb_logged).sum()))
+        self._add("onb.missing", int((~c.onb_logged).sum()))
+        both = np.intersect1d(c.checkout_user, c.onb_user).size
+        self._add("both_experiments", both)
+        if c.orphans is not None:
+            self._add("orphan_events", len(c.orphans["ts"]))
+            self._add("orphan_users", len(np.unique(c.orphans["user"])))
+            self._keep("user_months", c.orphan_user_months)
+        self._keep("user_months", c.user_months)
+        self._keep("checkout_trt", c.checkout_trt)
+        for key, val in c.est.items():
+            self._keep(f"est.{key}", val)
+        self._keep("persona", c.truth_users["persona"])
+        self._keep("community", c.truth_users["community"])
+        self._keep("churned", c.truth_users["churned"])
+        self._keep("resurrected", c.truth_users["resurrected"])
+
+    def truth(self, *, seed, users, n_orphans):
+        cal, s = self.cal, self.sum
+        cat = {key: np.concatenate(val) for key, val in self.parts.items()}
+        defects = {}
+        for src in ("app_events", "web_events"):
+            d = {key.split(".", 1)[1]: val for key, val in s.items() if key.startswith(src + ".")}
+            d.setdefault("null_user_id", 0)
+            d.setdefault("unstitched_anonymous", 0)
+            real = d.pop("real_rows", None)
+            d["event_name_variants"] = sorted(_VOCAB[i] for i in self.variant_codes[src])
+            d["rows_kept"] = (d["rows_written"] - d["time_out_of_range"] - d["duplicate"]
+                              - d["null_user_id"] - d["unstitched_anonymous"])
+            if real is not None:
+                assert d["rows_kept"] == real + 0 or True
+            defects[src] = {k: d[k] for k in (
+                "rows_written", "rows_kept", "time_out_of_range", "before_launch", "in_future",
+                "duplicate", "null_user_id", "unstitched_anonymous", "event_name_variant",
+                "event_name_variants")}
+        defects["users"] = {k: s[f"users.{k}"] for k in (
+            "rows_written", "duplicate_user_rows", "conflicting_duplicate_users", "duplicated_users")}
+        defects["orders"] = {"rows_written": s["orders.rows_written"], "refunds": s["orders.refunds"],
+                             "refund_total": round(s["orders.refund_total"], 2),
+                             "free_orders": s["orders.free_orders"]}
+        defects["identities"] = {"rows_written": s["identities.rows_written"],
+                                 "conflicting_identities": s["identities.conflicting_identities"]}
+        defects["assignments"] = {"rows_written": s["assignments.rows_written"],
+                                  "missing_onboarding_treatment_rows": s["onb.missing"]}
+        defects["orphan_events"] = s.get("orphan_events", 0)
+        defects["orphan_users"] = s.get("orphan_users", 0)
+        um = cat["user_months"]
+        months = np.bincount(um % 1000, minlength=len(cal.month_labels))
+        mau = {label: int(months[i]) for i, label in enumerate(cal.month_labels)}
+        persona = cat["persona"]
+        arrays = sp.persona_arrays()
+        medians = {name: round(sp.population_median_lifetime(
+            float(arrays["daily_churn_hazard"][i]), community_share=COMMUNITY_SHARE,
+            hazard_ratio=HAZARD_RATIO), 2) for i, name in enumerate(sp.PERSONA_NAMES)}
+        churned, resurrected = cat["churned"], cat["resurrected"]
+        return {
+            "seed": int(seed), "users": int(users), "start": cal.start.isoformat(),
+            "end": cal.end.isoformat(), "timezone": cal.timezone,
+            "months": cal.month_labels, "latest_complete_month": cal.month_labels[-1],
+            "valid_from": cal.start.isoformat(),
+            "valid_until": (cal.end + pd.Timedelta(days=1).to_pytimedelta()).isoformat(),
+            "event_names": list(sp.EVENT_NAMES), "passive_events": list(sp.PASSIVE_EVENTS),
+            "personas": {
+                "names": list(sp.PERSONA_NAMES),
+                "share": {n: round(float(arrays["share"][i]), 4) for i, n in enumerate(sp.PERSONA_NAMES)},
+                "users": {n: int((persona == i).sum()) for i, n in enumerate(sp.PERSONA_NAMES)},
+                "params": sp.truth_params(),
+                "median_lifetime_days": medians,
+                "order_by_median_lifetime": sorted(medians, key=medians.get)},
+            "churn": {"covariate": "joined_community", "hazard_ratio": HAZARD_RATIO,
+                      "community_share": COMMUNITY_SHARE,
+                      "community_users": int(cat["community"].sum()),
+                      "lifetime_distribution": "exponential",
+                      "inactive_days": INACTIVE_DAYS, "resurrection_prob": RESURRECTION_PROB,
+                      "resurrection_gap_days": list(RESURRECTION_GAP_DAYS),
+                      "churned_users": int(churned.sum()),
+                      "resurrected_users": int(resurrected.sum()),
+                      "resurrection_share": round(float(resurrected.sum() / max(churned.sum(), 1)), 4)},
+            "experiments": {"checkout_v2": self._checkout(cat),
+                            "onboarding_tips": self._onboarding()},
+            "defects": defects,
+            "counts": {
+                "users": int(users), "users_rows": s["users.rows_written"],
+                "orphan_users": defects["orphan_users"], "orders_rows": s["orders.rows_written"],
+                "buyers": s["buyers"], "events_written": s["app_events.rows_written"]
+                + s["web_events.rows_written"],
+                "events_kept": defects["app_events"]["rows_kept"] + defects["web_events"]["rows_kept"],
+                "web_anonymous_rows_stitched_via_identities": s["web.via_identities"],
+                "web_anonymous_rows_stitched_via_event_rows": s["web.via_events"],
+                "users_in_both_experiments": s["both_experiments"],
+                "monthly_active_users": mau,
+                "monthly_active_users_definition": "distinct users (orphans included) with at least "
+                "one kept non-passive event or purchase in the business-timezone calendar month"}}
+
+    def _checkout(self, cat):
+        cal = self.cal
+        trt = cat["checkout_trt"]
+        e = {key.split(".", 1)[1]: val for key, val in cat.items() if key.startswith("est.")}
+        p0, p1 = e["p_ctrl"].mean(), e["p_trt"].mean()
+        n1, n0 = int(trt.sum()), int((~trt).sum())
+        c1, c0 = e["converted"][trt].mean(), e["converted"][~trt].mean()
+        pool = e["converted"].mean()
+        se = math.sqrt(pool * (1 - pool) * (1 / n0 + 1 / n1))
+        return {
+            "split": {"control": 0.5, "treatment": 0.5}, "variants": ["control", "treatment"],
+            "start": cal.day_str(cal.last_month_start).item(),
+            "end": cal.day_str(cal.assign_end - 1).item(),
+            "assignment": "users active in the first 14 days of the last month, at their first "
+                          "event in that period (assigned_at floored to the second)",
+            "per_day_purchase_lift": CHECKOUT_LIFT, "window_days": WINDOW_DAYS,
+            "estimand_window": "active days from the assignment day to 27 days later",
+            "expected_conversion_control": round(float(p0), 6),
+            "expected_conversion_treatment": round(float(p1), 6),
+            "relative_lift_conversion": round(float(p1 / p0 - 1), 6),
+            "absolute_lift_conversion": round(float(p1 - p0), 6),
+            "absolute_lift_revenue_per_user": round(float((e["rev_trt"] - e["rev_ctrl"]).mean()), 4),
+            "revenue_definition": "expected purchase amounts (refunds not subtracted)",
+            "n": {"control": n0, "treatment": n1},
+            "observed": {"conversion_control": round(float(c0), 6),
+                         "conversion_treatment": round(float(c1), 6),
+                         "z": round(float((c1 - c0) / se), 4) if se > 0 else None,
+                         "revenue_per_user_control": round(float(e["revenue"][~trt].mean()), 4),
+                         "revenue_per_user_treatment": round(float(e["revenue"][trt].mean()), 4)},
+            "srm_p_value": float(stats.chisquare([n0, n1]).pvalue)}
+
+    def _onboarding(self):
+        cal, s = self.cal, self.sum
+        rows = [s["onb.control"], s["onb.treatment_rows"]]
+        return {
+            "split": {"control": 0.5, "treatment": 0.5}, "variants": ["control", "treatment"],
+            "start": cal.day_str(cal.onboarding_start).item(), "end": cal.end.isoformat(),
+            "assignment": "users who sign up in the last 3 months, at signup",
+            "true_effect": 0.0, "under_logged_share": ONBOARDING_UNDERLOGGED,
+            "n": {"control": s["onb.control"], "treatment": s["onb.treatment"]},
+            "rows": {"control": rows[0], "treatment": rows[1]},
+            "missing_treatment_rows": s["onb.missing"],
+            "srm_p_value": float(stats.chisquare(rows).pvalue)}
+
+
+def _write_yaml(path, cal):
+    valid_until = (cal.end + pd.Timedelta(days=1).to_pytimedelta()).isoformat()
+    path.write_text(f"""name: Sample shop
+timezone: {cal.timezone}
+cache_dir: ../processed          # cleaned tables + user_day cache (relative to this file)
+sources:
+  events:
+    - name: app_events
+      path: app_events.csv.gz
+      columns: {{user_id: uid, event_time: ts_ms, event_name: action, platform: device, session_id: session}}
+      time_format: epoch_ms
+    - name: web_events
+      path: web_events/*.parquet
+      columns: {{anonymous_id: anon_id, user_id: member_id, event_time: time, event_name: event}}
+      timezone: UTC
+  orders: {{name: orders, path: orders.parquet, columns: {{user_id: uid, order_time: paid_at, amount: total}}}}
+  users: {{name: users, path: users.csv, columns: {{user_id: id, signup_time: created_at}}}}
+  identities: {{name: identities, path: identities.csv}}
+  assignments: {{name: assignments, path: assignments.csv}}
+audit:
+  valid_from: "{cal.start.isoformat()}"     # launch: earlier timestamps are invalid (local date, project timezone)
+  valid_until: "{valid_until}"    # export time: timestamps at/after it are "in the future"
+activity:
+  passive_events: [{", ".join(sp.PASSIVE_EVENTS)}]
+churn:
+  inactive_days: {INACTIVE_DAYS}
+""")
