@@ -56,6 +56,52 @@ a{color:#0969da}
 """
 
 
+# --- sanitizing ----------------------------------------------------------------------------------
+# nbconvert's own `clean_html` keeps only bleach's inline tags, so with sanitize_html=True every
+# heading, paragraph and table header of a report shows as escaped text. This allowlist keeps
+# document structure, tables, images and inline styles, and still escapes scripts, iframes,
+# forms and event-handler attributes.
+SAFE_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd",
+    "del", "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4",
+    "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s",
+    "samp", "small", "span", "strong", "style", "sub", "summary", "sup", "table", "tbody",
+    "td", "tfoot", "th", "thead", "tr", "u", "ul"})
+SAFE_ATTRIBUTES = {
+    "*": ["class", "id", "style", "title", "align", "lang", "dir"],
+    "a": ["href", "name", "target", "rel"],
+    "img": ["src", "alt", "width", "height"],
+    "td": ["colspan", "rowspan"], "th": ["colspan", "rowspan", "scope"],
+    "ol": ["start", "type"], "col": ["span"], "colgroup": ["span"],
+}
+SAFE_CSS_PROPERTIES = frozenset({
+    "background-color", "border", "border-bottom", "border-collapse", "border-color",
+    "border-left", "border-radius", "border-right", "border-spacing", "border-top", "color",
+    "display", "float", "font", "font-family", "font-size", "font-style", "font-variant",
+    "font-weight", "height", "letter-spacing", "line-height", "margin", "margin-bottom",
+    "margin-left", "margin-right", "margin-top", "max-height", "max-width", "min-width",
+    "opacity", "overflow", "padding", "padding-bottom", "padding-left", "padding-right",
+    "padding-top", "text-align", "text-decoration", "text-indent", "text-transform",
+    "vertical-align", "white-space", "width", "word-break"})
+
+
+def sanitize_fragment(fragment) -> str:
+    """Sanitize an HTML fragment from a notebook (markdown, outputs) with :data:`SAFE_TAGS`.
+
+    Examples
+    --------
+    >>> sanitize_fragment('<h2>Title</h2><script>alert(1)</script>')
+    '<h2>Title</h2>&lt;script&gt;alert(1)&lt;/script&gt;'
+    """
+    import bleach
+    from bleach.css_sanitizer import CSSSanitizer
+
+    text = fragment.decode() if isinstance(fragment, bytes) else str(fragment)
+    return bleach.clean(text, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES,
+                        protocols={"http", "https", "mailto", "data"},
+                        css_sanitizer=CSSSanitizer(allowed_css_properties=SAFE_CSS_PROPERTIES))
+
+
 # --- one report ----------------------------------------------------------------------------------
 def notebook_title(nb, default: str) -> str:
     """Text of the first markdown heading of ``nb``, else ``default``."""
@@ -162,7 +208,8 @@ def render_notebook_html(ipynb_path: str | Path, html_path: str | Path | None = 
                             exclude_input=not with_code,
                             exclude_input_prompt=not with_code,
                             exclude_output_prompt=not with_code,
-                            embed_images=True, sanitize_html=True)
+                            embed_images=True, sanitize_html=True,
+                            filters={"clean_html": sanitize_fragment})
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags=set(HIDDEN_CELL_TAGS), enabled=True), enabled=True)
     resources = {"persona_header": header_html(info), "persona_css": CSS,

@@ -346,3 +346,26 @@ def test_one_readout_per_running_experiment(readouts):
     assert [r.name for r in named.runs] == ["ab_checkout_v2"] and named.executed == []
     assert [(r.name, r.label) for r in none.runs] == [("50_ab", "skipped: no assignments")]
     assert none.executed == [] and none.ok
+
+
+def test_rendering_keeps_structure_and_escapes_scripts(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    table = ("<table><thead><tr><th>persona</th><th>users</th></tr></thead>"
+             "<tbody><tr><td>Bargain hunters</td><td style='padding:2px'>120</td></tr></tbody>"
+             "</table><script>alert('x')</script><img src='a.png' onerror='alert(1)'>")
+    cell = new_code_cell("result", execution_count=1,
+                         outputs=[new_output("display_data", data={"text/html": table,
+                                                                   "text/plain": "result"})])
+    nb = new_notebook(cells=[new_markdown_cell("# Toy report\n\n## Who is active\n\nSome *text*."),
+                             cell])
+    nbformat.write(nb, str(tmp_path / "toy.ipynb"))
+    path = report_html.render_notebook_html(tmp_path / "toy.ipynb", header={"project": "P"})
+    page = path.read_text()
+    assert "<h2 id=\"Who-is-active\">" in page and "<em>text</em>" in page
+    assert "<th>persona</th>" in page and "<td>Bargain hunters</td>" in page
+    assert "padding:2px" in page.replace(" ", "")
+    assert "<script>alert" not in page and "onerror" not in page
+    assert "&lt;script&gt;alert('x')&lt;/script&gt;" in page
+    assert "<h1>Toy report</h1>" in page  # header title from the first heading
