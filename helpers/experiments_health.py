@@ -475,7 +475,10 @@ class ReadoutView:
     def _repr_html_(self) -> str:
         style = f" style='color:{self.color}'" if self.color else ""
         items = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
-        body = _table_html(self.table) if len(self.table) else ""
+        shown = self.table.copy()
+        for col in [c for c in shown.columns if c.startswith("p_") or c.endswith("p_value")]:
+            shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:.3g}")
+        body = _table_html(shown) if len(shown) else ""
         return (f"<p{style}><b>{html.escape(self.heading)}</b></p>"
                 + (f"<ul>{items}</ul>" if items else "") + body)
 
