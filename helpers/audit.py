@@ -72,8 +72,16 @@ def _ledger_row(rows_in: int, dropped: dict[str, int]) -> dict:
     return {"rows_in": int(rows_in), "rows_kept": kept, "dropped": dropped}
 
 
-def clean_events(ev: ibis.Table, identities: ibis.Table | None, cfg: Config):
-    """Clean the unioned events; returns (kept events, per-source audit, identity map, stitching stats)."""
+def _identity(expr, name):
+    return expr
+
+
+def clean_events(ev: ibis.Table, identities: ibis.Table | None, cfg: Config, *, materialize=_identity):
+    """Clean the unioned events; returns (kept events, per-source audit, identity map, stitching stats).
+
+    ``materialize(expr, name)`` may store an intermediate result and return a table reading it;
+    the pipeline passes one that writes Parquet, so the deduplicated rows are computed once.
+    """
     tz = cfg.timezone
     missing, before, after = _time_flags(ev, schema.EVENT_TIME, cfg)
     first = _counts_by_source(ev, rows_in=ev.count(), missing_time=missing.sum(),
@@ -81,7 +89,7 @@ def clean_events(ev: ibis.Table, identities: ibis.Table | None, cfg: Config):
                               min_time=ev[schema.EVENT_TIME].min(), max_time=ev[schema.EVENT_TIME].max())
     valid = ev.filter(~missing & ~before & ~after)
     cols = [c for c in ev.columns]
-    dedup = valid.distinct()
+    dedup = materialize(valid.distinct(), "events_dedup")
     second = _counts_by_source(dedup, rows_distinct=dedup.count())
     valid_counts = _counts_by_source(valid, rows_valid=valid.count())
 
@@ -91,10 +99,10 @@ def clean_events(ev: ibis.Table, identities: ibis.Table | None, cfg: Config):
     if identities is not None:
         pairs.insert(0, identities.select(schema.ANONYMOUS_ID, schema.USER_ID, via=ibis.literal("identities")))
     allpairs = ibis.union(*pairs, distinct=False) if len(pairs) > 1 else pairs[0]
-    idmap = (allpairs.group_by(schema.ANONYMOUS_ID)
-             .aggregate(mapped_user=allpairs[schema.USER_ID].min(),
-                        n_users=allpairs[schema.USER_ID].nunique(),
-                        in_identities=(allpairs.via == "identities").any()))
+    idmap = materialize(allpairs.group_by(schema.ANONYMOUS_ID)
+                        .aggregate(mapped_user=allpairs[schema.USER_ID].min(),
+                                   n_users=allpairs[schema.USER_ID].nunique(),
+                                   in_identities=(allpairs.via == "identities").any()), "idmap")
     j = dedup.left_join(idmap, dedup[schema.ANONYMOUS_ID] == idmap[schema.ANONYMOUS_ID])
     j = j.select(*[dedup[c] for c in cols], mapped_user=idmap.mapped_user, in_identities=idmap.in_identities)
     no_uid = j[schema.USER_ID].isnull()
@@ -113,7 +121,7 @@ def clean_events(ev: ibis.Table, identities: ibis.Table | None, cfg: Config):
                           "event_name_raw": kept[schema.EVENT_NAME],
                           schema.EVENT_NAME: std_name,
                           schema.DAY: engine.local_day(kept[schema.EVENT_TIME], tz)})
-    kept = kept.drop("mapped_user", "in_identities")
+    kept = materialize(kept.drop("mapped_user", "in_identities"), "events_kept")
     variants = (kept.filter(kept.event_name_raw != kept[schema.EVENT_NAME])
                 .group_by([schema.SOURCE, "event_name_raw", schema.EVENT_NAME])
                 .aggregate(rows=ibis._.count()).order_by(ibis.desc("rows")).execute())
@@ -340,7 +348,7 @@ def _iso(x) -> str | None:
         return str(x)
 
 
-def clean(staged: dict[str, ibis.Table | None], cfg: Config) -> Cleaned:
+def clean(staged: dict[str, ibis.Table | None], cfg: Config, *, materialize=_identity) -> Cleaned:
     """Clean every staged (mapped) table and assemble the audit record.
 
     Parameters
@@ -368,7 +376,7 @@ def clean(staged: dict[str, ibis.Table | None], cfg: Config) -> Cleaned:
         tables["users"], a = clean_users(staged["users"])
         audit["sources"].update(a)
     if staged.get("events") is not None:
-        kept, per, idmap, ident = clean_events(staged["events"], identities, cfg)
+        kept, per, idmap, ident = clean_events(staged["events"], identities, cfg, materialize=materialize)
         tables["events"] = kept
         audit["sources"].update(per)
         audit["identities"] = ident

@@ -106,7 +106,7 @@ class Project:
 def _stage(con, cfg: Config, folder: Path) -> dict[str, ibis.Table | None]:
     staged = {}
     for table in TABLES:
-        t = sources.read_table(con, cfg, table)
+        t = sources.read_table(con, cfg, table, stage_dir=folder)
         if t is None:
             staged[table] = None
             continue
@@ -125,18 +125,25 @@ def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
     tmp.mkdir(parents=True)
     con = engine.connect(memory_limit=cfg.engine.memory_limit, threads=cfg.engine.threads,
                          temp_directory=str(tmp / "spill"))
-    say = (lambda m: print(f"[persona-kit] {m}", flush=True)) if progress else (lambda m: None)
+    say = (lambda m: print(f"[persona-kit {time.perf_counter() - t0:6.1f}s] {m}", flush=True)) if progress \
+        else (lambda m: None)
     say(f"reading sources of {cfg.config_path}")
     staged = _stage(con, cfg, tmp)
     say("cleaning")
-    cleaned = audit_mod.clean(staged, cfg)
+
+    def materialize(expr, name):
+        path = tmp / f"work_{name}.parquet"
+        con.to_parquet(expr, str(path))
+        return con.read_parquet(str(path), table_name=f"work_{name}")
+
+    cleaned = audit_mod.clean(staged, cfg, materialize=materialize)
     for name, t in cleaned.tables.items():
         if t is not None:
             con.to_parquet(t, str(tmp / f"{name}.parquet"))
     events = con.read_parquet(str(tmp / "events.parquet")) if cleaned.tables["events"] is not None else None
     orders = con.read_parquet(str(tmp / "orders.parquet")) if cleaned.tables["orders"] is not None else None
+    say("writing cleaned tables done; building user_day")
     names = userday.event_name_counts(events)
-    say("building user_day")
     ud = userday.build_user_day(events, orders, activity=cfg.activity,
                                 event_names=list(names[schema.EVENT_NAME][:userday.MAX_EVENT_COLUMNS]))
     con.to_parquet(ud, str(tmp / "user_day.parquet"))
@@ -146,6 +153,7 @@ def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
     if int(span["n"]) == 0:
         raise DataError(f"{cfg.config_path}: no rows are left after cleaning; see the audit "
                         f"(ledger: {json.dumps({k: v['dropped'] for k, v in cleaned.audit['sources'].items()})})")
+    say("daily volume")
     vol = audit_mod.daily_volume(events, orders, threshold=cfg.audit.spike_threshold)
     vol.to_parquet(tmp / "daily_volume.parquet", index=False)
     audit = cleaned.audit
@@ -158,7 +166,7 @@ def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
             "event_names": list(names[schema.EVENT_NAME]), "kit_version": __version__,
             "build_seconds": round(time.perf_counter() - t0, 3), "tables": [k for k, v in cleaned.tables.items() if v is not None]}
     (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
-    for p in tmp.glob("staged_*.parquet"):
+    for p in [*tmp.glob("staged_*.parquet"), *tmp.glob("work_*.parquet"), *tmp.glob("raw_*.parquet")]:
         p.unlink()
     shutil.rmtree(tmp / "spill", ignore_errors=True)
     con.disconnect()

@@ -80,8 +80,13 @@ def file_format(path: Path, src: SourceConfig) -> str:
                     "one of .csv, .csv.gz, .tsv, .parquet (or set `format: csv|parquet` on the source)")
 
 
-def read_raw(con, files: list[Path], src: SourceConfig, *, label: str, table: str) -> ibis.Table:
-    """The files as one ibis table with their own column names (CSV read as text)."""
+def read_raw(con, files: list[Path], src: SourceConfig, *, label: str, table: str,
+             stage_dir: Path | None = None) -> ibis.Table:
+    """The files as one ibis table with their own column names (CSV read as text).
+
+    With ``stage_dir``, a CSV source is parsed once into Parquet there and read back, so the
+    checks and the mapping that follow do not parse (and decompress) the text again.
+    """
     fmt = file_format(files[0], src)
     paths = [str(f) for f in files]
     try:
@@ -90,6 +95,10 @@ def read_raw(con, files: list[Path], src: SourceConfig, *, label: str, table: st
             if src.delimiter:
                 kwargs["delim"] = src.delimiter
             raw = con.read_csv(paths, **kwargs)
+            if stage_dir is not None:
+                staged = Path(stage_dir) / f"raw_{table}_{re.sub(r'[^A-Za-z0-9_]', '_', label)}.parquet"
+                con.to_parquet(raw, str(staged))
+                raw = con.read_parquet(str(staged))
         else:
             raw = con.read_parquet(paths)
     except Exception as e:  # DuckDB's own parse errors, re-said with the file name
@@ -220,14 +229,14 @@ def map_source(raw: ibis.Table, table: str, src: SourceConfig, *, label: str, cf
     return raw.select(**out)
 
 
-def read_table(con, cfg: Config, table: str) -> ibis.Table | None:
+def read_table(con, cfg: Config, table: str, *, stage_dir: Path | None = None) -> ibis.Table | None:
     """All sources of one canonical table, mapped and (for events) unioned; None if not configured."""
     parts = []
     for t, label, src in cfg.source_items():
         if t != table:
             continue
         files = source_files(cfg, t, label, src)
-        raw = read_raw(con, files, src, label=label, table=t)
+        raw = read_raw(con, files, src, label=label, table=t, stage_dir=stage_dir)
         parts.append(map_source(raw, t, src, label=label, cfg=cfg))
     if not parts:
         return None
@@ -253,5 +262,3 @@ def describe_columns(raw: ibis.Table) -> list[dict]:
     return [{"column": c, "type": str(schema_[c]), "missing": int(res[f"n_null_{i}"])}
             for i, c in enumerate(raw.columns)]
 
-
-_ = re  # re is used by config patterns; kept for callers extending ISO_OFFSET
