@@ -91,3 +91,19 @@ def plot_calibration(result, *, ax=None, **kwargs):
     auc = result.backtest_["auc"].iloc[0]
     ax.set_title(f"Back-test calibration (ROC AUC {auc:.2f})")
     return ax
+
+
+def plot_km_section(result, *, ax=None):
+    """``plot_km`` for a fitted result; nothing for a note (a group the data cannot offer)."""
+    if not hasattr(result, "fitters_"):
+        return None
+    return plot_km(result, ax=ax)
+
+
+def plot_palive_section(view, *, ax=None):
+    """P(alive) histogram of a ``churn_review.PAliveView``; nothing when BG/NBD was not fitted."""
+    if getattr(view, "users", None) is None:
+        return None
+    from .value import plot_probability_alive
+
+    return plot_probability_alive(view.users["p_alive"], ax=ax)
