@@ -28,7 +28,7 @@ from . import schema
 from .errors import ConfigError
 
 STRFTIME_DIRECTIVE = re.compile(r"%[a-zA-Z]")
-ENGINES = ("duckdb",)
+ENGINES = ("duckdb", "spark", "url")
 
 
 class _Strict(BaseModel):
@@ -38,7 +38,8 @@ class _Strict(BaseModel):
 class SourceConfig(_Strict):
     """One source file (or glob of files) and how its columns map to the canonical names."""
 
-    path: str = Field(description="file or glob, relative to the config's folder")
+    path: str | None = Field(default=None, description="file or glob, relative to the config's folder")
+    table: str | None = Field(default=None, description="a table already in the engine: 'db.events' (instead of path)")
     name: str | None = Field(default=None, description="label used in the audit (default: file stem)")
     columns: dict[str, str] = Field(default_factory=dict, description="canonical name -> column in the file")
     time_format: str | None = Field(default=None, description="strftime pattern | epoch_s | epoch_ms | None = ISO 8601")
@@ -63,6 +64,13 @@ class SourceConfig(_Strict):
         if v is not None:
             _validate_timezone(v)
         return v
+
+    @model_validator(mode="after")
+    def _path_or_table(self):
+        if (self.path is None) == (self.table is None):
+            raise ValueError("a source needs exactly one of `path:` (files) or `table:` (a table in the engine, "
+                             f"e.g. 'db.events'), but found path={self.path!r}, table={self.table!r}")
+        return self
 
 
 class SourcesConfig(_Strict):
@@ -120,10 +128,41 @@ class ReportConfig(_Strict):
 
 
 class EngineConfig(_Strict):
-    kind: Literal["duckdb"] = "duckdb"
-    database: str | None = None
-    memory_limit: str | None = None
-    threads: int | None = None
+    """``engine:``: where the reductions run (see docs/scale.md).
+
+    ``engine: duckdb`` (default, embedded), ``engine: spark`` (PySpark, ``master`` default
+    ``local[2]``, extra settings in ``conf``) or ``engine: <ibis URL>`` such as
+    ``trino://user@host:8080/hive/web`` or ``bigquery://project/dataset`` (a warehouse you have).
+    """
+
+    kind: Literal["duckdb", "spark", "url"] = "duckdb"
+    database: str | None = Field(default=None, description="DuckDB file (default: in memory)")
+    memory_limit: str | None = Field(default=None, description="DuckDB memory limit such as '4GB'; it spills beyond")
+    threads: int | None = Field(default=None, gt=0)
+    master: str = Field(default="local[2]", description="Spark master URL")
+    conf: dict[str, str | int | float | bool] = Field(default_factory=dict, description="extra Spark settings")
+    url: str | None = Field(default=None, description="ibis connection URL of a warehouse")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _url_means_kind(cls, v):
+        if isinstance(v, dict) and v.get("url") and "kind" not in v:
+            return {**v, "kind": "url"}
+        return v
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _check_memory(cls, v):
+        if v is not None and not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", str(v).strip()):
+            raise ValueError(f"must be a size such as '4GB' or '512MB', but {v!r} was passed")
+        return v
+
+    @model_validator(mode="after")
+    def _check_kind(self):
+        if self.kind == "url" and not (self.url and "://" in self.url):
+            raise ValueError("kind 'url' needs `url:`, an ibis connection URL such as "
+                             f"'trino://user@host:8080/hive/web', but {self.url!r} was passed")
+        return self
 
 
 class Config(_Strict):
@@ -154,7 +193,9 @@ class Config(_Strict):
     @field_validator("engine", mode="before")
     @classmethod
     def _engine_str(cls, v):
-        return {"kind": v} if isinstance(v, str) else v
+        if isinstance(v, str):
+            return {"kind": "url", "url": v} if "://" in v else {"kind": v}
+        return v
 
     @property
     def root(self) -> Path:
@@ -173,7 +214,7 @@ class Config(_Strict):
         """(table, label, source) for every configured source, events first, in config order."""
         items = []
         for i, src in enumerate(self.sources.events):
-            items.append(("events", src.name or _default_label(src.path, "events", i), src))
+            items.append(("events", src.name or _default_label(src.path, "events", i, src.table), src))
         for table in ("orders", "users", "identities", "assignments"):
             src = getattr(self.sources, table)
             if src is not None:
@@ -203,7 +244,9 @@ def standard_event_name(name: str) -> str:
     return str(name).strip().lower()
 
 
-def _default_label(path: str, table: str, i: int) -> str:
+def _default_label(path: str | None, table: str, i: int, engine_table: str | None = None) -> str:
+    if path is None:
+        return (engine_table or f"{table}_{i}").split(".")[-1]
     stem = Path(path.split("*")[0]).name or Path(path).parent.name
     stem = re.sub(r"(\.csv\.gz|\.csv|\.parquet|\.gz)$", "", stem) or f"{table}_{i}"
     return stem

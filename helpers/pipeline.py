@@ -52,7 +52,7 @@ class Project:
     Attributes
     ----------
     config : Config
-    con : ibis connection (DuckDB)
+    con : ibis connection (the configured engine: DuckDB, Spark or a warehouse)
     tables : dict of ibis.Table or None
         Cleaned ``events``, ``orders``, ``users``, ``identities``, ``assignments``.
     user_day : ibis.Table
@@ -103,17 +103,19 @@ class Project:
         return None if t is None else t.drop(schema.SOURCE).execute()
 
 
-def _stage(con, cfg: Config, folder: Path) -> dict[str, ibis.Table | None]:
+def _stage(con, cfg: Config, folder: Path, store: engine.CacheStore) -> dict[str, ibis.Table | None]:
     staged = {}
     for table in TABLES:
-        t = sources.read_table(con, cfg, table, stage_dir=folder)
-        if t is None:
-            staged[table] = None
-            continue
-        path = folder / f"staged_{table}.parquet"
-        con.to_parquet(t, str(path))
-        staged[table] = con.read_parquet(str(path), table_name=f"staged_{table}")
+        t = sources.read_table(con, cfg, table, stage_dir=folder if store.in_files else None)
+        staged[table] = None if t is None else store.write(t, f"staged_{table}")
     return staged
+
+
+def _connect(cfg: Config, spill: Path | None = None):
+    """The configured engine (``engine:``); a DuckDB file path resolves against the config."""
+    db = cfg.engine.database
+    return engine.connect(cfg.engine, database=str(cfg.resolve(db)) if db else None,
+                          temp_directory=str(spill) if spill else None)
 
 
 def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
@@ -123,31 +125,25 @@ def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    con = engine.connect(memory_limit=cfg.engine.memory_limit, threads=cfg.engine.threads,
-                         temp_directory=str(tmp / "spill"))
+    con = _connect(cfg, tmp / "spill")
+    store = engine.CacheStore(con, tmp, folder.name)
     say = (lambda m: print(f"[persona-kit {time.perf_counter() - t0:6.1f}s] {m}", flush=True)) if progress \
         else (lambda m: None)
     say(f"reading sources of {cfg.config_path}")
-    staged = _stage(con, cfg, tmp)
+    staged = _stage(con, cfg, tmp, store)
     say("cleaning")
 
     def materialize(expr, name):
-        path = tmp / f"work_{name}.parquet"
-        con.to_parquet(expr, str(path))
-        return con.read_parquet(str(path), table_name=f"work_{name}")
+        return store.write(expr, f"work_{name}")
 
     cleaned = audit_mod.clean(staged, cfg, materialize=materialize)
-    for name, t in cleaned.tables.items():
-        if t is not None:
-            con.to_parquet(t, str(tmp / f"{name}.parquet"))
-    events = con.read_parquet(str(tmp / "events.parquet")) if cleaned.tables["events"] is not None else None
-    orders = con.read_parquet(str(tmp / "orders.parquet")) if cleaned.tables["orders"] is not None else None
+    stored = {name: store.write(t, name) for name, t in cleaned.tables.items() if t is not None}
+    events, orders = stored.get("events"), stored.get("orders")
     say("writing cleaned tables done; building user_day")
     names = userday.event_name_counts(events)
     ud = userday.build_user_day(events, orders, activity=cfg.activity,
                                 event_names=list(names[schema.EVENT_NAME][:userday.MAX_EVENT_COLUMNS]))
-    con.to_parquet(ud, str(tmp / "user_day.parquet"))
-    udt = con.read_parquet(str(tmp / "user_day.parquet"))
+    udt = store.write(ud, "user_day")
     span = udt.aggregate(a=udt[schema.DAY].min(), b=udt[schema.DAY].max(), n=udt.count(),
                          users=udt[schema.USER_ID].nunique()).execute().iloc[0]
     if int(span["n"]) == 0:
@@ -166,10 +162,12 @@ def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
             "event_names": list(names[schema.EVENT_NAME]), "kit_version": __version__,
             "build_seconds": round(time.perf_counter() - t0, 3), "tables": [k for k, v in cleaned.tables.items() if v is not None]}
     (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
-    for p in [*tmp.glob("staged_*.parquet"), *tmp.glob("work_*.parquet"), *tmp.glob("raw_*.parquet")]:
-        p.unlink()
+    for name in [*(f"staged_{t}" for t in TABLES), "work_events_dedup", "work_idmap", "work_events_kept"]:
+        store.drop(name)
+    for p in tmp.glob("raw_*.parquet"):
+        shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink()
     shutil.rmtree(tmp / "spill", ignore_errors=True)
-    con.disconnect()
+    engine.close(con)
     if folder.exists():
         shutil.rmtree(folder)
     tmp.rename(folder)
@@ -206,13 +204,11 @@ def load_project(config: Config | str | Path, *, rebuild: bool = False, progress
                 built = build_cache(cfg, folder, progress=progress)["build_seconds"]
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-    con = engine.connect(memory_limit=cfg.engine.memory_limit, threads=cfg.engine.threads)
+    con = _connect(cfg)
+    store = engine.CacheStore(con, folder, key)
     meta = json.loads((folder / "meta.json").read_text())
-    tables = {}
-    for name in TABLES:
-        p = folder / f"{name}.parquet"
-        tables[name] = con.read_parquet(str(p), table_name=name) if p.exists() else None
-    ud = con.read_parquet(str(folder / "user_day.parquet"), table_name="user_day")
+    tables = {name: store.open(name) for name in TABLES}
+    ud = store.open("user_day")
     audit = json.loads((folder / "audit.json").read_text())
     vol = pd.read_parquet(folder / "daily_volume.parquet")
     return Project(config=cfg, con=con, tables=tables, user_day=ud, audit=audit, daily_volume=vol,

@@ -26,7 +26,7 @@ import ibis.expr.datatypes as dt
 
 from . import engine, schema
 from .config import Config, SourceConfig
-from .errors import DataError
+from .errors import DataError, EngineError
 
 EXTENSIONS = {".csv": "csv", ".gz": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 ISO_OFFSET = r"(Z|z|[+-]\d{2}(:?\d{2})?)$"
@@ -48,7 +48,12 @@ NUMERIC = {schema.AMOUNT, schema.REVENUE}
 
 
 def source_files(cfg: Config, table: str, label: str, src: SourceConfig) -> list[Path]:
-    """The files a source's ``path`` (a file or a glob) names, checked for existence and format."""
+    """The files a source's ``path`` (a file or a glob) names, checked for existence and format.
+
+    A ``table:`` source (a table in the engine) has no files: ``[]``.
+    """
+    if src.path is None:
+        return []
     pattern = str(cfg.resolve(src.path))
     if any(ch in pattern for ch in "*?["):
         files = sorted(Path(p) for p in _glob.glob(pattern, recursive=True))
@@ -87,21 +92,22 @@ def read_raw(con, files: list[Path], src: SourceConfig, *, label: str, table: st
     With ``stage_dir``, a CSV source is parsed once into Parquet there and read back, so the
     checks and the mapping that follow do not parse (and decompress) the text again.
     """
+    if src.table is not None:  # a table already in the engine
+        return engine.engine_table(con, src.table, label=label, table=table)
     fmt = file_format(files[0], src)
     paths = [str(f) for f in files]
     try:
         if fmt == "csv":
-            kwargs = {"all_varchar": True, "header": True}
-            if src.delimiter:
-                kwargs["delim"] = src.delimiter
-            raw = con.read_csv(paths, **kwargs)
+            raw = engine.read_csv(con, paths, delimiter=src.delimiter)
             if stage_dir is not None:
                 staged = Path(stage_dir) / f"raw_{table}_{re.sub(r'[^A-Za-z0-9_]', '_', label)}.parquet"
-                con.to_parquet(raw, str(staged))
-                raw = con.read_parquet(str(staged))
+                engine.write_parquet(con, raw, staged)
+                raw = engine.read_parquet(con, staged)
         else:
-            raw = con.read_parquet(paths)
-    except Exception as e:  # DuckDB's own parse errors, re-said with the file name
+            raw = engine.read_parquet(con, paths)
+    except EngineError:
+        raise
+    except Exception as e:  # the engine's own parse errors, re-said with the file name
         first = str(e).strip().splitlines()[0][:300]
         raise DataError(f"source '{label}' ({table}): could not read {', '.join(paths[:3])} as {fmt}: {first}") from None
     n = raw.count().execute()
@@ -207,7 +213,7 @@ def map_source(raw: ibis.Table, table: str, src: SourceConfig, *, label: str, cf
                                  if v not in found and f"{c} -> '{v}'" not in missing]
     missing += explicitly_mapped_missing
     if missing:
-        raise DataError(f"source '{label}' ({table}, {src.path}): mapped column(s) not found: {', '.join(missing)}. "
+        raise DataError(f"source '{label}' ({table}, {src.path or src.table}): mapped column(s) not found: {', '.join(missing)}. "
                         f"Columns found in the file: {', '.join(found)}. Fix `columns:` for this source in "
                         f"{cfg.config_path}")
     out = {schema.SOURCE: ibis.literal(label)}
@@ -247,6 +253,8 @@ def source_signature(cfg: Config) -> list[dict]:
     """Path, size and modification time of every source file (the cache key's data part)."""
     sig = []
     for table, label, src in cfg.source_items():
+        if src.table is not None:  # engine tables: named only (rebuild the cache when they change)
+            sig.append({"table": table, "source": label, "engine_table": src.table})
         for f in source_files(cfg, table, label, src):
             st = f.stat()
             sig.append({"table": table, "source": label, "path": str(f.resolve()),
