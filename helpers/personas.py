@@ -588,3 +588,60 @@ def value_by_group(data: pd.DataFrame, group: str) -> pd.DataFrame:
     total = out["clv_total"].sum()
     out["share_clv"] = out["clv_total"] / total if total > 0 else np.nan
     return out.reset_index()
+
+
+# --- report support: tag rules, RFM artifact, what the data lacks ---------------------------------
+def tag_rules(config) -> tuple[list[dict], str]:
+    """The tag rules of ``config.tags``, or :data:`helpers.tags.DEFAULT_TAGS` when it has none.
+
+    Returns the rules and a sentence saying which were used.
+    """
+    from helpers.tags import DEFAULT_TAGS
+
+    declared = [t.model_dump() if hasattr(t, "model_dump") else dict(t) for t in (getattr(config, "tags", None) or [])]
+    if declared:
+        return declared, f"{len(declared)} tags declared in the config (tags:)."
+    return [dict(t) for t in DEFAULT_TAGS], (f"The config declares no tags: the {len(DEFAULT_TAGS)} default tags "
+                                               "(helpers.tags.DEFAULT_TAGS) are used.")
+
+
+def rfm_artifact(buyers: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """``rfm.csv``: user_id, r_score, f_score, m_score, rfm_segment (``scores`` indexed like ``buyers``)."""
+    cols = ["r_score", "f_score", "m_score", "rfm_segment"]
+    missing = [c for c in cols if c not in scores.columns]
+    if missing or s.USER_ID not in buyers.columns:
+        raise DataError(f"rfm_artifact needs user_id in `buyers` and {cols} in `scores`; missing {missing or ['user_id']}.")
+    return pd.concat([buyers[[s.USER_ID]], scores[cols]], axis=1).reset_index(drop=True)
+
+
+@dataclass
+class DataNotes:
+    """What the project's data lacks for this review, and what it would add (displayed as a list)."""
+
+    notes: list
+
+    def _repr_html_(self) -> str:
+        if not self.notes:
+            return "<p>All inputs for this review are present: events, orders and a users table.</p>"
+        items = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        return f"<p><b>Missing inputs</b> (the review runs on what is there):</p><ul>{items}</ul>"
+
+    def __repr__(self) -> str:
+        return f"DataNotes({self.notes})"
+
+
+def data_notes(project, features: pd.DataFrame) -> DataNotes:
+    """Sentences about absent optional inputs: no events, no orders, no users table (attributes)."""
+    has = getattr(project, "has", lambda t: True)
+    notes = []
+    if not has("events"):
+        notes.append("No event source: personas use purchase behaviour only (no event mix); "
+                     "an event log would add what users do between purchases.")
+    if not has("orders"):
+        notes.append("No orders source: no RFM, revenue or customer value; orders would add them.")
+    if not has("users"):
+        notes.append("No users table: cards show no attribute mix (age, city, channel, platform); "
+                     "a users export would add it.")
+    if s.FREQUENCY in features.columns and features[s.FREQUENCY].notna().sum() == 0:
+        notes.append("No buyers up to as_of: RFM and value sections are empty.")
+    return DataNotes(notes)
