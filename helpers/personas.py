@@ -39,7 +39,8 @@ from helpers.features import EVENTS_PER_ACTIVE_DAY_28, SHARE_PREFIX
 
 __all__ = ["DEFAULT_LOG_COLUMNS", "EXCLUDED_SHARES", "K_RULE", "CLV", "P_ALIVE", "EXPECTED_PURCHASES",
            "active_in_month", "default_columns", "persona_features", "choose_k", "KSelection",
-           "PersonaModel", "fit_value", "ValueFit", "value_by_group"]
+           "PersonaModel", "fit_value", "ValueFit", "value_by_group", "GroupValue", "tag_rules",
+           "rfm_artifact", "data_notes", "DataNotes"]
 
 # log1p, then standardized: activity and value counts/money, heavy right tails
 DEFAULT_LOG_COLUMNS = [s.ACTIVE_DAYS_28, EVENTS_PER_ACTIVE_DAY_28, s.UD_ORDERS, s.UD_REVENUE]
@@ -48,9 +49,11 @@ EXCLUDED_SHARES = [SHARE_PREFIX + s.ORDER_EVENT]
 CLV, P_ALIVE, EXPECTED_PURCHASES = v.CLV, v.P_ALIVE, v.EXPECTED_PURCHASES
 MINIBATCH_ABOVE = 50_000
 MIN_STABILITY = 0.8
+MIN_SHARE = 0.02
 K_RULE = ("k = the highest silhouette among the k whose stability (mean adjusted Rand index between "
-          "refits with different seeds) is at least {min_stability}; all k compete when none is that "
-          "stable; equal silhouettes (to 3 decimals) go to the smaller k.")
+          "refits with different seeds) is at least {min_stability} and whose smallest persona holds at "
+          "least {min_share} of the users; all k compete when none qualifies; equal silhouettes (to 3 "
+          "decimals) go to the smaller k.")
 
 
 # --- feature matrix ------------------------------------------------------------------------------
@@ -215,6 +218,8 @@ class KSelection:
     labels: dict = field(default_factory=dict, repr=False)
 
     def _repr_html_(self) -> str:
+        if self.table.empty:
+            return f"<p><b>Number of personas</b>: {html.escape(self.reason)}</p>"
         t = self.table.round({"silhouette": 3, "stability": 3, "inertia": 0, "smallest_share": 3})
         return (f"<p><b>Number of personas</b>: {html.escape(self.reason)} "
                 f"({self.n_users:,} users; silhouette and stability on {self.n_sample:,} of them).</p>"
@@ -226,12 +231,14 @@ class KSelection:
 
 def choose_k(X, *, k_range=range(2, 9), random_state: int = 0, sample_size: int = 20000,
              n_seeds: int = 5, n_init: int = 4, min_stability: float = MIN_STABILITY,
-             silhouette_size: int = 5000, n_threads: int | None = 1) -> KSelection:
+             min_share: float = MIN_SHARE, silhouette_size: int = 5000,
+             n_threads: int | None = 1) -> KSelection:
     """Fit k-means for each k and choose the number of personas.
 
     Rule (:data:`K_RULE`): the highest silhouette among the k whose stability is at least
-    ``min_stability``; when no k is that stable, all k compete; equal silhouettes (rounded to 3
-    decimals) go to the smaller k.
+    ``min_stability`` and whose smallest cluster holds at least ``min_share`` of the users (a
+    persona of a handful of users is not a segment to act on); when no k qualifies, all k
+    compete; equal silhouettes (rounded to 3 decimals) go to the smaller k.
 
     Parameters
     ----------
@@ -250,6 +257,8 @@ def choose_k(X, *, k_range=range(2, 9), random_state: int = 0, sample_size: int 
         k-means restarts per fit (the best inertia wins).
     min_stability : float
         Stability a k needs to be eligible.
+    min_share : float
+        Share of users the smallest cluster of an eligible k must hold.
     silhouette_size : int
         Silhouette is computed on a random sample of this many rows (its cost grows with n^2).
     n_threads : int or None
@@ -298,7 +307,7 @@ def choose_k(X, *, k_range=range(2, 9), random_state: int = 0, sample_size: int 
             rows.append({"k": k, "silhouette": float(sil), "stability": float(np.mean(aris)),
                          "inertia": float(main.inertia_), "smallest_share": float(sizes.min() / n)})
     table = pd.DataFrame(rows)
-    table["eligible"] = table["stability"] >= min_stability
+    table["eligible"] = (table["stability"] >= min_stability) & (table["smallest_share"] >= min_share)
     pool = table[table["eligible"]] if table["eligible"].any() else table
     pool = pool.assign(_s=pool["silhouette"].round(3).fillna(-np.inf))
     best = pool.sort_values(["_s", "k"], ascending=[False, True]).iloc[0]
@@ -309,10 +318,12 @@ def choose_k(X, *, k_range=range(2, 9), random_state: int = 0, sample_size: int 
               if len(others) else "")
     if table["eligible"].any():
         why = (f"k = {k}: the highest silhouette ({best['silhouette']:.3f}) among the k whose stability is "
-               f"at least {min_stability} (this one: {best['stability']:.3f}){runner}.")
+               f"at least {min_stability} (this one: {best['stability']:.3f}) and whose smallest persona holds "
+               f"at least {min_share:.0%} of the users{runner}.")
     else:
         why = (f"k = {k}: the highest silhouette ({best['silhouette']:.3f}); no k reached stability "
-               f"{min_stability}, so the personas may shift between runs{runner}.")
+               f"{min_stability} with a smallest persona of {min_share:.0%}, so the personas may shift "
+               f"between runs{runner}.")
     return KSelection(table=table, k=k, reason=why, n_users=n, n_sample=len(sample), labels=labels)
 
 
@@ -331,7 +342,7 @@ class PersonaModel:
     clip : float or None, default 3.0
         Clip of the standardized features (see :func:`persona_features`).
     n_init : int, default 4
-    sample_size, n_seeds, min_stability, silhouette_size, n_threads
+    sample_size, n_seeds, min_stability, min_share, silhouette_size, n_threads
         Passed to :func:`choose_k`.
     n_card_features : int, default 4
         Distinguishing features per card (3..5 reads well).
@@ -344,6 +355,8 @@ class PersonaModel:
     k_selection_ : DataFrame or None
         The :class:`KSelection` table (None when ``k`` was given).
     k_reason_ : str
+    selection_ : KSelection
+        The evidence for k as a display object (an empty table when ``k`` was given).
     centers_ : DataFrame
         Centroids in the standardized feature space (persona x feature).
     profiles_ : DataFrame
@@ -367,7 +380,8 @@ class PersonaModel:
     def __init__(self, k: int | None = None, *, k_range=range(2, 9), random_state: int = 0,
                  columns: Sequence[str] | None = None, clip: float | None = 3.0, n_init: int = 4,
                  sample_size: int = 20000, n_seeds: int = 5, min_stability: float = MIN_STABILITY,
-                 silhouette_size: int = 5000, n_threads: int | None = 1, n_card_features: int = 4):
+                 min_share: float = MIN_SHARE, silhouette_size: int = 5000, n_threads: int | None = 1,
+                 n_card_features: int = 4):
         self.k = k
         self.k_range = k_range
         self.random_state = random_state
@@ -377,6 +391,7 @@ class PersonaModel:
         self.sample_size = sample_size
         self.n_seeds = n_seeds
         self.min_stability = min_stability
+        self.min_share = min_share
         self.silhouette_size = silhouette_size
         self.n_threads = n_threads
         self.n_card_features = n_card_features
@@ -398,16 +413,18 @@ class PersonaModel:
             if k >= n:
                 raise ParameterError(f"The value for `k` must be below the number of users ({n}), but {k} was passed.")
             self.k_selection_, self.k_reason_ = None, f"k = {k} was set by the `k` parameter."
+            self.selection_ = KSelection(table=pd.DataFrame(columns=["k", "silhouette", "stability"]), k=k,
+                                         reason=self.k_reason_, n_users=n, n_sample=0)
             with threadpool_limits(limits=self.n_threads):
                 raw_labels = _kmeans(k, n, self.random_state, self.n_init).fit(X).labels_
         else:
             ks = [kk for kk in self.k_range if kk < n]
             sel = choose_k(X, k_range=ks, random_state=self.random_state, sample_size=self.sample_size,
-                           n_seeds=self.n_seeds, n_init=self.n_init, min_stability=self.min_stability,
+                           n_seeds=self.n_seeds, n_init=self.n_init, min_stability=self.min_stability, min_share=self.min_share,
                            silhouette_size=self.silhouette_size, n_threads=self.n_threads)
             k = sel.k
             self.k_selection_, self.k_reason_ = sel.table, sel.reason
-            self.k_selection_result_ = sel
+            self.selection_ = sel
             raw_labels = sel.labels[k]
         self.labels_ = _number_by_size(raw_labels, X)
         self.k_ = int(self.labels_.max())
@@ -563,14 +580,29 @@ def fit_value(features: pd.DataFrame, *, horizon_months: int = 12, discount_rate
     return ValueFit(per_user, bg, gg, note, horizon_months, discount_rate_monthly)
 
 
-def value_by_group(data: pd.DataFrame, group: str) -> pd.DataFrame:
+@dataclass
+class GroupValue:
+    """Customer value per group (returned by :func:`value_by_group`); ``table`` is tidy."""
+
+    table: pd.DataFrame
+    group: str
+
+    def _repr_html_(self) -> str:
+        t = self.table.round({"mean_p_alive": 3, "mean_expected_purchases": 2, "clv_per_user": 1,
+                              "clv_total": 0, "share_clv": 3})
+        return (f"<p><b>Value by {html.escape(self.group)}</b>: users, buyers, mean P(alive) and expected "
+                "purchases over the horizon (buyers), CLV per user (non-buyers count as 0), total CLV "
+                "and share of it.</p>" + t.to_html(index=False, escape=True))
+
+
+def value_by_group(data: pd.DataFrame, group: str) -> GroupValue:
     """Users, buyers, mean P(alive) and expected purchases (buyers), CLV per user and total, per group.
 
     Examples
     --------
     >>> d = pd.DataFrame({"g": [1, 1, 2], "p_alive": [0.5, np.nan, 1.0],
     ...                   "expected_purchases": [2.0, np.nan, 4.0], "clv": [10.0, np.nan, 30.0]})
-    >>> value_by_group(d, "g")[["users", "buyers", "clv_per_user", "clv_total"]].values.tolist()
+    >>> value_by_group(d, "g").table[["users", "buyers", "clv_per_user", "clv_total"]].values.tolist()
     [[2.0, 1.0, 5.0, 10.0], [1.0, 1.0, 30.0, 30.0]]
     """
     for c in (group, P_ALIVE, EXPECTED_PURCHASES, CLV):
@@ -587,7 +619,7 @@ def value_by_group(data: pd.DataFrame, group: str) -> pd.DataFrame:
     })
     total = out["clv_total"].sum()
     out["share_clv"] = out["clv_total"] / total if total > 0 else np.nan
-    return out.reset_index()
+    return GroupValue(out.reset_index(), group)
 
 
 # --- report support: tag rules, RFM artifact, what the data lacks ---------------------------------

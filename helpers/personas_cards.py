@@ -165,8 +165,9 @@ def persona_name(distinguishing: pd.DataFrame, *, attribute: str | None = None, 
 def unique_names(parts: list[list[str]]) -> list[str]:
     """Names from :func:`persona_name` parts, made unique deterministically.
 
-    A name shared by several personas gets the next distinguishing phrase (the ``|`` parts) of
-    each; if still shared, `` (persona N)`` with the persona's number (position + 1).
+    Names with the same phrases (in any order) get the next distinguishing phrase (the ``|``
+    parts) of each, until they differ or run out; then `` (persona N)`` with the persona's
+    number (position + 1).
 
     Examples
     --------
@@ -174,6 +175,8 @@ def unique_names(parts: list[list[str]]) -> list[str]:
     ['Frequent buyers, high spend', 'Frequent buyers, low spend', 'Quick visits']
     >>> unique_names([["frequent buyers"], ["frequent buyers"]])
     ['Frequent buyers (persona 1)', 'Frequent buyers (persona 2)']
+    >>> unique_names([["low spend", "rare buyers", "|x"], ["rare buyers", "low spend", "|y"]])
+    ['Low spend, rare buyers, x', 'Rare buyers, low spend, y']
     """
     def join(ps):
         text = ", ".join(ps) if ps else "typical users"
@@ -181,17 +184,21 @@ def unique_names(parts: list[list[str]]) -> list[str]:
 
     main = [[p for p in ps if not p.startswith("|")] for ps in parts]
     extra = [[p[1:] for p in ps if p.startswith("|")] for ps in parts]
-    names = [join(m) for m in main]
+
+    def clashes():
+        # the same phrases in another order read as the same name
+        keys = [frozenset(m) for m in main]
+        return [i for i, k in enumerate(keys) if keys.count(k) > 1]
+
     for _ in range(max((len(e) for e in extra), default=0)):
-        dup = {n for n in names if names.count(n) > 1}
+        dup = clashes()
         if not dup:
             break
-        for i, n in enumerate(names):
-            if n in dup and extra[i]:
+        for i in dup:
+            if extra[i]:
                 main[i].append(extra[i].pop(0))
-                names[i] = join(main[i])
-    counts = pd.Series(names).value_counts()
-    return [f"{n} (persona {i + 1})" if counts[n] > 1 else n for i, n in enumerate(names)]
+    dup = set(clashes())
+    return [join(m) + (f" (persona {i + 1})" if i in dup else "") for i, m in enumerate(main)]
 
 
 def recommend_action(profile: dict) -> dict:

@@ -198,7 +198,7 @@ def test_age_band():
 def test_value_by_group_and_degraded_fit():
     d = pd.DataFrame({"persona": [1, 1, 1, 2], "p_alive": [0.5, 0.7, np.nan, 1.0],
                       "expected_purchases": [1.0, 3.0, np.nan, 2.0], "clv": [10.0, 20.0, np.nan, 70.0]})
-    out = P.value_by_group(d, "persona").set_index("persona")
+    out = P.value_by_group(d, "persona").table.set_index("persona")
     assert out.loc[1, ["users", "buyers", "mean_p_alive", "mean_expected_purchases", "clv_per_user", "clv_total",
                        "share_clv"]].tolist() == pytest.approx([3, 2, 0.6, 2.0, 10.0, 30.0, 0.3])
     # only one-time buyers: BG/NBD cannot be fitted, value is NaN and the note says why

@@ -128,9 +128,8 @@ def plot_k_selection(data, *, ax=None, **kwargs):
     """
     table = data
     if not isinstance(table, pd.DataFrame):
-        table = getattr(data, "k_selection_", None)
-        if table is None:
-            table = getattr(data, "table", None)
+        sel = getattr(data, "selection_", data)
+        table = getattr(sel, "table", None)
     if not isinstance(table, pd.DataFrame):
         raise ParameterError("plot_k_selection needs a k-selection table (k, silhouette, stability): pass a "
                              "PersonaModel fitted with k chosen, a KSelection or its table; "
@@ -139,6 +138,11 @@ def plot_k_selection(data, *, ax=None, **kwargs):
     if missing:
         raise ParameterError(f"plot_k_selection needs the columns k, silhouette, stability; {missing} are missing.")
     ax = ax if ax is not None else plt.gca()
+    if table.empty:
+        ax.text(0.5, 0.5, "k was set by parameter: no selection to show", ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
     ax.plot(table["k"], table["silhouette"], marker="o", label="silhouette", **kwargs)
     ax.set_xlabel("number of personas k")
     ax.set_ylabel("silhouette")
