@@ -75,7 +75,7 @@ PERSONAS = {
                         purchase_prob_per_active_day=0.09, mean_spend=30.0,
                         median_lifetime_baseline=45.0, web_share=0.40, login_share=0.60,
                         plus_share=0.08, age_mean=35),
-    "casual_browser": dict(share=0.26, activity_rate=0.18, events_per_day=6.0,
+    "casual_browser": dict(share=0.26, activity_rate=0.30, events_per_day=6.0,
                            purchase_prob_per_active_day=0.02, mean_spend=55.0,
                            median_lifetime_baseline=22.0, web_share=0.45, login_share=0.45,
                            plus_share=0.05, age_mean=43),
@@ -87,7 +87,7 @@ PERSONAS = {
 PERSONA_NAMES = tuple(PERSONAS)
 
 # Within-persona variation of the per-user rates.
-ACTIVITY_CONCENTRATION = 20.0   # Beta(mean * c, (1 - mean) * c) per user
+ACTIVITY_CONCENTRATION = 40.0   # Beta(mean * c, (1 - mean) * c) per user
 EVENTS_SHAPE = 10.0             # Gamma(shape, 1/shape) multiplier of events per day
 PURCHASE_SHAPE = 4.0            # Gamma multiplier of the purchase probability
 SPEND_SHAPE = 6.0               # Gamma multiplier of the mean spend
