@@ -486,7 +486,89 @@ class PersonaModel:
                           "mean": self._scaler.mean.tolist(), "scale": self._scaler.scale.tolist()},
             "cards": [dict(c, centroid=self.centers_.loc[c["persona"]].round(6).tolist())
                       for c in self.cards_],
+            "alignment": self._alignment_dict(),
         }
+
+    # --- the same personas across months -----------------------------------------------------------
+    def align(self, previous, features: pd.DataFrame, **match_options) -> "PersonaModel":
+        """Renumber and rename the personas so they match last month's; returns self.
+
+        A persona matched to one of last month's (:func:`helpers.migration.match_personas`: member
+        overlap, then centroid distance) takes its number and name; a new cluster gets the next
+        number never used before and its generated name. Drift per persona (centroid shift in this
+        month's standard deviations, share of last month's members kept) is in ``alignment_`` and
+        in every card (``drift``). With ``previous`` None (no personas last month), the personas
+        keep their numbers by size and ``alignment_`` is None.
+
+        Parameters
+        ----------
+        previous : helpers.migration.PersonaSnapshot or None
+            Last month's personas (:func:`helpers.migration.read_snapshot`).
+        features : DataFrame
+            The rows the model was fitted on.
+        **match_options
+            Passed to :func:`helpers.migration.match_personas`.
+
+        Attributes set
+        --------------
+        alignment_ : helpers.migration.PersonaMatch or None
+        alignment_note_ : str
+        """
+        from helpers.migration import PersonaSnapshot, match_personas
+
+        self._check_fitted()
+        if len(features) != len(self.labels_):
+            raise ParameterError(f"`features` must be the {len(self.labels_)} rows the model was fitted on, "
+                                 f"but it has {len(features)} rows.")
+        if previous is None:
+            self.alignment_ = None
+            self.alignment_note_ = ("No personas of the previous month were found: personas are numbered "
+                                    "by size (1 = the largest) and cannot be compared with last month.")
+            return self
+        current = PersonaSnapshot.from_model(self, features)
+        match = match_personas(previous, current, **match_options)
+        mapping = match.mapping
+        self.labels_ = np.array([mapping[int(x)] for x in self.labels_], dtype="int64")
+        self.centers_ = self.centers_.rename(index=mapping).sort_index()
+        self.centers_.index.name = s.PERSONA
+        self.profiles_ = self.profiles_.rename(index=mapping).sort_index()
+        self.profiles_.index.name = s.PERSONA
+        rows = match.table.set_index("persona")
+        cards = []
+        for card in self.cards_:
+            num = mapping[int(card["persona"])]
+            r = rows.loc[num]
+            drift = {"status": r["status"], "persona_prev": None if pd.isna(r["persona_prev"]) else int(r["persona_prev"]),
+                     "centroid_shift": None if pd.isna(r["centroid_shift"]) else float(r["centroid_shift"]),
+                     "kept_share": None if pd.isna(r["kept_share"]) else float(r["kept_share"]),
+                     "stayed_share": None if pd.isna(r["stayed_share"]) else float(r["stayed_share"]),
+                     "drifted": bool(r["drifted"])}
+            cards.append(dict(card, persona=num, name=match.names[num], name_generated=card["name"], drift=drift))
+        self.cards_ = sorted(cards, key=lambda c: c["persona"])
+        self.alignment_ = match
+        self.alignment_note_ = (f"Matched with the personas of {previous.month or 'the previous month'}: "
+                                f"{len(match.sentences())} change(s) to note.")
+        return self
+
+    def _alignment_dict(self) -> dict:
+        match = getattr(self, "alignment_", None)
+        nums = [int(c["persona"]) for c in self.cards_]
+        if match is None:
+            return {"previous_month": None, "next_number": max(nums) + 1,
+                    "note": getattr(self, "alignment_note_", "not aligned with a previous month")}
+        return {"previous_month": match.previous_month, "next_number": int(match.next_number),
+                "rule": match.rule, "table": match.table.to_dict("records")}
+
+    def alignment_report(self):
+        """What the alignment did, for display: the match, or a note when there was nothing to match."""
+        from helpers.active_review import Note
+
+        self._check_fitted()
+        match = getattr(self, "alignment_", None)
+        if match is None:
+            return Note(getattr(self, "alignment_note_", "The personas were not aligned with a previous month "
+                                                         "(call align()): they are numbered by size."))
+        return match
 
 
 def _number_by_size(labels: np.ndarray, X: np.ndarray) -> np.ndarray:
