@@ -83,6 +83,10 @@ def _spark_from_local(ts, tz): ...
 def _spark_to_timestamp(text, fmt): ...
 
 
+@ibis.udf.scalar.builtin(name="timestamp_millis", signature=((dt.int64,), dt.timestamp))
+def _spark_timestamp_millis(ms): ...
+
+
 # Snowflake: convert_timezone(source_tz, target_tz, timestamp_ntz)
 @ibis.udf.scalar.builtin(name="convert_timezone", signature=((dt.string, dt.string, dt.timestamp), dt.timestamp))
 def _snow_convert(src, tgt, ts): ...
@@ -218,6 +222,13 @@ def from_local(ts: ibis.Value, tz: str) -> ibis.Value:
     if name == "trino":
         return _trino_with_timezone(ts.cast(dt.timestamp), tz)
     raise _unsupported(name, "timezone conversion")
+
+
+def from_epoch_ms(ms: ibis.Value) -> ibis.Value:
+    """The UTC instant ``ms`` milliseconds after 1970-01-01 (an int64 expression)."""
+    if backend_name(ms) in ("pyspark", "databricks"):
+        return _spark_timestamp_millis(ms.cast(dt.int64)).cast(TS_UTC)
+    return ms.cast(dt.int64).as_timestamp("ms").cast(TS_UTC)
 
 
 def local_day(ts: ibis.Value, tz: str) -> ibis.Value:

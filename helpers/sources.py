@@ -134,7 +134,7 @@ def parse_time(raw: ibis.Table, col: str, src: SourceConfig, *, tz: str, label: 
     if fmt in ("epoch_s", "epoch_ms"):
         num = value.cast("string").try_cast(dt.float64) if not typ.is_numeric() else value.cast(dt.float64)
         to_ms = 1.0 if fmt == "epoch_ms" else 1000.0
-        parsed = (num * to_ms).round().cast(dt.int64).as_timestamp("ms").cast(engine.TS_UTC)
+        parsed = engine.from_epoch_ms((num * to_ms).round().cast(dt.int64))
         parsed = ibis.ifelse(num.isnull(), ibis.null(engine.TS_UTC), parsed)
     elif typ.is_timestamp():
         parsed = value.cast(engine.TS_UTC) if typ.timezone else engine.from_local(value, src_tz)
