@@ -19,11 +19,11 @@ help: ## list the targets
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
-	$(PY) -m pip install --quiet -c requirements.lock -e ".[test,lab]"
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[test,lab,spark]"
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (persona-kit)" >/dev/null
 	touch $(STAMP)
 
-setup: $(STAMP) ## create .venv, install the pinned dependencies, register the Jupyter kernel
+setup: $(STAMP) ## create .venv, install the pinned dependencies (PySpark included: the `spark` extra), register the Jupyter kernel
 
 $(SAMPLE)/persona.yaml: | $(STAMP)
 	$(BIN)/persona-kit sample --out $(SAMPLE)
