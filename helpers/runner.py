@@ -20,8 +20,9 @@ from typing import Any, Iterable, Sequence
 
 import helpers
 from helpers.errors import ParameterError
-from helpers.report import (check_month_in_data, default_reports_dir, load_config_checked,
-                            merge_metrics, month_bounds, month_range, output_name, parse_month)
+from helpers.report import (_shift_month, check_month_in_data, default_reports_dir,
+                            load_config_checked, merge_metrics, month_bounds, month_range,
+                            output_name, parse_month)
 from helpers import report_html
 from helpers.runner_exec import Pool
 from helpers.runner_params import (EXPERIMENT_PARAMETER, RUNNER_PARAMETERS,  # noqa: F401
@@ -320,6 +321,74 @@ def _run_month(month: str, jobs: list[dict], *, pool: Pool, previous: dict, forc
     return {job["name"]: entries[job["name"]] for job in jobs}
 
 
+def _close_month(month: str, month_dir: Path, previous: dict, entries: dict, *, project, config,
+                 runs: list, indexes: dict) -> None:
+    """Write a month's manifest, merged metrics and index; add its reports to ``runs``."""
+    first, last = month_bounds(month)
+    reports = dict(previous)
+    reports.update(entries)
+    report_html.write_manifest(month_dir, {
+        "month": month, "project": getattr(config, "name", ""), "as_of": last.isoformat(),
+        "data_window": f"{project.data_start} .. {project.data_end}",
+        "kit_version": helpers.__version__,
+        "fingerprint": str(getattr(project, "fingerprint", "")),
+        "updated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "reports": reports})
+    merge_metrics(month_dir / "artifacts")
+    indexes[month] = report_html.render_month_index(month_dir)
+    for name, entry in entries.items():
+        runs.append(ReportRun(
+            month=month, name=name, notebook=entry["notebook"], status=entry["status"],
+            reason=entry.get("reason") or "", last_run=entry.get("last_run") or "",
+            duration_s=entry.get("duration_s"),
+            html=month_dir / entry["html"] if entry.get("html") else None,
+            ipynb=month_dir / entry["ipynb"] if entry.get("ipynb") else None,
+            params=entry.get("params") or {}))
+
+
+#: Reports that compare a month with the previous month's personas, and the report building them.
+NEEDS_PREVIOUS_PERSONAS = ("03_personas", "06_persona_review")
+PERSONAS_REPORT = "03_personas"
+PERSONAS_ARTIFACT = "persona_cards.json"
+
+
+def _build_previous_personas(month: str, wanted_months: list[str], specs: list[NotebookSpec],
+                             notebooks, user_params: dict, *, project, config, config_file: Path,
+                             out_root: Path, with_code: bool, pool: Pool, progress: bool,
+                             executed: list[str], runs: list, indexes: dict) -> None:
+    """Run 03_personas for the month before ``month`` when this run compares with it and its
+    persona artifacts are missing (and that month lies in the data window).
+
+    A month earlier in ``wanted_months`` has just been run (or failed) itself; nothing is built
+    for it. The previous month's own previous month is not built: its personas are then numbered
+    by size.
+    """
+    if not any(spec.name in NEEDS_PREVIOUS_PERSONAS for spec in specs):
+        return
+    prev = _shift_month(month, -1)
+    if prev in wanted_months or (out_root / prev / "artifacts" / PERSONAS_ARTIFACT).exists():
+        return
+    try:
+        check_month_in_data(prev, project.data_start, project.data_end)
+    except ParameterError:
+        return
+    builders = [spec for spec in _as_specs(notebooks) if spec.name == PERSONAS_REPORT]
+    if not builders:
+        return
+    spec = NotebookSpec(builders[0].name, path=builders[0].path)  # no dependencies to wait for
+    _say(progress, f"[{prev}] previous month's personas missing: building {spec.name}")
+    month_dir = out_root / prev
+    (month_dir / "artifacts" / "metrics").mkdir(parents=True, exist_ok=True)
+    plan = _plan_month(prev, [spec], {spec.name: inspect_parameters(spec)}, user_params,
+                       project=project, config_path=config_file, month_dir=month_dir,
+                       with_code=with_code)
+    previous = report_html.read_manifest(month_dir).get("reports") or {}
+    entries = _run_month(prev, plan, pool=pool, previous=previous, force=False,
+                         progress=progress, executed=executed)
+    _close_month(prev, month_dir, previous, entries, project=project, config=config, runs=runs,
+                 indexes=indexes)
+
+
 def _load_project(config_path: str | Path, *, progress: bool):
     config = load_config_checked(config_path, parameter="config")
     from helpers.pipeline import load_project
@@ -410,6 +479,11 @@ def run_review(config_path: str | Path, *, month: str | None = None, months: str
     pool = Pool(jobs)
     try:
         for m in wanted_months:
+            _build_previous_personas(m, wanted_months, specs, notebooks, user_params,
+                                     project=project, config=config, config_file=config_file,
+                                     out_root=out_root, with_code=with_code, pool=pool,
+                                     progress=progress, executed=executed, runs=runs,
+                                     indexes=indexes)
             month_dir = out_root / m
             (month_dir / "artifacts" / "metrics").mkdir(parents=True, exist_ok=True)
             plan = _plan_month(m, specs, declared, user_params, project=project,
@@ -418,26 +492,8 @@ def run_review(config_path: str | Path, *, month: str | None = None, months: str
             previous = manifest.get("reports") or {}
             entries = _run_month(m, plan, pool=pool, previous=previous, force=force,
                                  progress=progress, executed=executed)
-            first, last = month_bounds(m)
-            reports = dict(previous)
-            reports.update(entries)
-            report_html.write_manifest(month_dir, {
-                "month": m, "project": getattr(config, "name", ""), "as_of": last.isoformat(),
-                "data_window": f"{project.data_start} .. {project.data_end}",
-                "kit_version": helpers.__version__,
-                "fingerprint": str(getattr(project, "fingerprint", "")),
-                "updated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-                "reports": reports})
-            merge_metrics(month_dir / "artifacts")
-            indexes[m] = report_html.render_month_index(month_dir)
-            for name, entry in entries.items():
-                runs.append(ReportRun(
-                    month=m, name=name, notebook=entry["notebook"], status=entry["status"],
-                    reason=entry.get("reason") or "", last_run=entry.get("last_run") or "",
-                    duration_s=entry.get("duration_s"),
-                    html=month_dir / entry["html"] if entry.get("html") else None,
-                    ipynb=month_dir / entry["ipynb"] if entry.get("ipynb") else None,
-                    params=entry.get("params") or {}))
+            _close_month(m, month_dir, previous, entries, project=project, config=config,
+                         runs=runs, indexes=indexes)
             archive = report_html.render_archive_index(out_root)
     finally:
         pool.close()
