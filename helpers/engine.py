@@ -463,20 +463,23 @@ class CacheStore:
             path = self.folder / f"{name}.parquet"
             write_parquet(self.con, expr, path)
             return read_parquet(self.con, path, table_name=f"pk_{self.key}_{name}")
-        return self.con.create_table(self._table_name(name), expr, overwrite=True)
+        self.drop(name)  # ibis' own overwrite/drop spelling is broken with sqlglot 30 (empty DROP TABLE)
+        return self.con.create_table(self._table_name(name), expr)
 
     def open(self, name: str) -> ibis.Table | None:
         """The stored table ``name``, or None if it was not written."""
         if self.in_files:
             path = self.folder / f"{name}.parquet"
             return read_parquet(self.con, path, table_name=name) if path.exists() else None
-        tname = self._table_name(name)
-        return self.con.table(tname) if tname in self.con.list_tables() else None
+        try:  # (not list_tables: ibis 12's DuckDB listing calls an API DuckDB 2 removed)
+            return self.con.table(self._table_name(name))
+        except Exception:  # noqa: BLE001 - each backend raises its own "table not found"
+            return None
 
     def drop(self, name: str) -> None:
         """Remove a stored intermediate table."""
         if self.in_files:
             path = self.folder / f"{name}.parquet"
             shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-        else:
-            self.con.drop_table(self._table_name(name), force=True)
+        else:  # portable SQL (ibis' drop_table renders an empty DROP with sqlglot 30); the name is ours
+            self.con.raw_sql(f"DROP TABLE IF EXISTS {self._table_name(name)}")
