@@ -632,7 +632,7 @@ def compare_months(previous: PersonaSnapshot, current: PersonaSnapshot, **match_
         t["centroid_shift"] = d["centroid_shift"].reindex(nums).to_numpy()
         t["kept_share"] = d["kept_share"].reindex(nums).to_numpy()
         t["stayed_share"] = d["stayed_share"].reindex(nums).to_numpy() if "stayed_share" in d else np.nan
-        t["drifted"] = d["drifted"].reindex(nums).fillna(False).astype(bool).to_numpy()
+        t["drifted"] = d["drifted"].reindex(nums).eq(True).to_numpy()
     else:
         t["centroid_shift"], t["kept_share"], t["stayed_share"], t["drifted"] = np.nan, np.nan, np.nan, False
     return MonthComparison(table=t, migration=migration, match=match, note=note,
