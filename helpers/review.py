@@ -255,10 +255,19 @@ class ActionList:
         return f"at_risk_persona_{int(persona)}.csv"
 
     def write_at_risk(self, ctx) -> list[Path]:
-        """Write one ``artifacts/at_risk_persona_<n>.csv`` per persona with at-risk users."""
+        """Write one ``artifacts/at_risk_persona_<n>.csv`` per persona with at-risk users.
+
+        Lists left by an earlier run of the month for personas without at-risk users now are
+        removed, so every CSV in ``artifacts/`` belongs to this action list.
+        """
         paths = []
         for persona, rows in self.at_risk.groupby(s.PERSONA, sort=True):
             paths.append(ctx.write_csv(rows.reset_index(drop=True), self.csv_name(persona)))
+        folder = getattr(ctx, "artifacts", None)
+        if folder is not None:
+            for old in Path(folder).glob("at_risk_persona_*.csv"):
+                if old not in paths:
+                    old.unlink()
         return paths
 
     def _repr_html_(self) -> str:

@@ -111,7 +111,11 @@ def test_action_list_sizes_value_and_at_risk_users(tmp_path):
     assert actions.at_risk["user_id"].tolist() == ["b", "a", "d", "e"]
     assert actions.at_risk["action"].tolist() == ["beta_program"] * 2 + ["re_engagement"] * 2
 
+    (tmp_path / "at_risk_persona_7.csv").write_text("user_id\nstale\n")  # left by an earlier run
+
     class Ctx:  # the artifact writer of a report context
+        artifacts = tmp_path
+
         def write_csv(self, df, name):
             path = tmp_path / name
             df.to_csv(path, index=False)
@@ -120,6 +124,7 @@ def test_action_list_sizes_value_and_at_risk_users(tmp_path):
     paths = review.write_action_csvs(Ctx(), actions)
     assert [p.name for p in paths] == ["at_risk_persona_1.csv", "at_risk_persona_3.csv"]
     assert pd.read_csv(paths[1])["user_id"].tolist() == ["d", "e"]
+    assert sorted(p.name for p in tmp_path.glob("at_risk_*.csv")) == ["at_risk_persona_1.csv", "at_risk_persona_3.csv"]
     assert "href='artifacts/at_risk_persona_1.csv'" in actions._repr_html_()
 
 
