@@ -230,3 +230,45 @@ def test_compare_months_uses_the_recorded_alignment():
     assert comp.migration.matrix.loc[2, 5] == 3       # e f g moved from gone persona 2 to new 5
     assert review.flow_summary(comp).changes[0].startswith("Persona 1. A drifted: its centre moved 0.70")
     assert migration_matrix(prev.assignments, cur.assignments).matrix.values.sum() == 8
+
+
+# --- the runner builds the previous month's personas when they are missing ----------------------------
+def _fixture_personas_notebook(folder):
+    """A stand-in 03_personas: writes artifacts/persona_cards.json, nothing else (seconds to run)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('month: str = "2026-01"  # YYYY-MM\nout_dir: str = ""  # folder')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(
+        "import pathlib\n"
+        "p = pathlib.Path(out_dir) / 'artifacts'\n"
+        "p.mkdir(parents=True, exist_ok=True)\n"
+        "(p / 'persona_cards.json').write_text('{\"cards\": []}')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / "03_personas.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_runner_builds_the_previous_months_personas_first(tmp_path):
+    from types import SimpleNamespace
+
+    from helpers.runner import run_review
+
+    (tmp_path / "persona.yaml").write_text("name: Fixture shop\n")
+    config = SimpleNamespace(name="Fixture shop", timezone="UTC", config_path=tmp_path / "persona.yaml",
+                             root=tmp_path, report=SimpleNamespace(out_dir=None, title=None))
+    project = SimpleNamespace(config=config, fingerprint="fp", data_start=dt.date(2025, 11, 1),
+                              data_end=dt.date(2026, 3, 31), tables={"assignments": None},
+                              latest_complete_month=lambda: "2026-02")
+    kwargs = dict(out=tmp_path / "out", notebooks=[_fixture_personas_notebook(tmp_path)],
+                  project=project, progress=False)
+    first = run_review(tmp_path / "persona.yaml", month="2026-02", **kwargs)
+    assert first.executed == ["2026-01/03_personas", "2026-02/03_personas"]
+    assert (tmp_path / "out" / "2026-01" / "artifacts" / "persona_cards.json").exists()
+    assert (tmp_path / "out" / "2026-01" / "index.html").exists()
+    # the previous month's personas exist now: nothing to build, and the month is unchanged
+    assert run_review(tmp_path / "persona.yaml", month="2026-02", **kwargs).executed == []
+    # the first month of the data has no previous month to build
+    assert run_review(tmp_path / "persona.yaml", month="2025-11", **kwargs).executed == ["2025-11/03_personas"]
