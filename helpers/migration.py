@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -333,12 +334,15 @@ def match_personas(previous: PersonaSnapshot, current: PersonaSnapshot, *, min_o
     for lab, (p, _, _) in pairs.items():
         mapping[lab] = p
         names[p] = previous.names.get(p, f"Persona {p}")
-    # new clusters: the next unused numbers, largest first
-    for lab in sorted((x for x in cur_labels if x not in pairs), key=lambda x: (-int(cur_sizes[x]), x)):
+    # new clusters: the next unused numbers, largest first; a generated name made unique with
+    # this month's cluster position ("(persona 3)") gets its new number instead, on a clash only
+    unmatched = sorted((x for x in cur_labels if x not in pairs), key=lambda x: (-int(cur_sizes[x]), x))
+    bases = {lab: re.sub(r" \(persona \d+\)$", "", current.names.get(lab, "")) for lab in unmatched}
+    for lab in unmatched:
         mapping[lab] = next_number
-        generated = current.names.get(lab, f"Persona {next_number}")
-        names[next_number] = (generated if generated not in names.values()
-                              else f"{generated} (persona {next_number})")
+        base = bases[lab] or f"Persona {next_number}"
+        clash = base in names.values() or list(bases.values()).count(bases[lab]) > 1
+        names[next_number] = f"{base} (persona {next_number})" if clash else base
         next_number += 1
 
     records = []

@@ -118,6 +118,11 @@ def test_drift_numbers_new_and_gone_on_a_toy():
     assert t.loc[3, "status"] == "gone" and t.loc[3, "users_prev"] == 3
     assert t.loc[4, "status"] == "new" and t.loc[4, "users"] == 5
     assert len(m.sentences()) == 3  # drifted 1, gone 3, new 4
+    # a suffix that made a generated name unique among this month's clusters follows the new number
+    cur.names = {1: "Moved", 2: "Two again", 3: "Fresh (persona 3)"}
+    assert match_personas(prev, cur).names[4] == "Fresh"
+    cur.names = {1: "Moved", 2: "Two again", 3: "Two (persona 3)"}
+    assert match_personas(prev, cur).names[4] == "Two (persona 4)"
 
 
 def test_centroids_are_carried_into_this_months_scale():
