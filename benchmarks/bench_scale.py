@@ -8,6 +8,7 @@ process tree (Python plus Spark's JVM, sampled every 0.2 s).
 
     # DuckDB with a 4 GB memory limit at ~20M and ~100M events (cost growth 20M -> 100M)
     python benchmarks/bench_scale.py duckdb --users 700000 3500000 --memory-limit 4GB
+    python benchmarks/bench_scale.py duckdb --users 700000 --replicate 5   # ~100M from the 20M sample
     # local Spark beside DuckDB on the same ~5M events (Spark's overhead)
     python benchmarks/bench_scale.py both --users 175000
     python benchmarks/bench_scale.py both --users 2000 --quick        # smoke run
@@ -91,6 +92,57 @@ def sample_dir(users: int, months: int, seed: int) -> Path:
     return data
 
 
+def replicate(src: Path, copies: int) -> Path:
+    """A ``copies``-times larger log: id-disjoint copies of a sample (ids suffixed ``_k``).
+
+    Same files, formats and per-user behaviour, ``copies`` times the users and rows, so the
+    sizes compare like for like; writing it takes minutes where generating as many users
+    takes about an hour on two cores. Benchmark data preparation only (plain DuckDB).
+    """
+    import duckdb
+
+    dst = OUT / f"{src.name}_x{copies}"
+    if (dst / "persona.yaml").exists():
+        return dst
+    t0 = time.perf_counter()
+    (dst / "web_events").mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+
+    def sfx(col):
+        return f"CASE WHEN {col} IS NULL THEN NULL ELSE {col} || '_' || k END AS {col}"
+
+    def copies_of(select_from: str, id_cols: list[str], other: str) -> str:
+        ids = ", ".join(sfx(c) for c in id_cols)
+        return f"SELECT {ids}, {other} FROM {select_from}, range({copies}) r(k)"
+
+    jobs = [
+        ("app_events.csv.gz", f"read_csv('{src}/app_events.csv.gz', all_varchar=true)", ["uid", "session"],
+         "ts_ms, action, device", "(FORMAT csv, HEADER, COMPRESSION gzip)"),
+        ("orders.parquet", f"read_parquet('{src}/orders.parquet')", ["order_id", "uid"], "paid_at, total",
+         "(FORMAT parquet)"),
+        ("users.csv", f"read_csv('{src}/users.csv', all_varchar=true)", ["id"],
+         "created_at, age, gender, city, channel, platform, plan, joined_community", "(FORMAT csv, HEADER)"),
+        ("identities.csv", f"read_csv('{src}/identities.csv', all_varchar=true)", ["anonymous_id", "user_id"], "1 AS _x",
+         "(FORMAT csv, HEADER)"),
+        ("assignments.csv", f"read_csv('{src}/assignments.csv', all_varchar=true)", ["user_id"],
+         "experiment, variant, assigned_at", "(FORMAT csv, HEADER)"),
+    ]
+    for name, rel, ids, other, fmt in jobs:
+        q = copies_of(rel, ids, other)
+        if name == "identities.csv":
+            q = f"SELECT anonymous_id, user_id FROM ({q})"
+        con.execute(f"COPY ({q}) TO '{dst / name}' {fmt}")
+    for i, part in enumerate(sorted((src / "web_events").glob("*.parquet"))):
+        q = copies_of(f"read_parquet('{part}')", ["anon_id", "member_id"], "time, event, page")
+        con.execute(f"COPY ({q}) TO '{dst / 'web_events' / f'part-{i:04d}.parquet'}' (FORMAT parquet)")
+    con.close()
+    (dst / "persona.yaml").write_text((src / "persona.yaml").read_text().replace("name: Sample shop",
+                                      f"name: Sample shop x{copies}"))
+    print(f"replicated {src.name} x{copies} into {dst} in {time.perf_counter() - t0:.1f} s", flush=True)
+    return dst
+
+
 def engine_config(data: Path, which: str, memory_limit: str | None) -> str:
     """A copy of the sample's persona.yaml with ``engine:`` set and its own cache folder."""
     import yaml
@@ -136,6 +188,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit (spills to disk beyond it)")
     ap.add_argument("--quick", action="store_true", help="smoke run: 2 months")
+    ap.add_argument("--replicate", type=int, default=1,
+                    help="run on K id-disjoint copies of each sample (e.g. 700k users x5 ~ 100M events)")
     ap.add_argument("--child")
     args = ap.parse_args()
     if args.child:
@@ -146,9 +200,11 @@ def main() -> None:
     results = []
     for users in args.users:
         data = sample_dir(users, months, args.seed)
+        if args.replicate > 1:
+            data = replicate(data, args.replicate)
         for which in engines:
             r = run_child(engine_config(data, which, args.memory_limit if which == "duckdb" else None))
-            r["users"] = users
+            r["users"] = users * args.replicate
             results.append(r)
             print(line(r), flush=True)
             with open(OUT / "scale_results.jsonl", "a") as f:
