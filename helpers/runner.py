@@ -183,7 +183,9 @@ def _running_experiments(project, month_start: dt.date, month_end: dt.date) -> l
     from helpers import schema
 
     table = project.tables.get("assignments")
-    wanted = [c for c in (schema.USER_ID, schema.EXPERIMENT, schema.VARIANT, schema.ASSIGNED_AT)
+    # assigned_day is the business-timezone date: an early-morning assignment on the 1st (local)
+    # is the previous month in UTC and must not plan a readout for that month
+    wanted = [c for c in (schema.USER_ID, schema.EXPERIMENT, schema.VARIANT, schema.ASSIGNED_AT, "assigned_day")
               if c in table.columns]
     df = table.select(wanted).to_pandas()  # one row per user and experiment, not raw events
     return list(running_experiments(df, month_start=month_start, month_end=month_end))
