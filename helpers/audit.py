@@ -76,22 +76,32 @@ def _identity(expr, name):
     return expr
 
 
-def clean_events(ev: ibis.Table, identities: ibis.Table | None, cfg: Config, *, materialize=_identity):
+def clean_events(ev: ibis.Table, identities: ibis.Table | None, cfg: Config, *, materialize=_identity,
+                 check_grouped=None):
     """Clean the unioned events; returns (kept events, per-source audit, identity map, stitching stats).
 
     ``materialize(expr, name)`` may store an intermediate result and return a table reading it;
-    the pipeline passes one that writes Parquet, so the deduplicated rows are computed once.
+    the pipeline passes one that writes Parquet. The raw rows are read once: they are grouped by
+    every column (with the time-range flags) into distinct rows with their multiplicity ``_n``,
+    from which the row counts, the out-of-range drops and the duplicates all follow.
+    ``check_grouped(grouped)``, if given, checks and returns that table (value checks).
     """
     tz = cfg.timezone
+    cols = [c for c in ev.columns if not c.startswith("__bad_")]
     missing, before, after = _time_flags(ev, schema.EVENT_TIME, cfg)
-    first = _counts_by_source(ev, rows_in=ev.count(), missing_time=missing.sum(),
-                              before_launch=before.sum(), in_future=after.sum(),
-                              min_time=ev[schema.EVENT_TIME].min(), max_time=ev[schema.EVENT_TIME].max())
-    valid = ev.filter(~missing & ~before & ~after)
-    cols = [c for c in ev.columns]
-    dedup = materialize(valid.distinct(), "events_dedup")
-    second = _counts_by_source(dedup, rows_distinct=dedup.count())
-    valid_counts = _counts_by_source(valid, rows_valid=valid.count())
+    flagged = ev.mutate(_missing=missing, _before=before, _after=after)
+    grouped = materialize(flagged.group_by(list(flagged.columns)).aggregate(_n=ibis._.count()), "events_grouped")
+    if check_grouped is not None:
+        grouped = check_grouped(grouped)
+    gv = ~grouped._missing & ~grouped._before & ~grouped._after
+    n = grouped._n
+    first = _counts_by_source(grouped, rows_in=n.sum(), missing_time=ibis.ifelse(grouped._missing, n, 0).sum(),
+                              before_launch=ibis.ifelse(grouped._before, n, 0).sum(),
+                              in_future=ibis.ifelse(grouped._after, n, 0).sum(),
+                              min_time=grouped[schema.EVENT_TIME].min(), max_time=grouped[schema.EVENT_TIME].max(),
+                              rows_valid=ibis.ifelse(gv, n, 0).sum(), rows_distinct=gv.cast(dt.int64).sum())
+    dedup = grouped.filter(gv).select(*cols)
+    second = valid_counts = first
 
     # identity map: identities source + event rows carrying both ids
     pairs = [dedup.filter(dedup[schema.ANONYMOUS_ID].notnull() & dedup[schema.USER_ID].notnull())
@@ -348,7 +358,8 @@ def _iso(x) -> str | None:
         return str(x)
 
 
-def clean(staged: dict[str, ibis.Table | None], cfg: Config, *, materialize=_identity) -> Cleaned:
+def clean(staged: dict[str, ibis.Table | None], cfg: Config, *, materialize=_identity,
+          check_events=None) -> Cleaned:
     """Clean every staged (mapped) table and assemble the audit record.
 
     Parameters
@@ -376,7 +387,8 @@ def clean(staged: dict[str, ibis.Table | None], cfg: Config, *, materialize=_ide
         tables["users"], a = clean_users(staged["users"])
         audit["sources"].update(a)
     if staged.get("events") is not None:
-        kept, per, idmap, ident = clean_events(staged["events"], identities, cfg, materialize=materialize)
+        kept, per, idmap, ident = clean_events(staged["events"], identities, cfg, materialize=materialize,
+                                               check_grouped=check_events)
         tables["events"] = kept
         audit["sources"].update(per)
         audit["identities"] = ident

@@ -34,7 +34,7 @@ from . import __version__, audit as audit_mod, engine, schema, sources, userday
 from .config import Config, load_config
 from .errors import DataError
 
-CLEANING_VERSION = "3"
+CLEANING_VERSION = "5"
 TABLES = ("events", "orders", "users", "identities", "assignments")
 
 
@@ -103,12 +103,20 @@ class Project:
         return None if t is None else t.drop(schema.SOURCE).execute()
 
 
-def _stage(con, cfg: Config, folder: Path, store: engine.CacheStore) -> dict[str, ibis.Table | None]:
+def _stage(con, cfg: Config, folder: Path, store: engine.CacheStore):
+    """Mapped tables. Small ones are stored and checked now; events stay lazy (the cleaning
+    reads the raw files once, grouping them) and are checked by the returned function."""
     staged = {}
+    checks = {}
     for table in TABLES:
-        t = sources.read_table(con, cfg, table, stage_dir=folder if store.in_files else None)
-        staged[table] = None if t is None else store.write(t, f"staged_{table}")
-    return staged
+        deferred: dict = {}
+        t = sources.read_table(con, cfg, table, stage_dir=None, deferred=deferred)
+        if t is None or table == "events":
+            staged[table] = t
+            checks[table] = deferred
+            continue
+        staged[table] = sources.check_deferred(store.write(t, f"staged_{table}"), deferred)
+    return staged, (lambda grouped: sources.check_deferred(grouped, checks.get("events", {})))
 
 
 def _connect(cfg: Config, spill: Path | None = None):
@@ -130,14 +138,16 @@ def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
     say = (lambda m: print(f"[persona-kit {time.perf_counter() - t0:6.1f}s] {m}", flush=True)) if progress \
         else (lambda m: None)
     say(f"reading sources of {cfg.config_path}")
-    staged = _stage(con, cfg, tmp, store)
+    staged, check_events = _stage(con, cfg, tmp, store)
     say("cleaning")
 
     def materialize(expr, name):
-        return store.write(expr, f"work_{name}")
+        # the kept events are the cleaned events table: store them once, under their final name
+        return store.write(expr, "events" if name == "events_kept" else f"work_{name}")
 
-    cleaned = audit_mod.clean(staged, cfg, materialize=materialize)
-    stored = {name: store.write(t, name) for name, t in cleaned.tables.items() if t is not None}
+    cleaned = audit_mod.clean(staged, cfg, materialize=materialize, check_events=check_events)
+    stored = {name: t if name == "events" else store.write(t, name)
+              for name, t in cleaned.tables.items() if t is not None}
     events, orders = stored.get("events"), stored.get("orders")
     say("writing cleaned tables done; building user_day")
     names = userday.event_name_counts(events)
@@ -162,7 +172,7 @@ def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
             "event_names": list(names[schema.EVENT_NAME]), "kit_version": __version__,
             "build_seconds": round(time.perf_counter() - t0, 3), "tables": [k for k, v in cleaned.tables.items() if v is not None]}
     (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
-    for name in [*(f"staged_{t}" for t in TABLES), "work_events_dedup", "work_idmap", "work_events_kept"]:
+    for name in [*(f"staged_{t}" for t in TABLES), "work_events_grouped", "work_idmap"]:
         store.drop(name)
     for p in tmp.glob("raw_*.parquet"):
         shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink()

@@ -29,7 +29,7 @@ from .config import Config, SourceConfig
 from .errors import DataError, EngineError
 
 EXTENSIONS = {".csv": "csv", ".gz": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-ISO_OFFSET = r"(Z|z|[+-]\d{2}(:?\d{2})?)$"
+ISO_OFFSET = r"(?:Z|z|[+-]\d{2}(?::?\d{2})?)$"
 N_EXAMPLES = 3
 
 # columns each canonical table keeps, in order, with their types after mapping
@@ -86,7 +86,7 @@ def file_format(path: Path, src: SourceConfig) -> str:
 
 
 def read_raw(con, files: list[Path], src: SourceConfig, *, label: str, table: str,
-             stage_dir: Path | None = None) -> ibis.Table:
+             stage_dir: Path | None = None, defer_empty_check: bool = False) -> ibis.Table:
     """The files as one ibis table with their own column names (CSV read as text).
 
     With ``stage_dir``, a CSV source is parsed once into Parquet there and read back, so the
@@ -99,7 +99,7 @@ def read_raw(con, files: list[Path], src: SourceConfig, *, label: str, table: st
     try:
         if fmt == "csv":
             raw = engine.read_csv(con, paths, delimiter=src.delimiter)
-            if stage_dir is not None:
+            if stage_dir is not None and not defer_empty_check:
                 staged = Path(stage_dir) / f"raw_{table}_{re.sub(r'[^A-Za-z0-9_]', '_', label)}.parquet"
                 engine.write_parquet(con, raw, staged)
                 raw = engine.read_parquet(con, staged)
@@ -110,10 +110,15 @@ def read_raw(con, files: list[Path], src: SourceConfig, *, label: str, table: st
     except Exception as e:  # the engine's own parse errors, re-said with the file name
         first = str(e).strip().splitlines()[0][:300]
         raise DataError(f"source '{label}' ({table}): could not read {', '.join(paths[:3])} as {fmt}: {first}") from None
-    n = raw.count().execute()
-    if n == 0:
-        raise DataError(f"source '{label}' ({table}): {', '.join(paths[:3])} holds a header but no data rows")
+    if not defer_empty_check:
+        check_not_empty(raw, label=label, table=table, paths=paths)
     return raw
+
+
+def check_not_empty(t: ibis.Table, *, label: str, table: str, paths) -> None:
+    if int(t.count().execute()) == 0:
+        raise DataError(f"source '{label}' ({table}): {', '.join(str(p) for p in list(paths)[:3])} holds a header "
+                        "but no data rows")
 
 
 def _examples(expr: ibis.Table, bad: ibis.BooleanValue, col: str) -> str:
@@ -122,24 +127,34 @@ def _examples(expr: ibis.Table, bad: ibis.BooleanValue, col: str) -> str:
     return ", ".join(f"row {int(r)}: {getattr(v, 'item', lambda: v)()!r}" for r, v in zip(rows["_row"], rows[col]))
 
 
-def parse_time(raw: ibis.Table, col: str, src: SourceConfig, *, tz: str, label: str, canon: str) -> ibis.Value:
+def parse_time(raw: ibis.Table, col: str, src: SourceConfig, *, tz: str, label: str, canon: str,
+               deferred: dict | None = None) -> ibis.Value:
     """Instants (timestamp UTC) from a raw time column, per ``time_format`` and ``timezone``.
 
-    Raises DataError showing a few unparseable values and their row numbers.
+    Raises DataError showing a few unparseable values and their row numbers. With ``deferred``
+    (a dict), the check is not run here: ``deferred[(label, canon)]`` receives ``(bad, fail)``,
+    a boolean expression and a function raising the error for a count, so the caller can count
+    bad rows in the same pass that stages the data (see :func:`check_deferred`).
     """
     value = raw[col]
     typ = value.type()
     fmt = src.time_format
     src_tz = src.timezone or tz
+    duck = engine.backend_name(raw) == "duckdb"
+
+    def localize(naive):
+        # in DuckDB the session timezone is UTC, so a naive UTC timestamp casts directly
+        return naive.cast(engine.TS_UTC) if (src_tz == "UTC" and duck) else engine.from_local(naive, src_tz)
+
     if fmt in ("epoch_s", "epoch_ms"):
         num = value.cast("string").try_cast(dt.float64) if not typ.is_numeric() else value.cast(dt.float64)
         to_ms = 1.0 if fmt == "epoch_ms" else 1000.0
         parsed = engine.from_epoch_ms((num * to_ms).round().cast(dt.int64))
         parsed = ibis.ifelse(num.isnull(), ibis.null(engine.TS_UTC), parsed)
     elif typ.is_timestamp():
-        parsed = value.cast(engine.TS_UTC) if typ.timezone else engine.from_local(value, src_tz)
+        parsed = value.cast(engine.TS_UTC) if typ.timezone else localize(value)
     elif typ.is_date():
-        parsed = engine.from_local(value.cast(dt.timestamp), src_tz)
+        parsed = localize(value.cast(dt.timestamp))
     elif typ.is_numeric() and fmt is None:
         sample = raw[[col]].limit(1).execute()[col].iloc[0].item()
         raise DataError(f"source '{label}': column '{col}' ({canon}) holds numbers such as {sample!r}; set "
@@ -147,34 +162,55 @@ def parse_time(raw: ibis.Table, col: str, src: SourceConfig, *, tz: str, label: 
     elif fmt not in (None, "iso"):
         text = value.cast("string").strip()
         naive = engine.try_strptime(text, fmt)
-        parsed = naive.cast(engine.TS_UTC) if "%z" in fmt or "%Z" in fmt else engine.from_local(naive, src_tz)
+        parsed = naive.cast(engine.TS_UTC) if "%z" in fmt or "%Z" in fmt else localize(naive)
     else:
         text = value.cast("string").strip()
-        aware = text.re_search(ISO_OFFSET)
-        parsed = ibis.ifelse(aware, text.try_cast(engine.TS_UTC),
-                             engine.from_local(text.try_cast(dt.timestamp), src_tz))
+        # whether values carry an offset is decided on a sample: a per-row regex is costly
+        sample = raw.filter(value.notnull()).select(v=text).limit(2000).execute()["v"]
+        aware_share = float(sample.str.contains(ISO_OFFSET, regex=True).mean()) if len(sample) else 0.0
+        if aware_share == 1.0:
+            parsed = text.try_cast(engine.TS_UTC)
+        elif aware_share == 0.0:
+            parsed = localize(text.try_cast(dt.timestamp))
+        else:
+            parsed = ibis.ifelse(text.re_search(ISO_OFFSET), text.try_cast(engine.TS_UTC),
+                                 localize(text.try_cast(dt.timestamp)))
     bad = value.notnull() & (value.cast("string").strip() != "") & parsed.isnull()
-    n_bad = raw.filter(bad).count().execute()
-    if n_bad:
-        expected = {"epoch_ms": "milliseconds since 1970-01-01 (epoch_ms)", "epoch_s": "seconds since 1970-01-01 (epoch_s)",
-                    None: "ISO 8601 text such as '2026-03-01 12:34:56' or '2026-03-01T04:34:56Z'",
-                    "iso": "ISO 8601 text such as '2026-03-01 12:34:56'"}.get(fmt, f"the pattern {fmt!r}")
+    expected = {"epoch_ms": "milliseconds since 1970-01-01 (epoch_ms)", "epoch_s": "seconds since 1970-01-01 (epoch_s)",
+                None: "ISO 8601 text such as '2026-03-01 12:34:56' or '2026-03-01T04:34:56Z'",
+                "iso": "ISO 8601 text such as '2026-03-01 12:34:56'"}.get(fmt, f"the pattern {fmt!r}")
+
+    def fail(n_bad: int):
         raise DataError(f"source '{label}': column '{col}' ({canon}) has {n_bad:,} timestamps that are not "
                         f"{expected}: {_examples(raw, bad, col)}; fix `time_format` for this source or the data")
+
+    if deferred is not None:
+        deferred[(label, canon)] = (bad, fail)
+        return parsed
+    n_bad = raw.filter(bad).count().execute()
+    if n_bad:
+        fail(n_bad)
     return parsed
 
 
-def _numeric(raw: ibis.Table, col: str, *, label: str, canon: str) -> ibis.Value:
+def _numeric(raw: ibis.Table, col: str, *, label: str, canon: str, deferred: dict | None = None) -> ibis.Value:
     value = raw[col]
     if value.type().is_numeric():
         return value.cast(dt.float64)
     text = value.cast("string").strip()
     num = text.try_cast(dt.float64)
     bad = value.notnull() & (text != "") & num.isnull()
-    n_bad = raw.filter(bad).count().execute()
-    if n_bad:
+
+    def fail(n_bad: int):
         raise DataError(f"source '{label}': column '{col}' ({canon}) must be numeric, but {n_bad:,} values are not: "
                         f"{_examples(raw, bad, col)}")
+
+    if deferred is not None:
+        deferred[(label, canon)] = (bad, fail)
+        return num
+    n_bad = raw.filter(bad).count().execute()
+    if n_bad:
+        fail(n_bad)
     return num
 
 
@@ -188,11 +224,14 @@ def _text(value: ibis.Value, *, keep_raw: bool = False) -> ibis.Value:
     return ibis.ifelse(trimmed == "", ibis.null(dt.string), text if keep_raw else trimmed)
 
 
-def map_source(raw: ibis.Table, table: str, src: SourceConfig, *, label: str, cfg: Config) -> ibis.Table:
+def map_source(raw: ibis.Table, table: str, src: SourceConfig, *, label: str, cfg: Config,
+               deferred: dict | None = None) -> ibis.Table:
     """Rename a source's columns to the canonical names, parse times and numbers, add ``source``.
 
     Columns omitted from the mapping default to their canonical names. For ``users`` every other
-    column is kept as an attribute.
+    column is kept as an attribute. With ``deferred``, value checks (unparseable times,
+    non-numeric amounts) become boolean ``__bad_<column>`` columns to be counted by
+    :func:`check_deferred` once the table is staged, instead of separate passes over the data.
     """
     spec = schema.TABLES[table]
     found = list(raw.columns)
@@ -222,9 +261,9 @@ def map_source(raw: ibis.Table, table: str, src: SourceConfig, *, label: str, cf
         if col not in found:
             out[canon] = ibis.null(typ)
         elif typ == engine.TS_UTC:
-            out[canon] = parse_time(raw, col, src, tz=cfg.timezone, label=label, canon=canon)
+            out[canon] = parse_time(raw, col, src, tz=cfg.timezone, label=label, canon=canon, deferred=deferred)
         elif canon in NUMERIC:
-            out[canon] = _numeric(raw, col, label=label, canon=canon)
+            out[canon] = _numeric(raw, col, label=label, canon=canon, deferred=deferred)
         else:
             out[canon] = _text(raw[col], keep_raw=canon == schema.EVENT_NAME)
     if table == "users":
@@ -232,18 +271,58 @@ def map_source(raw: ibis.Table, table: str, src: SourceConfig, *, label: str, cf
         for col in found:
             if col not in used and col not in out and col != "filename":
                 out[col] = raw[col]
+    if deferred is not None:
+        for canon, typ in CANONICAL_TYPES[table].items():
+            if typ == engine.TS_UTC or canon in NUMERIC:
+                check = deferred.get((label, canon))
+                out[BAD_PREFIX + canon] = check[0] if check else ibis.literal(False)
     return raw.select(**out)
 
 
-def read_table(con, cfg: Config, table: str, *, stage_dir: Path | None = None) -> ibis.Table | None:
-    """All sources of one canonical table, mapped and (for events) unioned; None if not configured."""
+BAD_PREFIX = "__bad_"
+
+
+def check_deferred(staged: ibis.Table, deferred: dict) -> ibis.Table:
+    """Count the ``__bad_*`` flags of a staged table in one pass; raise the first error found.
+
+    Returns the staged table without the flag columns.
+    """
+    flags = [c for c in staged.columns if c.startswith(BAD_PREFIX)]
+    weight = staged["_n"] if "_n" in staged.columns else ibis.literal(1)  # grouped rows carry a multiplicity
+    counts = (staged.group_by(schema.SOURCE)
+              .aggregate(_rows=staged.count(), **{c: ibis.ifelse(staged[c], weight, 0).sum() for c in flags})
+              .execute())
+    for (label, what), (_, fail) in deferred.items():
+        if what == "__rows__" and label not in set(counts[schema.SOURCE]):
+            fail(0)  # a header but no data rows
+    for _, row in counts.iterrows():
+        for c in flags:
+            n = int(row[c] or 0)
+            if n:
+                _, fail = deferred[(row[schema.SOURCE], c.removeprefix(BAD_PREFIX))]
+                fail(n)
+    return staged.drop(*flags) if flags else staged
+
+
+def read_table(con, cfg: Config, table: str, *, stage_dir: Path | None = None,
+               deferred: dict | None = None) -> ibis.Table | None:
+    """All sources of one canonical table, mapped and (for events) unioned; None if not configured.
+
+    With ``deferred``, value checks are left as ``__bad_*`` columns (see :func:`map_source`).
+    """
     parts = []
     for t, label, src in cfg.source_items():
         if t != table:
             continue
         files = source_files(cfg, t, label, src)
-        raw = read_raw(con, files, src, label=label, table=t, stage_dir=stage_dir)
-        parts.append(map_source(raw, t, src, label=label, cfg=cfg))
+        # with deferred checks the text is parsed once, when the mapped table is staged; the
+        # empty-file and value checks then run on the staged rows (see check_deferred)
+        raw = read_raw(con, files, src, label=label, table=t, stage_dir=stage_dir,
+                       defer_empty_check=deferred is not None)
+        if deferred is not None:
+            deferred[(label, "__rows__")] = (None, lambda _n, _l=label, _t=t, _p=files:
+                                             check_not_empty(raw.limit(0), label=_l, table=_t, paths=_p))
+        parts.append(map_source(raw, t, src, label=label, cfg=cfg, deferred=deferred))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
