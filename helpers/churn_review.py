@@ -103,13 +103,6 @@ def fit_cox(cov: pd.DataFrame, users: pd.DataFrame | None, *, random_state: int 
                               random_state=random_state).fit(data, "duration_days", "event", cols)
 
 
-def persona_extra(personas: pd.DataFrame | None) -> pd.DataFrame | None:
-    """Per-user extra features for the risk model (the persona as a category)."""
-    if personas is None:
-        return None
-    return personas[[schema.USER_ID, "persona"]].astype({"persona": str})
-
-
 def value_at_stake(risk: pd.DataFrame, user_day, *, as_of: dt.date, personas: pd.DataFrame | None,
                    window_days: int = 90) -> pd.DataFrame:
     """Risk rows with revenue over the last ``window_days`` (the value at stake) and persona."""
