@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import activity, schema
+from .checks import numeric_text_to_numbers, one_of
 from .errors import ParameterError
 
 NEW_BASES = ("first_activity", "signup")
@@ -56,8 +57,7 @@ def defined_user_day(user_day, *, config, active_events: list | None = None, pas
 def definition_text(config, *, active_events=None, passive_events=None, new_basis: str = "first_activity",
                     mau_days: int = 28) -> Note:
     """The definition of "active" in one paragraph, as used in this report."""
-    if new_basis not in NEW_BASES:
-        raise ParameterError(f"The value for `new_basis` must be one of {list(NEW_BASES)}, but {new_basis!r} was passed.")
+    one_of(new_basis, NEW_BASES, "new_basis")
     if active_events:
         which = f"any of these events: {', '.join(active_events)} (or an order)"
     else:
@@ -86,16 +86,7 @@ def attribute_columns(users: pd.DataFrame | None, *, max_levels: int = 30) -> li
 
 def typed_users(users: pd.DataFrame | None) -> pd.DataFrame | None:
     """Users with numeric-looking text attributes as numbers (CSV exports arrive as text)."""
-    if users is None:
-        return None
-    out = users.copy()
-    for c in out.columns:
-        if c in ID_LIKE or out[c].dtype != object:
-            continue
-        num = pd.to_numeric(out[c], errors="coerce")
-        if num.notna().sum() == out[c].notna().sum() and out[c].notna().any():
-            out[c] = num
-    return out
+    return None if users is None else numeric_text_to_numbers(users, skip=ID_LIKE)
 
 
 def attribute_section(snapshot: pd.DataFrame, users: pd.DataFrame | None):

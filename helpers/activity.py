@@ -36,6 +36,7 @@ import pandas as pd
 from scipy import stats
 
 from helpers import schema as S
+from helpers.checks import as_date, as_month, one_of, require_columns
 from helpers.errors import DataError, ParameterError
 
 __all__ = [
@@ -105,27 +106,6 @@ class ActivityResult:
 # ------------------------------------------------------------------------------------------------
 # small utilities: validation, dates, periods
 # ------------------------------------------------------------------------------------------------
-def _as_date(value, name: str) -> dt.date:
-    """A date from a date, Timestamp or ISO text; the error names the parameter."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return pd.Timestamp(value).date()
-    except (ValueError, TypeError):
-        raise ParameterError(
-            f"The parameter `{name}` must be a date such as '2026-09-30', but {value!r} was "
-            "passed.") from None
-
-
-def _as_month(value, name: str) -> dt.date:
-    """First day of a month given as 'YYYY-MM', a date or a Timestamp."""
-    if isinstance(value, str) and len(value) == 7:
-        value = value + "-01"
-    return _as_date(value, name).replace(day=1)
-
-
 def _ed(d: dt.date) -> int:
     return (d - _EPOCH).days
 
@@ -134,21 +114,8 @@ def _from_ed(ed) -> dt.date:
     return _EPOCH + dt.timedelta(days=int(ed))
 
 
-def _choice(value, allowed: Sequence[str], name: str) -> str:
-    if value not in allowed:
-        raise ParameterError(
-            f"The value for `{name}` must be one of {list(allowed)}, but {value!r} was passed.")
-    return value
-
-
 def _check_user_day(user_day, extra: Iterable[str] = ()) -> None:
-    needed = [S.USER_ID, S.DAY, S.UD_ACTIVE_EVENTS, *extra]
-    cols = list(user_day.columns)
-    missing = [c for c in needed if c not in cols]
-    if missing:
-        raise DataError(
-            f"user_day lacks the column(s) {missing}: expected at least {needed}, "
-            f"found {cols[:8]}{'...' if len(cols) > 8 else ''}.")
+    require_columns(user_day, [S.USER_ID, S.DAY, S.UD_ACTIVE_EVENTS, *extra], "user_day")
 
 
 def _event_columns(user_day) -> list[str]:
@@ -292,7 +259,7 @@ def definition_sensitivity(user_day, *, as_of, min_active_days: Sequence[int] = 
         ``variants``: definition, mau, change_vs_chosen, change_pct, active_user_days (active
         user-days in the window), ever_active (users active on any day up to ``as_of``).
     """
-    as_of = _as_date(as_of, "as_of")
+    as_of = as_date(as_of, "as_of")
     _check_user_day(user_day)
     ev_cols = _event_columns(user_day)
     passive = {S.event_count_column(e) for e in passive_events}
@@ -392,7 +359,7 @@ def rolling_active(user_day, *, start, end, windows: Sequence[int] = (1, 7, 28))
     --------
     >>> rolling_active(ud, start="2026-09-01", end="2026-09-30").daily.head()  # doctest: +SKIP
     """
-    start, end = _as_date(start, "start"), _as_date(end, "end")
+    start, end = as_date(start, "start"), as_date(end, "end")
     if end < start:
         raise ParameterError(f"`end` ({end}) must not be before `start` ({start}).")
     windows = tuple(int(w) for w in windows)
@@ -434,7 +401,7 @@ def monthly_active(user_day, *, month, history: int = 12) -> ActivityResult:
         ``monthly``: month (first day), mau, change (vs previous month), change_pct.
         ``result.counts['mau']`` is the reviewed month's count.
     """
-    m0 = _as_month(month, "month")
+    m0 = as_month(month, "month")
     p_hi = _period_of(m0, "month")
     p_lo = p_hi - int(history)       # one extra month for the first change
     act = _active(user_day)
@@ -482,7 +449,7 @@ def power_user_curve(user_day, *, as_of, window_days: int = 28) -> ActivityResul
         ``histogram``: active_days (1..window_days), users, share, cum_share (share with at most
         that many days), share_at_least; ``l7``: the same over the 7 days ending ``as_of``.
     """
-    as_of = _as_date(as_of, "as_of")
+    as_of = as_date(as_of, "as_of")
     hi = _ed(as_of)
     hist = _active_days_histogram(user_day, hi - int(window_days) + 1, hi)
     l7 = _active_days_histogram(user_day, hi - 6, hi)
@@ -519,7 +486,7 @@ def stickiness_over_time(user_day, *, as_of, months: int = 6,
     ActivityResult
         ``buckets``: month, bucket, users, share (shares sum to 1 within a month).
     """
-    as_of = _as_date(as_of, "as_of")
+    as_of = as_date(as_of, "as_of")
     edges = [int(b) for b in buckets]
     if not edges or edges[0] != 1 or any(b <= a for a, b in zip(edges, edges[1:])):
         raise ParameterError(f"`buckets` must be increasing and start at 1, such as "
@@ -628,9 +595,9 @@ def lifecycle(user_day, *, period: str = "week", start, end, users: pd.DataFrame
         active_prev, quick_ratio = (new + resurrecting) / |dormant| (NaN when nobody went
         dormant).
     """
-    period = _choice(period, ("week", "month"), "period")
-    new_basis = _choice(new_basis, ("first_activity", "signup"), "new_basis")
-    start, end = _as_date(start, "start"), _as_date(end, "end")
+    period = one_of(period, ("week", "month"), "period")
+    new_basis = one_of(new_basis, ("first_activity", "signup"), "new_basis")
+    start, end = as_date(start, "start"), as_date(end, "end")
     p_lo, p_hi = _period_of(start, period), _period_of(end, period)
     ap, dormant = _lifecycle_rows(user_day, period=period, last_day=end, users=users, tz=tz,
                                   new_basis=new_basis)
@@ -736,11 +703,11 @@ def retention_matrix(user_day, *, cohort: str = "week", as_of, users: pd.DataFra
         complete, small_cohort; ``rates``: the cohort x period pivot of ``rate``;
         ``mean_curve``: period, cohorts, cohort_size, retained, rate, ci_low, ci_high.
     """
-    cohort = _choice(cohort, ("week", "month"), "cohort")
-    cohort_basis = _choice(cohort_basis, ("first_activity", "signup"), "cohort_basis")
-    kind = _choice(kind, ("first_time", "recurring"), "kind")
-    criterion = _choice(criterion, ("on", "on_or_after"), "criterion")
-    as_of = _as_date(as_of, "as_of")
+    cohort = one_of(cohort, ("week", "month"), "cohort")
+    cohort_basis = one_of(cohort_basis, ("first_activity", "signup"), "cohort_basis")
+    kind = one_of(kind, ("first_time", "recurring"), "kind")
+    criterion = one_of(criterion, ("on", "on_or_after"), "criterion")
+    as_of = as_date(as_of, "as_of")
     K = int(max_periods)
     if kind == "recurring":
         ap = _active_periods(user_day, cohort, as_of)
@@ -842,9 +809,9 @@ def km_retention(user_day, *, cohort: str = "week", as_of, users: pd.DataFrame |
     """
     from lifelines import KaplanMeierFitter
 
-    cohort = _choice(cohort, ("week", "month"), "cohort")
-    cohort_basis = _choice(cohort_basis, ("first_activity", "signup"), "cohort_basis")
-    as_of = _as_date(as_of, "as_of")
+    cohort = one_of(cohort, ("week", "month"), "cohort")
+    cohort_basis = one_of(cohort_basis, ("first_activity", "signup"), "cohort_basis")
+    as_of = as_date(as_of, "as_of")
     uc, _ = _user_cohorts(user_day, period=cohort, as_of=as_of, users=users, tz=tz,
                           cohort_basis=cohort_basis)
     if uc.empty:
@@ -900,13 +867,8 @@ def attribute_profile(active_users, all_users: pd.DataFrame, *, attributes: Sequ
     ActivityResult
         ``profile``: attribute, value, n_active, n_all, share_active, share_all, index.
     """
-    if S.USER_ID not in all_users.columns:
-        raise DataError(f"`all_users` needs a `{S.USER_ID}` column; found "
-                        f"{list(all_users.columns)[:8]}.")
-    missing = [a for a in attributes if a not in all_users.columns]
-    if missing:
-        raise DataError(f"`attributes`: the users table has no column {missing[0]!r}; found "
-                        f"{list(all_users.columns)[:10]}.")
+    require_columns(all_users, [S.USER_ID], "`all_users`")
+    require_columns(all_users, attributes, "The users table (for `attributes`)")
     if isinstance(active_users, pd.DataFrame):
         ids = set(active_users[S.USER_ID].astype(str))
     else:
@@ -946,7 +908,7 @@ def active_behaviour(user_day, *, as_of, window_days: int = 28) -> ActivityResul
         an order in the window), revenue_per_active_user; ``event_mix``: event, events, share
         (of all ``ev_`` counts on active days).
     """
-    as_of = _as_date(as_of, "as_of")
+    as_of = as_date(as_of, "as_of")
     _check_user_day(user_day, [S.UD_EVENTS, S.UD_ORDERS, S.UD_REVENUE])
     hi = _ed(as_of)
     act = _active(user_day)
@@ -1008,9 +970,9 @@ def retention_drivers(user_day, *, cohort_start, cohort_end, as_of, first_days: 
         rate_doers, ci_low_doers, ci_high_doers, non_doers, retained_non_doers, rate_non_doers,
         ci_low_non_doers, ci_high_non_doers, difference, score, strongest.
     """
-    cohort_start, cohort_end = _as_date(cohort_start, "cohort_start"), _as_date(cohort_end,
+    cohort_start, cohort_end = as_date(cohort_start, "cohort_start"), as_date(cohort_end,
                                                                                 "cohort_end")
-    as_of = _as_date(as_of, "as_of")
+    as_of = as_date(as_of, "as_of")
     ev_cols = _event_columns(user_day)
     if events is not None:
         cols = [S.event_count_column(e) for e in events]
@@ -1118,8 +1080,8 @@ def active_users_snapshot(user_day, *, as_of, month_start=None) -> pd.DataFrame:
         returning, resurrecting (as in ``lifecycle(period="month")`` on the first-activity basis),
         dormant (active the month before, not this month) or inactive (neither month).
     """
-    as_of = _as_date(as_of, "as_of")
-    month_start = as_of.replace(day=1) if month_start is None else _as_date(month_start,
+    as_of = as_date(as_of, "as_of")
+    month_start = as_of.replace(day=1) if month_start is None else as_date(month_start,
                                                                              "month_start")
     prev_start = (month_start - dt.timedelta(days=1)).replace(day=1)
     hi, ms, ps = _ed(as_of), _ed(month_start), _ed(prev_start)

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from . import schema as S
-from .churn_survival import as_date, html_block, positive_int, require_columns
+from .checks import as_date, positive_int, require_columns
+from .churn_survival import html_block
 from .errors import DataError, ModelError, ParameterError
 
 LABEL = "churned"
@@ -60,7 +61,7 @@ def risk_features(user_day: ibis.Table, *, at, inactive_days: int = 30,
         Adds ``churned`` = 1 when there is no active day in ``(s, s + horizon_days]``.
     """
     s = as_date(at, "at")
-    k = positive_int(inactive_days, "inactive_days")
+    k = positive_int(inactive_days, "inactive_days", unit="days")
     require_columns(user_day, [S.USER_ID, S.DAY, S.UD_ACTIVE_EVENTS, S.UD_ORDERS, S.UD_REVENUE],
                     "user_day")
     t = user_day
@@ -239,8 +240,8 @@ class ChurnRiskModel:
             ) -> "ChurnRiskModel":
         from sklearn.metrics import roc_auc_score
 
-        h = positive_int(self.horizon_days, "horizon_days")
-        positive_int(self.inactive_days, "inactive_days")
+        h = positive_int(self.horizon_days, "horizon_days", unit="days")
+        positive_int(self.inactive_days, "inactive_days", unit="days")
         as_of = as_date(as_of)
         s_test = as_of - _dt.timedelta(days=h)
         s_train = as_of - _dt.timedelta(days=2 * h)

@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import ibis
 import numpy as np
 import pandas as pd
 
 from . import schema as S
+from .checks import as_date, numeric_text, one_of, positive_int, require_columns
 from .errors import DataError, ModelError, ParameterError
 
 START_DAY = "start_day"
@@ -53,35 +54,6 @@ __all__ = ["survival_table", "resurrection_summary", "ResurrectionSummary", "Kap
 
 
 # --- small shared utilities ----------------------------------------------------------------------
-def as_date(value, name: str = "as_of") -> _dt.date:
-    """A date from a date, datetime, pandas Timestamp or ISO text; else a ParameterError."""
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    try:
-        return pd.Timestamp(value).date()
-    except (ValueError, TypeError):
-        raise ParameterError(f"The parameter `{name}` must be a date such as '2024-06-30', "
-                             f"but {value!r} was passed.") from None
-
-
-def require_columns(table, columns: Iterable[str], what: str) -> None:
-    """Raise a DataError naming the missing columns of an ibis table or pandas frame."""
-    have = list(table.columns)
-    missing = [c for c in columns if c not in have]
-    if missing:
-        raise DataError(f"{what} needs the column(s) {missing}, but it has {have[:12]}"
-                        f"{' ...' if len(have) > 12 else ''}.")
-
-
-def positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ParameterError(f"The parameter `{name}` must be a positive integer number of days, "
-                             f"but {value!r} was passed.")
-    return int(value)
-
-
 def html_block(title: str, tables: dict[str, pd.DataFrame], digits: int = 3) -> str:
     """A heading sentence and rounded tables: the display of every result object here."""
     parts = [f"<p><strong>{html.escape(title)}</strong></p>"]
@@ -94,13 +66,16 @@ def html_block(title: str, tables: dict[str, pd.DataFrame], digits: int = 3) -> 
     return "\n".join(parts)
 
 
-def numeric_if_possible(col: pd.Series) -> pd.Series:
-    """Text columns whose every non-missing value is a number (CSV attributes such as
-    ``joined_community`` read as ``"0"``/``"1"``) become floats; others are returned as they are."""
+def _covariate(col: pd.Series) -> pd.Series:
+    """A covariate as floats when it is numeric, boolean or numeric text (CSV attributes such as
+    ``joined_community`` read as ``"0"``/``"1"``); a column without any value is an all-NaN float
+    column; other columns are returned as they are."""
+    if col.isna().all():
+        return col.astype(float)
+    col = numeric_text(col)
     if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
         return col.astype(float)
-    conv = pd.to_numeric(col, errors="coerce")
-    return conv.astype(float) if conv.notna().sum() == col.notna().sum() else col
+    return col
 
 
 def _to_datetime(s: pd.Series) -> pd.Series:
@@ -207,13 +182,9 @@ def survival_table(user_day: ibis.Table, *, as_of, inactive_days: int = 30,
     >>> surv = survival_table(p.user_day, as_of="2024-06-30")           # doctest: +SKIP
     """
     as_of = as_date(as_of)
-    k = positive_int(inactive_days, "inactive_days")
-    if start not in ("first_activity", "signup"):
-        raise ParameterError("The value for `start` must be one of ['first_activity', 'signup'], "
-                             f"but {start!r} was passed.")
-    if life not in ("first", "last"):
-        raise ParameterError(f"The value for `life` must be one of ['first', 'last'], but {life!r} "
-                             "was passed.")
+    k = positive_int(inactive_days, "inactive_days", unit="days")
+    one_of(start, ("first_activity", "signup"), "start")
+    one_of(life, ("first", "last"), "life")
     signups = None
     if start == "signup":
         if users is None:
@@ -505,7 +476,7 @@ class CoxModel:
         data, self.n_dropped_ = _usable(df, duration_col, event_col, [*covariates, *strata0])
         data = data[[duration_col, event_col, *covariates, *strata0]].copy()
         for c in covariates:
-            data[c] = numeric_if_possible(data[c])
+            data[c] = _covariate(data[c])
         bad = [c for c in covariates if not pd.api.types.is_numeric_dtype(data[c])]
         if bad:
             raise DataError(f"Cox covariates must be numeric (one-hot categories first, e.g. with "
@@ -599,7 +570,7 @@ def early_life_covariates(user_day: ibis.Table, surv_df: pd.DataFrame, *, days: 
     pandas.DataFrame
         ``user_id, duration_days, event`` (landmark) and the covariates, one row per kept life.
     """
-    days = positive_int(days, "days")
+    days = positive_int(days, "days", unit="days")
     require_columns(surv_df, [S.USER_ID, START_DAY, DURATION_DAYS, EVENT], "The survival table")
     require_columns(user_day, [S.USER_ID, S.DAY, S.UD_ACTIVE_EVENTS, S.UD_ORDERS, S.UD_REVENUE],
                     "user_day")
@@ -645,7 +616,7 @@ def early_life_covariates(user_day: ibis.Table, surv_df: pd.DataFrame, *, days: 
         require_columns(u, cols, "The users table")
         u = out[[S.USER_ID]].merge(u[[S.USER_ID, *cols]], on=S.USER_ID, how="left")
         for c in cols:
-            col = numeric_if_possible(u[c])
+            col = _covariate(u[c])
             if pd.api.types.is_numeric_dtype(col):
                 out[c] = col.fillna(col.median()).to_numpy()
                 continue

@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from helpers import schema as S
+from helpers.checks import as_date, require_columns
 from helpers.errors import ParameterError
 from helpers.experiments_health import (  # noqa: F401  (moved there; importable from here)
-    ASSIGNED_DAY, MULTI_VARIANT_MAX_SHARE, SRM_ALPHA, HealthReport, _as_date, _json_value,
-    _require, health_checks,
+    ASSIGNED_DAY, MULTI_VARIANT_MAX_SHARE, SRM_ALPHA, HealthReport, _json_value, health_checks,
 )
 from helpers.experiments_stats import (
     Proportion, RatioStatistic, SampleMean, SegmentEffects, _table_html,
@@ -88,16 +88,16 @@ def user_metrics(assignments, user_day, *, experiment: str, window_days: int = 2
     if window_days < 14:
         raise ParameterError(f"`window_days` must be at least 14 (retained_d7 needs days 7-13), "
                              f"but {window_days!r} was passed.")
-    as_of = _as_date(as_of, "as_of")
+    as_of = as_date(as_of, "as_of")
     cols = [S.USER_ID, S.EXPERIMENT, S.VARIANT, ASSIGNED_DAY]
     if isinstance(assignments, pd.DataFrame):
-        _require(assignments.columns, cols, "`assignments`")
+        require_columns(assignments, cols, "`assignments`")
         frame = assignments[cols].copy()
         frame[ASSIGNED_DAY] = pd.to_datetime(frame[ASSIGNED_DAY]).dt.date
         frame[S.USER_ID] = frame[S.USER_ID].astype(str)
         assignments = ibis.memtable(frame)
-    _require(assignments.columns, cols, "`assignments`")
-    _require(user_day.columns, [S.USER_ID, S.DAY, S.UD_EVENTS, S.UD_ACTIVE_EVENTS, S.UD_ORDERS,
+    require_columns(assignments, cols, "`assignments`")
+    require_columns(user_day, [S.USER_ID, S.DAY, S.UD_EVENTS, S.UD_ACTIVE_EVENTS, S.UD_ORDERS,
                                 S.UD_REVENUE], "`user_day`")
 
     a = assignments.filter((assignments[S.EXPERIMENT] == experiment)
@@ -160,8 +160,8 @@ def running_experiments(assignments_df: pd.DataFrame, *, month_start, month_end)
     >>> running_experiments(df, month_start="2024-03-01", month_end="2024-03-31")
     ['y']
     """
-    _require(assignments_df.columns, [S.EXPERIMENT], "`assignments_df`")
-    lo, hi = _as_date(month_start, "month_start"), _as_date(month_end, "month_end")
+    require_columns(assignments_df, [S.EXPERIMENT], "`assignments_df`")
+    lo, hi = as_date(month_start, "month_start"), as_date(month_end, "month_end")
     if ASSIGNED_DAY in assignments_df.columns:
         days = pd.to_datetime(assignments_df[ASSIGNED_DAY]).dt.date
     elif S.ASSIGNED_AT in assignments_df.columns:
@@ -336,7 +336,7 @@ def analyze_experiment(per_user_df: pd.DataFrame, *, experiment: str = "",
     >>> analyze_experiment(df, metrics=["converted"], primary=["converted"]).decision
     'ship treatment'
     """
-    _require(per_user_df.columns, [variant_col], "`per_user_df`")
+    require_columns(per_user_df, [variant_col], "`per_user_df`")
     specs = list(metrics)
     names = [m.name if isinstance(m, RatioMetric) else m for m in specs]
     for m in list(primary) + list(guardrails):
@@ -347,7 +347,7 @@ def analyze_experiment(per_user_df: pd.DataFrame, *, experiment: str = "",
         raise ParameterError("`metrics` must name at least one metric column, but it is empty.")
     for m in specs:
         need = [m.numerator, m.denominator] if isinstance(m, RatioMetric) else [m]
-        _require(per_user_df.columns, need, f"Metric {m!r} in `per_user_df`")
+        require_columns(per_user_df, need, f"Metric {m!r} in `per_user_df`")
     variants = sorted(per_user_df[variant_col].dropna().unique())
     if control not in variants:
         raise ParameterError(f"`control` must be one of the variants {variants}, but "

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import schema as S
+from helpers.checks import as_date, one_of, require_columns
 from helpers.errors import DataError, ParameterError
 from helpers.experiments_stats import (
     Proportion, RatioStatistic, _contingency_p, _table_html, bayesian_test, segment_effects,
@@ -30,21 +31,6 @@ from helpers.experiments_stats import (
 ASSIGNED_DAY = "assigned_day"      # assignment date in the business timezone (computed upstream)
 SRM_ALPHA = 0.001                  # SRM and overlap checks fail below this p-value
 MULTI_VARIANT_MAX_SHARE = 0.01     # more users than this in several variants fails the check
-
-
-def _require(df_columns, needed, what: str) -> None:
-    missing = [c for c in needed if c not in df_columns]
-    if missing:
-        raise DataError(f"{what} needs the column(s) {missing}, but only {list(df_columns)} "
-                        f"were found.")
-
-
-def _as_date(value, name: str) -> dt.date:
-    try:
-        return pd.Timestamp(value).date()
-    except (TypeError, ValueError):
-        raise ParameterError(f"`{name}` must be a date like '2024-03-31', but {value!r} "
-                             f"was passed.") from None
 
 
 def _json_value(v):
@@ -141,7 +127,7 @@ def health_checks(assignments_df: pd.DataFrame, *, experiment: str, split=None, 
     >>> health_checks(df, experiment="x", min_per_variant=2).table["status"].tolist()
     ['ok', 'ok', 'ok']
     """
-    _require(assignments_df.columns, [S.USER_ID, S.EXPERIMENT, S.VARIANT], "`assignments_df`")
+    require_columns(assignments_df, [S.USER_ID, S.EXPERIMENT, S.VARIANT], "`assignments_df`")
     a = assignments_df[assignments_df[S.EXPERIMENT] == experiment].copy()
     if a.empty:
         raise DataError(f"`assignments_df` has no rows for experiment {experiment!r}; found "
@@ -190,7 +176,7 @@ def health_checks(assignments_df: pd.DataFrame, *, experiment: str, split=None, 
         + (f"; too few in {list(small.index)}." if len(small) else "."))
 
     if start is not None:
-        _require(a.columns, [S.ASSIGNED_AT], "The `start` check on `assignments_df`")
+        require_columns(a, [S.ASSIGNED_AT], "The `start` check on `assignments_df`")
         start_ts = pd.Timestamp(start)
         start_ts = start_ts.tz_localize("UTC") if start_ts.tzinfo is None else start_ts
         early = int((pd.to_datetime(users[S.ASSIGNED_AT], utc=True) < start_ts).sum())
@@ -199,7 +185,7 @@ def health_checks(assignments_df: pd.DataFrame, *, experiment: str, split=None, 
 
     if activity_after is not None:
         if isinstance(activity_after, pd.DataFrame):
-            _require(activity_after.columns, [S.USER_ID, "events"], "`activity_after`")
+            require_columns(activity_after, [S.USER_ID, "events"], "`activity_after`")
             act = set(activity_after.loc[activity_after["events"] > 0, S.USER_ID].astype(str))
         else:
             act = {str(u) for u in activity_after}
@@ -211,7 +197,7 @@ def health_checks(assignments_df: pd.DataFrame, *, experiment: str, split=None, 
             f"after assignment; difference between variants p = {p:.4g}.")
 
     if other_assignments is not None:
-        _require(other_assignments.columns, [S.USER_ID, S.EXPERIMENT, S.VARIANT],
+        require_columns(other_assignments, [S.USER_ID, S.EXPERIMENT, S.VARIANT],
                  "`other_assignments`")
         others = other_assignments[other_assignments[S.EXPERIMENT] != experiment].copy()
         others[S.USER_ID] = others[S.USER_ID].astype(str)
@@ -302,7 +288,7 @@ def assignments_frame(assignments, *, experiment: str, as_of=None) -> pd.DataFra
             f"`sources.assignments` entry, so the parameter `experiment` ({experiment!r}) cannot "
             f"be read out. Add an assignments source with user_id, experiment, variant and "
             f"assigned_at columns (e.g. `assignments: {{path: data/assignments.csv}}`).")
-    _require(assignments.columns, [S.USER_ID, S.EXPERIMENT, S.VARIANT], "`assignments`")
+    require_columns(assignments, [S.USER_ID, S.EXPERIMENT, S.VARIANT], "`assignments`")
     cols = [c for c in (S.USER_ID, S.EXPERIMENT, S.VARIANT, S.ASSIGNED_AT, ASSIGNED_DAY)
             if c in assignments.columns]
     frame = assignments[cols]
@@ -315,7 +301,7 @@ def assignments_frame(assignments, *, experiment: str, as_of=None) -> pd.DataFra
     if ASSIGNED_DAY in frame.columns:
         frame[ASSIGNED_DAY] = pd.to_datetime(frame[ASSIGNED_DAY]).dt.date
     if as_of is not None and ASSIGNED_DAY in frame.columns:
-        cutoff = _as_date(as_of, "as_of")
+        cutoff = as_date(as_of, "as_of")
         mine = frame[frame[S.EXPERIMENT] == experiment]
         if (mine[ASSIGNED_DAY] > cutoff).all():
             raise ParameterError(
@@ -529,9 +515,7 @@ def metrics_view(readout, *, method: str = "frequentist", per_user: pd.DataFrame
     per_user : DataFrame, optional
         Per-user table of the readout, for the Bayesian credible intervals.
     """
-    if method not in _VIEWS:
-        raise ParameterError(f"The value for `method` must be one of {list(_VIEWS)}, but "
-                             f"{method!r} was passed.")
+    one_of(method, list(_VIEWS), "method")
     t = _treatment_rows(readout)
     settings = readout.settings
     scale = "relative" if settings.get("relative", True) else "absolute"

@@ -13,13 +13,14 @@ refunds are already excluded from ``orders``/``revenue`` in ``user_day``).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import ibis
 import numpy as np
 import pandas as pd
 
 from helpers import schema as s
+from helpers.checks import as_date, numeric_text_to_numbers, require_columns
 from helpers.errors import DataError, ParameterError
 
 __all__ = ["FEATURE_DOCS", "btyd_summary", "user_features", "feature_dictionary"]
@@ -56,20 +57,6 @@ _BTYD_COLUMNS = [s.FREQUENCY, s.RECENCY, s.T, s.MONETARY_VALUE, s.RECENCY_DAYS]
 
 
 # --- small edges ---------------------------------------------------------------------------------
-def _to_date(as_of, name: str = "as_of") -> dt.date:
-    """``as_of`` as a ``datetime.date`` (accepts a date, a datetime, a Timestamp or ISO text)."""
-    if isinstance(as_of, dt.datetime):
-        return as_of.date()
-    if isinstance(as_of, dt.date):
-        return as_of
-    try:
-        return pd.Timestamp(as_of).date()
-    except (ValueError, TypeError) as exc:
-        raise ParameterError(
-            f"The value for `{name}` must be a date such as '2024-06-30', but {as_of!r} was passed."
-        ) from exc
-
-
 def _as_table(user_day) -> ibis.Table:
     if isinstance(user_day, ibis.Table):
         return user_day
@@ -79,16 +66,6 @@ def _as_table(user_day) -> ibis.Table:
         "`user_day` must be an ibis table (or a pandas DataFrame of per-user-day rows), "
         f"but a {type(user_day).__name__} was passed."
     )
-
-
-def _require(table: ibis.Table, columns: Iterable[str], what: str = "user_day") -> None:
-    have = list(table.columns)
-    missing = [c for c in columns if c not in have]
-    if missing:
-        raise DataError(
-            f"{what} is missing column(s) {missing}; expected at least "
-            f"{list(columns)}, found {have[:12]}{' ...' if len(have) > 12 else ''}."
-        )
 
 
 # --- BTYD summary --------------------------------------------------------------------------------
@@ -127,8 +104,8 @@ def btyd_summary(user_day, *, as_of) -> pd.DataFrame:
     [2.0, 8.0, 30.0, 15.0]
     """
     t = _as_table(user_day)
-    _require(t, [s.USER_ID, s.DAY, s.UD_ORDERS, s.UD_REVENUE])
-    end = ibis.date(_to_date(as_of))
+    require_columns(t, [s.USER_ID, s.DAY, s.UD_ORDERS, s.UD_REVENUE], "user_day")
+    end = ibis.date(as_date(as_of, "as_of"))
     p = t.filter((t[s.UD_ORDERS] > 0) & (t[s.DAY] <= end))
     revenue = p[s.UD_REVENUE].fill_null(0).cast("float64")
     first, last = p[s.DAY].min(), p[s.DAY].max()
@@ -180,19 +157,12 @@ def _signup_days(users: pd.DataFrame, timezone: str | None) -> pd.Series:
 def _check_users(users: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(users, pd.DataFrame):
         raise ParameterError(f"`users` must be a pandas DataFrame or None, but a {type(users).__name__} was passed.")
-    if s.USER_ID not in users.columns:
-        raise DataError(f"users table has no column 'user_id'; found {list(users.columns)[:12]}.")
+    require_columns(users, [s.USER_ID], "The users table")
     # `source` is cleaning bookkeeping (which configured source a row came from), not an attribute
-    users = users.drop(columns=[s.SOURCE], errors="ignore").copy()
+    users = users.drop(columns=[s.SOURCE], errors="ignore")
+    # CSV attributes often arrive as text ("35", "0"); numbers make rules like `age < 25` work
+    users = numeric_text_to_numbers(users, skip=[s.USER_ID, s.SIGNUP_TIME])
     users[s.USER_ID] = users[s.USER_ID].astype(str)
-    for c in users.columns:
-        if c in (s.USER_ID, s.SIGNUP_TIME) or not (pd.api.types.is_object_dtype(users[c])
-                                                     or pd.api.types.is_string_dtype(users[c])):
-            continue
-        # CSV attributes often arrive as text ("35", "0"); numbers make rules like `age < 25` work
-        num = pd.to_numeric(users[c], errors="coerce")
-        if users[c].notna().any() and num.notna().sum() == users[c].notna().sum():
-            users[c] = num
     dup = users[s.USER_ID][users[s.USER_ID].duplicated()]
     if len(dup):
         raise DataError(
@@ -246,8 +216,8 @@ def user_features(user_day, *, as_of, users: pd.DataFrame | None = None,
     [1.0, 1.0, 1.0, 30.0, 0.75]
     """
     t = _as_table(user_day)
-    _require(t, [s.USER_ID, s.DAY, s.UD_ACTIVE_EVENTS, s.UD_ORDERS, s.UD_REVENUE])
-    end_date = _to_date(as_of)
+    require_columns(t, [s.USER_ID, s.DAY, s.UD_ACTIVE_EVENTS, s.UD_ORDERS, s.UD_REVENUE], "user_day")
+    end_date = as_date(as_of, "as_of")
     end = ibis.date(end_date)
     ev_cols = _event_columns(t, event_names, passive_events)
 
