@@ -34,6 +34,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from helpers import schema as s
+from helpers.checks import require_columns
 from helpers.errors import DataError, ParameterError
 
 __all__ = ["NEW", "GONE", "PERSONA_NAME", "PersonaSnapshot", "read_snapshot", "match_personas",
@@ -93,10 +94,7 @@ class PersonaSnapshot:
         >>> snap.centroids.loc[1, "orders"], snap.names, snap.next_number
         (0.5, {1: 'Buyers'}, 2)
         """
-        for c in (s.USER_ID, s.PERSONA):
-            if c not in assignments.columns:
-                raise DataError(f"the persona assignments (personas.csv) have no column {c!r}; "
-                                f"found {list(assignments.columns)[:12]}.")
+        require_columns(assignments, [s.USER_ID, s.PERSONA], "The persona assignments (personas.csv)")
         feats = list(cards_json.get("features") or [])
         tr = cards_json.get("transform") or {}
         cards = list(cards_json.get("cards") or [])
@@ -506,10 +504,7 @@ def migration_matrix(previous: pd.DataFrame, current: pd.DataFrame, *, names_pre
     [[1, 0, 1], [1, 0, 0], [0, 1, 0]]
     """
     for label, df in (("previous", previous), ("current", current)):
-        missing = [c for c in (s.USER_ID, s.PERSONA) if c not in df.columns]
-        if missing:
-            raise DataError(f"migration_matrix: the {label} personas have no column {missing[0]!r}; "
-                            f"found {list(df.columns)[:12]}.")
+        require_columns(df, [s.USER_ID, s.PERSONA], f"The {label} personas table of migration_matrix")
         if df[s.USER_ID].duplicated().any():
             dup = df.loc[df[s.USER_ID].duplicated(), s.USER_ID].iloc[0]
             raise DataError(f"migration_matrix: the {label} personas list user {dup!r} more than once; "

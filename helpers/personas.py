@@ -34,6 +34,7 @@ from threadpoolctl import threadpool_limits
 
 from helpers import schema as s
 from helpers import value as v
+from helpers.checks import require_columns
 from helpers.errors import DataError, ModelError, ParameterError
 from helpers.features import EVENTS_PER_ACTIVE_DAY_28, SHARE_PREFIX
 
@@ -70,9 +71,7 @@ def active_in_month(features: pd.DataFrame, *, month_start) -> pd.DataFrame:
     >>> active_in_month(f, month_start="2024-05-01")["user_id"].tolist()
     ['a']
     """
-    if s.LAST_ACTIVE not in features.columns:
-        raise DataError(f"the feature table has no column {s.LAST_ACTIVE!r}; expected the output of "
-                        f"helpers.features.user_features, found {list(features.columns)[:12]}.")
+    require_columns(features, [s.LAST_ACTIVE], "The feature table (from helpers.features.user_features)")
     last = pd.to_datetime(features[s.LAST_ACTIVE])
     return features.loc[last >= pd.Timestamp(month_start)].reset_index(drop=True)
 
@@ -103,10 +102,7 @@ def _raw_matrix(features: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     if not isinstance(features, pd.DataFrame):
         raise ParameterError(f"`features` must be a pandas DataFrame (the user feature table), "
                              f"but a {type(features).__name__} was passed.")
-    missing = [c for c in columns if c not in features.columns]
-    if missing:
-        raise DataError(f"the feature table has no column {missing[0]!r} requested in `columns`; "
-                        f"found {list(features.columns)[:20]}.")
+    require_columns(features, columns, "The feature table (for `columns`)")
     out = pd.DataFrame(index=features.index)
     for c in columns:
         x = pd.to_numeric(features[c], errors="coerce")
@@ -637,9 +633,7 @@ def fit_value(features: pd.DataFrame, *, horizon_months: int = 12, discount_rate
     ValueFit
     """
     cols = [s.FREQUENCY, s.RECENCY, s.T, s.MONETARY_VALUE]
-    missing = [c for c in cols if c not in features.columns]
-    if missing:
-        raise DataError(f"the feature table has no column {missing[0]!r}; expected the BTYD fields {cols}.")
+    require_columns(features, cols, "The feature table (BTYD fields)")
     per_user = pd.DataFrame(np.nan, index=features.index,
                             columns=[P_ALIVE, EXPECTED_PURCHASES, v.EXPECTED_SPEND, CLV])
     buyers = features.loc[features[s.FREQUENCY].notna(), cols]
@@ -687,9 +681,7 @@ def value_by_group(data: pd.DataFrame, group: str) -> GroupValue:
     >>> value_by_group(d, "g").table[["users", "buyers", "clv_per_user", "clv_total"]].values.tolist()
     [[2.0, 1.0, 5.0, 10.0], [1.0, 1.0, 30.0, 30.0]]
     """
-    for c in (group, P_ALIVE, EXPECTED_PURCHASES, CLV):
-        if c not in data.columns:
-            raise DataError(f"value_by_group needs the column {c!r}; found {list(data.columns)[:20]}.")
+    require_columns(data, [group, P_ALIVE, EXPECTED_PURCHASES, CLV], "value_by_group's `data`")
     g = data.groupby(group, sort=True)
     out = pd.DataFrame({
         "users": g.size().astype(float),
@@ -722,9 +714,8 @@ def tag_rules(config) -> tuple[list[dict], str]:
 def rfm_artifact(buyers: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
     """``rfm.csv``: user_id, r_score, f_score, m_score, rfm_segment (``scores`` indexed like ``buyers``)."""
     cols = ["r_score", "f_score", "m_score", "rfm_segment"]
-    missing = [c for c in cols if c not in scores.columns]
-    if missing or s.USER_ID not in buyers.columns:
-        raise DataError(f"rfm_artifact needs user_id in `buyers` and {cols} in `scores`; missing {missing or ['user_id']}.")
+    require_columns(buyers, [s.USER_ID], "rfm_artifact's `buyers`")
+    require_columns(scores, cols, "rfm_artifact's `scores`")
     return pd.concat([buyers[[s.USER_ID]], scores[cols]], axis=1).reset_index(drop=True)
 
 
