@@ -117,7 +117,7 @@ def driver_window(as_of: dt.date, *, retention_day: int = 28, retention_width: i
     """First-activity window whose day-``retention_day`` outcome is fully observed at ``as_of``.
 
     >>> driver_window(dt.date(2026, 10, 31))
-    (datetime.date(2026, 6, 29), datetime.date(2026, 9, 26))
+    (datetime.date(2026, 6, 30), datetime.date(2026, 9, 27))
     """
     end = as_of - dt.timedelta(days=retention_day + retention_width - 1)
     return end - dt.timedelta(days=cohort_days - 1), end
