@@ -11,7 +11,7 @@ SAMPLE := data/sample
 CONFIG ?= persona.yaml
 STAMP  := $(VENV)/.stamp-install
 
-.PHONY: help setup sample report test lab bench lint clean
+.PHONY: help setup sample report test lab bench bench-scale lint clean
 
 help: ## list the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,8 +39,13 @@ test: setup ## run the test suite (unit tests, published figures, notebook runs)
 lab: setup sample ## open JupyterLab with the kit's kernel
 	cd notebooks && ../$(BIN)/jupyter lab
 
-bench: setup ## run the scale benchmarks (kit vs plain pandas, same run)
+bench: setup ## benchmark load + clean + user_day at ~20M events against plain pandas (same run)
 	$(BIN)/python benchmarks/bench_user_day.py $(BENCH_ARGS)
+
+bench-scale: setup ## out-of-core DuckDB at 20M and 100M events, and Spark vs DuckDB (docs/scale.md)
+	$(BIN)/python benchmarks/bench_scale.py duckdb --users 175000 --memory-limit 4GB
+	$(BIN)/python benchmarks/bench_scale.py duckdb --users 175000 --replicate 5 --memory-limit 4GB
+	$(BIN)/python benchmarks/bench_scale.py both --users 45000
 
 lint: setup ## check notebooks are committed without outputs
 	$(BIN)/python -m helpers.devtools check-notebooks notebooks

@@ -7,10 +7,10 @@ months of calendar MAU). It prints wall time, raw events per second and peak RSS
 process tree (Python plus Spark's JVM, sampled every 0.2 s).
 
     # DuckDB with a 4 GB memory limit at ~20M and ~100M events (cost growth 20M -> 100M)
-    python benchmarks/bench_scale.py duckdb --users 700000 3500000 --memory-limit 4GB
-    python benchmarks/bench_scale.py duckdb --users 700000 --replicate 5   # ~100M from the 20M sample
+    python benchmarks/bench_scale.py duckdb --users 175000 --memory-limit 4GB
+    python benchmarks/bench_scale.py duckdb --users 175000 --replicate 5   # ~100M from the 20M sample
     # local Spark beside DuckDB on the same ~5M events (Spark's overhead)
-    python benchmarks/bench_scale.py both --users 175000
+    python benchmarks/bench_scale.py both --users 45000
     python benchmarks/bench_scale.py both --users 2000 --quick        # smoke run
 
 Results are appended to ``benchmarks/out/scale_results.jsonl``. Big samples take several GB of
