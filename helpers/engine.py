@@ -315,9 +315,21 @@ def _connect_duckdb(*, database, memory_limit, threads, temp_directory):
         con.raw_sql(f"SET threads = {int(threads)}")
     if temp_directory:
         con.raw_sql(f"SET temp_directory = '{temp_directory}'")
-    # insertion order is what makes row numbers in error messages match the file
-    con.raw_sql("SET preserve_insertion_order = true")
+    # Bulk work need not keep row order, and keeping it makes large COPY/GROUP BY hold rows in
+    # memory (out of memory at 127M events under a 1 GB cap). Error messages that quote row
+    # numbers switch it back on for their one query (see ordered_rows).
+    con.raw_sql("SET preserve_insertion_order = false")
     return con
+
+
+def ordered_rows(expr) -> None:
+    """Make the next query on ``expr``'s engine return rows in file order (DuckDB), so row numbers
+    quoted in error messages match the file. Other engines: nothing to do."""
+    if backend_name(expr) == "duckdb":
+        try:
+            expr._find_backend().raw_sql("SET preserve_insertion_order = true")
+        except Exception:  # noqa: BLE001 - best effort: only the quoted row numbers depend on it
+            pass
 
 
 def _connect_spark(config):

@@ -122,6 +122,7 @@ def check_not_empty(t: ibis.Table, *, label: str, table: str, paths) -> None:
 
 
 def _examples(expr: ibis.Table, bad: ibis.BooleanValue, col: str) -> str:
+    engine.ordered_rows(expr)
     numbered = expr.mutate(_row=ibis.row_number() + 1)
     rows = numbered.filter(bad)[["_row", col]].limit(N_EXAMPLES).execute()
     return ", ".join(f"row {int(r)}: {getattr(v, 'item', lambda: v)()!r}" for r, v in zip(rows["_row"], rows[col]))
