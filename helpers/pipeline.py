@@ -119,20 +119,31 @@ def _stage(con, cfg: Config, folder: Path, store: engine.CacheStore):
     return staged, (lambda grouped: sources.check_deferred(grouped, checks.get("events", {})))
 
 
-BUILD_MEMORY_LIMIT = "1GB"
+def build_memory_limit(cfg: Config) -> str:
+    """DuckDB memory cap for a cache build without a configured ``engine.memory_limit``.
+
+    Four times the size of the source files, at least 1 GB and at most 60% of the machine's
+    memory. DuckDB spills beyond the cap. Measured: 21M events (0.17 GB of files) build in the
+    same time under the 1 GB floor and peak at 1.25 GB RSS instead of 4.5 GB uncapped; 127M
+    events (1.1 GB of files) run out of memory under 1 GB and need the larger cap.
+    """
+    import psutil
+
+    files_gb = sum(f.get("size", 0) for f in sources.source_signature(cfg)) / 1e9
+    ram_gb = psutil.virtual_memory().total / 1e9
+    return f"{max(1.0, min(0.6 * ram_gb, 4 * files_gb)):.1f}GB"
 
 
 def _connect(cfg: Config, spill: Path | None = None, *, building: bool = False):
     """The configured engine (``engine:``); a DuckDB file path resolves against the config.
 
     While building the cache, DuckDB without a configured ``memory_limit`` gets
-    :data:`BUILD_MEMORY_LIMIT` and spills beyond it: measured on 21M events, the build then
-    peaks at 1.25 GB of RSS instead of 4.5 GB, in the same time.
+    :func:`build_memory_limit` and spills beyond it.
     """
     db = cfg.engine.database
     eng = cfg.engine
     if building and eng.kind == "duckdb" and eng.memory_limit is None:
-        eng = eng.model_copy(update={"memory_limit": BUILD_MEMORY_LIMIT})
+        eng = eng.model_copy(update={"memory_limit": build_memory_limit(cfg)})
     return engine.connect(eng, database=str(cfg.resolve(db)) if db else None,
                           temp_directory=str(spill) if spill else None)
 
