@@ -148,6 +148,29 @@ def _connect(cfg: Config, spill: Path | None = None, *, building: bool = False):
                           temp_directory=str(spill) if spill else None)
 
 
+ENGINE_ERROR_MODULES = {"duckdb", "_duckdb", "pyspark", "py4j"}
+
+
+def _build_or_explain(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
+    """:func:`build_cache`, with the engine's own read errors re-said as a DataError.
+
+    Text sources are parsed lazily, in the first pass over the rows, so a malformed line deep
+    in a CSV (a row with too many columns, say) surfaces there; the message names the config
+    and the files and keeps the engine's line number and the offending line.
+    """
+    try:
+        return build_cache(cfg, folder, progress=progress)
+    except Exception as e:  # noqa: BLE001 - re-raised unchanged unless the engine raised it
+        if type(e).__module__.split(".")[0] not in ENGINE_ERROR_MODULES:
+            raise
+        files = [f"{s['source']}: {s['path']}" for s in sources.source_signature(cfg) if "path" in s]
+        detail = " | ".join(line.strip() for line in str(e).strip().splitlines()[:3])
+        raise DataError(f"{cfg.config_path}: the engine could not read the sources while building the cache: "
+                        f"{detail}. Files read: {'; '.join(files[:8])}") from None
+    finally:
+        shutil.rmtree(folder.with_name(folder.name + ".building"), ignore_errors=True)
+
+
 def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
     """Read, clean and reduce every source into ``folder`` (Parquet + audit.json + meta.json)."""
     t0 = time.perf_counter()
@@ -233,7 +256,7 @@ def load_project(config: Config | str | Path, *, rebuild: bool = False, progress
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if rebuild or not (folder / "meta.json").exists():
-                built = build_cache(cfg, folder, progress=progress)["build_seconds"]
+                built = _build_or_explain(cfg, folder, progress=progress)["build_seconds"]
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     con = _connect(cfg)

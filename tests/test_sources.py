@@ -135,3 +135,18 @@ def test_bad_tag_rule_is_named_at_load(tmp_path):
     with pytest.raises(ConfigError) as e:
         load_config(p)
     assert str(p) in str(e.value) and "whale" in str(e.value)
+
+
+def test_malformed_line_deep_in_a_csv_is_a_sentence(tmp_path):
+    # past DuckDB's sniffing sample, so the bad row is met during the first full pass
+    rows = ["uid,ts,action"] + [f"u{i},1767225600{i % 1000:03d},open" for i in range(60000)]
+    rows += ["u9,1767225600000,open,EXTRA", "u8,1767225600000,open"]
+    (tmp_path / "e.csv").write_text("\n".join(rows) + "\n")
+    p = tmp_path / "persona.yaml"
+    p.write_text("timezone: UTC\ncache_dir: cache\nsources:\n  events:\n"
+                 "    - {path: e.csv, columns: {user_id: uid, event_time: ts, event_name: action}, time_format: epoch_ms}\n")
+    with pytest.raises(DataError) as e:
+        load_project(p)
+    msg = str(e.value)
+    assert "could not read the sources" in msg and "Line: 60002" in msg and "e.csv" in msg
+    assert not list((tmp_path / "cache").glob("*.building"))
