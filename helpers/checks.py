@@ -11,6 +11,8 @@ the parameter (or the table and its columns), what was expected and what was fou
 
 from __future__ import annotations
 
+import math
+
 import datetime as dt
 from collections.abc import Collection, Iterable
 
@@ -214,3 +216,31 @@ def numeric_text_to_numbers(df: pd.DataFrame, *, skip: Iterable[str] = ()) -> pd
         if c not in skip:
             out[c] = numeric_text(out[c])
     return out
+
+
+def jsonable(value):
+    """A plain JSON value: numpy scalars become Python, dates ISO text, NaN/inf None; dicts and
+    lists recursively; anything else its ``str``. The one converter behind every JSON artifact.
+
+    >>> import numpy as np, datetime as dt
+    >>> jsonable({"n": np.int64(3), "p": float("nan"), "d": dt.date(2026, 1, 2), "x": [np.float64(0.5)]})
+    {'n': 3, 'p': None, 'd': '2026-01-02', 'x': [0.5]}
+    """
+    import datetime as _dt
+
+    if hasattr(value, "item") and callable(value.item) and not isinstance(value, (list, dict)):
+        try:
+            value = value.item()
+        except (TypeError, ValueError):
+            pass
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)

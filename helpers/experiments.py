@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from helpers import schema as S
-from helpers.checks import as_date, require_columns
+from helpers.checks import as_date, jsonable, require_columns
 from helpers.errors import ParameterError
 from helpers.experiments_health import (  # noqa: F401  (moved there; importable from here)
-    ASSIGNED_DAY, MULTI_VARIANT_MAX_SHARE, SRM_ALPHA, HealthReport, _json_value, health_checks,
+    ASSIGNED_DAY, MULTI_VARIANT_MAX_SHARE, SRM_ALPHA, HealthReport, health_checks,
 )
 from helpers.experiments_stats import (
     Proportion, RatioStatistic, SampleMean, SegmentEffects, _table_html,
@@ -225,7 +225,7 @@ class Readout:
                "segments": [{"metric": s.metric, "variant": s.variant, "q": s.q,
                              "q_p_value": s.q_p_value,
                              "rows": s.table.to_dict("records")} for s in self.segments]}
-        return _clean_json(out)
+        return jsonable(out)
 
     def _repr_html_(self) -> str:
         parts = []
@@ -245,14 +245,6 @@ class Readout:
             parts.append(self.health._repr_html_())
         parts.extend(s._repr_html_() for s in self.segments)
         return "".join(parts)
-
-
-def _clean_json(obj):
-    if isinstance(obj, dict):
-        return {str(k): _clean_json(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean_json(v) for v in obj]
-    return _json_value(obj)
 
 
 def _metric_stats(df, spec, variant_col, variant):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import schema as S
-from helpers.checks import as_date, one_of, require_columns
+from helpers.checks import as_date, jsonable, one_of, require_columns
 from helpers.errors import DataError, ParameterError
 from helpers.experiments_stats import (
     Proportion, RatioStatistic, _contingency_p, _table_html, bayesian_test, segment_effects,
@@ -31,17 +30,6 @@ from helpers.experiments_stats import (
 ASSIGNED_DAY = "assigned_day"      # assignment date in the business timezone (computed upstream)
 SRM_ALPHA = 0.001                  # SRM and overlap checks fail below this p-value
 MULTI_VARIANT_MAX_SHARE = 0.01     # more users than this in several variants fails the check
-
-
-def _json_value(v):
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return None if not math.isfinite(float(v)) else float(v)
-    if isinstance(v, (dt.date, pd.Timestamp)):
-        return v.isoformat()
-    return v
-
 
 
 @dataclass
@@ -68,7 +56,7 @@ class HealthReport:
         return self.table[self.table["status"] == "fail"]
 
     def to_records(self) -> list[dict]:
-        return [{k: _json_value(v) for k, v in row.items()}
+        return [{k: jsonable(v) for k, v in row.items()}
                 for row in self.table.to_dict("records")]
 
     def _repr_html_(self) -> str:

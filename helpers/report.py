@@ -19,7 +19,6 @@ import calendar
 import datetime as dt
 import html
 import json
-import math
 import os
 import re
 import tempfile
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from helpers.checks import jsonable
 from helpers.errors import ParameterError
 
 __all__ = ["ReportContext", "start", "record_metric", "read_metrics", "merge_metrics",
@@ -164,24 +164,7 @@ class _suppress:
         return True
 
 
-def _jsonable(value: Any) -> Any:
-    """Plain JSON value: numpy scalars -> Python, dates -> ISO text, NaN -> None."""
-    if hasattr(value, "item") and callable(value.item) and not isinstance(value, (list, dict)):
-        try:
-            value = value.item()
-        except (TypeError, ValueError):
-            pass
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)
+_jsonable = jsonable  # older private name, used below
 
 
 def _format(value: Any, fmt: str) -> str:
