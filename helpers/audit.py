@@ -410,6 +410,16 @@ def clean(staged: dict[str, ibis.Table | None], cfg: Config, *, materialize=_ide
 _ = dt  # datatypes are part of this module's vocabulary for callers that extend checks
 
 
+def totals(audit: dict) -> tuple[int, int]:
+    """Rows read and rows kept over all sources of an audit record.
+
+    >>> totals({"sources": {"a": {"rows_in": 5, "rows_kept": 3}, "b": {"rows_in": 2, "rows_kept": 2}}})
+    (7, 5)
+    """
+    src = audit["sources"].values()
+    return sum(s["rows_in"] for s in src), sum(s["rows_kept"] for s in src)
+
+
 def audit_summary_text(project) -> str:
     """A short terminal summary of the audit: per source rows in/kept and drops by reason.
 
@@ -419,8 +429,7 @@ def audit_summary_text(project) -> str:
     Sample shop: 5 sources, 1,234,567 rows read, 1,220,000 kept (98.8%), quality 98.6/100
     """
     a = project.audit
-    total_in = sum(s["rows_in"] for s in a["sources"].values())
-    total_kept = sum(s["rows_kept"] for s in a["sources"].values())
+    total_in, total_kept = totals(a)
     lines = [f"{project.config.name}: {len(a['sources'])} sources, {total_in:,} rows read, {total_kept:,} kept "
              f"({100 * total_kept / max(total_in, 1):.1f}%), quality {a['quality']['overall']:.1f}/100",
              f"data window {project.data_start} .. {project.data_end} ({project.config.timezone}); "

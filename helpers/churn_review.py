@@ -31,6 +31,15 @@ def read_artifact(artifacts: Path, name: str) -> pd.DataFrame | None:
     return pd.read_csv(path, dtype={schema.USER_ID: str}) if path.exists() else None
 
 
+def life_start(start: str, users: pd.DataFrame | None) -> str:
+    """Where lives start: ``start`` when a users table gives signups, else first activity.
+
+    >>> life_start("signup", None), life_start("signup", pd.DataFrame({"user_id": ["a"]}))
+    ('first_activity', 'signup')
+    """
+    return start if users is not None else "first_activity"
+
+
 def groups_frame(surv: pd.DataFrame, *, personas: pd.DataFrame | None, rfm: pd.DataFrame | None,
                  users: pd.DataFrame | None) -> pd.DataFrame:
     """Survival rows with every grouping the data offers (persona, RFM segment, channel, platform)."""

@@ -119,3 +119,10 @@ def test_rolling_counts_equal_brute_force_on_sample_days(sample_project):
             lo = d - dt.timedelta(days=w - 1)
             brute = ud[(ud["day"] >= lo) & (ud["day"] <= d)]["user_id"].nunique()
             assert row[col] == brute, (d, col)
+
+
+def test_life_start_falls_back_without_users():
+    from helpers.churn_review import life_start
+
+    assert life_start("signup", None) == "first_activity"
+    assert life_start("signup", pd.DataFrame({"user_id": ["a"]})) == "signup"

@@ -140,3 +140,10 @@ def test_cache_is_reused_and_keyed_by_file_state(toy):
     rebuilt = load_project(toy)
     assert rebuilt.build_seconds is not None and rebuilt.fingerprint != first.fingerprint
     assert rebuilt.audit["sources"]["users"]["rows_in"] == 5
+
+
+def test_audit_totals_add_up_the_sources(project):
+    from helpers.audit import totals
+
+    # app 6 + web 4 + orders 4 + users 4 + identities 1 read; kept 3 + 3 + 3 + 3 + 1
+    assert totals(project.audit) == (19, 13)
