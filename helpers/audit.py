@@ -66,6 +66,24 @@ def _time_flags(t: ibis.Table, col: str, cfg: Config):
     return ts.isnull(), ts.notnull() & before, ts.notnull() & after
 
 
+def _time_valid(t: ibis.Table, col: str, cfg: Config) -> ibis.BooleanValue:
+    """Within the valid time range (not missing): the cheapest predicate, each bound once.
+
+    (DuckDB copies a filter into the projection below it, so every mention of a parsed
+    timestamp is one more parse of the text.)
+    """
+    vf = utc_bound(cfg.audit.valid_from, cfg.timezone)
+    vu = utc_bound(cfg.audit.valid_until, cfg.timezone)
+    ts = t[col]
+    cond = None
+    if vf:
+        cond = ts >= ibis.literal(vf, type=engine.TS_UTC)
+    if vu:
+        upper = ts < ibis.literal(vu, type=engine.TS_UTC)
+        cond = upper if cond is None else cond & upper
+    return ts.notnull() if cond is None else cond
+
+
 def _ledger_row(rows_in: int, dropped: dict[str, int]) -> dict:
     dropped = {k: int(v) for k, v in dropped.items()}
     kept = int(rows_in) - sum(dropped.values())
@@ -76,96 +94,143 @@ def _identity(expr, name):
     return expr
 
 
-def clean_events(ev: ibis.Table, identities: ibis.Table | None, cfg: Config, *, materialize=_identity,
-                 check_grouped=None):
-    """Clean the unioned events; returns (kept events, per-source audit, identity map, stitching stats).
+EVENT_INTERNAL = ("copies", "drop_reason", "stitched_via", "event_name_raw")
 
-    ``materialize(expr, name)`` may store an intermediate result and return a table reading it;
-    the pipeline passes one that writes Parquet. The raw rows are read once: they are grouped by
-    every column (with the time-range flags) into distinct rows with their multiplicity ``_n``,
-    from which the row counts, the out-of-range drops and the duplicates all follow.
-    ``check_grouped(grouped)``, if given, checks and returns that table (value checks).
+
+def kept_events(stored: ibis.Table) -> ibis.Table:
+    """The cleaned events: the kept rows of the stored events table, canonical columns only.
+
+    The cache stores every distinct event row once, with its number of ``copies`` in the
+    source, its ``drop_reason`` (null when kept), how its user id was stitched
+    (``stitched_via``) and its exported name when that differed from the standardized one
+    (``event_name_raw``). Analyses read this view of it.
+    """
+    cols = [c for c in stored.columns if c not in EVENT_INTERNAL]
+    return stored.filter(stored.drop_reason.isnull()).select(*cols)
+
+
+def _as_parts(ev) -> list:
+    """Mapped event sources as (table, holds both ids) pairs; a plain table is one source."""
+    if isinstance(ev, ibis.Table):
+        return [(ev, True)]
+    return [(m.table, {schema.USER_ID, schema.ANONYMOUS_ID} <= set(m.present)) for m in ev]
+
+
+def clean_events(ev, identities: ibis.Table | None, cfg: Config, *, materialize=_identity,
+                 check_grouped=None):
+    """Clean the event sources; returns (stored events, per-source audit, identity map, stitching stats).
+
+    ``ev`` is the list of mapped sources (:class:`helpers.sources.MappedSource`) or one mapped
+    table. Each source is read once, grouped by every mapped column into its distinct rows
+    with their ``copies``, and written once (``materialize(expr, "events")``; the pipeline
+    stores Parquet) with the drop reason of each distinct row. The ledger counts are
+    aggregates of that stored table, and :func:`kept_events` is the cleaned view of it.
+    Only sources holding both a user id and an anonymous id are read a second time, for
+    the identity map. ``check_grouped(stored)``, if given, checks the values that did not parse
+    (their ``drop_reason`` is ``__bad_<column>``).
     """
     tz = cfg.timezone
-    cols = [c for c in ev.columns if not c.startswith("__bad_")]
-    missing, before, after = _time_flags(ev, schema.EVENT_TIME, cfg)
-    flagged = ev.mutate(_missing=missing, _before=before, _after=after)
-    grouped = materialize(flagged.group_by(list(flagged.columns)).aggregate(_n=ibis._.count()), "events_grouped")
-    if check_grouped is not None:
-        grouped = check_grouped(grouped)
-    gv = ~grouped._missing & ~grouped._before & ~grouped._after
-    n = grouped._n
-    first = _counts_by_source(grouped, rows_in=n.sum(), missing_time=ibis.ifelse(grouped._missing, n, 0).sum(),
-                              before_launch=ibis.ifelse(grouped._before, n, 0).sum(),
-                              in_future=ibis.ifelse(grouped._after, n, 0).sum(),
-                              min_time=grouped[schema.EVENT_TIME].min(), max_time=grouped[schema.EVENT_TIME].max(),
-                              rows_valid=ibis.ifelse(gv, n, 0).sum(), rows_distinct=gv.cast(dt.int64).sum())
-    dedup = grouped.filter(gv).select(*cols)
-    second = valid_counts = first
+    parts = _as_parts(ev)
+    E, U, A = schema.EVENT_TIME, schema.USER_ID, schema.ANONYMOUS_ID
 
-    # identity map: identities source + event rows carrying both ids
-    pairs = [dedup.filter(dedup[schema.ANONYMOUS_ID].notnull() & dedup[schema.USER_ID].notnull())
-             .select(schema.ANONYMOUS_ID, schema.USER_ID, via=ibis.literal("events"))]
+    # 1. identity map: identities source + time-valid event rows carrying both ids
+    pairs = []
+    for t, both in parts:
+        if both:
+            ok = _time_valid(t, E, cfg) & t[A].notnull() & t[U].notnull()
+            pairs.append(t.filter(ok).select(A, U, via=ibis.literal("events")))
     if identities is not None:
-        pairs.insert(0, identities.select(schema.ANONYMOUS_ID, schema.USER_ID, via=ibis.literal("identities")))
-    allpairs = ibis.union(*pairs, distinct=False) if len(pairs) > 1 else pairs[0]
-    idmap = materialize(allpairs.group_by(schema.ANONYMOUS_ID)
-                        .aggregate(mapped_user=allpairs[schema.USER_ID].min(),
-                                   n_users=allpairs[schema.USER_ID].nunique(),
-                                   in_identities=(allpairs.via == "identities").any()), "idmap")
-    j = dedup.left_join(idmap, dedup[schema.ANONYMOUS_ID] == idmap[schema.ANONYMOUS_ID])
-    j = j.select(*[dedup[c] for c in cols], mapped_user=idmap.mapped_user, in_identities=idmap.in_identities)
-    no_uid = j[schema.USER_ID].isnull()
-    has_anon = j[schema.ANONYMOUS_ID].notnull()
-    stitched_flag = no_uid & j.mapped_user.notnull()
-    third = _counts_by_source(
-        j, null_user_id=(no_uid & ~has_anon).sum(),
-        unstitched_anonymous=(no_uid & has_anon & j.mapped_user.isnull()).sum(),
-        anonymous_rows=(no_uid & has_anon).sum(),
-        stitched_via_identities=(stitched_flag & j.in_identities.fill_null(False)).sum(),
-        stitched_via_events=(stitched_flag & ~j.in_identities.fill_null(False)).sum(),
-    )
-    kept = j.filter(j[schema.USER_ID].notnull() | j.mapped_user.notnull())
-    std_name = kept[schema.EVENT_NAME].strip().lower()
-    kept = kept.mutate(**{schema.USER_ID: kept[schema.USER_ID].coalesce(kept.mapped_user),
-                          "event_name_raw": kept[schema.EVENT_NAME],
-                          schema.EVENT_NAME: std_name,
-                          schema.DAY: engine.local_day(kept[schema.EVENT_TIME], tz)})
-    kept = materialize(kept.drop("mapped_user", "in_identities"), "events_kept")
-    variants = (kept.filter(kept.event_name_raw != kept[schema.EVENT_NAME])
-                .group_by([schema.SOURCE, "event_name_raw", schema.EVENT_NAME])
+        pairs.insert(0, identities.select(A, U, via=ibis.literal("identities")))
+    if pairs:
+        allpairs = ibis.union(*pairs, distinct=False) if len(pairs) > 1 else pairs[0]
+        idmap = materialize(allpairs.group_by(A).aggregate(mapped_user=allpairs[U].min(),
+                                                           n_users=allpairs[U].nunique(),
+                                                           in_identities=(allpairs.via == "identities").any()),
+                            "idmap")
+    else:
+        idmap = None
+
+    # 2. each source's distinct rows with their copies, stitched and standardized, with a drop reason
+    grouped = [t.group_by(list(t.columns)).aggregate(copies=ibis._.count()) for t, _ in parts]
+    g = ibis.union(*grouped, distinct=False) if len(grouped) > 1 else grouped[0]
+    if idmap is not None:
+        j = g.left_join(idmap, g[A] == idmap[A])
+        j = j.select(*[g[c] for c in g.columns], mapped_user=idmap.mapped_user,
+                     in_identities=idmap.in_identities.fill_null(False))
+    else:
+        j = g.mutate(mapped_user=ibis.null(dt.string), in_identities=ibis.literal(False))
+    missing, before, after = _time_flags(j, E, cfg)
+    no_uid = j[U].isnull()
+    # a value that does not parse (checked after the write: the build then stops with its error)
+    bad = [(j[c], c) for c in g.columns if c.startswith("__bad_")]
+    reason = ibis.cases(*bad, (missing, "missing_time"), (before | after, "time_out_of_range"),
+                        (no_uid & j[A].isnull(), "null_user_id"),
+                        (no_uid & j.mapped_user.isnull(), "unstitched_anonymous"),
+                        else_=ibis.null(dt.string))
+    stitched = ibis.cases((no_uid & j.mapped_user.notnull(),
+                           ibis.ifelse(j.in_identities, ibis.literal("identities"), ibis.literal("events"))),
+                          else_=ibis.null(dt.string))
+    std_name = engine.strip_text(j[schema.EVENT_NAME]).lower()
+    out = {c: j[c] for c in g.columns if c not in (U, schema.EVENT_NAME, "copies") and not c.startswith("__bad_")}
+    out.update({U: j[U].coalesce(j.mapped_user), schema.EVENT_NAME: std_name, schema.DAY: engine.local_day(j[E], tz),
+                "copies": j.copies, "drop_reason": reason, "stitched_via": stitched,
+                "event_name_raw": ibis.ifelse(std_name != j[schema.EVENT_NAME], j[schema.EVENT_NAME],
+                                              ibis.null(dt.string))})
+    stored = materialize(j.select(**out), "events")
+    if check_grouped is not None:
+        check_grouped(stored)
+
+    # 3. the ledger and checks: aggregates of the stored rows
+    n, r = stored.copies, stored.drop_reason
+    m2, b2, a2 = _time_flags(stored, E, cfg)
+    time_dropped = r.isin(["missing_time", "time_out_of_range"]).fill_null(False)
+    counts = _counts_by_source(
+        stored, rows_in=n.sum(), missing_time=ibis.ifelse(m2, n, 0).sum(),
+        before_launch=ibis.ifelse(b2, n, 0).sum(), in_future=ibis.ifelse(a2, n, 0).sum(),
+        min_time=stored[E].min(), max_time=stored[E].max(),
+        duplicate=ibis.ifelse(time_dropped, 0, n - 1).sum(),
+        null_user_id=(r == "null_user_id").fill_null(False).sum(),
+        unstitched_anonymous=(r == "unstitched_anonymous").fill_null(False).sum(),
+        stitched_via_identities=(r.isnull() & (stored.stitched_via == "identities").fill_null(False)).sum(),
+        stitched_via_events=(r.isnull() & (stored.stitched_via == "events").fill_null(False)).sum())
+    kept = kept_events(stored)
+    raw_named = stored.filter(r.isnull() & stored.event_name_raw.notnull())
+    variants = (raw_named.group_by([schema.SOURCE, "event_name_raw", schema.EVENT_NAME])
                 .aggregate(rows=ibis._.count()).order_by(ibis.desc("rows")).execute())
     per_source = {}
-    for src in first.index:
-        def g(df, col, _src=src):
-            return int(df[col].get(_src, 0)) if col in df else 0
-        dup = g(valid_counts, "rows_valid") - g(second, "rows_distinct")
-        ledger = _ledger_row(g(first, "rows_in"), {
-            "missing_time": g(first, "missing_time"),
-            "time_out_of_range": g(first, "before_launch") + g(first, "in_future"),
-            "duplicate": dup,
-            "null_user_id": g(third, "null_user_id"),
-            "unstitched_anonymous": g(third, "unstitched_anonymous"),
+    for src in counts.index:
+        def c(col, _src=src):
+            return int(counts[col].get(_src, 0))
+        ledger = _ledger_row(c("rows_in"), {
+            "missing_time": c("missing_time"),
+            "time_out_of_range": c("before_launch") + c("in_future"),
+            "duplicate": c("duplicate"),
+            "null_user_id": c("null_user_id"),
+            "unstitched_anonymous": c("unstitched_anonymous"),
         })
         v = variants[variants[schema.SOURCE] == src]
-        anon = g(third, "anonymous_rows")
+        stitched_rows = c("stitched_via_identities") + c("stitched_via_events")
+        anon = c("unstitched_anonymous") + stitched_rows
         per_source[src] = {
             "table": "events", **ledger,
             "checks": {
-                "time_range": [_iso(first["min_time"].get(src)), _iso(first["max_time"].get(src))],
-                "before_launch": g(first, "before_launch"), "in_future": g(first, "in_future"),
-                "duplicate": dup, "null_user_id": g(third, "null_user_id"),
+                "time_range": [_iso(counts["min_time"].get(src)), _iso(counts["max_time"].get(src))],
+                "before_launch": c("before_launch"), "in_future": c("in_future"),
+                "duplicate": c("duplicate"), "null_user_id": c("null_user_id"),
                 "anonymous_rows": anon,
-                "stitched_via_identities": g(third, "stitched_via_identities"),
-                "stitched_via_events": g(third, "stitched_via_events"),
-                "unstitched_anonymous": g(third, "unstitched_anonymous"),
-                "stitching_coverage": (1 - g(third, "unstitched_anonymous") / anon) if anon else None,
+                "stitched_via_identities": c("stitched_via_identities"),
+                "stitched_via_events": c("stitched_via_events"),
+                "unstitched_anonymous": c("unstitched_anonymous"),
+                "stitching_coverage": (1 - c("unstitched_anonymous") / anon) if anon else None,
                 "event_name_variant": int(v["rows"].sum()),
                 "event_name_variants": {r.event_name_raw: int(r.rows) for r in v.itertuples()},
             },
         }
-    conflicts = int(idmap.filter(idmap.n_users > 1).count().execute())
-    ident_stats = {"anonymous_ids_mapped": int(idmap.count().execute()), "conflicting_identities": conflicts}
+    if idmap is not None:
+        st = idmap.aggregate(n=idmap.count(), conflicts=(idmap.n_users > 1).sum()).execute().iloc[0]
+        ident_stats = {"anonymous_ids_mapped": int(st["n"]), "conflicting_identities": int(st["conflicts"] or 0)}
+    else:
+        ident_stats = {"anonymous_ids_mapped": 0, "conflicting_identities": 0}
     return kept, per_source, idmap, ident_stats
 
 

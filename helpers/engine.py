@@ -231,6 +231,17 @@ def from_epoch_ms(ms: ibis.Value) -> ibis.Value:
     return ms.cast(dt.int64).as_timestamp("ms").cast(TS_UTC)
 
 
+def strip_text(text: ibis.StringValue) -> ibis.StringValue:
+    """``text`` without surrounding whitespace, trimming only the values that need it.
+
+    Trimming with a character set is costly (about 130 ns a value in DuckDB, a quarter of the
+    cost of mapping an event row); a test of the first and last character is not. Values
+    whose ends are not blank, control or empty (``<= ' '``) come back unchanged.
+    """
+    needs = (text.left(1) <= " ") | (text.right(1) <= " ")
+    return ibis.ifelse(needs, text.strip(), text)
+
+
 def local_day(ts: ibis.Value, tz: str) -> ibis.Value:
     """Calendar date in ``tz`` of the UTC instant ``ts`` (the business day)."""
     return to_local(ts, tz).date()

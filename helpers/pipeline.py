@@ -34,7 +34,7 @@ from . import __version__, audit as audit_mod, engine, schema, sources, userday
 from .config import Config, load_config
 from .errors import DataError
 
-CLEANING_VERSION = "5"
+CLEANING_VERSION = "6"
 TABLES = ("events", "orders", "users", "identities", "assignments")
 
 
@@ -110,8 +110,12 @@ def _stage(con, cfg: Config, folder: Path, store: engine.CacheStore):
     checks = {}
     for table in TABLES:
         deferred: dict = {}
+        if table == "events":  # each source read once, by the cleaning (see audit.clean_events)
+            staged[table] = sources.read_table(con, cfg, table, deferred=deferred, parts=True) or None
+            checks[table] = deferred
+            continue
         t = sources.read_table(con, cfg, table, stage_dir=None, deferred=deferred)
-        if t is None or table == "events":
+        if t is None:
             staged[table] = t
             checks[table] = deferred
             continue
@@ -187,8 +191,8 @@ def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
     say("cleaning")
 
     def materialize(expr, name):
-        # the kept events are the cleaned events table: store them once, under their final name
-        return store.write(expr, "events" if name == "events_kept" else f"work_{name}")
+        # the distinct event rows are stored once, under their final name (see audit.kept_events)
+        return store.write(expr, "events" if name == "events" else f"work_{name}")
 
     cleaned = audit_mod.clean(staged, cfg, materialize=materialize, check_events=check_events)
     stored = {name: t if name == "events" else store.write(t, name)
@@ -217,7 +221,7 @@ def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
             "event_names": list(names[schema.EVENT_NAME]), "kit_version": __version__,
             "build_seconds": round(time.perf_counter() - t0, 3), "tables": [k for k, v in cleaned.tables.items() if v is not None]}
     (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
-    for name in [*(f"staged_{t}" for t in TABLES), "work_events_grouped", "work_idmap"]:
+    for name in [*(f"staged_{t}" for t in TABLES), "work_idmap"]:
         store.drop(name)
     for p in tmp.glob("raw_*.parquet"):
         shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink()
@@ -263,6 +267,8 @@ def load_project(config: Config | str | Path, *, rebuild: bool = False, progress
     store = engine.CacheStore(con, folder, key)
     meta = json.loads((folder / "meta.json").read_text())
     tables = {name: store.open(name) for name in TABLES}
+    if tables["events"] is not None:
+        tables["events"] = audit_mod.kept_events(tables["events"])
     ud = store.open("user_day")
     audit = json.loads((folder / "audit.json").read_text())
     vol = pd.read_parquet(folder / "daily_volume.parquet")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import glob as _glob
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import ibis
@@ -149,9 +150,8 @@ def parse_time(raw: ibis.Table, col: str, src: SourceConfig, *, tz: str, label: 
 
     if fmt in ("epoch_s", "epoch_ms"):
         num = value.cast("string").try_cast(dt.float64) if not typ.is_numeric() else value.cast(dt.float64)
-        to_ms = 1.0 if fmt == "epoch_ms" else 1000.0
-        parsed = engine.from_epoch_ms((num * to_ms).round().cast(dt.int64))
-        parsed = ibis.ifelse(num.isnull(), ibis.null(engine.TS_UTC), parsed)
+        ms = num if fmt == "epoch_ms" else num * 1000.0
+        parsed = engine.from_epoch_ms(ms.round().cast(dt.int64))  # (NULL in, NULL out)
     elif typ.is_timestamp():
         parsed = value.cast(engine.TS_UTC) if typ.timezone else localize(value)
     elif typ.is_date():
@@ -161,11 +161,11 @@ def parse_time(raw: ibis.Table, col: str, src: SourceConfig, *, tz: str, label: 
         raise DataError(f"source '{label}': column '{col}' ({canon}) holds numbers such as {sample!r}; set "
                         f"`time_format: epoch_s` or `epoch_ms` (or a pattern such as '%Y%m%d') for this source")
     elif fmt not in (None, "iso"):
-        text = value.cast("string").strip()
+        text = engine.strip_text(value.cast("string"))
         naive = engine.try_strptime(text, fmt)
         parsed = naive.cast(engine.TS_UTC) if "%z" in fmt or "%Z" in fmt else localize(naive)
     else:
-        text = value.cast("string").strip()
+        text = engine.strip_text(value.cast("string"))
         # whether values carry an offset is decided on a sample: a per-row regex is costly
         sample = raw.filter(value.notnull()).select(v=text).limit(2000).execute()["v"]
         aware_share = float(sample.str.contains(ISO_OFFSET, regex=True).mean()) if len(sample) else 0.0
@@ -176,7 +176,8 @@ def parse_time(raw: ibis.Table, col: str, src: SourceConfig, *, tz: str, label: 
         else:
             parsed = ibis.ifelse(text.re_search(ISO_OFFSET), text.try_cast(engine.TS_UTC),
                                  localize(text.try_cast(dt.timestamp)))
-    bad = value.notnull() & (value.cast("string").strip() != "") & parsed.isnull()
+    # the rare condition first: engines skip the rest of a conjunction on rows already false
+    bad = parsed.isnull() & value.notnull() & (engine.strip_text(value.cast("string")) != "")
     expected = {"epoch_ms": "milliseconds since 1970-01-01 (epoch_ms)", "epoch_s": "seconds since 1970-01-01 (epoch_s)",
                 None: "ISO 8601 text such as '2026-03-01 12:34:56' or '2026-03-01T04:34:56Z'",
                 "iso": "ISO 8601 text such as '2026-03-01 12:34:56'"}.get(fmt, f"the pattern {fmt!r}")
@@ -198,9 +199,9 @@ def _numeric(raw: ibis.Table, col: str, *, label: str, canon: str, deferred: dic
     value = raw[col]
     if value.type().is_numeric():
         return value.cast(dt.float64)
-    text = value.cast("string").strip()
+    text = engine.strip_text(value.cast("string"))
     num = text.try_cast(dt.float64)
-    bad = value.notnull() & (text != "") & num.isnull()
+    bad = num.isnull() & value.notnull() & (text != "")
 
     def fail(n_bad: int):
         raise DataError(f"source '{label}': column '{col}' ({canon}) must be numeric, but {n_bad:,} values are not: "
@@ -221,8 +222,10 @@ def _text(value: ibis.Value, *, keep_raw: bool = False) -> ibis.Value:
     ``keep_raw`` keeps surrounding whitespace (event names: the audit counts such variants).
     """
     text = value.cast("string")
-    trimmed = text.strip()
-    return ibis.ifelse(trimmed == "", ibis.null(dt.string), text if keep_raw else trimmed)
+    trimmed = engine.strip_text(text)
+    if keep_raw:
+        return ibis.ifelse(trimmed == "", ibis.null(dt.string), text)
+    return trimmed.nullif("")
 
 
 def map_source(raw: ibis.Table, table: str, src: SourceConfig, *, label: str, cfg: Config,
@@ -289,10 +292,17 @@ def check_deferred(staged: ibis.Table, deferred: dict) -> ibis.Table:
     Returns the staged table without the flag columns.
     """
     flags = [c for c in staged.columns if c.startswith(BAD_PREFIX)]
-    weight = staged["_n"] if "_n" in staged.columns else ibis.literal(1)  # grouped rows carry a multiplicity
-    counts = (staged.group_by(schema.SOURCE)
-              .aggregate(_rows=staged.count(), **{c: ibis.ifelse(staged[c], weight, 0).sum() for c in flags})
-              .execute())
+    if not flags and "drop_reason" in staged.columns:
+        # the stored events: a value that did not parse has the drop reason __bad_<column>
+        flags = sorted({BAD_PREFIX + canon for (_, canon) in deferred if canon != "__rows__"})
+        reason = staged.drop_reason
+        counts = (staged.group_by(schema.SOURCE)
+                  .aggregate(_rows=staged.count(), **{c: ibis.ifelse(reason == c, staged.copies, 0).sum() for c in flags})
+                  .execute())
+    else:
+        counts = (staged.group_by(schema.SOURCE)
+                  .aggregate(_rows=staged.count(), **{c: staged[c].sum() for c in flags})
+                  .execute())
     for (label, what), (_, fail) in deferred.items():
         if what == "__rows__" and label not in set(counts[schema.SOURCE]):
             fail(0)  # a header but no data rows
@@ -302,16 +312,19 @@ def check_deferred(staged: ibis.Table, deferred: dict) -> ibis.Table:
             if n:
                 _, fail = deferred[(row[schema.SOURCE], c.removeprefix(BAD_PREFIX))]
                 fail(n)
+    flags = [c for c in flags if c in staged.columns]
     return staged.drop(*flags) if flags else staged
 
 
 def read_table(con, cfg: Config, table: str, *, stage_dir: Path | None = None,
-               deferred: dict | None = None) -> ibis.Table | None:
+               deferred: dict | None = None, parts: bool = False):
     """All sources of one canonical table, mapped and (for events) unioned; None if not configured.
 
     With ``deferred``, value checks are left as ``__bad_*`` columns (see :func:`map_source`).
+    With ``parts=True`` the mapped sources come back one by one, as a list of
+    :class:`MappedSource` (a source's own pass can then skip what it does not hold).
     """
-    parts = []
+    mapped = []
     for t, label, src in cfg.source_items():
         if t != table:
             continue
@@ -323,10 +336,24 @@ def read_table(con, cfg: Config, table: str, *, stage_dir: Path | None = None,
         if deferred is not None:
             deferred[(label, "__rows__")] = (None, lambda _n, _l=label, _t=t, _p=files:
                                              check_not_empty(raw.limit(0), label=_l, table=_t, paths=_p))
-        parts.append(map_source(raw, t, src, label=label, cfg=cfg, deferred=deferred))
-    if not parts:
+        present = {canon for canon in CANONICAL_TYPES[t]
+                   if dict(src.columns).get(canon, canon) in raw.columns}
+        mapped.append(MappedSource(label, map_source(raw, t, src, label=label, cfg=cfg, deferred=deferred),
+                                   frozenset(present)))
+    if parts:
+        return mapped
+    if not mapped:
         return None
-    return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+    return mapped[0].table if len(mapped) == 1 else ibis.union(*[m.table for m in mapped], distinct=False)
+
+
+@dataclass(frozen=True)
+class MappedSource:
+    """One source mapped to its canonical table, and which canonical columns its file holds."""
+
+    label: str
+    table: ibis.Table
+    present: frozenset
 
 
 def source_signature(cfg: Config) -> list[dict]:
