@@ -43,10 +43,20 @@ class AuditView:
     audit: dict
     daily_volume: pd.DataFrame
     columns: pd.DataFrame | None = None
+    dropped: pd.DataFrame | None = None
 
     @classmethod
     def from_project(cls, project) -> "AuditView":
-        return cls(audit=project.audit, daily_volume=project.daily_volume, columns=column_profile(project))
+        return cls(audit=project.audit, daily_volume=project.daily_volume, columns=column_profile(project),
+                   dropped=dropped_examples(project))
+
+    def dropped_rows(self) -> Table:
+        """A few dropped event rows per source and reason, as they were read."""
+        if self.dropped is None or self.dropped.empty:
+            return Table(pd.DataFrame(), "No event row was dropped.")
+        return Table(self.dropped, "Examples of dropped event rows, up to 3 per source and reason (times in UTC; "
+                                   "`copies`: how many times the row was in the source, or for `duplicate` the "
+                                   "extra copies). `project.dropped_events()` returns all of them.")
 
     # --- overview ------------------------------------------------------------------------------
     def sources(self) -> Table:
@@ -178,6 +188,22 @@ class AuditView:
         df = pd.DataFrame([{"source": k, "score": v} for k, v in q["per_source"].items()]
                           + [{"source": "overall", "score": q["overall"]}])
         return Table(df, f"Data-quality score (0-100). Formula: {q['formula']}.")
+
+
+def dropped_examples(project, per_reason: int = 3) -> pd.DataFrame | None:
+    """Up to ``per_reason`` dropped event rows per source and reason (one small engine query)."""
+    import ibis
+
+    dropped = project.dropped_events() if hasattr(project, "dropped_events") else None
+    if dropped is None:
+        return None
+    w = ibis.window(group_by=[schema.SOURCE, "drop_reason"], order_by=[schema.EVENT_TIME, schema.EVENT_NAME])
+    cols = [c for c in (schema.SOURCE, "drop_reason", schema.USER_ID, schema.ANONYMOUS_ID, schema.EVENT_TIME,
+                        schema.EVENT_NAME, "copies") if c in dropped.columns]
+    ex = (dropped.mutate(_k=ibis.row_number().over(w)).filter(ibis._._k < per_reason)
+          .select(*cols).order_by([schema.SOURCE, "drop_reason", schema.EVENT_TIME]).execute())
+    ex[schema.EVENT_TIME] = pd.to_datetime(ex[schema.EVENT_TIME], utc=True).dt.strftime("%Y-%m-%d %H:%M:%S")
+    return ex.rename(columns={"drop_reason": "reason"})
 
 
 def column_profile(project) -> pd.DataFrame:

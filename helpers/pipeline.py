@@ -97,6 +97,22 @@ class Project:
         first = end.replace(day=1) - _dt.timedelta(days=1)
         return f"{first.year:04d}-{first.month:02d}"
 
+    def dropped_events(self) -> ibis.Table | None:
+        """The event rows the cleaning dropped: each distinct row once, with ``drop_reason``
+        and ``copies`` (how many times it was in the source; a kept row's extra copies are the
+        ``duplicate`` drops). None without an event source.
+
+        Examples
+        --------
+        >>> project.dropped_events().group_by("drop_reason").aggregate(rows=_.copies.sum())  # doctest: +SKIP
+        """
+        stored = engine.CacheStore(self.con, self.cache_path, self.fingerprint).open("events")
+        if stored is None or "drop_reason" not in stored.columns:
+            return None
+        dups = stored.filter(stored.drop_reason.isnull() & (stored.copies > 1))
+        dups = dups.mutate(drop_reason=ibis.literal("duplicate"), copies=dups.copies - 1)
+        return ibis.union(stored.filter(stored.drop_reason.notnull()), dups, distinct=False)
+
     def users_frame(self) -> pd.DataFrame | None:
         """The cleaned users table as pandas (one row per user), or None."""
         t = self.tables.get("users")

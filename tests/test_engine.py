@@ -179,3 +179,33 @@ def test_source_table_in_a_duckdb_file(tmp_path):
     assert ud[["user_id", "events"]].values.tolist() == [["u1", 2], ["u2", 1]]
     assert [str(d) for d in pd.to_datetime(ud["day"]).dt.date] == ["2026-02-01", "2026-02-02"]
     assert p.tables["events"].count().execute() == 3 and dt.date(2026, 2, 2) == p.data_end
+
+
+# --- out-of-memory retry ---------------------------------------------------------------------------
+def test_parquet_write_retries_out_of_memory_on_one_thread(tmp_path, monkeypatch):
+    """A DuckDB out-of-memory error in a cache write is retried once, on one thread; the thread
+    setting is restored and the file holds the rows. Any other error is raised unchanged."""
+    con = engine.connect(threads=2)
+    t = ibis.memtable({"a": [1, 2, 3]})
+    real = type(con).to_parquet
+    seen = []
+
+    def flaky(self, expr, path, **kw):
+        threads = self.con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+        seen.append(int(threads))
+        if len(seen) == 1:
+            raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256.0 KiB")
+        return real(self, expr, path, **kw)
+
+    monkeypatch.setattr(type(con), "to_parquet", flaky)
+    engine.write_parquet(con, t, tmp_path / "x.parquet")
+    assert seen == [2, 1]
+    assert con.con.execute("SELECT current_setting('threads')").fetchall()[0][0] == 2
+    assert pd.read_parquet(tmp_path / "x.parquet")["a"].tolist() == [1, 2, 3]
+
+    def broken(self, expr, path, **kw):
+        raise duckdb.IOException("IO Error: disk full")
+
+    monkeypatch.setattr(type(con), "to_parquet", broken)
+    with pytest.raises(duckdb.IOException):
+        engine.write_parquet(con, t, tmp_path / "y.parquet")

@@ -147,3 +147,36 @@ def test_audit_totals_add_up_the_sources(project):
 
     # app 6 + web 4 + orders 4 + users 4 + identities 1 read; kept 3 + 3 + 3 + 3 + 1
     assert totals(project.audit) == (19, 13)
+
+
+def test_stored_events_hold_each_distinct_row_once_with_its_fate(project):
+    """The cache keeps every distinct event row once: copies, drop reason, how it was stitched and
+    its exported name when that changed. The cleaned view (project.tables) keeps only kept rows."""
+    stored = pd.read_parquet(project.cache_path / "events.parquet")
+    assert len(stored) == 9  # app: rows 1-2 are one distinct row, so 5; web: 4
+    app = stored[stored["source"] == "app"]
+    assert sorted(app["copies"]) == [1, 1, 1, 1, 2]
+    assert sorted(app["drop_reason"].dropna()) == ["null_user_id", "time_out_of_range"]
+    assert app.loc[app["copies"] == 2, "event_name_raw"].tolist() == ["View_Item "]
+    assert app.loc[app["copies"] == 2, "event_name"].tolist() == ["view_item"]
+    web = stored[stored["source"] == "web"]
+    assert sorted(web["stitched_via"].dropna()) == ["events", "identities"]
+    assert web["drop_reason"].dropna().tolist() == ["unstitched_anonymous"]
+    assert web["event_name_raw"].isna().all()
+    kept = project.tables["events"].execute()
+    assert len(kept) == 6 and "drop_reason" not in kept.columns and "copies" not in kept.columns
+    # the dropped rows, one per reason as in the ledger (the duplicate is the extra copy of row 1)
+    dropped = project.dropped_events().execute()
+    by_reason = dropped.groupby("drop_reason")["copies"].sum().to_dict()
+    assert by_reason == {"duplicate": 1, "null_user_id": 1, "time_out_of_range": 1, "unstitched_anonymous": 1}
+
+
+def test_audit_view_shows_dropped_rows_as_read(project):
+    from helpers.audit_report import AuditView
+
+    ex = AuditView.from_project(project).dropped_rows().frame
+    assert sorted(zip(ex["source"], ex["reason"])) == [
+        ("app", "duplicate"), ("app", "null_user_id"), ("app", "time_out_of_range"), ("web", "unstitched_anonymous")]
+    row = ex[ex["reason"] == "time_out_of_range"].iloc[0]
+    assert (row["user_id"], row["event_time"], row["copies"]) == ("u2", "2025-06-01 04:00:00", 1)  # 12:00 Shanghai
+    assert ex.loc[ex["reason"] == "unstitched_anonymous", "anonymous_id"].tolist() == ["a3"]
