@@ -203,6 +203,9 @@ def dropped_examples(project, per_reason: int = 3) -> pd.DataFrame | None:
     ex = (dropped.mutate(_k=ibis.row_number().over(w)).filter(ibis._._k < per_reason)
           .select(*cols).order_by([schema.SOURCE, "drop_reason", schema.EVENT_TIME]).execute())
     ex[schema.EVENT_TIME] = pd.to_datetime(ex[schema.EVENT_TIME], utc=True).dt.strftime("%Y-%m-%d %H:%M:%S")
+    for c in (schema.USER_ID, schema.ANONYMOUS_ID):
+        if c in ex:
+            ex[c] = ex[c].where(ex[c].notna(), "–")  # an empty id reads as a dash, not "None"
     return ex.rename(columns={"drop_reason": "reason"})
 
 
