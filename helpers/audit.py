@@ -118,7 +118,7 @@ def _as_parts(ev) -> list:
 
 def clean_events(ev, identities: ibis.Table | None, cfg: Config, *, materialize=_identity,
                  check_grouped=None):
-    """Clean the event sources; returns (stored events, per-source audit, identity map, stitching stats).
+    """Clean the event sources; returns (kept events, per-source audit, identity map, stitching stats).
 
     ``ev`` is the list of mapped sources (:class:`helpers.sources.MappedSource`) or one mapped
     table. Each source is read once, grouped by every mapped column into its distinct rows
