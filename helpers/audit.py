@@ -57,12 +57,17 @@ class Cleaned:
     event_names: pd.DataFrame | None = None
 
 
+def _bounds(cfg: Config):
+    """``audit.valid_from`` / ``valid_until`` as UTC instant literals (None when not set)."""
+    return [None if b is None else ibis.literal(b, type=engine.TS_UTC)
+            for b in (utc_bound(cfg.audit.valid_from, cfg.timezone), utc_bound(cfg.audit.valid_until, cfg.timezone))]
+
+
 def _time_flags(t: ibis.Table, col: str, cfg: Config):
-    vf = utc_bound(cfg.audit.valid_from, cfg.timezone)
-    vu = utc_bound(cfg.audit.valid_until, cfg.timezone)
+    vf, vu = _bounds(cfg)
     ts = t[col]
-    before = ts < ibis.literal(vf, type=engine.TS_UTC) if vf else ibis.literal(False)
-    after = ts >= ibis.literal(vu, type=engine.TS_UTC) if vu else ibis.literal(False)
+    before = ts < vf if vf is not None else ibis.literal(False)
+    after = ts >= vu if vu is not None else ibis.literal(False)
     return ts.isnull(), ts.notnull() & before, ts.notnull() & after
 
 
@@ -72,15 +77,13 @@ def _time_valid(t: ibis.Table, col: str, cfg: Config) -> ibis.BooleanValue:
     (DuckDB copies a filter into the projection below it, so every mention of a parsed
     timestamp is one more parse of the text.)
     """
-    vf = utc_bound(cfg.audit.valid_from, cfg.timezone)
-    vu = utc_bound(cfg.audit.valid_until, cfg.timezone)
+    vf, vu = _bounds(cfg)
     ts = t[col]
     cond = None
-    if vf:
-        cond = ts >= ibis.literal(vf, type=engine.TS_UTC)
-    if vu:
-        upper = ts < ibis.literal(vu, type=engine.TS_UTC)
-        cond = upper if cond is None else cond & upper
+    if vf is not None:
+        cond = ts >= vf
+    if vu is not None:
+        cond = ts < vu if cond is None else cond & (ts < vu)
     return ts.notnull() if cond is None else cond
 
 
@@ -117,7 +120,7 @@ def _as_parts(ev) -> list:
 
 
 def clean_events(ev, identities: ibis.Table | None, cfg: Config, *, materialize=_identity,
-                 check_grouped=None):
+                 check_values=None):
     """Clean the event sources; returns (kept events, per-source audit, identity map, stitching stats).
 
     ``ev`` is the list of mapped sources (:class:`helpers.sources.MappedSource`) or one mapped
@@ -126,8 +129,9 @@ def clean_events(ev, identities: ibis.Table | None, cfg: Config, *, materialize=
     stores Parquet) with the drop reason of each distinct row. The ledger counts are
     aggregates of that stored table, and :func:`kept_events` is the cleaned view of it.
     Only sources holding both a user id and an anonymous id are read a second time, for
-    the identity map. ``check_grouped(stored)``, if given, checks the values that did not parse
-    (their ``drop_reason`` is ``__bad_<column>``).
+    the identity map. ``check_values(counts)``, if given, receives the per-source counts (indexed
+    by source) with a ``__bad_<column>`` column each: the rows whose value did not parse (their
+    ``drop_reason`` is ``__bad_<column>``); :func:`helpers.sources.raise_deferred` raises on them.
     """
     tz = cfg.timezone
     parts = _as_parts(ev)
@@ -177,8 +181,6 @@ def clean_events(ev, identities: ibis.Table | None, cfg: Config, *, materialize=
                 "event_name_raw": ibis.ifelse(std_name != j[schema.EVENT_NAME], j[schema.EVENT_NAME],
                                               ibis.null(dt.string))})
     stored = materialize(j.select(**out), "events")
-    if check_grouped is not None:
-        check_grouped(stored)
 
     # 3. the ledger and checks: aggregates of the stored rows
     n, r = stored.copies, stored.drop_reason
@@ -192,7 +194,10 @@ def clean_events(ev, identities: ibis.Table | None, cfg: Config, *, materialize=
         null_user_id=(r == "null_user_id").fill_null(False).sum(),
         unstitched_anonymous=(r == "unstitched_anonymous").fill_null(False).sum(),
         stitched_via_identities=(r.isnull() & (stored.stitched_via == "identities").fill_null(False)).sum(),
-        stitched_via_events=(r.isnull() & (stored.stitched_via == "events").fill_null(False)).sum())
+        stitched_via_events=(r.isnull() & (stored.stitched_via == "events").fill_null(False)).sum(),
+        **{c: ibis.ifelse(r == c, n, 0).sum() for _, c in bad})
+    if check_values is not None:
+        check_values(counts)
     kept = kept_events(stored)
     raw_named = stored.filter(r.isnull() & stored.event_name_raw.notnull())
     variants = (raw_named.group_by([schema.SOURCE, "event_name_raw", schema.EVENT_NAME])
@@ -329,24 +334,30 @@ def clean_simple(t: ibis.Table, table: str, keys: list[str], time_col: str | Non
     return dedup, {src: {"table": table, **ledger, "checks": {}}}
 
 
-def orphan_checks(events: ibis.Table | None, orders: ibis.Table | None, users: ibis.Table | None) -> dict:
-    """Activity of ids absent from users, and users with no activity (orphans both ways)."""
+def orphan_checks(user_day: ibis.Table, users: ibis.Table | None, *, events: bool = True,
+                  orders: bool = True) -> dict:
+    """Activity of ids absent from users, and users with no activity (orphans both ways).
+
+    Counted on ``user_day``, which holds every kept event and order once: a user-day's event
+    rows are ``events - orders`` (``events`` includes the purchases) and its order rows
+    ``orders + refunds``. ``events`` / ``orders`` say which sources exist (their keys are
+    left out otherwise).
+    """
     if users is None:
         return {"users_table": False}
     uid = users.select(schema.USER_ID).distinct()
+    o = user_day.anti_join(uid, schema.USER_ID)
+    ev_rows = o[schema.UD_EVENTS] - o[schema.UD_ORDERS]
+    order_rows = o[schema.UD_ORDERS] + o[schema.UD_REFUNDS]
+    r = o.aggregate(ev=ev_rows.sum(), ev_ids=o[schema.USER_ID].nunique(where=ev_rows > 0),
+                    od=order_rows.sum(), od_ids=o[schema.USER_ID].nunique(where=order_rows > 0)).execute().iloc[0]
     out = {"users_table": True}
-    active_ids = []
-    for name, t in (("events", events), ("orders", orders)):
-        if t is None:
-            continue
-        orphan = t.anti_join(uid, schema.USER_ID)
-        r = orphan.aggregate(rows=orphan.count(), ids=orphan[schema.USER_ID].nunique()).execute().iloc[0]
-        out[f"orphan_{name}"] = int(r["rows"])
-        out[f"orphan_{name}_users"] = int(r["ids"])
-        active_ids.append(t.select(schema.USER_ID))
-    if active_ids:
-        act = ibis.union(*active_ids, distinct=True) if len(active_ids) > 1 else active_ids[0].distinct()
-        out["users_without_activity"] = int(users.anti_join(act, schema.USER_ID).count().execute())
+    if events:
+        out.update(orphan_events=int(r["ev"] or 0), orphan_events_users=int(r["ev_ids"] or 0))
+    if orders:
+        out.update(orphan_orders=int(r["od"] or 0), orphan_orders_users=int(r["od_ids"] or 0))
+    active = user_day.select(schema.USER_ID).distinct()
+    out["users_without_activity"] = int(users.anti_join(active, schema.USER_ID).count().execute())
     # canonical names used by truth.json
     out["orphan_users"] = out.get("orphan_events_users", 0)
     return out
@@ -390,12 +401,11 @@ def daily_volume(events: ibis.Table | None, orders: ibis.Table | None, *, thresh
     return pd.concat(out, ignore_index=True)
 
 
-def quality_score(sources: dict, orphans: dict) -> dict:
+def quality_score(sources: dict) -> dict:
     """Data-quality score, 0-100, with its formula.
 
     Per source: ``100 x (1 - (dropped + repaired) / rows_in)`` where repaired rows are kept rows
-    that needed a fix (event-name variants); orphan activity counts as repaired for event
-    sources. Overall: the row-weighted mean of the sources.
+    that needed a fix (event-name variants). Overall: the row-weighted mean of the sources.
     """
     per = {}
     total_rows = 0
@@ -437,7 +447,8 @@ def clean(staged: dict[str, ibis.Table | None], cfg: Config, *, materialize=_ide
     -------
     Cleaned
         ``tables`` (ibis expressions of the cleaned tables) and ``audit`` (JSON-able dict with
-        ``sources`` (ledger + checks per source), ``identities``, ``orphans``, ``quality``).
+        ``sources`` (ledger + checks per source), ``identities``, ``quality``; the pipeline adds
+        ``orphans`` (:func:`orphan_checks`) once ``user_day`` is built).
     """
     audit: dict = {"sources": {}, "drop_reasons": DROP_REASONS, "timezone": cfg.timezone,
                    "valid_from": str(cfg.audit.valid_from) if cfg.audit.valid_from else None,
@@ -453,7 +464,7 @@ def clean(staged: dict[str, ibis.Table | None], cfg: Config, *, materialize=_ide
         audit["sources"].update(a)
     if staged.get("events") is not None:
         kept, per, idmap, ident = clean_events(staged["events"], identities, cfg, materialize=materialize,
-                                               check_grouped=check_events)
+                                               check_values=check_events)
         tables["events"] = kept
         audit["sources"].update(per)
         audit["identities"] = ident
@@ -465,10 +476,9 @@ def clean(staged: dict[str, ibis.Table | None], cfg: Config, *, materialize=_ide
                                                 [schema.USER_ID, schema.EXPERIMENT, schema.VARIANT],
                                                 schema.ASSIGNED_AT, cfg)
         audit["sources"].update(a)
-    audit["orphans"] = orphan_checks(tables["events"], tables["orders"], tables["users"])
     for name, s in audit["sources"].items():
         s["balanced"] = s["rows_in"] == s["rows_kept"] + sum(s["dropped"].values())
-    audit["quality"] = quality_score(audit["sources"], audit["orphans"])
+    audit["quality"] = quality_score(audit["sources"])
     return Cleaned(tables=tables, audit=audit)
 
 

@@ -453,14 +453,13 @@ def write_parquet(con, expr: ibis.Table, path: str | Path) -> None:
     except Exception as e:  # noqa: BLE001 - only DuckDB's out-of-memory error is retried
         if backend_name(con) != "duckdb" or "Out of Memory" not in str(e):
             raise
-        raw = con.con
-        threads = raw.execute("SELECT current_setting('threads')").fetchall()[0][0]
+        threads = con.raw_sql("SELECT current_setting('threads')").fetchall()[0][0]
         Path(path).unlink(missing_ok=True)
-        raw.execute("SET threads = 1")
+        con.raw_sql("SET threads = 1")
         try:
             con.to_parquet(expr, str(path))
         finally:
-            raw.execute(f"SET threads = {int(threads)}")
+            con.raw_sql(f"SET threads = {int(threads)}")
 
 
 def engine_table(con, ref: str, *, label: str, table: str) -> ibis.Table:

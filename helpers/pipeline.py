@@ -121,7 +121,8 @@ class Project:
 
 def _stage(con, cfg: Config, folder: Path, store: engine.CacheStore):
     """Mapped tables. Small ones are stored and checked now; events stay lazy (the cleaning
-    reads the raw files once, grouping them) and are checked by the returned function."""
+    reads the raw files once, grouping them); the returned function raises on the counts of
+    their values that did not parse."""
     staged = {}
     checks = {}
     for table in TABLES:
@@ -136,7 +137,7 @@ def _stage(con, cfg: Config, folder: Path, store: engine.CacheStore):
             checks[table] = deferred
             continue
         staged[table] = sources.check_deferred(store.write(t, f"staged_{table}"), deferred)
-    return staged, (lambda grouped: sources.check_deferred(grouped, checks.get("events", {})))
+    return staged, (lambda counts: sources.raise_deferred(counts, checks.get("events", {})))
 
 
 def build_memory_limit(cfg: Config) -> str:
@@ -228,6 +229,8 @@ def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
     vol = audit_mod.daily_volume(events, orders, threshold=cfg.audit.spike_threshold)
     vol.to_parquet(tmp / "daily_volume.parquet", index=False)
     audit = cleaned.audit
+    audit["orphans"] = audit_mod.orphan_checks(udt, stored.get("users"), events=events is not None,
+                                               orders=orders is not None)
     audit["user_day"] = {"rows": int(span["n"]), "users": int(span["users"]),
                          "first_day": str(pd.Timestamp(span["a"]).date()), "last_day": str(pd.Timestamp(span["b"]).date())}
     audit["event_names"] = {r[schema.EVENT_NAME]: int(r["rows"]) for _, r in names.iterrows()}

@@ -292,28 +292,29 @@ def check_deferred(staged: ibis.Table, deferred: dict) -> ibis.Table:
     Returns the staged table without the flag columns.
     """
     flags = [c for c in staged.columns if c.startswith(BAD_PREFIX)]
-    if not flags and "drop_reason" in staged.columns:
-        # the stored events: a value that did not parse has the drop reason __bad_<column>
-        flags = sorted({BAD_PREFIX + canon for (_, canon) in deferred if canon != "__rows__"})
-        reason = staged.drop_reason
-        counts = (staged.group_by(schema.SOURCE)
-                  .aggregate(_rows=staged.count(), **{c: ibis.ifelse(reason == c, staged.copies, 0).sum() for c in flags})
-                  .execute())
-    else:
-        counts = (staged.group_by(schema.SOURCE)
-                  .aggregate(_rows=staged.count(), **{c: staged[c].sum() for c in flags})
-                  .execute())
+    counts = (staged.group_by(schema.SOURCE)
+              .aggregate(_rows=staged.count(), **{c: staged[c].sum() for c in flags})
+              .execute().set_index(schema.SOURCE))
+    raise_deferred(counts, deferred)
+    return staged.drop(*flags) if flags else staged
+
+
+def raise_deferred(counts, deferred: dict) -> None:
+    """Raise the first deferred error that per-source counts show.
+
+    ``counts`` is indexed by source, with a column ``__bad_<column>`` per checked column
+    holding how many rows did not parse. A source with no row at all fails its empty-file
+    check (a header but no data rows).
+    """
     for (label, what), (_, fail) in deferred.items():
-        if what == "__rows__" and label not in set(counts[schema.SOURCE]):
-            fail(0)  # a header but no data rows
-    for _, row in counts.iterrows():
-        for c in flags:
+        if what == "__rows__" and label not in set(counts.index):
+            fail(0)
+    for src, row in counts.iterrows():
+        for c in [c for c in counts.columns if c.startswith(BAD_PREFIX)]:
             n = int(row[c] or 0)
             if n:
-                _, fail = deferred[(row[schema.SOURCE], c.removeprefix(BAD_PREFIX))]
+                _, fail = deferred[(src, c.removeprefix(BAD_PREFIX))]
                 fail(n)
-    flags = [c for c in flags if c in staged.columns]
-    return staged.drop(*flags) if flags else staged
 
 
 def read_table(con, cfg: Config, table: str, *, stage_dir: Path | None = None,

@@ -209,3 +209,31 @@ def test_parquet_write_retries_out_of_memory_on_one_thread(tmp_path, monkeypatch
     monkeypatch.setattr(type(con), "to_parquet", broken)
     with pytest.raises(duckdb.IOException):
         engine.write_parquet(con, t, tmp_path / "y.parquet")
+
+
+# --- trimming only what needs it -------------------------------------------------------------------
+def test_strip_text_trims_blank_and_control_ends_only():
+    con = engine.connect()
+    vals = [" a ", "\tb\n", "c", "", "   ", None, "d e", "\x01f"]
+    t = ibis.memtable({"v": vals})
+    got = con.execute(t.select(s=engine.strip_text(t.v)))["s"].tolist()
+    # the guard sends "\x01f" to the trim (code 1 <= ' '), which leaves it as it is (not whitespace)
+    assert got == ["a", "b", "c", "", "", None, "d e", "\x01f"]
+
+
+def test_time_valid_keeps_the_range_half_open_and_drops_missing_times(tmp_path):
+    import datetime as _dt
+
+    from helpers.audit import _time_valid
+
+    (tmp_path / "persona.yaml").write_text(
+        "name: t\ntimezone: Asia/Shanghai\nsources:\n  orders: {path: o.csv}\n"
+        "audit: {valid_from: '2026-01-01', valid_until: '2026-02-01'}\n")
+    cfg = load_config(tmp_path / "persona.yaml")
+    utc = _dt.timezone.utc
+    # local midnights in Shanghai: 2025-12-31 16:00 UTC and 2026-01-31 16:00 UTC
+    ts = [_dt.datetime(2025, 12, 31, 15, 59, 59, tzinfo=utc), _dt.datetime(2025, 12, 31, 16, 0, tzinfo=utc),
+          _dt.datetime(2026, 1, 31, 15, 59, 59, tzinfo=utc), _dt.datetime(2026, 1, 31, 16, 0, tzinfo=utc), None]
+    t = ibis.memtable(pd.DataFrame({"event_time": pd.Series(ts, dtype="datetime64[us, UTC]")}))
+    got = engine.connect().execute(t.select(ok=_time_valid(t, "event_time", cfg)))["ok"].tolist()
+    assert [bool(x) if x is not None and x == x else None for x in got] == [False, True, True, False, None]
