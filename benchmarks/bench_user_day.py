@@ -6,6 +6,7 @@ prints both times, the ratio, events per second and peak RSS.
 
     python benchmarks/bench_user_day.py --users 172000          # ~21M raw events
     python benchmarks/bench_user_day.py --users 20000            # ~2.4M, a quick run
+    python benchmarks/bench_user_day.py --floor                  # also time the necessary steps alone
 
 The pandas baseline performs the same reduction the kit does for the sample's sources: read the
 app CSV.gz and web Parquet, map columns, parse times (epoch ms; naive UTC text), drop
@@ -19,7 +20,14 @@ tables row by row and column by column (integers exactly, revenue to 1e-9 relati
 The kit's time is ``load_project`` from nothing: it also writes the audit (every ledger and
 check of the data-audit report) and every cleaned table to its cache, which the baseline does
 not. The baseline's time is therefore printed twice: to ``user_day`` in memory, and with the
-same files written (cleaned events, cleaned orders and ``user_day`` as Parquet).
+same files written (cleaned events, cleaned orders and ``user_day`` as Parquet). Each child also
+reports its CPU time (user + system), steadier than wall time on a shared machine.
+
+``--floor`` adds a third child that times the steps no build caching the cleaned events can skip,
+one query each on the build's engine settings: parse the event sources, write them, group each
+source into its distinct rows, reduce those to ``user_day`` (see :func:`floor`). Their sum is a
+lower bound for the kit's build on this machine, and pandas' time over that sum is the best ratio
+any DuckDB build could reach here.
 """
 
 from __future__ import annotations
@@ -138,6 +146,51 @@ def pandas_baseline(config: str, out: str) -> dict:
     return {"seconds": seconds, "reduce_seconds": reduce_seconds}
 
 
+def floor(config: str, out: str) -> dict:
+    """The kit's necessary steps one by one, each a query of its own on the build's engine settings.
+
+    Each step adds one thing to the one before, so the differences are the cost of that thing:
+    ``read`` parses every mapped column of every event source; ``write`` also writes the mapped
+    rows to Parquet (no cleaning); ``dedup`` groups each source into its distinct rows first (the
+    exact duplicates); ``user_day`` reduces that file to ``user_day``. No plan that caches the
+    cleaned events can skip these, so their sum bounds the kit's build from below.
+    """
+    import tempfile
+
+    import ibis
+
+    from helpers import engine, sources, userday
+    from helpers.config import load_config
+    from helpers.pipeline import _connect
+
+    cfg = load_config(config)
+    times = {}
+    with tempfile.TemporaryDirectory(dir=str(Path(out).parent)) as tmp:
+        con = _connect(cfg, Path(tmp) / "spill", building=True)
+
+        def parts():
+            mapped = sources.read_table(con, cfg, "events", deferred={}, parts=True)
+            return [m.table.drop(*[c for c in m.table.columns if c.startswith(sources.BAD_PREFIX)]) for m in mapped]
+
+        def timed(name, fn):
+            t0 = time.perf_counter()
+            fn()
+            times[name] = time.perf_counter() - t0
+
+        every = ibis.union(*parts(), distinct=False)
+        timed("read", lambda: every.aggregate(**{f"m_{c}": every[c].max() for c in every.columns}).execute())
+        timed("write", lambda: engine.write_parquet(con, ibis.union(*parts(), distinct=False), f"{tmp}/mapped.parquet"))
+        grouped = [t.group_by(list(t.columns)).aggregate(copies=ibis._.count()) for t in parts()]
+        timed("dedup", lambda: engine.write_parquet(con, ibis.union(*grouped, distinct=False), f"{tmp}/distinct.parquet"))
+        distinct = engine.read_parquet(con, f"{tmp}/distinct.parquet")
+        distinct = distinct.mutate(day=engine.local_day(distinct.event_time, cfg.timezone),
+                                   event_name=distinct.event_name.lower())
+        timed("user_day", lambda: engine.write_parquet(
+            con, userday.build_user_day(distinct, None, activity=cfg.activity), f"{tmp}/user_day.parquet"))
+        engine.close(con)
+    return times
+
+
 def compare(kit_path: str, pandas_path: str) -> str:
     """'' when the two user_day tables are equal in every row and column, else what differs."""
     import numpy as np
@@ -167,8 +220,10 @@ def compare(kit_path: str, pandas_path: str) -> str:
 
 
 def child(which: str, config: str, out: str) -> None:
-    res = kit(config, out) if which == "kit" else pandas_baseline(config, out)
-    res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    res = {"kit": kit, "pandas": pandas_baseline, "floor": floor}[which](config, out)
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    res["peak_rss_mb"] = use.ru_maxrss / 1024
+    res["cpu_seconds"] = use.ru_utime + use.ru_stime  # the whole child, its setup included
     print("RESULT " + json.dumps(res))
 
 
@@ -187,7 +242,9 @@ def main() -> None:
     ap.add_argument("--months", type=int, default=12)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--skip-pandas", action="store_true")
-    ap.add_argument("--child", choices=["kit", "pandas"])
+    ap.add_argument("--child", choices=["kit", "pandas", "floor"])
+    ap.add_argument("--floor", action="store_true",
+                    help="also time the kit's necessary steps one by one (read, write, dedup, user_day)")
     ap.add_argument("--config")
     ap.add_argument("--out")
     args = ap.parse_args()
@@ -205,17 +262,31 @@ def main() -> None:
     k = run_child("kit", config, OUT / "user_day_kit.parquet")
     n = k["raw_events"]
     print(f"kit    : {k['seconds']:8.1f} s  {n / k['seconds']:12,.0f} events/s  peak RSS {k['peak_rss_mb']:6.0f} MB"
-          f"   ({n:,} raw events; audit + every cleaned table + user_day written)")
+          f"   ({n:,} raw events; audit + every cleaned table + user_day written; {k['cpu_seconds']:.0f} CPU-s)")
+    if args.floor:
+        f = run_child("floor", config, OUT / "user_day_floor.parquet")
+        print("floor  : the necessary steps alone, each one query (the differences are each step's cost):")
+        steps = [("read", "parse every mapped column of the event sources"),
+                 ("write", "read + write the mapped rows as Parquet"),
+                 ("dedup", "read + distinct rows per source + write"),
+                 ("user_day", "user_day from the distinct rows")]
+        for name, what in steps:
+            print(f"         {name:9s}{f[name]:8.1f} s   {what}")
+        lower = f["dedup"] + f["user_day"]
+        print(f"         sum of dedup and user_day {lower:.1f} s: the kit's build is {k['seconds'] / lower:.2f}x that")
     if args.skip_pandas:
         return
     p = run_child("pandas", config, OUT / "user_day_pandas.parquet")
     print(f"pandas : {p['reduce_seconds']:8.1f} s  {n / p['reduce_seconds']:12,.0f} events/s  peak RSS {p['peak_rss_mb']:6.0f} MB"
-          f"   (to user_day in memory)")
+          f"   (to user_day in memory; {p['cpu_seconds']:.0f} CPU-s with the files written)")
     print(f"pandas : {p['seconds']:8.1f} s  {n / p['seconds']:12,.0f} events/s  {'':>20}   "
           f"(with cleaned events, orders and user_day written as Parquet, as the kit does)")
     print(f"ratio  : kit is {p['reduce_seconds'] / k['seconds']:.1f}x faster than pandas' reduction alone, "
           f"{p['seconds'] / k['seconds']:.1f}x with the same files written; "
           f"{k['peak_rss_mb'] / p['peak_rss_mb']:.2f}x its peak memory")
+    if args.floor:
+        print(f"bound  : the necessary steps alone would be {p['reduce_seconds'] / lower:.1f}x faster than pandas' "
+              f"reduction, {p['seconds'] / lower:.1f}x with the same files written (the best any DuckDB build caching the cleaned events could do here)")
     diff = compare(OUT / "user_day_kit.parquet", OUT / "user_day_pandas.parquet")
     print(f"check  : user_day identical in every row and column: {'yes' if not diff else 'NO: ' + diff}")
     if diff:
