@@ -134,6 +134,53 @@ def test_spark_sql_uses_spark_functions():
     assert "FROM_UTC_TIMESTAMP(" in sql.upper() and "TO_TIMESTAMP(" in sql.upper() and "'yyyyMMdd'" in sql
 
 
+# Each warehouse's documented signature, as the compiled SQL must spell it (ibis opens Postgres,
+# Snowflake and Trino sessions in UTC, so a naive UTC value and an instant agree there):
+#   Postgres   timezone(zone, timestamptz) -> local wall clock; timezone(zone, timestamp) -> instant
+#   Snowflake  convert_timezone(source_tz, target_tz, timestamp_ntz)
+#   BigQuery   DATETIME(timestamp, zone) -> local; TIMESTAMP(datetime, zone) -> instant
+#   Trino      at_timezone(timestamp with time zone, zone); with_timezone(timestamp, zone)
+#   Databricks from_utc_timestamp(ts, zone); to_utc_timestamp(ts, zone)
+WAREHOUSE_SPELLINGS = {
+    "postgres": ("TIMEZONE('Asia/Shanghai', \"t0\".\"ts\")", "TIMEZONE('Asia/Shanghai', \"t0\".\"naive\")"),
+    "snowflake": ("CONVERT_TIMEZONE('UTC', 'Asia/Shanghai', CAST(\"t0\".\"ts\" AS TIMESTAMP))",
+                  "CONVERT_TIMEZONE('Asia/Shanghai', 'UTC', \"t0\".\"naive\")"),
+    "bigquery": ("DATETIME(`t0`.`ts`, 'Asia/Shanghai')", "TIMESTAMP(`t0`.`naive`, 'Asia/Shanghai')"),
+    "trino": ("CAST(AT_TIMEZONE(\"t0\".\"ts\", 'Asia/Shanghai') AS TIMESTAMP)",
+              "WITH_TIMEZONE(\"t0\".\"naive\", 'Asia/Shanghai')"),
+    "databricks": ("FROM_UTC_TIMESTAMP(CAST(`t0`.`ts` AS TIMESTAMP), 'Asia/Shanghai')",
+                   "TO_UTC_TIMESTAMP(CAST(`t0`.`naive` AS TIMESTAMP), 'Asia/Shanghai')"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WAREHOUSE_SPELLINGS))
+def test_warehouse_timezone_spellings_compile_to_the_documented_signatures(name, monkeypatch):
+    """No warehouse runs here, so the SQL each one would receive is compiled and read: the
+    function and its argument order (source zone before target zone, value before zone...)."""
+    monkeypatch.setattr(engine, "backend_name", lambda _obj: name)
+    t = ibis.table({"ts": "timestamp('UTC')", "naive": "timestamp"}, name="t")
+    sql = ibis.to_sql(t.select(local=engine.to_local(t.ts, "Asia/Shanghai"),
+                               instant=engine.from_local(t.naive, "Asia/Shanghai"),
+                               day=engine.local_day(t.ts, "Asia/Shanghai")), dialect=name)
+    to_local, from_local = WAREHOUSE_SPELLINGS[name]
+    assert to_local in sql and from_local in sql
+    assert sql.count(to_local) == 2  # the business day is the date of the local wall clock
+
+
+def test_warehouse_strptime_spellings(monkeypatch):
+    """Snowflake parses a time_format with its own pattern letters; the backends without a tolerant
+    strptime say so, naming the format and what to do instead."""
+    t = ibis.table({"text": "string"}, name="t")
+    monkeypatch.setattr(engine, "backend_name", lambda _obj: "snowflake")
+    sql = ibis.to_sql(t.select(p=engine.try_strptime(t.text, "%Y%m%d %H:%M:%S")), dialect="snowflake")
+    # (sqlglot re-cases the pattern, 'yyyymmDD hh24:mi:ss'; Snowflake's format elements ignore case)
+    assert "TRY_TO_TIMESTAMP(\"T0\".\"TEXT\", 'YYYYMMDD HH24:MI:SS')" in sql.upper()
+    for name in ("bigquery", "postgres", "trino"):
+        monkeypatch.setattr(engine, "backend_name", lambda _obj, _n=name: _n)
+        with pytest.raises(EngineError, match=rf"time_format '%Y%m%d' on {name}: parse the column in a view"):
+            engine.try_strptime(t.text, "%Y%m%d")
+
+
 # --- cache store -----------------------------------------------------------------------------------
 def test_cache_store_parquet_and_engine_tables(tmp_path):
     con = engine.connect()
