@@ -39,8 +39,8 @@ test: setup ## run the test suite (unit tests, published figures, notebook runs)
 lab: setup sample ## open JupyterLab with the kit's kernel
 	cd notebooks && ../$(BIN)/jupyter lab
 
-bench: setup ## benchmark load + clean + user_day at ~20M events against plain pandas (same run)
-	$(BIN)/python benchmarks/bench_user_day.py $(BENCH_ARGS)
+bench: setup ## benchmark load + clean + user_day at ~20M events against plain pandas and the floor of the necessary steps (same run)
+	$(BIN)/python benchmarks/bench_user_day.py --floor $(BENCH_ARGS)
 
 bench-scale: setup ## out-of-core DuckDB at 20M and 100M events, and Spark vs DuckDB (docs/scale.md)
 	$(BIN)/python benchmarks/bench_scale.py duckdb --users 175000 --memory-limit 4GB
