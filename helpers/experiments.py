@@ -210,7 +210,8 @@ class Readout:
                     "lift": {"abs": r["lift_abs"], "rel": r["lift_rel"]},
                     "ci": {"abs": [r["ci_abs_low"], r["ci_abs_high"]],
                            "rel": [r["ci_rel_low"], r["ci_rel_high"]]},
-                    "p_value": r["p_value"], "p_holm": r["p_holm"], "p_bh": r["p_bh"],
+                    "p_value": r["p_value"], "p_decision": r["p_decision"],
+                    "p_holm": r["p_holm"], "p_bh": r["p_bh"],
                     "chance_to_win": r["chance_to_win"],
                     "risk": [r["risk_control"], r["risk_treatment"]],
                     "cuped": {"variance_reduction": r["cuped_variance_reduction"],
@@ -238,7 +239,7 @@ class Readout:
                      f"{html.escape(self.experiment)}: {html.escape(self.decision)}</b>"
                      f"<ul>{reasons}</ul></div>")
         shown = ["metric", "role", "variant", "n", "mean", "lift_rel", "ci_rel_low",
-                 "ci_rel_high", "p_value", "p_holm", "p_bh", "chance_to_win",
+                 "ci_rel_high", "p_value", "p_decision", "p_holm", "p_bh", "chance_to_win",
                  "cuped_variance_reduction"]
         parts.append(_table_html(self.results[shown]))
         if self.health is not None:
@@ -295,9 +296,9 @@ def analyze_experiment(per_user_df: pd.DataFrame, *, experiment: str = "",
         ``results`` columns: ``metric, role, kind, variant, n, mean, lift_abs, ci_abs_low,
         ci_abs_high, lift_rel, ci_rel_low, ci_rel_high, p_value, chance_to_win, risk_control,
         risk_treatment, cuped_variance_reduction, cuped_lift, cuped_ci_low, cuped_ci_high,
-        cuped_p_value, p_holm, p_bh``. ``p_holm`` and ``p_bh`` adjust, across every metric and
-        treatment variant of the family, the decision p-value: ``cuped_p_value`` where CUPED
-        applied, else ``p_value``.
+        cuped_p_value, p_decision, p_holm, p_bh``. ``p_decision`` is the p-value the decision
+        reads: ``cuped_p_value`` where CUPED applied, else ``p_value``. ``p_holm`` and ``p_bh``
+        adjust it across every metric and treatment variant of the family.
 
     Notes
     -----
@@ -388,6 +389,7 @@ def analyze_experiment(per_user_df: pd.DataFrame, *, experiment: str = "",
     res = pd.DataFrame(rows)
     is_t = res["variant"] != control
     decide_p = res["cuped_p_value"].where(res["cuped_p_value"].notna(), res["p_value"])
+    res["p_decision"] = decide_p.where(is_t)
     res["p_holm"] = np.nan
     res["p_bh"] = np.nan
     res.loc[is_t, "p_holm"] = adjust_pvalues(decide_p[is_t].to_numpy(), "holm")

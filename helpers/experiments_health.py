@@ -510,10 +510,12 @@ def metrics_view(readout, *, method: str = "frequentist", per_user: pd.DataFrame
     if method == "frequentist":
         cols = ["metric", "role", "variant", "n_control", "n", "mean_control", "mean",
                 "lift_abs", "ci_abs_low", "ci_abs_high", "lift_rel", "ci_rel_low", "ci_rel_high",
-                "p_value", "p_holm", "p_bh"]
+                "p_value", "p_decision", "p_holm", "p_bh"]
         heading = (f"Lift of each metric over {readout.control} ({settings.get('intervals', '')} "
-                   f"intervals at {1 - settings.get('alpha', 0.05):.0%}); p-values of the "
-                   f"{scale} lift, Holm and Benjamini-Hochberg adjusted across the family.")
+                   f"intervals at {1 - settings.get('alpha', 0.05):.0%}); p_value: the {scale} lift's "
+                   "test; p_decision: the p-value the decision reads (CUPED's where CUPED applied, "
+                   "else p_value); p_holm and p_bh: p_decision adjusted across the family (Holm, "
+                   "Benjamini-Hochberg).")
         return ReadoutView(heading=heading, table=t[cols].rename(columns={"n": "n_treatment",
                                                                        "mean": "mean_treatment"}))
     if method == "cuped":

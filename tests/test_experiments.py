@@ -361,6 +361,8 @@ def test_readout_numbers_and_ship_decision():
     # family = 4 metrics x 1 treatment; Holm / BH on the decision p-values (CUPED for revenue)
     treat = r.results[r.results["variant"] == "treatment"]
     decide = treat["cuped_p_value"].fillna(treat["p_value"])
+    assert treat["p_decision"].tolist() == pytest.approx(decide.tolist())
+    assert (treat["p_holm"] >= treat["p_decision"]).all() and (treat["p_bh"] >= treat["p_decision"]).all()
     assert treat["p_holm"].tolist() == pytest.approx(multipletests(decide, method="holm")[1])
     assert treat["p_bh"].tolist() == pytest.approx(multipletests(decide, method="fdr_bh")[1])
     # CUPED on revenue: rho^2 = 0.64*50 / (0.64*50 + 9) = 0.78 expected variance reduction
