@@ -26,7 +26,7 @@ from helpers import schema as S
 from helpers.checks import as_date, jsonable, require_columns
 from helpers.errors import ParameterError
 from helpers.experiments_health import (  # noqa: F401  (moved there; importable from here)
-    ASSIGNED_DAY, MULTI_VARIANT_MAX_SHARE, SRM_ALPHA, HealthReport, health_checks,
+    ASSIGNED_DAY, INVALID, MULTI_VARIANT_MAX_SHARE, SRM_ALPHA, HealthReport, health_checks,
 )
 from helpers.experiments_stats import (
     Proportion, RatioStatistic, SampleMean, SegmentEffects, _table_html,
@@ -305,8 +305,9 @@ def analyze_experiment(per_user_df: pd.DataFrame, *, experiment: str = "",
     Decision rule, per treatment variant ("good direction" = up, or down for
     ``lower_is_better``):
 
-    1. If any health check other than ``min_sample`` fails: **do not ship** (the readout is
-       not trustworthy; fix the assignment and rerun).
+    1. If any health check other than ``min_sample`` fails: **invalid** (the assignment or its
+       logging is broken, so no lift of this readout can be trusted, in either direction: fix
+       it and rerun).
     2. A guardrail moving in the bad direction with decision p-value < ``alpha`` (unadjusted,
        to be sensitive to harm), or a primary metric moving in the bad direction with Holm
        p < ``alpha``: **do not ship** this variant.
@@ -430,7 +431,8 @@ def _decide(res, control, treatments, primary, guardrails, lower, health, alpha,
         blocking = failed[failed["check"] != "min_sample"]["sentence"].tolist()
         small = bool((failed["check"] == "min_sample").any())
     if blocking:
-        return "do not ship", ["Health check failed: " + s for s in blocking]
+        return INVALID, ["Health check failed: " + s for s in blocking] + [
+            "The lifts below are not evidence either way: fix the assignment (or its logging) and rerun."]
     if not primary:
         return "keep running", reasons + ["No primary metric was declared."]
     per_variant = {}

@@ -27,6 +27,8 @@ from helpers.experiments_stats import (
     srm_test, summarize,
 )
 
+INVALID = "invalid"  # the decision when a health check other than the minimum sample fails
+
 ASSIGNED_DAY = "assigned_day"      # assignment date in the business timezone (computed upstream)
 SRM_ALPHA = 0.001                  # SRM and overlap checks fail below this p-value
 MULTI_VARIANT_MAX_SHARE = 0.01     # more users than this in several variants fails the check
@@ -458,7 +460,7 @@ class ReadoutView:
 
 
 def decision_box(readout) -> ReadoutView:
-    """The decision (ship / do not ship / keep running) with its reasons.
+    """The decision (ship / do not ship / keep running / invalid) with its reasons.
 
     Examples
     --------
@@ -469,7 +471,7 @@ def decision_box(readout) -> ReadoutView:
     'Decision for : ship treatment.'
     """
     color = ("#2e7d32" if readout.decision.startswith("ship") else
-             "#c0392b" if readout.decision == "do not ship" else "#b9770e")
+             "#c0392b" if readout.decision in ("do not ship", INVALID) else "#b9770e")
     return ReadoutView(heading=f"Decision for {readout.experiment}: {readout.decision}.",
                        table=pd.DataFrame(), notes=list(readout.reasons), color=color)
 
@@ -576,7 +578,8 @@ def segments_view(readout, segments: SegmentInputs) -> SegmentsView:
 
 def headline_metrics(readout) -> dict:
     """The readout's headline numbers for the index page: ``decision``, ``primary_lift`` (the
-    lift of the first primary metric of the first treatment, on the readout's scale) and
+    lift of the first primary metric of the first treatment, on the readout's scale; None when
+    the readout is invalid) and
     ``srm_p_value`` (None without health checks).
 
     Examples
@@ -597,6 +600,7 @@ def headline_metrics(readout) -> dict:
         t = readout.health.table
         srm = t.loc[t["check"] == "srm", "p_value"]
         srm = float(srm.iloc[0]) if len(srm) else None
+    valid = readout.decision != INVALID  # a broken assignment's lift is no headline
     return {"decision": readout.decision,
-            "primary_lift": float(rows[lift_col].iloc[0]) if len(rows) else None,
+            "primary_lift": float(rows[lift_col].iloc[0]) if len(rows) and valid else None,
             "srm_p_value": srm}

@@ -29,6 +29,7 @@ import pandas as pd
 from helpers import schema as s
 from helpers.active_review import Note
 from helpers.errors import DataError
+from helpers.experiments_health import INVALID
 from helpers.report import METRICS_DIR, METRICS_FILE, month_bounds, read_metrics
 
 __all__ = ["AT_RISK_BANDS", "KPIS", "read_metrics_of", "read_json", "read_csv", "month_kpis",
@@ -375,7 +376,7 @@ def _one_line(readout: dict) -> dict:
     metrics = readout.get("metrics") or {}
     control = readout.get("control")
     parts = []
-    for metric in primary:
+    for metric in primary if decision != INVALID else []:  # a broken assignment's lifts say nothing
         for variant, res in (metrics.get(metric) or {}).items():
             if variant == control or not isinstance(res, dict) or "lift" not in res:
                 continue

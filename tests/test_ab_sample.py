@@ -117,7 +117,8 @@ def test_srm_flags_onboarding_tips_not_checkout(checkout, onboarding, truth):
     assert srm < 0.001
     assert srm == pytest.approx(truth["onboarding_tips"]["srm_p_value"], rel=1e-9)
     assert onboarding.health.table.set_index("check").at["srm", "status"] == "fail"
-    assert onboarding.decision == "do not ship"
+    assert onboarding.decision == "invalid"
+    assert eh.headline_metrics(onboarding)["primary_lift"] is None  # no headline lift from a broken assignment
     assert eh.headline_metrics(checkout)["srm_p_value"] >= 0.001
     assert len(checkout.health.failed) == 0
 

@@ -396,7 +396,7 @@ def test_readout_decisions_guardrail_health_and_inconclusive():
     health = ex.health_checks(bad, experiment="exp")
     srm = ex.analyze_experiment(_per_user(), metrics=["converted"], primary=["converted"],
                                 health=health)
-    assert srm.decision == "do not ship"
+    assert srm.decision == "invalid"
     assert srm.reasons[0].startswith("Health check failed")
     html = srm._repr_html_()
     assert html.index("Failing health checks") < html.index("Decision for")

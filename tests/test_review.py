@@ -149,13 +149,12 @@ def _readout(name, decision, rel, ci, p, srm="ok"):
 def test_experiment_lines():
     lines = review.experiment_lines([
         _readout("checkout_v2", "ship treatment", 0.2182, [0.1516, 0.2848], 4.41e-11),
-        _readout("onboarding_tips", "do not ship", 0.0046, [-0.074, 0.084], 1.0, srm="fail"),
+        _readout("onboarding_tips", "invalid", 0.0046, [-0.074, 0.084], 1.0, srm="fail"),
     ])
     assert lines.lines == [
         "checkout_v2: ship treatment; converted treatment +21.8% (95% CI +15.2% to +28.5%, p = 4.41e-11); "
         "health checks ok.",
-        "onboarding_tips: do not ship; converted treatment +0.5% (95% CI -7.4% to +8.4%, p = 1); "
-        "health check failed: srm.",
+        "onboarding_tips: invalid; health check failed: srm.",
     ]
     assert lines.table["health"].tolist() == ["ok", "failed"]
     assert isinstance(review.experiment_lines([]), Note)
