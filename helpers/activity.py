@@ -70,12 +70,17 @@ class ActivityResult:
         The parameters the analysis was computed with.
     counts : dict
         Row / user counts the analysis rests on (for the record and the report).
+    display : dict of str to {"head", "tail", "hide"}
+        How a long table shows in the notebook (every table stays whole in ``tables``). By
+        default a table over time (first column a day, period or cohort) shows its latest rows
+        and any other table its first rows: ranked tables are sorted best first.
     """
 
     title: str
     tables: dict[str, pd.DataFrame]
     params: dict = field(default_factory=dict)
     counts: dict = field(default_factory=dict)
+    display: dict = field(default_factory=dict)
 
     def __getattr__(self, name):
         tables = self.__dict__.get("tables", {})
@@ -96,11 +101,28 @@ class ActivityResult:
                           for k, v in self.counts.items())
             parts.append(f"<p><small>{html.escape(c)}</small></p>")
         for name, df in self.tables.items():
-            shown = df if len(df) <= max_rows else df.tail(max_rows)
-            note = "" if len(df) <= max_rows else f" (last {max_rows} of {len(df)} rows)"
+            how = self.display.get(name) or _default_display(df)
+            if how == "hide":
+                continue
+            shown = df if len(df) <= max_rows else (df.tail(max_rows) if how == "tail" else df.head(max_rows))
+            note = "" if len(df) <= max_rows else \
+                f" ({'latest' if how == 'tail' else 'first'} {max_rows} of {len(df):,} rows)"
             parts.append(f"<p><b>{html.escape(name)}</b>{note}</p>")
             parts.append(shown.round(3).to_html(index=False, na_rep="", escape=True))
         return "\n".join(parts)
+
+
+TIME_COLUMNS = ("day", "date", "period", "period_start", "month", "week", "cohort", "cohort_start")
+
+
+def _default_display(df: pd.DataFrame) -> str:
+    """'tail' (latest rows) for a table over time, 'head' (first rows) for any other."""
+    if not len(df.columns):
+        return "head"
+    first = df.columns[0]
+    temporal = str(first) in TIME_COLUMNS or pd.api.types.is_datetime64_any_dtype(df[first]) or \
+        (df[first].dtype == object and len(df) and isinstance(df[first].iloc[0], dt.date))
+    return "tail" if temporal else "head"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -786,7 +808,7 @@ def retention_matrix(user_day, *, cohort: str = "week", as_of, users: pd.DataFra
         {"cells": cells, "rates": rates.reset_index(), "mean_curve": mean},
         params={"cohort": cohort, "as_of": as_of, "cohort_basis": cohort_basis, "kind": kind,
                 "criterion": criterion, "max_periods": K, "min_cohort_size": min_cohort_size},
-        counts=counts)
+        counts=counts, display={"cells": "hide"})  # one row per cohort x period: the rates matrix shows them
 
 
 def km_retention(user_day, *, cohort: str = "week", as_of, users: pd.DataFrame | None = None,

@@ -444,3 +444,17 @@ def test_plots_draw_the_numbers():
     ax = P.plot_drivers(dr)
     assert ax.get_yticklabels()[0].get_text().startswith("★ share >= 1")
     plt.close("all")
+
+
+def test_long_tables_show_their_useful_end():
+    """Over time: the latest rows; ranked (drivers, best first): the first rows; hidden: none."""
+    from helpers.activity import ActivityResult
+
+    daily = pd.DataFrame({"day": pd.date_range("2026-01-01", periods=40).date, "dau": range(40)})
+    ranked = pd.DataFrame({"behaviour": [f"b{i}" for i in range(40)], "score": np.linspace(1, 0, 40)})
+    cells = pd.DataFrame({"cohort": range(40), "retained": range(40)})
+    html = ActivityResult("t", {"daily": daily, "drivers": ranked, "cells": cells},
+                          display={"cells": "hide"})._repr_html_(max_rows=5)
+    assert "daily</b> (latest 5 of 40 rows)" in html and "2026-02-09" in html and "2026-01-01" not in html
+    assert "drivers</b> (first 5 of 40 rows)" in html and ">b0<" in html and ">b39<" not in html
+    assert "cells" not in html
