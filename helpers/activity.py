@@ -615,7 +615,8 @@ def lifecycle(user_day, *, period: str = "week", start, end, users: pd.DataFrame
     ActivityResult
         ``periods``: period_start, active, new, returning, resurrecting, dormant (<= 0),
         active_prev, quick_ratio = (new + resurrecting) / |dormant| (NaN when nobody went
-        dormant).
+        dormant), complete (False for a period cut by ``end``: fewer days, fewer users, so
+        not comparable with the others).
     """
     period = one_of(period, ("week", "month"), "period")
     new_basis = one_of(new_basis, ("first_activity", "signup"), "new_basis")
@@ -637,8 +638,9 @@ def lifecycle(user_day, *, period: str = "week", start, end, users: pd.DataFrame
     wide["quick_ratio"] = ((wide["new"] + wide["resurrecting"])
                            / (-wide["dormant"]).where(wide["dormant"] < 0))
     wide.insert(0, "period_start", pd.to_datetime([_period_start(p, period) for p in wide.index]))
+    wide["complete"] = [_period_end(p, period) <= end for p in wide.index]
     df = wide[["period_start", "active", "new", "returning", "resurrecting", "dormant",
-               "active_prev", "quick_ratio"]].reset_index(drop=True)
+               "active_prev", "quick_ratio", "complete"]].reset_index(drop=True)
     df.columns.name = None
     return ActivityResult(
         f"Lifecycle per {period} ({new_basis.replace('_', ' ')} basis), "

@@ -173,7 +173,20 @@ def test_lifecycle_weeks_by_hand():
     assert p["resurrecting"].tolist() == [0, 0, 1]       # u1 comes back in W3
     assert p["dormant"].tolist() == [-1, -1, -1]         # u3, u1, u2
     assert p["quick_ratio"].tolist() == [1.0, 1.0, 2.0]
+    assert p["complete"].tolist() == [True, True, True]   # 2024-01-28 is W3's Sunday
     check_identities(p)
+
+
+def test_lifecycle_flags_a_week_cut_by_the_end_and_the_chart_skips_its_ratio():
+    r = A.lifecycle(lifecycle_toy(), period="week", start="2024-01-08", end="2024-01-25")
+    assert r.periods["complete"].tolist() == [True, True, False]   # W3 ends on Sunday the 28th
+    from helpers.plots.activity import plot_lifecycle
+
+    ax = plot_lifecycle(r)
+    ratio = [line for a in ax.figure.axes for line in a.get_lines() if line.get_label() == "quick ratio"][0]
+    y = np.asarray(ratio.get_ydata(), float)
+    assert not np.isnan(y[:2]).any() and np.isnan(y[2])
+    assert "partial week (the data ends in it)" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def test_lifecycle_signup_basis():

@@ -92,15 +92,29 @@ def plot_stickiness_buckets(result, *, ax=None, **kwargs):
 
 
 def plot_lifecycle(result, *, ax=None, quick_ratio: bool = True, **kwargs):
-    """Lifecycle bars (dormant below zero) with the quick ratio on a twin axis."""
+    """Lifecycle bars (dormant below zero) with the quick ratio on a twin axis.
+
+    A period cut by the end of the data (``complete`` False) is drawn hatched and pale, and has
+    no quick ratio: with fewer days it holds fewer users and would read as a drop.
+    """
     ax = _axes(ax)
     p = result.periods
     x = np.arange(len(p))
     pos = np.zeros(len(p))
+    partial = ~p["complete"].to_numpy(bool) if "complete" in p else np.zeros(len(p), bool)
+    hatch = ["//" if cut else None for cut in partial]
+    alpha = [0.45 if cut else 1.0 for cut in partial]
+
+    def bars(values, bottom, colour, label):
+        for i, (v, b) in enumerate(zip(values, bottom)):
+            ax.bar(x[i], v, bottom=b, color=colour, hatch=hatch[i], alpha=alpha[i],
+                   label=label if i == 0 else None, **kwargs)
+
     for state in ("returning", "resurrecting", "new"):
-        ax.bar(x, p[state], bottom=pos, color=_LIFECYCLE_COLOURS[state], label=state, **kwargs)
+        bars(p[state].to_numpy(), pos.copy(), _LIFECYCLE_COLOURS[state], state)
         pos += p[state].to_numpy()
-    ax.bar(x, p["dormant"], color=_LIFECYCLE_COLOURS["dormant"], label="dormant", **kwargs)
+    bars(p["dormant"].to_numpy(), np.zeros(len(p)), _LIFECYCLE_COLOURS["dormant"], "dormant")
+
     ax.axhline(0, color="black", linewidth=0.8)
     period = result.params.get("period", "period")
     labels_all = [f"{d:%Y-%m-%d}" if period == "week" else f"{d:%Y-%m}" for d in p["period_start"]]
@@ -110,9 +124,14 @@ def plot_lifecycle(result, *, ax=None, quick_ratio: bool = True, **kwargs):
     ax.set_ylabel("users (dormant below zero)")
     ax.set_title(f"Lifecycle per {period}")
     handles, labels = ax.get_legend_handles_labels()
+    if partial.any():
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(facecolor="white", edgecolor="grey", hatch="//"))
+        labels.append(f"partial {period} (the data ends in it)")
     if quick_ratio:
         ax2 = ax.twinx()
-        line, = ax2.plot(x, p["quick_ratio"], color="black", marker="o", label="quick ratio")
+        line, = ax2.plot(x, p["quick_ratio"].where(~partial), color="black", marker="o", label="quick ratio")
         ax2.axhline(1, color="grey", linestyle=":", linewidth=0.8)
         ax2.set_ylabel("quick ratio")
         ax2.set_ylim(bottom=0)
@@ -129,8 +148,9 @@ def plot_retention_heatmap(result, *, ax=None, cmap="Blues", annotate: bool = Tr
     im = ax.imshow(data, aspect="auto", cmap=cmap, vmin=0, vmax=1, **kwargs)
     cohort = result.params.get("cohort", "period")
     ax.set_xticks(range(rates.shape[1]), [str(c) for c in rates.columns])
-    ax.set_yticks(range(rates.shape[0]),
-                  [f"{d:%Y-%m-%d}" if cohort == "week" else f"{d:%Y-%m}" for d in rates.index])
+    every = max(1, int(np.ceil(rates.shape[0] / 20)))  # at most ~20 readable cohort labels
+    ax.set_yticks(range(0, rates.shape[0], every),
+                  [f"{d:%Y-%m-%d}" if cohort == "week" else f"{d:%Y-%m}" for d in rates.index[::every]])
     if annotate and data.size <= 400:
         for i in range(data.shape[0]):
             for j in range(data.shape[1]):
