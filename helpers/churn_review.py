@@ -163,7 +163,7 @@ class PAliveView:
 
 
 def palive_view(user_day, risk: pd.DataFrame, *, as_of: dt.date, unit_days: int = 7) -> PAliveView:
-    """P(alive) from BG/NBD (weeks) for currently active buyers, beside the 30-day churn risk.
+    """P(alive) from BG/NBD (weeks) for currently active repeat buyers, beside the 30-day churn risk.
 
     The table crosses risk bands (rows) with P(alive) bands (columns). Disagreement: risk >= 0.5
     while P(alive) >= 0.8. With too few repeat buyers the view is a note only.
@@ -173,16 +173,19 @@ def palive_view(user_day, risk: pd.DataFrame, *, as_of: dt.date, unit_days: int 
         return PAliveView(None, None, None, Note("Too few repeat buyers to fit the BG/NBD model, so P(alive) "
                                                  "is not shown."))
     weeks = to_time_unit(summary, unit_days=unit_days)
-    model = BetaGeoModel(penalizer=0.001).fit(weeks)
-    pa = pd.DataFrame({schema.USER_ID: weeks.index,
-                       "p_alive": np.asarray(model.probability_alive(weeks["frequency"], weeks["recency"], weeks["T"]))})
+    model = BetaGeoModel(penalizer=0.001).fit(weeks)  # every buyer informs the model
+    # shown for repeat buyers only: BG/NBD gives every buyer without one P(alive) = 1
+    rep = weeks[weeks["frequency"] > 0]
+    pa = pd.DataFrame({schema.USER_ID: rep.index,
+                       "p_alive": np.asarray(model.probability_alive(rep["frequency"], rep["recency"], rep["T"]))})
     merged = risk[[schema.USER_ID, schema.CHURN_RISK_30D, schema.RISK_BAND]].merge(pa, on=schema.USER_ID, how="inner")
     merged["p_alive_band"] = pd.cut(merged["p_alive"], [0, 0.5, 0.8, 0.95, 1.0001],
                                     labels=["< 0.5", "0.5-0.8", "0.8-0.95", ">= 0.95"], include_lowest=True)
     merged["disagree"] = (merged[schema.CHURN_RISK_30D] >= 0.5) & (merged["p_alive"] >= 0.8)
     table = pd.crosstab(merged[schema.RISK_BAND], merged["p_alive_band"], dropna=False)
     n = int(merged["disagree"].sum())
-    note = Note(f"{len(merged):,} currently active users are buyers. {n:,} of them ({n / max(len(merged), 1):.1%}) "
+    note = Note(f"{len(merged):,} currently active users are repeat buyers (BG/NBD gives one-time "
+                "buyers P(alive) = 1 by construction, so they are left out). {n:,} of them ({n / max(len(merged), 1):.1%}) "
                 "have a 30-day churn risk of 50% or more while BG/NBD still gives P(alive) of 0.8 or more: their "
                 "purchase rhythm is slow, so BG/NBD expects the gap, but their activity has dropped. Rows: risk "
                 "band; columns: P(alive) band; cells: users.")

@@ -589,7 +589,8 @@ class ValueFit:
     per_user : DataFrame
         Indexed like the feature table: ``p_alive``, ``expected_purchases`` (over the horizon),
         ``expected_spend``, ``clv``; NaN for non-buyers (no purchase, no BTYD history) and for
-        everyone when the models could not be fitted.
+        everyone when the models could not be fitted. ``p_alive`` is also NaN for buyers without
+        a repeat purchase (BG/NBD gives them 1 by construction).
     bg, gg : fitted models or None
     note : str
         What was fitted, or why not.
@@ -646,13 +647,18 @@ def fit_value(features: pd.DataFrame, *, horizon_months: int = 12, discount_rate
     except ModelError as exc:
         return ValueFit(per_user, None, None, f"value models not fitted on {len(buyers):,} buyers: {exc}",
                         horizon_months, discount_rate_monthly)
-    per_user.loc[weeks.index, P_ALIVE] = np.asarray(
-        bg.probability_alive(weeks[s.FREQUENCY], weeks[s.RECENCY], weeks[s.T]), dtype=float)
+    alive = np.asarray(bg.probability_alive(weeks[s.FREQUENCY], weeks[s.RECENCY], weeks[s.T]), dtype=float)
+    # BG/NBD lets a customer drop out only right after a repeat purchase, so every buyer without
+    # one gets P(alive) = 1 however long ago the purchase was: no information, left empty
+    per_user.loc[weeks.index, P_ALIVE] = np.where(weeks[s.FREQUENCY].to_numpy() > 0, alive, np.nan)
     per_user.loc[weeks.index, [EXPECTED_PURCHASES, v.EXPECTED_SPEND, CLV]] = clv[
         [EXPECTED_PURCHASES, v.EXPECTED_SPEND, CLV]].to_numpy()
     note = (f"BG/NBD and Gamma-Gamma fitted on {len(buyers):,} buyers (recency and T in weeks, "
             f"penalizer {penalizer}); CLV over {horizon_months} months discounted at "
-            f"{discount_rate_monthly:.1%} a month. Non-buyers have no value estimate.")
+            f"{discount_rate_monthly:.1%} a month. Non-buyers have no value estimate. P(alive) is left "
+            f"empty for the {int((weeks[s.FREQUENCY] == 0).sum()):,} buyers without a repeat purchase: "
+            "BG/NBD gives them 1 by construction (it lets customers drop out only after a repeat "
+            "purchase), so means of P(alive) are over repeat buyers.")
     return ValueFit(per_user, bg, gg, note, horizon_months, discount_rate_monthly)
 
 
@@ -666,8 +672,8 @@ class GroupValue:
     def _repr_html_(self) -> str:
         t = self.table.round({"mean_p_alive": 3, "mean_expected_purchases": 2, "clv_per_user": 1,
                               "clv_total": 0, "share_clv": 3})
-        return (f"<p><b>Value by {html.escape(self.group)}</b>: users, buyers, mean P(alive) and expected "
-                "purchases over the horizon (buyers), CLV per user (non-buyers count as 0), total CLV "
+        return (f"<p><b>Value by {html.escape(self.group)}</b>: users, buyers, mean P(alive) (repeat "
+                "buyers) and expected purchases over the horizon (buyers), CLV per user (non-buyers count as 0), total CLV "
                 "and share of it.</p>" + t.to_html(index=False, escape=True))
 
 

@@ -15,6 +15,7 @@ import pytest  # noqa: E402
 from sklearn.metrics import adjusted_rand_score  # noqa: E402
 
 from helpers import personas as P  # noqa: E402
+from tests.conftest import CDNOW  # noqa: E402
 from helpers import personas_cards as C  # noqa: E402
 from helpers.errors import DataError, ParameterError  # noqa: E402
 from helpers.plots import personas as PP  # noqa: E402
@@ -206,6 +207,19 @@ def test_value_by_group_and_degraded_fit():
                       "T": [30.0] * 12 + [np.nan], "monetary_value": [0.0] * 12 + [np.nan]})
     fit = P.fit_value(f)
     assert fit.bg is None and fit.per_user["clv"].isna().all() and "repeat buyers" in fit.note
+
+
+def test_p_alive_left_empty_for_one_time_buyers():
+    """CDNOW at 1998-06-30 (days): BG/NBD would give each of the 1,218 customers without a repeat
+    purchase P(alive) = 1 whatever their age; it is left empty for them, their CLV is kept."""
+    f = pd.read_csv(CDNOW / "expected_summary_days_1998-06-30.csv", index_col="customer_id")
+    fit = P.fit_value(f)
+    one_time = f["frequency"] == 0
+    assert int(one_time.sum()) == 1218 and "1,218 buyers without a repeat purchase" in fit.note
+    assert fit.per_user.loc[one_time, "p_alive"].isna().all()
+    assert fit.per_user.loc[~one_time, "p_alive"].between(0, 1).all()
+    assert fit.per_user["p_alive"].loc[~one_time].lt(1).any()
+    assert fit.per_user["clv"].notna().all()   # every buyer still has a value estimate
 
 
 # --- plots ---------------------------------------------------------------------------------------
