@@ -383,13 +383,33 @@ class KaplanMeierByGroup:
         return self
 
     def _repr_html_(self) -> str:
-        s = self.summary_
+        s = self.summary_.copy()
+        for c in ("median_days", "median_lower", "median_upper"):  # S(t) never fell to 0.5
+            s[c] = [_days_or_not_reached(v) for v in s[c]]
         title = f"Kaplan-Meier lifetimes of {int(s['users'].sum()):,} users"
         title += f" by {self.group_col_}" if self.group_col_ else ""
         if len(self.logrank_):
-            title += f"; log-rank p = {self.logrank_['p'].iloc[0]:.2g}"
+            title += f"; log-rank p {p_text(self.logrank_['p'].iloc[0])}"
         return html_block(title + ".", {"": s, "Pairwise log-rank tests (Holm-adjusted)":
                                         self.pairwise_})
+
+
+def _days_or_not_reached(v) -> object:
+    """A median lifetime for display: 'not reached' where the curve never fell to 0.5 (inf).
+
+    >>> _days_or_not_reached(float("inf")), _days_or_not_reached(42.0)
+    ('not reached', 42.0)
+    """
+    return "not reached" if np.isinf(v) else v
+
+
+def p_text(p: float) -> str:
+    """'= 0.0032', or '< 1e-16' where the p-value underflows (printed as 0 otherwise).
+
+    >>> p_text(0.0032), p_text(0.0)
+    ('= 0.0032', '< 1e-16')
+    """
+    return "< 1e-16" if p < 1e-16 else f"= {p:.2g}"
 
 
 # --- 3. Cox model --------------------------------------------------------------------------------

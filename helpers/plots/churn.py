@@ -44,7 +44,9 @@ def plot_km(result, *, ax=None, at_risk: bool = True, ci: bool = True, **kwargs)
     ax.set_ylim(0, 1.02)
     title = "Survival by " + result.group_col_ if result.group_col_ else "Survival"
     if len(result.logrank_):
-        title += f" (log-rank p = {result.logrank_['p'].iloc[0]:.2g})"
+        from helpers.churn_survival import p_text
+
+        title += f" (log-rank p {p_text(result.logrank_['p'].iloc[0])})"
     ax.set_title(title)
     if at_risk and fitters:
         from lifelines.plotting import add_at_risk_counts
