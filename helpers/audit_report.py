@@ -65,13 +65,21 @@ class AuditView:
             tr = s["checks"].get("time_range") or s["checks"].get("signup_range") or [None, None]
             rows.append({"source": name, "table": s["table"], "rows in": s["rows_in"], "rows kept": s["rows_kept"],
                          "kept %": round(100 * s["rows_kept"] / s["rows_in"], 2) if s["rows_in"] else None,
-                         "first timestamp": (tr[0] or "")[:19], "last timestamp": (tr[1] or "")[:19],
+                         "first timestamp read": (tr[0] or "")[:19], "last timestamp read": (tr[1] or "")[:19],
                          "quality score": self.audit["quality"]["per_source"].get(name)})
         df = pd.DataFrame(rows)
         total_in, total_kept = int(df["rows in"].sum()), int(df["rows kept"].sum())
         return Table(df, f"{len(df)} sources, {total_in:,} rows read, {total_kept:,} kept "
-                         f"({100 * total_kept / max(total_in, 1):.2f}%). Timestamps are shown in UTC; days are cut "
-                         f"in {self.audit['timezone']}.")
+                         f"({100 * total_kept / max(total_in, 1):.2f}%). The first and last timestamps are "
+                         "those of every row read, dropped rows included (so out-of-range times show here); "
+                         f"the kept rows lie in the valid range{self._valid_range()}. Timestamps are shown in "
+                         f"UTC; days are cut in {self.audit['timezone']}.")
+
+    def _valid_range(self) -> str:
+        lo, hi = self.audit.get("valid_from"), self.audit.get("valid_until")
+        if not lo and not hi:
+            return ""
+        return f" ({lo or 'any time'} to before {hi or 'any time'}, local dates)"
 
     def ledger(self) -> Table:
         """Rows in = rows kept + each drop reason, per source (must balance)."""

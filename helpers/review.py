@@ -4,7 +4,7 @@
   (active users, stickiness, quick ratio, revenue per active user, churn-risk share), each with a
   one-sentence reading. Activity numbers are reductions of ``user_day`` (ibis), computed for both
   months with the same definitions as ``02_active_users`` so the change is like for like.
-- :func:`action_list`: per persona, the recommended action, its size and the value at stake, and
+- :func:`action_list`: per persona, the recommended action, its size and its customer value, and
   the at-risk users it concerns (written to ``artifacts/at_risk_persona_<n>.csv``).
 - :func:`experiment_lines`: each A/B readout of the month in one line.
 - :func:`data_quality_status`: whether to trust the month, from the audit.
@@ -233,7 +233,7 @@ def kpi_review(current: dict, previous: dict | None, *, month: str, previous_mon
 # --- action list -----------------------------------------------------------------------------------
 @dataclass
 class ActionList:
-    """Per persona: the action, its size, the value at stake and the at-risk users (:func:`action_list`).
+    """Per persona: the action, its size, its customer value and the at-risk users (:func:`action_list`).
 
     Attributes
     ----------
@@ -284,7 +284,7 @@ class ActionList:
                         f"<td>{r.users:,} ({r.user_share:.0%})</td><td>{rev}</td><td>{clv}</td>"
                         f"<td>{link}</td><td>{risk_rev}</td></tr>")
         return (f"<p><b>Action list</b>: {e(self.note)}</p><table><thead><tr><th>persona</th>"
-                "<th>recommended action</th><th>users</th><th>revenue share</th><th>CLV at stake</th>"
+                "<th>recommended action</th><th>users</th><th>revenue share</th><th>CLV of all its users</th>"
                 "<th>at-risk users (CSV)</th><th>their revenue, last 90 days</th></tr></thead>"
                 f"<tbody>{''.join(rows)}</tbody></table>")
 
