@@ -320,13 +320,24 @@ class ReportContext:
                  ("as of", self.as_of.isoformat()),
                  ("Data window", f"{start} .. {end}" if start else "n/a"),
                  ("Timezone", getattr(cfg, "timezone", ""))]
-        items += [(k, repr(v)) for k, v in self.params.items()]
+        items += [(k, _param_text(v)) for k, v in self.params.items()]
         cells = "".join(f"<span style='margin-right:1.4em'><b>{html.escape(str(k))}</b> "
                         f"{html.escape(str(v))}</span>" for k, v in items)
         return f"<div style='font-size:0.9em;color:#444'>{cells}</div>"
 
     def _repr_html_(self) -> str:
         return self.header_html()
+
+
+def _param_text(value) -> str:
+    """A notebook parameter for the header; an empty one means the config's setting applies.
+
+    >>> _param_text([]), _param_text(28), _param_text(["share"])
+    ('(as configured)', '28', "['share']")
+    """
+    if value is None or (isinstance(value, (list, tuple, dict, str)) and len(value) == 0):
+        return "(as configured)"
+    return repr(value)
 
 
 def _resolve_out_dir(config, month: str, out_dir: str) -> Path:
