@@ -556,9 +556,29 @@ def write_action_csvs(ctx, actions) -> list[Path]:
     return actions.write_at_risk(ctx) if isinstance(actions, ActionList) else []
 
 
-def record_review(ctx, *, kpis: KpiReview, quality, comparison, actions) -> None:
+@dataclass
+class RecordedNumbers:
+    """The headline numbers a notebook recorded for the index page, as a table."""
+
+    rows: pd.DataFrame
+
+    def _repr_html_(self) -> str:
+        if self.rows.empty:
+            return "<p>No headline number was recorded.</p>"
+        return self.rows.to_html(index=False, escape=True, border=0)
+
+
+def recorded_numbers(ctx) -> RecordedNumbers:
+    """What ``ctx`` recorded so far (label, value as shown on the index, note)."""
+    metrics = read_metrics(Path(ctx.out_dir) / "artifacts" / METRICS_DIR / f"{ctx.name}.json")
+    rows = [{"number": m.get("label") or k, "value": m.get("display", m.get("value")), "note": m.get("note", "")}
+            for k, m in metrics.items()]
+    return RecordedNumbers(pd.DataFrame(rows, columns=["number", "value", "note"]))
+
+
+def record_review(ctx, *, kpis: KpiReview, quality, comparison, actions) -> RecordedNumbers:
     """Record the review's headline numbers: the KPIs, the data-quality verdict, personas kept,
-    new, gone and drifted, and the at-risk users on the action list."""
+    new, gone and drifted, and the at-risk users on the action list; returns them as a table."""
     kpis.record(ctx)
     if isinstance(quality, QualityStatus):
         ctx.record("data_quality", quality.status, label="data quality", fmt="{}", note=quality.sentence)
@@ -571,3 +591,4 @@ def record_review(ctx, *, kpis: KpiReview, quality, comparison, actions) -> None
     if isinstance(actions, ActionList):
         ctx.record("at_risk_users", int(actions.table["at_risk_users"].sum()),
                    label="at-risk users on the action list")
+    return recorded_numbers(ctx)

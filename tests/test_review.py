@@ -271,3 +271,17 @@ def test_runner_builds_the_previous_months_personas_first(tmp_path):
     assert run_review(tmp_path / "persona.yaml", month="2026-02", **kwargs).executed == []
     # the first month of the data has no previous month to build
     assert run_review(tmp_path / "persona.yaml", month="2025-11", **kwargs).executed == ["2025-11/03_personas"]
+
+
+def test_recorded_numbers_show_what_the_index_will(tmp_path):
+    from types import SimpleNamespace
+
+    from helpers.report import record_metric
+
+    ctx = SimpleNamespace(out_dir=tmp_path, name="06_persona_review")
+    record_metric(tmp_path, ctx.name, "at_risk_users", 1234, label="at-risk users on the action list")
+    record_metric(tmp_path, ctx.name, "data_quality", "good", label="data quality", fmt="{}", note="98.9 / 100")
+    rows = review.recorded_numbers(ctx).rows
+    assert rows.values.tolist() == [["at-risk users on the action list", "1,234", ""],
+                                    ["data quality", "good", "98.9 / 100"]]
+    assert "No headline number" in review.recorded_numbers(SimpleNamespace(out_dir=tmp_path, name="x"))._repr_html_()
