@@ -31,6 +31,18 @@ def read_artifact(artifacts: Path, name: str) -> pd.DataFrame | None:
     return pd.read_csv(path, dtype={schema.USER_ID: str}) if path.exists() else None
 
 
+def definition_note(inactive_days: int, as_of: dt.date) -> Note:
+    """The churn rule of this report in numbers.
+
+    >>> definition_note(30, dt.date(2026, 10, 31)).text[:66]
+    'Churn here: a life ends at its last active day when 30 days withou'
+    """
+    last = as_of - dt.timedelta(days=inactive_days)
+    return Note(f"Churn here: a life ends at its last active day when {inactive_days} days without activity "
+                f"follow it (`churn.inactive_days` in persona.yaml). A life still running on {last} (as of "
+                f"{as_of} minus {inactive_days} days, the last day whose churn can be seen) is censored.")
+
+
 def life_start(start: str, users: pd.DataFrame | None) -> str:
     """Where lives start: ``start`` when a users table gives signups, else first activity.
 
