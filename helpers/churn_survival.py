@@ -394,6 +394,34 @@ class KaplanMeierByGroup:
                                         self.pairwise_})
 
 
+def concordance_within(durations, scores, events, strata: pd.DataFrame | None = None) -> float:
+    """Harrell's concordance over the pairs of users in the same stratum (all pairs without strata).
+
+    A stratified Cox model has one baseline hazard per stratum, so its scores order users only
+    within a stratum; pooling pairs across strata compares scores that do not share a baseline.
+    Each stratum's concordant, tied and comparable pairs are summed (lifelines' counting).
+
+    >>> concordance_within([1, 2, 10, 20], [1, 2, 10, 20], [1, 1, 1, 1])
+    1.0
+    >>> strata = pd.DataFrame({"s": ["a", "a", "b", "b"]})  # scores right within each stratum only
+    >>> concordance_within([1, 2, 10, 20], [11, 12, 1, 2], [1, 1, 1, 1], strata)
+    1.0
+    """
+    from lifelines.utils.concordance import _concordance_summary_statistics
+
+    d = pd.DataFrame({"t": np.asarray(durations, float), "s": np.asarray(scores, float),
+                      "e": np.asarray(events, bool)})
+    keys = [np.zeros(len(d), int)] if strata is None or strata.shape[1] == 0 else \
+        [np.asarray(strata[c]) for c in strata.columns]
+    correct = tied = pairs = 0
+    for _, g in d.groupby(keys, sort=False):
+        if len(g) < 2:
+            continue
+        c, t, n = _concordance_summary_statistics(g["t"].to_numpy(), g["s"].to_numpy(), g["e"].to_numpy())
+        correct, tied, pairs = correct + c, tied + t, pairs + n
+    return float((correct + 0.5 * tied) / pairs) if pairs else float("nan")
+
+
 def _days_or_not_reached(v) -> object:
     """A median lifetime for display: 'not reached' where the curve never fell to 0.5 (inf).
 
@@ -451,7 +479,8 @@ class CoxModel:
     stratified_on_ : list of str
         Covariates moved into strata because they failed the PH test (plus ``strata``).
     concordance_ : float
-        Harrell's C of the train fit on the held-out users.
+        Harrell's C of the train fit on the held-out users, over pairs within a stratum when the
+        model is stratified (:func:`concordance_within`).
     model_ : lifelines.CoxPHFitter
         The fit on all rows.
     """
@@ -484,7 +513,6 @@ class CoxModel:
     def fit(self, df: pd.DataFrame, duration_col: str = DURATION_DAYS, event_col: str = EVENT,
             covariates: Sequence[str] | None = None) -> "CoxModel":
         from lifelines.statistics import proportional_hazard_test
-        from lifelines.utils import concordance_index
         from sklearn.model_selection import train_test_split
 
         strata0 = list(self.strata or [])
@@ -541,8 +569,9 @@ class CoxModel:
             raise ModelError("Every covariate failed the proportional-hazards test and was "
                              "stratified; pass the ones to keep in `protect`.")
         risk = cph.predict_partial_hazard(test[[*covariates, *self.stratified_on_]])
-        self.concordance_ = float(concordance_index(test[duration_col], -np.asarray(risk),
-                                                    test[event_col]))
+        # a stratified model ranks users only within a stratum (each has its own baseline hazard)
+        self.concordance_ = concordance_within(test[duration_col], -np.asarray(risk), test[event_col],
+                                               test[self.stratified_on_] if self.stratified_on_ else None)
         self.concordance_train_ = float(cph.concordance_index_)
         self.model_ = self._fit_cph(data, duration_col, event_col, covariates, self.stratified_on_)
         s = self.model_.summary
@@ -557,7 +586,8 @@ class CoxModel:
 
     def _repr_html_(self) -> str:
         title = (f"Cox model of churn on {self.n_users_:,} lives ({self.n_events_:,} churned); "
-                 f"held-out concordance {self.concordance_:.3f}")
+                 f"held-out concordance {self.concordance_:.3f}"
+                 + (" (pairs within a stratum)" if self.stratified_on_ else ""))
         strat = [c for c in self.stratified_on_ if c not in (self.strata or [])]
         title += f"; stratified on {strat} (failed the PH test)" if strat else ""
         return html_block(title + ".", {"Hazard ratios (95% CI)": self.hazard_ratios_,
