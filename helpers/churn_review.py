@@ -197,7 +197,7 @@ def palive_view(user_day, risk: pd.DataFrame, *, as_of: dt.date, unit_days: int 
     table = pd.crosstab(merged[schema.RISK_BAND], merged["p_alive_band"], dropna=False)
     n = int(merged["disagree"].sum())
     note = Note(f"{len(merged):,} currently active users are repeat buyers (BG/NBD gives one-time "
-                "buyers P(alive) = 1 by construction, so they are left out). {n:,} of them ({n / max(len(merged), 1):.1%}) "
+                f"buyers P(alive) = 1 by construction, so they are left out). {n:,} of them ({n / max(len(merged), 1):.1%}) "
                 "have a 30-day churn risk of 50% or more while BG/NBD still gives P(alive) of 0.8 or more: their "
                 "purchase rhythm is slow, so BG/NBD expects the gap, but their activity has dropped. Rows: risk "
                 "band; columns: P(alive) band; cells: users.")

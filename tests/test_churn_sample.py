@@ -48,3 +48,19 @@ def test_churn_risk_backtest_auc(setup):
     risk = churn.ChurnRiskModel(inactive_days=truth["churn"]["inactive_days"]).fit(project.user_day, as_of=as_of)
     assert risk.backtest_["auc"].iloc[0] >= 0.75
     assert set(risk.risk_["risk_band"]) <= {"low", "medium", "high", "critical"}
+
+
+def test_palive_view_covers_repeat_buyers_only(setup):
+    """BG/NBD gives one-time buyers P(alive) = 1, so the view holds exactly the repeat buyers
+    among the users passed, and its sentence is filled in."""
+    from helpers.features import btyd_summary
+
+    project, _, _, _, as_of, surv = setup
+    summary = btyd_summary(project.user_day, as_of=as_of)
+    risk = pd.DataFrame({"user_id": surv["user_id"], "churn_risk_30d": 0.6, "risk_band": "high"})
+    view = churn_review.palive_view(project.user_day, risk, as_of=as_of)
+    repeat = set(summary.index[summary["frequency"] > 0]) & set(risk["user_id"])
+    assert set(view.users["user_id"]) == repeat and len(repeat) > 20
+    n = int((view.users["p_alive"] >= 0.8).sum())
+    assert view.note.text.startswith(f"{len(repeat):,} currently active users are repeat buyers")
+    assert f"{n:,} of them" in view.note.text and "{" not in view.note.text
