@@ -371,7 +371,10 @@ def daily_volume(events: ibis.Table | None, orders: ibis.Table | None, *, thresh
     ratio to ``expected`` is more than ``threshold`` local robust standard deviations away
     (1.4826 x the rolling 29-day median absolute deviation of those log ratios) AND differs
     from ``expected`` by more than ``min_change`` (30%): small sources are noisy, and a flag
-    should be worth a look. A gap is a day with no rows where at least 5 were expected.
+    should be worth a look. A gap is a day with no rows where at least 5 were expected. The
+    first 3 days of a source are never flagged: their centred window reaches before the first
+    day, so a launch ramp would read as drops. (The last days are flagged: a short last day of
+    an export is worth a look.)
     """
     parts = []
     for t in (events, orders):
@@ -391,8 +394,8 @@ def daily_volume(events: ibis.Table | None, orders: ibis.Table | None, *, thresh
         scale = spread.rolling(29, center=True, min_periods=7).median() * 1.4826
         z = (resid / scale.where(scale > 0)).fillna(0.0)
         change = (s / expected.where(expected > 0) - 1).abs().fillna(0.0)
-        material = change > min_change
-        flag = np.where((s == 0) & (expected >= 5), "gap",
+        material = (change > min_change) & (np.arange(len(s)) >= 3)
+        flag = np.where((s == 0) & (expected >= 5) & (np.arange(len(s)) >= 3), "gap",
                         np.where((z > threshold) & material, "spike",
                                  np.where((z < -threshold) & material, "drop", "")))
         out.append(pd.DataFrame({schema.SOURCE: src, schema.DAY: full.date, "rows": s.astype(int).values,

@@ -34,7 +34,7 @@ from . import __version__, audit as audit_mod, engine, schema, sources, userday
 from .config import Config, load_config
 from .errors import DataError
 
-CLEANING_VERSION = "6"
+CLEANING_VERSION = "7"  # 7: the first 3 days of a source are not volume-flagged
 TABLES = ("events", "orders", "users", "identities", "assignments")
 
 

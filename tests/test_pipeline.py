@@ -180,3 +180,23 @@ def test_audit_view_shows_dropped_rows_as_read(project):
     row = ex[ex["reason"] == "time_out_of_range"].iloc[0]
     assert (row["user_id"], row["event_time"], row["copies"]) == ("u2", "2025-06-01 04:00:00", 1)  # 12:00 Shanghai
     assert ex.loc[ex["reason"] == "unstitched_anonymous", "anonymous_id"].tolist() == ["a3"]
+
+
+def test_daily_volume_skips_the_launch_ramp_but_flags_a_drop_later():
+    """60 days: a ramp 5, 40, 80 then about 100 a day (95 to 105), and 10 rows on day 40. The ramp's
+    first days sit far below their window's median but are not flagged; day 40 is a drop; nothing
+    else is."""
+    import datetime as dt
+
+    import ibis
+
+    from helpers import audit
+
+    start = dt.date(2026, 1, 1)
+    rows = [5, 40, 80] + [95 + (i * 7) % 11 for i in range(57)]
+    rows[40] = 10
+    days = [start + dt.timedelta(days=i) for i, n in enumerate(rows) for _ in range(n)]
+    ev = ibis.memtable(pd.DataFrame({"source": "app", "day": days}))
+    vol = audit.daily_volume(ev, None)
+    flagged = vol[vol["flag"] != ""]
+    assert flagged[["day", "flag"]].values.tolist() == [[start + dt.timedelta(days=40), "drop"]]
