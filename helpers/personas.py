@@ -671,7 +671,8 @@ class GroupValue:
 
     def _repr_html_(self) -> str:
         t = self.table.round({"mean_p_alive": 3, "mean_expected_purchases": 2, "clv_per_user": 1,
-                              "clv_total": 0, "share_clv": 3})
+                              "share_clv": 3})
+        t["clv_total"] = t["clv_total"].round(0).astype("Int64")  # whole currency units
         return (f"<p><b>Value by {html.escape(self.group)}</b>: users, buyers, mean P(alive) (repeat "
                 "buyers) and expected purchases over the horizon (buyers), CLV per user (non-buyers count as 0), total CLV "
                 "and share of it.</p>" + t.to_html(index=False, escape=True))
@@ -690,8 +691,8 @@ def value_by_group(data: pd.DataFrame, group: str) -> GroupValue:
     require_columns(data, [group, P_ALIVE, EXPECTED_PURCHASES, CLV], "value_by_group's `data`")
     g = data.groupby(group, sort=True)
     out = pd.DataFrame({
-        "users": g.size().astype(float),
-        "buyers": g[CLV].count().astype(float),
+        "users": g.size().astype("int64"),
+        "buyers": g[CLV].count().astype("int64"),
         "mean_p_alive": g[P_ALIVE].mean(),
         "mean_expected_purchases": g[EXPECTED_PURCHASES].mean(),
         "clv_per_user": g[CLV].sum() / g.size(),

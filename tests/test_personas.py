@@ -202,6 +202,8 @@ def test_value_by_group_and_degraded_fit():
     out = P.value_by_group(d, "persona").table.set_index("persona")
     assert out.loc[1, ["users", "buyers", "mean_p_alive", "mean_expected_purchases", "clv_per_user", "clv_total",
                        "share_clv"]].tolist() == pytest.approx([3, 2, 0.6, 2.0, 10.0, 30.0, 0.3])
+    # counts are whole numbers, and the total CLV shows in whole currency units
+    assert str(out["users"].dtype) == "int64" and "<td>30</td>" in P.value_by_group(d, "persona")._repr_html_()
     # only one-time buyers: BG/NBD cannot be fitted, value is NaN and the note says why
     f = pd.DataFrame({"frequency": [0.0] * 12 + [np.nan], "recency": [0.0] * 12 + [np.nan],
                       "T": [30.0] * 12 + [np.nan], "monetary_value": [0.0] * 12 + [np.nan]})
