@@ -426,6 +426,8 @@ def test_plots_draw_the_given_numbers():
     # users counted once: control c0..c5 + 'both' (first row) = 7; treatment t0..t3 + early = 5
     finals = {line.get_label(): line.get_ydata()[-1] for line in ax3.lines}
     assert finals == {"control": 7, "treatment": 5}
+    assert ax3.get_title() == "Users assigned per variant over time: exp" and ax3.get_xlabel() == "assignment date"
+    assert ax.get_title() == "Lift of each metric over control"
     plt.close(fig)
 
 

@@ -59,6 +59,7 @@ def plot_lifts(results, *, scale: str = "relative", ax=None, **kwargs):
     labels = [f"{m} ({v})" if multi else str(m) for m, v in zip(t["metric"], t["variant"])]
     ax.set_yticks(y, labels)
     ax.set_xlabel(f"{scale} lift vs control, with interval")
+    ax.set_title("Lift of each metric over control")
     if scale == "relative":
         ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:+.0%}"))
     return ax
@@ -120,5 +121,12 @@ def plot_cumulative_assignments(assignments_df: pd.DataFrame, *, experiment: str
     for variant in counts.columns:
         ax.plot(counts.index, counts[variant], label=str(variant), **kwargs)
     ax.set_ylabel("users assigned (cumulative)")
+    ax.set_xlabel("assignment date" if freq == "D" else f"assignment period ({freq})")
+    ax.set_title("Users assigned per variant over time" + (f": {experiment}" if experiment else ""))
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.legend(title="variant")
     return ax
