@@ -159,7 +159,7 @@ def floor(config: str, out: str) -> dict:
 
     import ibis
 
-    from helpers import engine, sources, userday
+    from helpers import audit, engine, sources, userday
     from helpers.config import load_config
     from helpers.pipeline import _connect
 
@@ -180,11 +180,11 @@ def floor(config: str, out: str) -> dict:
         every = ibis.union(*parts(), distinct=False)
         timed("read", lambda: every.aggregate(**{f"m_{c}": every[c].max() for c in every.columns}).execute())
         timed("write", lambda: engine.write_parquet(con, ibis.union(*parts(), distinct=False), f"{tmp}/mapped.parquet"))
-        grouped = [t.group_by(list(t.columns)).aggregate(copies=ibis._.count()) for t in parts()]
+        grouped = [audit.distinct_rows(t) for t in parts()]  # the kit's own grouping
         timed("dedup", lambda: engine.write_parquet(con, ibis.union(*grouped, distinct=False), f"{tmp}/distinct.parquet"))
         distinct = engine.read_parquet(con, f"{tmp}/distinct.parquet")
         distinct = distinct.mutate(day=engine.local_day(distinct.event_time, cfg.timezone),
-                                   event_name=distinct.event_name.lower())
+                                   event_name=audit.standard_event_name(distinct.event_name))
         timed("user_day", lambda: engine.write_parquet(
             con, userday.build_user_day(distinct, None, activity=cfg.activity), f"{tmp}/user_day.parquet"))
         engine.close(con)

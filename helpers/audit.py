@@ -112,6 +112,17 @@ def kept_events(stored: ibis.Table) -> ibis.Table:
     return stored.filter(stored.drop_reason.isnull()).select(*cols)
 
 
+def distinct_rows(t: ibis.Table) -> ibis.Table:
+    """The distinct rows of one mapped source with their number of ``copies`` (exact duplicates:
+    every column equal)."""
+    return t.group_by(list(t.columns)).aggregate(copies=ibis._.count())
+
+
+def standard_event_name(name: ibis.StringValue) -> ibis.StringValue:
+    """An exported event name standardized: surrounding whitespace trimmed, lower case."""
+    return engine.strip_text(name).lower()
+
+
 def _as_parts(ev) -> list:
     """Mapped event sources as (table, holds both ids) pairs; a plain table is one source."""
     if isinstance(ev, ibis.Table):
@@ -155,7 +166,7 @@ def clean_events(ev, identities: ibis.Table | None, cfg: Config, *, materialize=
         idmap = None
 
     # 2. each source's distinct rows with their copies, stitched and standardized, with a drop reason
-    grouped = [t.group_by(list(t.columns)).aggregate(copies=ibis._.count()) for t, _ in parts]
+    grouped = [distinct_rows(t) for t, _ in parts]
     g = ibis.union(*grouped, distinct=False) if len(grouped) > 1 else grouped[0]
     if idmap is not None:
         j = g.left_join(idmap, g[A] == idmap[A])
@@ -174,7 +185,7 @@ def clean_events(ev, identities: ibis.Table | None, cfg: Config, *, materialize=
     stitched = ibis.cases((no_uid & j.mapped_user.notnull(),
                            ibis.ifelse(j.in_identities, ibis.literal("identities"), ibis.literal("events"))),
                           else_=ibis.null(dt.string))
-    std_name = engine.strip_text(j[schema.EVENT_NAME]).lower()
+    std_name = standard_event_name(j[schema.EVENT_NAME])
     out = {c: j[c] for c in g.columns if c not in (U, schema.EVENT_NAME, "copies") and not c.startswith("__bad_")}
     out.update({U: j[U].coalesce(j.mapped_user), schema.EVENT_NAME: std_name, schema.DAY: engine.local_day(j[E], tz),
                 "copies": j.copies, "drop_reason": reason, "stitched_via": stitched,
@@ -363,6 +374,9 @@ def orphan_checks(user_day: ibis.Table, users: ibis.Table | None, *, events: boo
     return out
 
 
+SETTLING_DAYS = 3  # half the centred 7-day window of daily_volume: days before it are not flagged
+
+
 def daily_volume(events: ibis.Table | None, orders: ibis.Table | None, *, threshold: float = 3.5,
                  min_change: float = 0.3) -> pd.DataFrame:
     """Rows per source per business day with spikes, drops and gaps flagged.
@@ -372,9 +386,9 @@ def daily_volume(events: ibis.Table | None, orders: ibis.Table | None, *, thresh
     (1.4826 x the rolling 29-day median absolute deviation of those log ratios) AND differs
     from ``expected`` by more than ``min_change`` (30%): small sources are noisy, and a flag
     should be worth a look. A gap is a day with no rows where at least 5 were expected. The
-    first 3 days of a source are never flagged: their centred window reaches before the first
-    day, so a launch ramp would read as drops. (The last days are flagged: a short last day of
-    an export is worth a look.)
+    first ``SETTLING_DAYS`` (3) days of a source are never flagged: their centred window
+    reaches before the first day, so a launch ramp would read as drops. (The last days are
+    flagged: a short last day of an export is worth a look.)
     """
     parts = []
     for t in (events, orders):
@@ -394,8 +408,9 @@ def daily_volume(events: ibis.Table | None, orders: ibis.Table | None, *, thresh
         scale = spread.rolling(29, center=True, min_periods=7).median() * 1.4826
         z = (resid / scale.where(scale > 0)).fillna(0.0)
         change = (s / expected.where(expected > 0) - 1).abs().fillna(0.0)
-        material = (change > min_change) & (np.arange(len(s)) >= 3)
-        flag = np.where((s == 0) & (expected >= 5) & (np.arange(len(s)) >= 3), "gap",
+        settled = np.arange(len(s)) >= SETTLING_DAYS  # the centred window no longer starts before day 0
+        material = (change > min_change) & settled
+        flag = np.where((s == 0) & (expected >= 5) & settled, "gap",
                         np.where((z > threshold) & material, "spike",
                                  np.where((z < -threshold) & material, "drop", "")))
         out.append(pd.DataFrame({schema.SOURCE: src, schema.DAY: full.date, "rows": s.astype(int).values,

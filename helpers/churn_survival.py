@@ -414,7 +414,7 @@ def concordance_within(durations, scores, events, strata: pd.DataFrame | None = 
     keys = [np.zeros(len(d), int)] if strata is None or strata.shape[1] == 0 else \
         [np.asarray(strata[c]) for c in strata.columns]
     correct = tied = pairs = 0
-    for _, g in d.groupby(keys, sort=False):
+    for _, g in d.groupby(keys, sort=False, dropna=False):  # a missing stratum value is a stratum too
         if len(g) < 2:
             continue
         c, t, n = _concordance_summary_statistics(g["t"].to_numpy(), g["s"].to_numpy(), g["e"].to_numpy())

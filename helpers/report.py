@@ -214,13 +214,18 @@ def record_metric(out_dir: str | Path, notebook: str, key: str, value: Any, *, l
     """
     if not key or not isinstance(key, str):
         raise ParameterError(f"The metric `key` must be a non-empty string, but {key!r} was passed.")
-    path = Path(out_dir) / "artifacts" / METRICS_DIR / f"{notebook}.json"
+    path = metrics_path(out_dir, notebook)
     metrics = read_metrics(path)
     plain = _jsonable(value)
     metrics[key] = {"value": plain, "label": label or key, "fmt": fmt, "note": note,
                     "display": _format(plain, fmt)}
     write_atomic(path, json.dumps(metrics, indent=2, ensure_ascii=False))
     return path
+
+
+def metrics_path(out_dir: str | Path, notebook: str) -> Path:
+    """Where one report's headline numbers live: ``<out_dir>/artifacts/metrics/<notebook>.json``."""
+    return Path(out_dir) / "artifacts" / METRICS_DIR / f"{notebook}.json"
 
 
 def read_metrics(path: str | Path) -> dict:

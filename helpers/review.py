@@ -30,7 +30,7 @@ from helpers import schema as s
 from helpers.active_review import Note
 from helpers.errors import DataError
 from helpers.experiments_health import INVALID
-from helpers.report import METRICS_DIR, METRICS_FILE, month_bounds, read_metrics
+from helpers.report import METRICS_DIR, METRICS_FILE, metrics_path, month_bounds, read_metrics
 
 __all__ = ["AT_RISK_BANDS", "KPIS", "read_metrics_of", "read_json", "read_csv", "month_kpis",
            "kpi_review", "KpiReview", "action_list", "ActionList", "experiment_lines",
@@ -570,7 +570,7 @@ class RecordedNumbers:
 
 def recorded_numbers(ctx) -> RecordedNumbers:
     """What ``ctx`` recorded so far (label, value as shown on the index, note)."""
-    metrics = read_metrics(Path(ctx.out_dir) / "artifacts" / METRICS_DIR / f"{ctx.name}.json")
+    metrics = read_metrics(metrics_path(ctx.out_dir, ctx.name))
     rows = [{"number": m.get("label") or k, "value": m.get("display", m.get("value")), "note": m.get("note", "")}
             for k, m in metrics.items()]
     return RecordedNumbers(pd.DataFrame(rows, columns=["number", "value", "note"]))

@@ -186,7 +186,12 @@ def test_lifecycle_flags_a_week_cut_by_the_end_and_the_chart_skips_its_ratio():
     ratio = [line for a in ax.figure.axes for line in a.get_lines() if line.get_label() == "quick ratio"][0]
     y = np.asarray(ratio.get_ydata(), float)
     assert not np.isnan(y[:2]).any() and np.isnan(y[2])
-    assert "partial week (the data ends in it)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "partial week (the data ends in it)" in legend
+    assert [t for t in legend if t in ("returning", "resurrecting", "new", "dormant")] == \
+        ["returning", "resurrecting", "new", "dormant"]                 # once each
+    hatched = [b for b in ax.patches if b.get_hatch() == "//"]
+    assert len(hatched) == 4 and {round(b.get_x() + b.get_width() / 2) for b in hatched} == {2}  # W3's 4 bars
 
 
 def test_lifecycle_signup_basis():

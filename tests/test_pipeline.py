@@ -200,3 +200,18 @@ def test_daily_volume_skips_the_launch_ramp_but_flags_a_drop_later():
     vol = audit.daily_volume(ev, None)
     flagged = vol[vol["flag"] != ""]
     assert flagged[["day", "flag"]].values.tolist() == [[start + dt.timedelta(days=40), "drop"]]
+
+
+def test_distinct_rows_and_standard_event_name():
+    """The two pieces of the cleaning the benchmark's floor reuses: exact-duplicate grouping
+    (every column equal) and the standardized event name."""
+    import ibis
+
+    from helpers import audit
+
+    t = ibis.memtable(pd.DataFrame({"user_id": ["a", "a", "a", "b"], "event_name": [" Add_To_Cart\t", " Add_To_Cart\t",
+                                                                                     "add_to_cart", "search"]}))
+    got = audit.distinct_rows(t).execute().sort_values(["user_id", "event_name"])
+    assert got["copies"].tolist() == [2, 1, 1]          # the two exact copies, then the variant apart
+    names = t.select(n=audit.standard_event_name(t.event_name)).execute()["n"].tolist()
+    assert names == ["add_to_cart", "add_to_cart", "add_to_cart", "search"]

@@ -102,13 +102,12 @@ def plot_lifecycle(result, *, ax=None, quick_ratio: bool = True, **kwargs):
     x = np.arange(len(p))
     pos = np.zeros(len(p))
     partial = ~p["complete"].to_numpy(bool) if "complete" in p else np.zeros(len(p), bool)
-    hatch = ["//" if cut else None for cut in partial]
-    alpha = [0.45 if cut else 1.0 for cut in partial]
 
-    def bars(values, bottom, colour, label):
-        for i, (v, b) in enumerate(zip(values, bottom)):
-            ax.bar(x[i], v, bottom=b, color=colour, hatch=hatch[i], alpha=alpha[i],
-                   label=label if i == 0 else None, **kwargs)
+    def bars(values, bottom, colour, label):  # complete periods solid, a partial one hatched and pale
+        for cut, style in ((~partial, {}), (partial, {"hatch": "//", "alpha": 0.45})):
+            if cut.any():
+                ax.bar(x[cut], values[cut], bottom=bottom[cut], color=colour, label=label, **style, **kwargs)
+                label = None  # one legend entry per state
 
     for state in ("returning", "resurrecting", "new"):
         bars(p[state].to_numpy(), pos.copy(), _LIFECYCLE_COLOURS[state], state)
