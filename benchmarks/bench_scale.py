@@ -51,9 +51,9 @@ def child(config: str) -> None:
     """One run in this process: build the project from scratch, then the active-user aggregates."""
     import pandas as pd
 
-    from helpers import activity
-    from helpers.config import load_config
-    from helpers.pipeline import load_project
+    from helpers.analysis import activity
+    from helpers.core.config import load_config
+    from helpers.data.pipeline import load_project
 
     stop, peak = threading.Event(), [0]
     sampler = threading.Thread(target=_peak_rss_sampler, args=(stop, peak), daemon=True)
@@ -71,20 +71,34 @@ def child(config: str) -> None:
     seconds = time.perf_counter() - t0
     stop.set()
     sampler.join()
-    raw_events = sum(s["rows_in"] for s in project.audit["sources"].values() if s["table"] == "events")
-    print("RESULT " + json.dumps({
-        "engine": cfg.engine.kind, "memory_limit": cfg.engine.memory_limit, "raw_events": int(raw_events),
-        "user_day_rows": int(project.audit["user_day"]["rows"]), "build_seconds": round(t_build, 1),
-        "aggregate_seconds": round(seconds - t_build, 1), "seconds": round(seconds, 1),
-        "peak_rss_mb": round(peak[0] / 2**20), "mau": int(monthly["mau"].iloc[-1]),
-        "dau_last": int(daily["dau"].iloc[-1]), "month": month}))
+    raw_events = sum(
+        s["rows_in"] for s in project.audit["sources"].values() if s["table"] == "events"
+    )
+    print(
+        "RESULT "
+        + json.dumps(
+            {
+                "engine": cfg.engine.kind,
+                "memory_limit": cfg.engine.memory_limit,
+                "raw_events": int(raw_events),
+                "user_day_rows": int(project.audit["user_day"]["rows"]),
+                "build_seconds": round(t_build, 1),
+                "aggregate_seconds": round(seconds - t_build, 1),
+                "seconds": round(seconds, 1),
+                "peak_rss_mb": round(peak[0] / 2**20),
+                "mau": int(monthly["mau"].iloc[-1]),
+                "dau_last": int(daily["dau"].iloc[-1]),
+                "month": month,
+            }
+        )
+    )
 
 
 def sample_dir(users: int, months: int, seed: int) -> Path:
     """The sample for these arguments (shared with bench_user_day.py), generated if missing."""
     data = OUT / f"sample_{users}u_{months}m_s{seed}"
     if not (data / "persona.yaml").exists():
-        from helpers.sample import generate_sample
+        from helpers.sample.generator import generate_sample
 
         t0 = time.perf_counter()
         generate_sample(data, users=users, months=months, seed=seed)
@@ -117,16 +131,41 @@ def replicate(src: Path, copies: int) -> Path:
         return f"SELECT {ids}, {other} FROM {select_from}, range({copies}) r(k)"
 
     jobs = [
-        ("app_events.csv.gz", f"read_csv('{src}/app_events.csv.gz', all_varchar=true)", ["uid", "session"],
-         "ts_ms, action, device", "(FORMAT csv, HEADER, COMPRESSION gzip)"),
-        ("orders.parquet", f"read_parquet('{src}/orders.parquet')", ["order_id", "uid"], "paid_at, total",
-         "(FORMAT parquet)"),
-        ("users.csv", f"read_csv('{src}/users.csv', all_varchar=true)", ["id"],
-         "created_at, age, gender, city, channel, platform, plan, joined_community", "(FORMAT csv, HEADER)"),
-        ("identities.csv", f"read_csv('{src}/identities.csv', all_varchar=true)", ["anonymous_id", "user_id"], "1 AS _x",
-         "(FORMAT csv, HEADER)"),
-        ("assignments.csv", f"read_csv('{src}/assignments.csv', all_varchar=true)", ["user_id"],
-         "experiment, variant, assigned_at", "(FORMAT csv, HEADER)"),
+        (
+            "app_events.csv.gz",
+            f"read_csv('{src}/app_events.csv.gz', all_varchar=true)",
+            ["uid", "session"],
+            "ts_ms, action, device",
+            "(FORMAT csv, HEADER, COMPRESSION gzip)",
+        ),
+        (
+            "orders.parquet",
+            f"read_parquet('{src}/orders.parquet')",
+            ["order_id", "uid"],
+            "paid_at, total",
+            "(FORMAT parquet)",
+        ),
+        (
+            "users.csv",
+            f"read_csv('{src}/users.csv', all_varchar=true)",
+            ["id"],
+            "created_at, age, gender, city, channel, platform, plan, joined_community",
+            "(FORMAT csv, HEADER)",
+        ),
+        (
+            "identities.csv",
+            f"read_csv('{src}/identities.csv', all_varchar=true)",
+            ["anonymous_id", "user_id"],
+            "1 AS _x",
+            "(FORMAT csv, HEADER)",
+        ),
+        (
+            "assignments.csv",
+            f"read_csv('{src}/assignments.csv', all_varchar=true)",
+            ["user_id"],
+            "experiment, variant, assigned_at",
+            "(FORMAT csv, HEADER)",
+        ),
     ]
     for name, rel, ids, other, fmt in jobs:
         q = copies_of(rel, ids, other)
@@ -135,11 +174,19 @@ def replicate(src: Path, copies: int) -> Path:
         con.execute(f"COPY ({q}) TO '{dst / name}' {fmt}")
     for i, part in enumerate(sorted((src / "web_events").glob("*.parquet"))):
         q = copies_of(f"read_parquet('{part}')", ["anon_id", "member_id"], "time, event, page")
-        con.execute(f"COPY ({q}) TO '{dst / 'web_events' / f'part-{i:04d}.parquet'}' (FORMAT parquet)")
+        con.execute(
+            f"COPY ({q}) TO '{dst / 'web_events' / f'part-{i:04d}.parquet'}' (FORMAT parquet)"
+        )
     con.close()
-    (dst / "persona.yaml").write_text((src / "persona.yaml").read_text().replace("name: Sample shop",
-                                      f"name: Sample shop x{copies}"))
-    print(f"replicated {src.name} x{copies} into {dst} in {time.perf_counter() - t0:.1f} s", flush=True)
+    (dst / "persona.yaml").write_text(
+        (src / "persona.yaml")
+        .read_text()
+        .replace("name: Sample shop", f"name: Sample shop x{copies}")
+    )
+    print(
+        f"replicated {src.name} x{copies} into {dst} in {time.perf_counter() - t0:.1f} s",
+        flush=True,
+    )
     return dst
 
 
@@ -149,10 +196,16 @@ def engine_config(data: Path, which: str, memory_limit: str | None) -> str:
 
     raw = yaml.safe_load((data / "persona.yaml").read_text())
     if which == "duckdb":
-        raw["engine"] = {"kind": "duckdb", **({"memory_limit": memory_limit} if memory_limit else {})}
+        raw["engine"] = {
+            "kind": "duckdb",
+            **({"memory_limit": memory_limit} if memory_limit else {}),
+        }
     else:
-        raw["engine"] = {"kind": "spark", "master": "local[2]",
-                         "conf": {"spark.driver.memory": "6g", "spark.sql.shuffle.partitions": "8"}}
+        raw["engine"] = {
+            "kind": "spark",
+            "master": "local[2]",
+            "conf": {"spark.driver.memory": "6g", "spark.sql.shuffle.partitions": "8"},
+        }
     tag = f"{which}{memory_limit or ''}"
     raw["cache_dir"] = str(OUT / f"cache_{data.name}_{tag}")
     path = data / f"persona_{tag}.yaml"
@@ -161,35 +214,54 @@ def engine_config(data: Path, which: str, memory_limit: str | None) -> str:
 
 
 def run_child(config: str) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--child", config], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", config], capture_output=True, text=True, cwd=ROOT
+    )
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             res = json.loads(line[7:])
             import yaml
 
-            shutil.rmtree(yaml.safe_load(Path(config).read_text())["cache_dir"], ignore_errors=True)
+            shutil.rmtree(
+                yaml.safe_load(Path(config).read_text())["cache_dir"], ignore_errors=True
+            )
             return res
     raise SystemExit(f"run of {config} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-4000:]}")
 
 
 def line(r: dict) -> str:
     name = r["engine"] + (f" (memory_limit {r['memory_limit']})" if r.get("memory_limit") else "")
-    return (f"{name:<28} {r['raw_events']:>13,} events  {r['seconds']:8.1f} s  "
-            f"(build {r['build_seconds']:.1f} + aggregates {r['aggregate_seconds']:.1f})  "
-            f"{r['raw_events'] / r['seconds']:>11,.0f} events/s  peak RSS {r['peak_rss_mb']:>6,} MB")
+    return (
+        f"{name:<28} {r['raw_events']:>13,} events  {r['seconds']:8.1f} s  "
+        f"(build {r['build_seconds']:.1f} + aggregates {r['aggregate_seconds']:.1f})  "
+        f"{r['raw_events'] / r['seconds']:>11,.0f} events/s  peak RSS {r['peak_rss_mb']:>6,} MB"
+    )
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("engines", nargs="?", default="duckdb", choices=["duckdb", "spark", "both"])
-    ap.add_argument("--users", type=int, nargs="+", default=[700_000, 3_500_000],
-                    help="sample sizes in users (700k ~ 20M events, 3.5M ~ 100M, 175k ~ 5M)")
+    ap.add_argument(
+        "--users",
+        type=int,
+        nargs="+",
+        default=[700_000, 3_500_000],
+        help="sample sizes in users (700k ~ 20M events, 3.5M ~ 100M, 175k ~ 5M)",
+    )
     ap.add_argument("--months", type=int, default=12)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit (spills to disk beyond it)")
+    ap.add_argument(
+        "--memory-limit", default="4GB", help="DuckDB memory_limit (spills to disk beyond it)"
+    )
     ap.add_argument("--quick", action="store_true", help="smoke run: 2 months")
-    ap.add_argument("--replicate", type=int, default=1,
-                    help="run on K id-disjoint copies of each sample (e.g. 700k users x5 ~ 100M events)")
+    ap.add_argument(
+        "--replicate",
+        type=int,
+        default=1,
+        help="run on K id-disjoint copies of each sample (e.g. 700k users x5 ~ 100M events)",
+    )
     ap.add_argument("--child")
     args = ap.parse_args()
     if args.child:
@@ -203,7 +275,9 @@ def main() -> None:
         if args.replicate > 1:
             data = replicate(data, args.replicate)
         for which in engines:
-            r = run_child(engine_config(data, which, args.memory_limit if which == "duckdb" else None))
+            r = run_child(
+                engine_config(data, which, args.memory_limit if which == "duckdb" else None)
+            )
             r["users"] = users * args.replicate
             results.append(r)
             print(line(r), flush=True)
@@ -213,16 +287,24 @@ def main() -> None:
     if len(duck) >= 2:
         a, b = duck[0], duck[-1]
         ev, tm = b["raw_events"] / a["raw_events"], b["seconds"] / a["seconds"]
-        print(f"growth : {ev:.2f}x the events took {tm:.2f}x the time (linear = {ev:.2f}x); "
-              f"peak RSS {a['peak_rss_mb']:,} -> {b['peak_rss_mb']:,} MB")
+        print(
+            f"growth : {ev:.2f}x the events took {tm:.2f}x the time (linear = {ev:.2f}x); "
+            f"peak RSS {a['peak_rss_mb']:,} -> {b['peak_rss_mb']:,} MB"
+        )
     spark = [r for r in results if r["engine"] == "spark"]
     for s in spark:
         d = next((r for r in duck if r["users"] == s["users"]), None)
         if d:
-            same = (d["user_day_rows"], d["mau"], d["dau_last"]) == (s["user_day_rows"], s["mau"], s["dau_last"])
-            print(f"spark  : {s['seconds'] / d['seconds']:.1f}x DuckDB's time and {s['peak_rss_mb'] / d['peak_rss_mb']:.1f}x "
-                  f"its peak RSS on the same {s['raw_events']:,} events; same user_day rows, MAU and DAU: "
-                  f"{'yes' if same else 'NO'}")
+            same = (d["user_day_rows"], d["mau"], d["dau_last"]) == (
+                s["user_day_rows"],
+                s["mau"],
+                s["dau_last"],
+            )
+            print(
+                f"spark  : {s['seconds'] / d['seconds']:.1f}x DuckDB's time and {s['peak_rss_mb'] / d['peak_rss_mb']:.1f}x "
+                f"its peak RSS on the same {s['raw_events']:,} events; same user_day rows, MAU and DAU: "
+                f"{'yes' if same else 'NO'}"
+            )
 
 
 if __name__ == "__main__":

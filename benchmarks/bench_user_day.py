@@ -47,15 +47,17 @@ OUT = ROOT / "benchmarks" / "out"
 def kit(config: str, out: str) -> dict:
     import shutil
 
-    from helpers.config import load_config
-    from helpers.pipeline import load_project
+    from helpers.core.config import load_config
+    from helpers.data.pipeline import load_project
 
     cfg = load_config(config)
     shutil.rmtree(cfg.cache_path, ignore_errors=True)
     t0 = time.perf_counter()
     project = load_project(cfg)
     seconds = time.perf_counter() - t0
-    raw_events = sum(s["rows_in"] for s in project.audit["sources"].values() if s["table"] == "events")
+    raw_events = sum(
+        s["rows_in"] for s in project.audit["sources"].values() if s["table"] == "events"
+    )
     shutil.copyfile(project.cache_path / "user_day.parquet", out)
     return {"seconds": seconds, "raw_events": int(raw_events)}
 
@@ -67,8 +69,8 @@ def pandas_baseline(config: str, out: str) -> dict:
 
     import pandas as pd
 
-    from helpers.config import load_config
-    from helpers.schema import event_count_column
+    from helpers.core.config import load_config
+    from helpers.core.schema import event_count_column
 
     cfg = load_config(config)
     tz = cfg.timezone
@@ -84,14 +86,24 @@ def pandas_baseline(config: str, out: str) -> dict:
             df = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
         else:
             df = pd.concat([pd.read_csv(f, dtype=str) for f in files], ignore_index=True)
-        out_df = pd.DataFrame({"source": src.name,
-                               "user_id": df[m["user_id"]] if "user_id" in m else None,
-                               "anonymous_id": df[m["anonymous_id"]] if "anonymous_id" in m else None,
-                               "event_name": df[m["event_name"]]})
+        out_df = pd.DataFrame(
+            {
+                "source": src.name,
+                "user_id": df[m["user_id"]] if "user_id" in m else None,
+                "anonymous_id": df[m["anonymous_id"]] if "anonymous_id" in m else None,
+                "event_name": df[m["event_name"]],
+            }
+        )
         if src.time_format == "epoch_ms":
-            out_df["event_time"] = pd.to_datetime(pd.to_numeric(df[m["event_time"]]), unit="ms", utc=True)
+            out_df["event_time"] = pd.to_datetime(
+                pd.to_numeric(df[m["event_time"]]), unit="ms", utc=True
+            )
         else:
-            out_df["event_time"] = pd.to_datetime(df[m["event_time"]]).dt.tz_localize(src.timezone or tz).dt.tz_convert("UTC")
+            out_df["event_time"] = (
+                pd.to_datetime(df[m["event_time"]])
+                .dt.tz_localize(src.timezone or tz)
+                .dt.tz_convert("UTC")
+            )
         for extra in ("platform", "session_id"):
             out_df[extra] = df[m[extra]] if extra in m else None
         frames.append(out_df)
@@ -100,8 +112,12 @@ def pandas_baseline(config: str, out: str) -> dict:
     ev = ev[(ev.event_time >= lo) & (ev.event_time < hi)]
     ev = ev.drop_duplicates()
     ident = pd.read_csv(cfg.resolve(cfg.sources.identities.path), dtype=str)
-    pairs = pd.concat([ident[["anonymous_id", "user_id"]],
-                       ev.loc[ev.user_id.notna() & ev.anonymous_id.notna(), ["anonymous_id", "user_id"]]])
+    pairs = pd.concat(
+        [
+            ident[["anonymous_id", "user_id"]],
+            ev.loc[ev.user_id.notna() & ev.anonymous_id.notna(), ["anonymous_id", "user_id"]],
+        ]
+    )
     idmap = pairs.groupby("anonymous_id")["user_id"].min()
     ev["user_id"] = ev["user_id"].fillna(ev["anonymous_id"].map(idmap))
     ev = ev[ev.user_id.notna()].copy()
@@ -110,9 +126,14 @@ def pandas_baseline(config: str, out: str) -> dict:
     ev["active"] = ~ev["event_name"].isin(passive)
     om = cfg.sources.orders.columns
     orders = pd.read_parquet(cfg.resolve(cfg.sources.orders.path))
-    orders = pd.DataFrame({"user_id": orders[om["user_id"]].astype(str),
-                           "order_time": pd.to_datetime(orders[om["order_time"]], utc=True),
-                           "amount": orders[om["amount"]].astype(float), "order_id": orders["order_id"]})
+    orders = pd.DataFrame(
+        {
+            "user_id": orders[om["user_id"]].astype(str),
+            "order_time": pd.to_datetime(orders[om["order_time"]], utc=True),
+            "amount": orders[om["amount"]].astype(float),
+            "order_id": orders["order_id"],
+        }
+    )
     orders = orders[(orders.order_time >= lo) & (orders.order_time < hi)]
     orders = orders.sort_values(["order_time", "amount", "user_id"]).drop_duplicates("order_id")
     orders["day"] = orders["order_time"].dt.tz_convert(tz).dt.date
@@ -137,7 +158,9 @@ def pandas_baseline(config: str, out: str) -> dict:
             ud[c] = 0
     ud = ud.reset_index()
     reduce_seconds = time.perf_counter() - t0
-    with tempfile.TemporaryDirectory(dir=os.path.dirname(out)) as tmp:  # the same files the kit caches
+    with tempfile.TemporaryDirectory(
+        dir=os.path.dirname(out)
+    ) as tmp:  # the same files the kit caches
         ev.drop(columns=["active", "col"]).to_parquet(f"{tmp}/events.parquet", index=False)
         orders.to_parquet(f"{tmp}/orders.parquet", index=False)
         ud.to_parquet(f"{tmp}/user_day.parquet", index=False)
@@ -159,9 +182,9 @@ def floor(config: str, out: str) -> dict:
 
     import ibis
 
-    from helpers import audit, engine, sources, userday
-    from helpers.config import load_config
-    from helpers.pipeline import _connect
+    from helpers.core.config import load_config
+    from helpers.data import audit, engine, sources, userday
+    from helpers.data.pipeline import _connect
 
     cfg = load_config(config)
     times = {}
@@ -170,7 +193,10 @@ def floor(config: str, out: str) -> dict:
 
         def parts():
             mapped = sources.read_table(con, cfg, "events", deferred={}, parts=True)
-            return [m.table.drop(*[c for c in m.table.columns if c.startswith(sources.BAD_PREFIX)]) for m in mapped]
+            return [
+                m.table.drop(*[c for c in m.table.columns if c.startswith(sources.BAD_PREFIX)])
+                for m in mapped
+            ]
 
         def timed(name, fn):
             t0 = time.perf_counter()
@@ -178,15 +204,36 @@ def floor(config: str, out: str) -> dict:
             times[name] = time.perf_counter() - t0
 
         every = ibis.union(*parts(), distinct=False)
-        timed("read", lambda: every.aggregate(**{f"m_{c}": every[c].max() for c in every.columns}).execute())
-        timed("write", lambda: engine.write_parquet(con, ibis.union(*parts(), distinct=False), f"{tmp}/mapped.parquet"))
+        timed(
+            "read",
+            lambda: every.aggregate(**{f"m_{c}": every[c].max() for c in every.columns}).execute(),
+        )
+        timed(
+            "write",
+            lambda: engine.write_parquet(
+                con, ibis.union(*parts(), distinct=False), f"{tmp}/mapped.parquet"
+            ),
+        )
         grouped = [audit.distinct_rows(t) for t in parts()]  # the kit's own grouping
-        timed("dedup", lambda: engine.write_parquet(con, ibis.union(*grouped, distinct=False), f"{tmp}/distinct.parquet"))
+        timed(
+            "dedup",
+            lambda: engine.write_parquet(
+                con, ibis.union(*grouped, distinct=False), f"{tmp}/distinct.parquet"
+            ),
+        )
         distinct = engine.read_parquet(con, f"{tmp}/distinct.parquet")
-        distinct = distinct.mutate(day=engine.local_day(distinct.event_time, cfg.timezone),
-                                   event_name=audit.standard_event_name(distinct.event_name))
-        timed("user_day", lambda: engine.write_parquet(
-            con, userday.build_user_day(distinct, None, activity=cfg.activity), f"{tmp}/user_day.parquet"))
+        distinct = distinct.mutate(
+            day=engine.local_day(distinct.event_time, cfg.timezone),
+            event_name=audit.standard_event_name(distinct.event_name),
+        )
+        timed(
+            "user_day",
+            lambda: engine.write_parquet(
+                con,
+                userday.build_user_day(distinct, None, activity=cfg.activity),
+                f"{tmp}/user_day.parquet",
+            ),
+        )
         engine.close(con)
     return times
 
@@ -228,8 +275,12 @@ def child(which: str, config: str, out: str) -> None:
 
 
 def run_child(which: str, config: str, out: Path) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--child", which, "--config", config, "--out", str(out)],
-                          capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", which, "--config", config, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[7:])
@@ -237,14 +288,21 @@ def run_child(which: str, config: str, out: Path) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--users", type=int, default=172_000, help="sample users (172k gives about 21M raw events)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--users", type=int, default=172_000, help="sample users (172k gives about 21M raw events)"
+    )
     ap.add_argument("--months", type=int, default=12)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--skip-pandas", action="store_true")
     ap.add_argument("--child", choices=["kit", "pandas", "floor"])
-    ap.add_argument("--floor", action="store_true",
-                    help="also time the kit's necessary steps one by one (read, write, dedup, user_day)")
+    ap.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time the kit's necessary steps one by one (read, write, dedup, user_day)",
+    )
     ap.add_argument("--config")
     ap.add_argument("--out")
     args = ap.parse_args()
@@ -253,7 +311,7 @@ def main() -> None:
         return
     data = OUT / f"sample_{args.users}u_{args.months}m_s{args.seed}"
     if not (data / "persona.yaml").exists():
-        from helpers.sample import generate_sample
+        from helpers.sample.generator import generate_sample
 
         t0 = time.perf_counter()
         generate_sample(data, users=args.users, months=args.months, seed=args.seed)
@@ -261,34 +319,52 @@ def main() -> None:
     config = str(data / "persona.yaml")
     k = run_child("kit", config, OUT / "user_day_kit.parquet")
     n = k["raw_events"]
-    print(f"kit    : {k['seconds']:8.1f} s  {n / k['seconds']:12,.0f} events/s  peak RSS {k['peak_rss_mb']:6.0f} MB"
-          f"   ({n:,} raw events; audit + every cleaned table + user_day written; {k['cpu_seconds']:.0f} CPU-s)")
+    print(
+        f"kit    : {k['seconds']:8.1f} s  {n / k['seconds']:12,.0f} events/s  peak RSS {k['peak_rss_mb']:6.0f} MB"
+        f"   ({n:,} raw events; audit + every cleaned table + user_day written; {k['cpu_seconds']:.0f} CPU-s)"
+    )
     if args.floor:
         f = run_child("floor", config, OUT / "user_day_floor.parquet")
-        print("floor  : the necessary steps alone, each one query (the differences are each step's cost):")
-        steps = [("read", "parse every mapped column of the event sources"),
-                 ("write", "read + write the mapped rows as Parquet"),
-                 ("dedup", "read + distinct rows per source + write"),
-                 ("user_day", "user_day from the distinct rows")]
+        print(
+            "floor  : the necessary steps alone, each one query (the differences are each step's cost):"
+        )
+        steps = [
+            ("read", "parse every mapped column of the event sources"),
+            ("write", "read + write the mapped rows as Parquet"),
+            ("dedup", "read + distinct rows per source + write"),
+            ("user_day", "user_day from the distinct rows"),
+        ]
         for name, what in steps:
             print(f"         {name:9s}{f[name]:8.1f} s   {what}")
         lower = f["dedup"] + f["user_day"]
-        print(f"         sum of dedup and user_day {lower:.1f} s: the kit's build is {k['seconds'] / lower:.2f}x that")
+        print(
+            f"         sum of dedup and user_day {lower:.1f} s: the kit's build is {k['seconds'] / lower:.2f}x that"
+        )
     if args.skip_pandas:
         return
     p = run_child("pandas", config, OUT / "user_day_pandas.parquet")
-    print(f"pandas : {p['reduce_seconds']:8.1f} s  {n / p['reduce_seconds']:12,.0f} events/s  peak RSS {p['peak_rss_mb']:6.0f} MB"
-          f"   (to user_day in memory; {p['cpu_seconds']:.0f} CPU-s with the files written)")
-    print(f"pandas : {p['seconds']:8.1f} s  {n / p['seconds']:12,.0f} events/s  {'':>20}   "
-          f"(with cleaned events, orders and user_day written as Parquet, as the kit does)")
-    print(f"ratio  : kit is {p['reduce_seconds'] / k['seconds']:.1f}x faster than pandas' reduction alone, "
-          f"{p['seconds'] / k['seconds']:.1f}x with the same files written; "
-          f"{k['peak_rss_mb'] / p['peak_rss_mb']:.2f}x its peak memory")
+    print(
+        f"pandas : {p['reduce_seconds']:8.1f} s  {n / p['reduce_seconds']:12,.0f} events/s  peak RSS {p['peak_rss_mb']:6.0f} MB"
+        f"   (to user_day in memory; {p['cpu_seconds']:.0f} CPU-s with the files written)"
+    )
+    print(
+        f"pandas : {p['seconds']:8.1f} s  {n / p['seconds']:12,.0f} events/s  {'':>20}   "
+        f"(with cleaned events, orders and user_day written as Parquet, as the kit does)"
+    )
+    print(
+        f"ratio  : kit is {p['reduce_seconds'] / k['seconds']:.1f}x faster than pandas' reduction alone, "
+        f"{p['seconds'] / k['seconds']:.1f}x with the same files written; "
+        f"{k['peak_rss_mb'] / p['peak_rss_mb']:.2f}x its peak memory"
+    )
     if args.floor:
-        print(f"bound  : the necessary steps alone would be {p['reduce_seconds'] / lower:.1f}x faster than pandas' "
-              f"reduction, {p['seconds'] / lower:.1f}x with the same files written (the best any DuckDB build caching the cleaned events could do here)")
+        print(
+            f"bound  : the necessary steps alone would be {p['reduce_seconds'] / lower:.1f}x faster than pandas' "
+            f"reduction, {p['seconds'] / lower:.1f}x with the same files written (the best any DuckDB build caching the cleaned events could do here)"
+        )
     diff = compare(OUT / "user_day_kit.parquet", OUT / "user_day_pandas.parquet")
-    print(f"check  : user_day identical in every row and column: {'yes' if not diff else 'NO: ' + diff}")
+    print(
+        f"check  : user_day identical in every row and column: {'yes' if not diff else 'NO: ' + diff}"
+    )
     if diff:
         raise SystemExit(1)
 

@@ -6,7 +6,7 @@
     persona-kit run --config persona.yaml --month 2026-10 --jobs 2 -p experiment checkout_v2
     persona-kit audit --config persona.yaml
 
-Errors the kit raises on purpose (:class:`helpers.errors.PersonaKitError`) print as one line
+Errors the kit raises on purpose (:class:`helpers.core.errors.PersonaKitError`) print as one line
 ``error: ...`` with exit status 2, never a traceback. ``run`` exits with 1 when a notebook failed
 and names it; the failed report is still rendered.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from helpers.errors import ParameterError, PersonaKitError
+from helpers.core.errors import ParameterError, PersonaKitError
 
 DEFAULT_CONFIG = "persona.yaml"
 
@@ -42,16 +42,31 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False),
-              help="Folder for the sample sources, persona.yaml and truth.json.")
-@click.option("--users", default=20000, show_default=True, type=click.IntRange(min=1),
-              help="Number of users.")
-@click.option("--months", default=12, show_default=True, type=click.IntRange(min=1),
-              help="Months of history.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the sample sources, persona.yaml and truth.json.",
+)
+@click.option(
+    "--users",
+    default=20000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Number of users.",
+)
+@click.option(
+    "--months",
+    default=12,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Months of history.",
+)
 @click.option("--seed", default=42, show_default=True, type=int, help="Random seed.")
 def sample(out: str, users: int, months: int, seed: int) -> None:
     """Write a sample product (sources with planted truths) and its persona.yaml."""
-    from helpers.sample import generate_sample
+    from helpers.sample.generator import generate_sample
 
     generate_sample(out, users=users, months=months, seed=seed, progress=True)
     click.echo(f"sample written to {Path(out).resolve()}")
@@ -62,40 +77,79 @@ def _params(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
     params: dict[str, str] = {}
     for key, value in pairs:
         if key in params:
-            raise ParameterError(f"The parameter `{key}` is given twice with -p "
-                                 f"({params[key]!r} and {value!r}); give it once.")
+            raise ParameterError(
+                f"The parameter `{key}` is given twice with -p "
+                f"({params[key]!r} and {value!r}); give it once."
+            )
         params[key] = value
     return params
 
 
 @main.command()
-@click.option("--config", "config", default=DEFAULT_CONFIG, show_default=True,
-              help="Project config file.")
-@click.option("--month", default=None, help="YYYY-MM to review (default: the latest complete "
-                                            "month in the data).")
+@click.option(
+    "--config", "config", default=DEFAULT_CONFIG, show_default=True, help="Project config file."
+)
+@click.option(
+    "--month",
+    default=None,
+    help="YYYY-MM to review (default: the latest complete month in the data).",
+)
 @click.option("--months", default=None, help="Backfill a range of months: 2026-05..2026-10.")
 @click.option("--out", default=None, help="Report folder (default: reports/ beside the config).")
-@click.option("--only", multiple=True, help="Run only this notebook (repeatable): 03_personas, "
-                                            "03 or personas.")
+@click.option(
+    "--only",
+    multiple=True,
+    help="Run only this notebook (repeatable): 03_personas, 03 or personas.",
+)
 @click.option("--with-code", is_flag=True, help="Show code cells in the HTML reports.")
-@click.option("--jobs", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Notebooks to run at the same time.")
+@click.option(
+    "--jobs",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Notebooks to run at the same time.",
+)
 @click.option("--force", is_flag=True, help="Re-run notebooks whose inputs did not change.")
-@click.option("-p", "--param", "param", multiple=True, nargs=2, metavar="KEY VALUE",
-              help="Notebook parameter (repeatable), converted to the type the notebook "
-                   "declares.")
-def run(config: str, month: str | None, months: str | None, out: str | None,
-        only: tuple[str, ...], with_code: bool, jobs: int, force: bool,
-        param: tuple[tuple[str, str], ...]) -> None:
+@click.option(
+    "-p",
+    "--param",
+    "param",
+    multiple=True,
+    nargs=2,
+    metavar="KEY VALUE",
+    help="Notebook parameter (repeatable), converted to the type the notebook declares.",
+)
+def run(
+    config: str,
+    month: str | None,
+    months: str | None,
+    out: str | None,
+    only: tuple[str, ...],
+    with_code: bool,
+    jobs: int,
+    force: bool,
+    param: tuple[tuple[str, str], ...],
+) -> None:
     """Run the monthly review and render HTML reports with an index page."""
-    from helpers.runner import run_review
+    from helpers.report.runner import run_review
 
-    result = run_review(config, month=month, months=months, out=out, only=list(only) or None,
-                        with_code=with_code, jobs=jobs, params=_params(param), force=force,
-                        progress=True)
+    result = run_review(
+        config,
+        month=month,
+        months=months,
+        out=out,
+        only=list(only) or None,
+        with_code=with_code,
+        jobs=jobs,
+        params=_params(param),
+        force=force,
+        progress=True,
+    )
     executed = len(result.executed)
-    click.echo(f"{len(result.runs)} report(s), {executed} executed, "
-               f"{len(result.runs) - executed} not re-run or skipped.")
+    click.echo(
+        f"{len(result.runs)} report(s), {executed} executed, "
+        f"{len(result.runs) - executed} not re-run or skipped."
+    )
     for month_name, index in result.month_indexes.items():
         click.echo(f"{month_name}: {index}")
     click.echo(f"archive: {result.archive_index}")
@@ -105,13 +159,14 @@ def run(config: str, month: str | None, months: str | None, out: str | None,
 
 
 @main.command()
-@click.option("--config", "config", default=DEFAULT_CONFIG, show_default=True,
-              help="Project config file.")
+@click.option(
+    "--config", "config", default=DEFAULT_CONFIG, show_default=True, help="Project config file."
+)
 def audit(config: str) -> None:
     """Quick terminal check of the data: rows kept and dropped by reason, data window."""
-    from helpers.audit import audit_summary_text
-    from helpers.pipeline import load_project
-    from helpers.report import load_config_checked
+    from helpers.data.audit import audit_summary_text
+    from helpers.data.pipeline import load_project
+    from helpers.report.context import load_config_checked
 
     cfg = load_config_checked(config, parameter="config")
     project = load_project(cfg, progress=True)

@@ -20,7 +20,11 @@ import nbformat
 def from_percent(text: str) -> nbformat.NotebookNode:
     """Notebook from percent-format text; the first code cell is tagged ``parameters``."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "persona-kit", "display_name": "Python (persona-kit)", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "persona-kit",
+        "display_name": "Python (persona-kit)",
+        "language": "python",
+    }
     nb.metadata["language_info"] = {"name": "python"}
     blocks = re.split(r"^# %%(.*)$", text, flags=re.M)
     first_code = True

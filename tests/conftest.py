@@ -13,7 +13,9 @@ CDNOW = SHARED_DATA / "cdnow"
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    assert SHARED_DATA.exists(), f"reference data not found at {SHARED_DATA} (CI lays shared/ beside the repo)"
+    assert SHARED_DATA.exists(), (
+        f"reference data not found at {SHARED_DATA} (CI lays shared/ beside the repo)"
+    )
     return SHARED_DATA
 
 
@@ -30,7 +32,7 @@ def cdnow_config(tmp_path_factory) -> Path:
         "  orders:\n"
         f"    path: {CDNOW / 'cdnow_sample_orders.csv'}\n"
         "    columns: {user_id: customer_id, order_time: date, amount: dollars}\n"
-        "    time_format: \"%Y%m%d\"\n"
+        '    time_format: "%Y%m%d"\n'
     )
     return cfg
 
@@ -38,7 +40,7 @@ def cdnow_config(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def small_sample(tmp_path_factory) -> Path:
     """A small generated sample (2,500 users, 12 months): sources, persona.yaml, truth.json."""
-    from helpers.sample import generate_sample
+    from helpers.sample.generator import generate_sample
 
     d = tmp_path_factory.mktemp("sample") / "sample"
     generate_sample(d, users=2500, months=12, seed=7)

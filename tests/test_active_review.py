@@ -10,17 +10,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import active_review as review
-from helpers import activity
-from helpers.config import Config
-from helpers.errors import ParameterError
-from helpers.pipeline import load_project
+from helpers.analysis import activity
+from helpers.core.config import Config
+from helpers.core.errors import ParameterError
+from helpers.data.pipeline import load_project
+from helpers.sections import active_users as review
 
 
 def toy_user_day():
     rows = [  # user, day, view, push(passive), order
-        ("a", "2026-01-30", 2, 0, 0), ("a", "2026-02-02", 0, 1, 0), ("a", "2026-02-03", 1, 0, 1),
-        ("b", "2026-02-03", 0, 2, 0), ("c", "2026-02-10", 3, 0, 0), ("c", "2026-02-28", 1, 0, 0),
+        ("a", "2026-01-30", 2, 0, 0),
+        ("a", "2026-02-02", 0, 1, 0),
+        ("a", "2026-02-03", 1, 0, 1),
+        ("b", "2026-02-03", 0, 2, 0),
+        ("c", "2026-02-10", 3, 0, 0),
+        ("c", "2026-02-28", 1, 0, 0),
     ]
     df = pd.DataFrame(rows, columns=["user_id", "day", "ev_view", "ev_push", "ev_order"])
     df["day"] = pd.to_datetime(df["day"]).dt.date
@@ -33,8 +37,13 @@ def toy_user_day():
 
 
 def cfg(passive=("push",)):
-    return Config.model_validate({"timezone": "UTC", "sources": {"orders": {"path": "x.csv"}},
-                                  "activity": {"passive_events": list(passive)}})
+    return Config.model_validate(
+        {
+            "timezone": "UTC",
+            "sources": {"orders": {"path": "x.csv"}},
+            "activity": {"passive_events": list(passive)},
+        }
+    )
 
 
 def test_definition_default_extra_passive_and_explicit_list():
@@ -53,7 +62,9 @@ def test_definition_default_extra_passive_and_explicit_list():
 
 
 def test_driver_window_leaves_the_outcome_observable():
-    a, b = review.driver_window(dt.date(2026, 10, 31), retention_day=28, retention_width=7, cohort_days=90)
+    a, b = review.driver_window(
+        dt.date(2026, 10, 31), retention_day=28, retention_width=7, cohort_days=90
+    )
     assert b + dt.timedelta(days=28 + 7 - 1) == dt.date(2026, 10, 31)
     assert (b - a).days == 89
 
@@ -76,12 +87,21 @@ def test_headline_on_toy_month():
 
 
 def test_attribute_columns_pick_low_cardinality_and_numbers():
-    users = pd.DataFrame({"user_id": [f"u{i}" for i in range(100)], "signup_time": pd.Timestamp("2026-01-01"),
-                          "age": [str(20 + i % 40) for i in range(100)], "city": ["A", "B"] * 50,
-                          "email": [f"x{i}@y" for i in range(100)], "joined_community": ["0", "1"] * 50})
+    users = pd.DataFrame(
+        {
+            "user_id": [f"u{i}" for i in range(100)],
+            "signup_time": pd.Timestamp("2026-01-01"),
+            "age": [str(20 + i % 40) for i in range(100)],
+            "city": ["A", "B"] * 50,
+            "email": [f"x{i}@y" for i in range(100)],
+            "joined_community": ["0", "1"] * 50,
+        }
+    )
     assert review.attribute_columns(users) == ["age", "city", "joined_community"]
     b = review.binary_attributes(users)
-    assert b.columns.tolist() == ["user_id", "joined_community"] and b["joined_community"].sum() == 50
+    assert (
+        b.columns.tolist() == ["user_id", "joined_community"] and b["joined_community"].sum() == 50
+    )
 
 
 def test_missing_users_table_gives_a_note():
@@ -122,7 +142,7 @@ def test_rolling_counts_equal_brute_force_on_sample_days(sample_project):
 
 
 def test_life_start_falls_back_without_users():
-    from helpers.churn_review import life_start
+    from helpers.sections.churn import life_start
 
     assert life_start("signup", None) == "first_activity"
     assert life_start("signup", pd.DataFrame({"user_id": ["a"]})) == "signup"

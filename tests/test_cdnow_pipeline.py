@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.features import btyd_summary
-from helpers.pipeline import load_project
+from helpers.analysis.features import btyd_summary
+from helpers.data.pipeline import load_project
 
 from .conftest import CDNOW
 
@@ -31,12 +31,19 @@ def test_orders_only_audit_counts(project):
 
 @pytest.mark.parametrize("as_of", ["1997-09-30", "1998-06-30"])
 def test_user_day_gives_lifetimes_btyd_summary(project, as_of):
-    expected = pd.read_csv(CDNOW / f"expected_summary_days_{as_of}.csv", dtype={"customer_id": str})
+    expected = pd.read_csv(
+        CDNOW / f"expected_summary_days_{as_of}.csv", dtype={"customer_id": str}
+    )
     expected = expected.set_index("customer_id").sort_index()
     got = btyd_summary(project.user_day, as_of=as_of)
     got = got.reindex(expected.index)
     assert len(expected) == 2357 and got["frequency"].notna().all()
     for col in ("frequency", "recency", "T"):
-        np.testing.assert_array_equal(got[col].to_numpy(float), expected[col].to_numpy(float), err_msg=col)
-    np.testing.assert_allclose(got["monetary_value"].to_numpy(float), expected["monetary_value"].to_numpy(float),
-                               atol=1e-6)
+        np.testing.assert_array_equal(
+            got[col].to_numpy(float), expected[col].to_numpy(float), err_msg=col
+        )
+    np.testing.assert_allclose(
+        got["monetary_value"].to_numpy(float),
+        expected["monetary_value"].to_numpy(float),
+        atol=1e-6,
+    )

@@ -1,4 +1,4 @@
-"""helpers.checks: the one copy of the input checks and coercions, on hand-made cases."""
+"""helpers.core.checks: the one copy of the input checks and coercions, on hand-made cases."""
 
 import datetime as dt
 
@@ -7,15 +7,29 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.active_review import typed_users
-from helpers.checks import (as_date, as_month, numeric_text, numeric_text_to_numbers, one_of,
-                            positive_int, require_columns)
-from helpers.errors import DataError, ParameterError
+from helpers.core.checks import (
+    as_date,
+    as_month,
+    numeric_text,
+    numeric_text_to_numbers,
+    one_of,
+    positive_int,
+    require_columns,
+)
+from helpers.core.errors import DataError, ParameterError
+from helpers.sections.active_users import typed_users
 
 
-@pytest.mark.parametrize("value", [dt.date(2024, 6, 30), dt.datetime(2024, 6, 30, 23, 59),
-                                   pd.Timestamp("2024-06-30 08:00"), "2024-06-30",
-                                   np.datetime64("2024-06-30")])
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.date(2024, 6, 30),
+        dt.datetime(2024, 6, 30, 23, 59),
+        pd.Timestamp("2024-06-30 08:00"),
+        "2024-06-30",
+        np.datetime64("2024-06-30"),
+    ],
+)
 def test_as_date_accepts_dates_timestamps_and_iso_text(value):
     assert as_date(value, "as_of") == dt.date(2024, 6, 30)
 
@@ -27,7 +41,9 @@ def test_as_date_keeps_the_calendar_day_of_an_aware_datetime():
 
 
 def test_as_date_error_names_the_parameter_and_the_value():
-    with pytest.raises(ParameterError, match=r"`cohort_end` must be a date such as '2024-06-30'.*'2024-06-31'"):
+    with pytest.raises(
+        ParameterError, match=r"`cohort_end` must be a date such as '2024-06-30'.*'2024-06-31'"
+    ):
         as_date("2024-06-31", "cohort_end")
     # pandas reads None, NaN and "" as NaT: not a date either
     for missing in (None, float("nan"), ""):
@@ -39,7 +55,9 @@ def test_as_month():
     assert as_month("2024-02") == dt.date(2024, 2, 1)
     assert as_month("2024-02-29") == dt.date(2024, 2, 1)
     assert as_month(pd.Timestamp("2024-12-31 23:00")) == dt.date(2024, 12, 1)
-    with pytest.raises(ParameterError, match=r"`month` must be a month such as '2024-06'.*'2024-13'"):
+    with pytest.raises(
+        ParameterError, match=r"`month` must be a month such as '2024-06'.*'2024-13'"
+    ):
         as_month("2024-13")
 
 
@@ -50,8 +68,10 @@ def test_require_columns_pandas_and_ibis():
     with pytest.raises(DataError) as err:
         require_columns(ibis.memtable(df), ["user_id", "orders", "revenue"], "user_day")
     msg = str(err.value)
-    assert msg == ("user_day needs the column(s) ['orders', 'revenue'] (expected at least "
-                   "['user_id', 'orders', 'revenue']), but it has ['user_id', 'day'].")
+    assert msg == (
+        "user_day needs the column(s) ['orders', 'revenue'] (expected at least "
+        "['user_id', 'orders', 'revenue']), but it has ['user_id', 'day']."
+    )
 
 
 def test_require_columns_cuts_a_wide_table_at_twelve_columns():
@@ -62,10 +82,14 @@ def test_require_columns_cuts_a_wide_table_at_twelve_columns():
 
 
 def test_positive_int():
-    assert positive_int(np.int64(7), "days") == 7 and type(positive_int(np.int64(7), "days")) is int
+    assert (
+        positive_int(np.int64(7), "days") == 7 and type(positive_int(np.int64(7), "days")) is int
+    )
     assert positive_int(1, "days") == 1
     for bad in (0, -3, 2.0, "5", True):
-        with pytest.raises(ParameterError, match=r"`inactive_days` must be a positive integer number of days"):
+        with pytest.raises(
+            ParameterError, match=r"`inactive_days` must be a positive integer number of days"
+        ):
             positive_int(bad, "inactive_days", unit="days")
     with pytest.raises(ParameterError, match=r"`k` must be a positive integer, but 0 was passed"):
         positive_int(0, "k")
@@ -73,8 +97,10 @@ def test_positive_int():
 
 def test_one_of():
     assert one_of("month", ("week", "month"), "period") == "month"
-    with pytest.raises(ParameterError,
-                       match=r"^The value for `period` must be one of \['week', 'month'\], but 'day' was passed\.$"):
+    with pytest.raises(
+        ParameterError,
+        match=r"^The value for `period` must be one of \['week', 'month'\], but 'day' was passed\.$",
+    ):
         one_of("day", ("week", "month"), "period")
 
 
@@ -92,8 +118,15 @@ def test_numeric_text():
 
 
 def test_numeric_text_to_numbers_skips_ids_and_does_not_mutate():
-    users = pd.DataFrame({"user_id": ["0042", "7"], "age": ["35", None], "city": ["Oslo", "Rome"],
-                          "joined_community": ["1", "0"], "score": [1.5, 2.0]})
+    users = pd.DataFrame(
+        {
+            "user_id": ["0042", "7"],
+            "age": ["35", None],
+            "city": ["Oslo", "Rome"],
+            "joined_community": ["1", "0"],
+            "score": [1.5, 2.0],
+        }
+    )
     before = users.copy()
     out = numeric_text_to_numbers(users, skip=["user_id"])
     pd.testing.assert_frame_equal(users, before)
@@ -105,18 +138,27 @@ def test_numeric_text_to_numbers_skips_ids_and_does_not_mutate():
 
 
 def test_callers_share_the_conversion():
-    from helpers.churn_survival import _covariate
-    from helpers.features import _check_users
+    from helpers.analysis.churn.survival import _covariate
+    from helpers.analysis.features import _check_users
 
-    users = pd.DataFrame({"user_id": ["1", "2", "3"], "signup_time": ["2024", "2023", "2022"],
-                          "age": ["20", "30", None], "plan": ["free", "pro", "free"],
-                          "source": ["a", "a", "a"]})
+    users = pd.DataFrame(
+        {
+            "user_id": ["1", "2", "3"],
+            "signup_time": ["2024", "2023", "2022"],
+            "age": ["20", "30", None],
+            "plan": ["free", "pro", "free"],
+            "source": ["a", "a", "a"],
+        }
+    )
     typed = typed_users(users)
     checked = _check_users(users)
     # signup_time is never parsed as a number ("2024"), ids neither, ages are
     assert typed["signup_time"].tolist() == ["2024", "2023", "2022"]
     assert checked["signup_time"].tolist() == ["2024", "2023", "2022"]
-    assert typed["age"].tolist()[:2] == [20.0, 30.0] and checked["age"].tolist()[:2] == [20.0, 30.0]
+    assert typed["age"].tolist()[:2] == [20.0, 30.0] and checked["age"].tolist()[:2] == [
+        20.0,
+        30.0,
+    ]
     assert "source" not in checked.columns and typed["source"].tolist() == ["a", "a", "a"]
     # Cox covariates: numbers as floats, bools as 0/1, empty columns as NaN floats
     assert _covariate(users["age"]).dtype == float

@@ -10,32 +10,44 @@ import json
 import pandas as pd
 import pytest
 
-from helpers import churn, churn_review
-from helpers.pipeline import load_project
+from helpers.analysis.churn import risk as churn_risk
+from helpers.analysis.churn import survival
+from helpers.data.pipeline import load_project
+from helpers.sections import churn as churn_review
 
 
 @pytest.fixture(scope="module")
 def setup(small_sample):
     project = load_project(small_sample / "persona.yaml")
     truth = json.loads((small_sample / "truth.json").read_text())
-    persona = pd.read_csv(small_sample / "truth_users.csv.gz", dtype={"user_id": str})[["user_id", "persona"]]
+    persona = pd.read_csv(small_sample / "truth_users.csv.gz", dtype={"user_id": str})[
+        ["user_id", "persona"]
+    ]
     users = project.users_frame()
     as_of = dt.date.fromisoformat(truth["end"])
-    surv = churn.survival_table(project.user_day, as_of=as_of, inactive_days=truth["churn"]["inactive_days"],
-                                start="signup", users=users, timezone=project.config.timezone)
+    surv = survival.survival_table(
+        project.user_day,
+        as_of=as_of,
+        inactive_days=truth["churn"]["inactive_days"],
+        start="signup",
+        users=users,
+        timezone=project.config.timezone,
+    )
     return project, truth, persona, users, as_of, surv
 
 
 def test_persona_median_lifetimes_rank_in_planted_order(setup):
     _, truth, persona, _, _, surv = setup
-    km = churn.KaplanMeierByGroup().fit(surv.merge(persona, on="user_id"), "persona")
+    km = survival.KaplanMeierByGroup().fit(surv.merge(persona, on="user_id"), "persona")
     medians = km.summary_.set_index("group")["median_days"].sort_values(kind="stable")
     assert list(medians.index) == truth["personas"]["order_by_median_lifetime"]
 
 
 def test_cox_interval_covers_planted_hazard_ratio(setup):
     project, truth, persona, users, _, surv = setup
-    cov = churn.early_life_covariates(project.user_day, surv, days=7, users=users).merge(persona, on="user_id")
+    cov = survival.early_life_covariates(project.user_day, surv, days=7, users=users).merge(
+        persona, on="user_id"
+    )
     cox = churn_review.fit_cox(cov, users)
     row = cox.hazard_ratios_.set_index("covariate").loc[truth["churn"]["covariate"]]
     assert row["hr_lower"] <= truth["churn"]["hazard_ratio"] <= row["hr_upper"], row.to_dict()
@@ -45,7 +57,9 @@ def test_cox_interval_covers_planted_hazard_ratio(setup):
 def test_churn_risk_backtest_auc(setup):
     project, truth, *_ = setup
     as_of = dt.date.fromisoformat(truth["end"])
-    risk = churn.ChurnRiskModel(inactive_days=truth["churn"]["inactive_days"]).fit(project.user_day, as_of=as_of)
+    risk = churn_risk.ChurnRiskModel(inactive_days=truth["churn"]["inactive_days"]).fit(
+        project.user_day, as_of=as_of
+    )
     assert risk.backtest_["auc"].iloc[0] >= 0.75
     assert set(risk.risk_["risk_band"]) <= {"low", "medium", "high", "critical"}
 
@@ -53,7 +67,7 @@ def test_churn_risk_backtest_auc(setup):
 def test_palive_view_covers_repeat_buyers_only(setup):
     """BG/NBD gives one-time buyers P(alive) = 1, so the view holds exactly the repeat buyers
     among the users passed, and its sentence is filled in."""
-    from helpers.features import btyd_summary
+    from helpers.analysis.features import btyd_summary
 
     project, _, _, _, as_of, surv = setup
     summary = btyd_summary(project.user_day, as_of=as_of)

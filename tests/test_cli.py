@@ -16,32 +16,45 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
-from helpers import runner
 from helpers.cli import main
-from helpers.runner import NotebookSpec
+from helpers.report import runner
+from helpers.report.runner import NotebookSpec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 
 
 def fake_project(root: Path):
     (root / "persona.yaml").write_text("name: Fixture shop\n")
-    config = SimpleNamespace(name="Fixture shop", timezone="UTC",
-                             config_path=root / "persona.yaml", root=root,
-                             report=SimpleNamespace(out_dir=None, title=None))
-    return SimpleNamespace(config=config, fingerprint="fp-cli",
-                           data_start=dt.date(2025, 11, 1), data_end=dt.date(2026, 3, 31),
-                           tables={"assignments": None},
-                           latest_complete_month=lambda: "2026-02")
+    config = SimpleNamespace(
+        name="Fixture shop",
+        timezone="UTC",
+        config_path=root / "persona.yaml",
+        root=root,
+        report=SimpleNamespace(out_dir=None, title=None),
+    )
+    return SimpleNamespace(
+        config=config,
+        fingerprint="fp-cli",
+        data_start=dt.date(2025, 11, 1),
+        data_end=dt.date(2026, 3, 31),
+        tables={"assignments": None},
+        latest_complete_month=lambda: "2026-02",
+    )
 
 
 @pytest.fixture
 def fixture_review(monkeypatch, tmp_path):
     """The CLI's run command on fixture notebooks and a fake project rooted at tmp_path."""
     project = fake_project(tmp_path)
-    monkeypatch.setattr(runner, "REVIEW_NOTEBOOKS", (
-        NotebookSpec("10_ok", path=FIXTURES / "10_ok.ipynb"),
-        NotebookSpec("20_fail", path=FIXTURES / "20_fail.ipynb"),
-        NotebookSpec("30_after", depends_on=("20_fail",), path=FIXTURES / "30_after.ipynb")))
+    monkeypatch.setattr(
+        runner,
+        "REVIEW_NOTEBOOKS",
+        (
+            NotebookSpec("10_ok", path=FIXTURES / "10_ok.ipynb"),
+            NotebookSpec("20_fail", path=FIXTURES / "20_fail.ipynb"),
+            NotebookSpec("30_after", depends_on=("20_fail",), path=FIXTURES / "30_after.ipynb"),
+        ),
+    )
     monkeypatch.setattr(runner, "_load_project", lambda path, progress: project)
     return tmp_path
 
@@ -49,8 +62,10 @@ def fixture_review(monkeypatch, tmp_path):
 def test_bad_month_is_one_error_line_with_exit_2():
     result = CliRunner().invoke(main, ["run", "--month", "2026-13"])
     assert result.exit_code == 2
-    assert result.stderr == ("error: The parameter `month` must be a month written YYYY-MM, "
-                             "e.g. '2026-10', but '2026-13' was passed.\n")
+    assert result.stderr == (
+        "error: The parameter `month` must be a month written YYYY-MM, "
+        "e.g. '2026-10', but '2026-13' was passed.\n"
+    )
     assert "Traceback" not in result.output
 
 
@@ -58,20 +73,24 @@ def test_missing_config_names_the_file(tmp_path):
     missing = tmp_path / "nope.yaml"
     result = CliRunner().invoke(main, ["audit", "--config", str(missing)])
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: The parameter `config` must point to a project "
-                                    "config file")
+    assert result.stderr.startswith(
+        "error: The parameter `config` must point to a project config file"
+    )
     assert str(missing) in result.stderr and result.stderr.count("\n") == 1
 
 
 def test_month_and_months_together_are_refused():
-    result = CliRunner().invoke(main, ["run", "--month", "2026-01", "--months",
-                                       "2026-01..2026-02"])
+    result = CliRunner().invoke(
+        main, ["run", "--month", "2026-01", "--months", "2026-01..2026-02"]
+    )
     assert result.exit_code == 2 and "either `month` or `months`" in result.stderr
 
 
 def test_unknown_parameter_is_refused_before_running(fixture_review):
-    result = CliRunner().invoke(main, ["run", "--month", "2026-01", "--out",
-                                       str(fixture_review / "out"), "-p", "nope", "1"])
+    result = CliRunner().invoke(
+        main,
+        ["run", "--month", "2026-01", "--out", str(fixture_review / "out"), "-p", "nope", "1"],
+    )
     assert result.exit_code == 2
     assert "`nope` is not declared by any notebook" in result.stderr
     assert "valid parameters: label, x" in result.stderr
@@ -80,8 +99,24 @@ def test_unknown_parameter_is_refused_before_running(fixture_review):
 
 def test_run_reports_failure_with_exit_1_and_typed_parameters(fixture_review):
     out = fixture_review / "out"
-    result = CliRunner().invoke(main, ["run", "--month", "2026-01", "--out", str(out),
-                                       "-p", "label", "007", "-p", "x", "5", "--jobs", "2"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--month",
+            "2026-01",
+            "--out",
+            str(out),
+            "-p",
+            "label",
+            "007",
+            "-p",
+            "x",
+            "5",
+            "--jobs",
+            "2",
+        ],
+    )
     assert result.exit_code == 1, result.output
     assert result.stderr == "failed: 2026-01/20_fail\n"
     assert f"2026-01: {out / '2026-01' / 'index.html'}" in result.stdout
@@ -96,34 +131,37 @@ def test_run_reports_failure_with_exit_1_and_typed_parameters(fixture_review):
 def test_only_with_an_unknown_name_lists_the_notebooks(fixture_review):
     result = CliRunner().invoke(main, ["run", "--only", "nosuch"])
     assert result.exit_code == 2
-    assert "`only` must name report notebooks among ['10_ok', '20_fail', '30_after']" \
-        in result.stderr
+    assert (
+        "`only` must name report notebooks among ['10_ok', '20_fail', '30_after']" in result.stderr
+    )
 
 
 def test_sample_passes_its_options(monkeypatch, tmp_path):
     calls = []
-    fake = types.ModuleType("helpers.sample")
+    fake = types.ModuleType("helpers.sample.generator")
     fake.generate_sample = lambda out, **kw: calls.append((out, kw)) or {}
-    monkeypatch.setitem(sys.modules, "helpers.sample", fake)
-    result = CliRunner().invoke(main, ["sample", "--out", str(tmp_path / "s"), "--users", "300",
-                                       "--months", "3", "--seed", "7"])
+    monkeypatch.setitem(sys.modules, "helpers.sample.generator", fake)
+    result = CliRunner().invoke(
+        main,
+        ["sample", "--out", str(tmp_path / "s"), "--users", "300", "--months", "3", "--seed", "7"],
+    )
     assert result.exit_code == 0, result.output
-    assert calls == [(str(tmp_path / "s"),
-                      {"users": 300, "months": 3, "seed": 7, "progress": True})]
+    assert calls == [
+        (str(tmp_path / "s"), {"users": 300, "months": 3, "seed": 7, "progress": True})
+    ]
     assert f"persona-kit run --config {tmp_path / 's' / 'persona.yaml'}" in result.stdout
 
 
 def test_audit_prints_the_summary(monkeypatch, tmp_path):
     (tmp_path / "persona.yaml").write_text("name: x\n")
-    fake_pipeline = types.ModuleType("helpers.pipeline")
-    fake_pipeline.load_project = lambda cfg, progress: ("project", cfg)
-    fake_audit = types.ModuleType("helpers.audit")
-    fake_audit.audit_summary_text = lambda project: f"rows kept: 42 ({project[1]})"
-    import helpers.config
+    from helpers.data import audit, pipeline
+    from helpers.report import context
 
-    monkeypatch.setattr(helpers.config, "load_config", lambda path: f"cfg:{Path(path).name}")
-    monkeypatch.setitem(sys.modules, "helpers.pipeline", fake_pipeline)
-    monkeypatch.setitem(sys.modules, "helpers.audit", fake_audit)
+    monkeypatch.setattr(context, "load_config", lambda path: f"cfg:{Path(path).name}")
+    monkeypatch.setattr(pipeline, "load_project", lambda cfg, progress: ("project", cfg))
+    monkeypatch.setattr(
+        audit, "audit_summary_text", lambda project: f"rows kept: 42 ({project[1]})"
+    )
     result = CliRunner().invoke(main, ["audit", "--config", str(tmp_path / "persona.yaml")])
     assert result.exit_code == 0, result.output
     assert result.stdout == "rows kept: 42 (cfg:persona.yaml)\n"

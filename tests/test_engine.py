@@ -12,21 +12,24 @@ import ibis
 import pandas as pd
 import pytest
 
-from helpers import engine
-from helpers.config import EngineConfig, load_config
-from helpers.errors import ConfigError, EngineError
-from helpers.pipeline import load_project
+from helpers.core.config import EngineConfig, load_config
+from helpers.core.errors import ConfigError, EngineError
+from helpers.data import engine
+from helpers.data.pipeline import load_project
 
 
 # --- strftime -> Java (Spark) ----------------------------------------------------------------------
-@pytest.mark.parametrize("fmt, java", [
-    ("%Y%m%d", "yyyyMMdd"),
-    ("%Y-%m-%d %H:%M:%S", "yyyy-MM-dd HH:mm:ss"),
-    ("%d/%m/%y %I:%M %p", "dd/MM/yy hh:mm a"),
-    ("%Y-%m-%dT%H:%M:%S.%f%z", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSZ"),
-    ("%d %b %Y at %H:%M", "dd MMM yyyy 'at' HH:mm"),
-    ("%Y%% %j", "yyyy% DDD"),
-])
+@pytest.mark.parametrize(
+    "fmt, java",
+    [
+        ("%Y%m%d", "yyyyMMdd"),
+        ("%Y-%m-%d %H:%M:%S", "yyyy-MM-dd HH:mm:ss"),
+        ("%d/%m/%y %I:%M %p", "dd/MM/yy hh:mm a"),
+        ("%Y-%m-%dT%H:%M:%S.%f%z", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSZ"),
+        ("%d %b %Y at %H:%M", "dd MMM yyyy 'at' HH:mm"),
+        ("%Y%% %j", "yyyy% DDD"),
+    ],
+)
 def test_strftime_to_java(fmt, java):
     assert engine.strftime_to_java(fmt) == java
 
@@ -47,7 +50,10 @@ def test_engine_config_forms(tmp_path):
     assert _cfg(tmp_path, "").engine.kind == "duckdb"
     spark = _cfg(tmp_path, "engine: spark\n").engine
     assert (spark.kind, spark.master, spark.conf) == ("spark", "local[2]", {})
-    spark = _cfg(tmp_path, "engine: {kind: spark, master: 'spark://h:7077', conf: {spark.executor.memory: 8g}}\n").engine
+    spark = _cfg(
+        tmp_path,
+        "engine: {kind: spark, master: 'spark://h:7077', conf: {spark.executor.memory: 8g}}\n",
+    ).engine
     assert (spark.master, spark.conf) == ("spark://h:7077", {"spark.executor.memory": "8g"})
     url = _cfg(tmp_path, "engine: 'trino://me@host:8080/hive/web'\n").engine
     assert (url.kind, url.url) == ("url", "trino://me@host:8080/hive/web")
@@ -56,18 +62,26 @@ def test_engine_config_forms(tmp_path):
     assert (duck.kind, duck.memory_limit, duck.database) == ("duckdb", "4GB", "shop.duckdb")
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("engine: {memory_limit: lots}\n", r"key 'engine.memory_limit': must be a size such as '4GB'.*'lots'"),
-    ("engine: oracle\n", r"key 'engine.kind'"),
-    ("engine: {kind: url}\n", r"kind 'url' needs `url:`"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        (
+            "engine: {memory_limit: lots}\n",
+            r"key 'engine.memory_limit': must be a size such as '4GB'.*'lots'",
+        ),
+        ("engine: oracle\n", r"key 'engine.kind'"),
+        ("engine: {kind: url}\n", r"kind 'url' needs `url:`"),
+    ],
+)
 def test_engine_config_errors_name_the_key(tmp_path, text, fragment):
     with pytest.raises(ConfigError, match=fragment):
         _cfg(tmp_path, text)
 
 
 def test_source_needs_path_or_table(tmp_path):
-    with pytest.raises(ConfigError, match=r"sources.events\[0\].*exactly one of `path:`.*`table:`"):
+    with pytest.raises(
+        ConfigError, match=r"sources.events\[0\].*exactly one of `path:`.*`table:`"
+    ):
         _cfg(tmp_path, "", "{path: e.csv, table: db.events}")
     cfg = _cfg(tmp_path, "", "{table: shop.events}")
     assert cfg.source_items()[0][1] == "events" and cfg.sources.events[0].table == "shop.events"
@@ -76,50 +90,71 @@ def test_source_needs_path_or_table(tmp_path):
 def test_missing_pyspark_says_which_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "pyspark", None)
     monkeypatch.setitem(sys.modules, "pyspark.sql", None)
-    with pytest.raises(EngineError, match=r"PySpark, which is not installed: pip install 'persona-kit\[spark\]'"):
+    with pytest.raises(
+        EngineError, match=r"PySpark, which is not installed: pip install 'persona-kit\[spark\]'"
+    ):
         engine.connect(EngineConfig(kind="spark"))
 
 
 def test_missing_java_says_what_to_check(monkeypatch):
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setenv("PATH", "/nonexistent")
-    with pytest.raises(EngineError, match=r"needs Java \(17\): no `java` on PATH and JAVA_HOME is not set"):
+    with pytest.raises(
+        EngineError, match=r"needs Java \(17\): no `java` on PATH and JAVA_HOME is not set"
+    ):
         engine.connect(EngineConfig(kind="spark"))
 
 
 def test_url_engine_errors_hide_credentials():
     with pytest.raises(EngineError) as e:
         engine.connect(EngineConfig(url="snowflake://me:s3cret@acct/db/schema"))
-    assert "pip install 'ibis-framework[snowflake]'" in str(e.value) and "s3cret" not in str(e.value)
-    with pytest.raises(EngineError, match=r"could not connect to the engine at nosuch://x.*check the host"):
+    assert "pip install 'ibis-framework[snowflake]'" in str(e.value) and "s3cret" not in str(
+        e.value
+    )
+    with pytest.raises(
+        EngineError, match=r"could not connect to the engine at nosuch://x.*check the host"
+    ):
         engine.connect(EngineConfig(url="nosuch://x"))
 
 
 def test_unreadable_duckdb_file_names_the_key(tmp_path):
     (tmp_path / "not_a_db.duckdb").write_text("plain text, not a database")
-    with pytest.raises(EngineError, match=r"could not open DuckDB database .*not_a_db.duckdb.*engine.database"):
+    with pytest.raises(
+        EngineError, match=r"could not open DuckDB database .*not_a_db.duckdb.*engine.database"
+    ):
         engine.connect(EngineConfig(database=str(tmp_path / "not_a_db.duckdb")))
 
 
 # --- the scalar spellings on DuckDB ----------------------------------------------------------------
 def test_timezone_spellings_on_duckdb(tmp_path):
     con = engine.connect()
-    pd.DataFrame({
-        "ts": pd.to_datetime(["2026-01-31 23:30", "2026-01-21 04:30"], utc=True),
-        "naive": pd.to_datetime(["2026-01-20 23:30", "2026-03-08 02:30"]),  # the 2nd: NY spring-forward gap
-        "ms": [1769902200000, 0], "text": ["20260120 23:30", "bad"]}).to_parquet(tmp_path / "t.parquet")
+    pd.DataFrame(
+        {
+            "ts": pd.to_datetime(["2026-01-31 23:30", "2026-01-21 04:30"], utc=True),
+            "naive": pd.to_datetime(
+                ["2026-01-20 23:30", "2026-03-08 02:30"]
+            ),  # the 2nd: NY spring-forward gap
+            "ms": [1769902200000, 0],
+            "text": ["20260120 23:30", "bad"],
+        }
+    ).to_parquet(tmp_path / "t.parquet")
     t = engine.read_parquet(con, tmp_path / "t.parquet")
     out = t.select(
-        sh_day=engine.local_day(t.ts, "Asia/Shanghai"), ny_day=engine.local_day(t.ts, "America/New_York"),
-        ny_instant=engine.from_local(t.naive, "America/New_York"), epoch=engine.from_epoch_ms(t.ms),
-        parsed=engine.try_strptime(t.text, "%Y%m%d %H:%M")).execute()
+        sh_day=engine.local_day(t.ts, "Asia/Shanghai"),
+        ny_day=engine.local_day(t.ts, "America/New_York"),
+        ny_instant=engine.from_local(t.naive, "America/New_York"),
+        epoch=engine.from_epoch_ms(t.ms),
+        parsed=engine.try_strptime(t.text, "%Y%m%d %H:%M"),
+    ).execute()
     # 23:30 UTC Jan 31 = 07:30 Feb 1 Shanghai; 04:30 UTC Jan 21 = 23:30 Jan 20 New York
     assert [str(d) for d in pd.to_datetime(out.sh_day).dt.date] == ["2026-02-01", "2026-01-21"]
     assert [str(d) for d in pd.to_datetime(out.ny_day).dt.date] == ["2026-01-31", "2026-01-20"]
     assert pd.Timestamp(out.ny_instant[0]) == pd.Timestamp("2026-01-21 04:30", tz="UTC")
     assert pd.Timestamp(out.epoch[0]) == pd.Timestamp("2026-01-31 23:30", tz="UTC")
     assert pd.Timestamp(out.epoch[1]) == pd.Timestamp("1970-01-01", tz="UTC")
-    assert pd.Timestamp(out.parsed[0]) == pd.Timestamp("2026-01-20 23:30") and pd.isna(out.parsed[1])
+    assert pd.Timestamp(out.parsed[0]) == pd.Timestamp("2026-01-20 23:30") and pd.isna(
+        out.parsed[1]
+    )
     assert engine.backend_name(t.ts) == engine.backend_name(con) == "duckdb"
 
 
@@ -128,10 +163,19 @@ def test_spark_sql_uses_spark_functions():
     import ibis.backends.sql.compilers.pyspark as sparkc
 
     t = ibis.table({"ts": "timestamp('UTC')", "text": "string"}, name="t")
-    sql = str(sparkc.compiler.to_sqlglot(t.select(
-        a=engine._spark_to_local(t.ts.cast("timestamp"), "Asia/Shanghai"),
-        b=engine._spark_to_timestamp(t.text, engine.strftime_to_java("%Y%m%d")))).sql("spark"))
-    assert "FROM_UTC_TIMESTAMP(" in sql.upper() and "TO_TIMESTAMP(" in sql.upper() and "'yyyyMMdd'" in sql
+    sql = str(
+        sparkc.compiler.to_sqlglot(
+            t.select(
+                a=engine._spark_to_local(t.ts.cast("timestamp"), "Asia/Shanghai"),
+                b=engine._spark_to_timestamp(t.text, engine.strftime_to_java("%Y%m%d")),
+            )
+        ).sql("spark")
+    )
+    assert (
+        "FROM_UTC_TIMESTAMP(" in sql.upper()
+        and "TO_TIMESTAMP(" in sql.upper()
+        and "'yyyyMMdd'" in sql
+    )
 
 
 # Each warehouse's documented signature, as the compiled SQL must spell it (ibis opens Postgres,
@@ -142,14 +186,26 @@ def test_spark_sql_uses_spark_functions():
 #   Trino      at_timezone(timestamp with time zone, zone); with_timezone(timestamp, zone)
 #   Databricks from_utc_timestamp(ts, zone); to_utc_timestamp(ts, zone)
 WAREHOUSE_SPELLINGS = {
-    "postgres": ("TIMEZONE('Asia/Shanghai', \"t0\".\"ts\")", "TIMEZONE('Asia/Shanghai', \"t0\".\"naive\")"),
-    "snowflake": ("CONVERT_TIMEZONE('UTC', 'Asia/Shanghai', CAST(\"t0\".\"ts\" AS TIMESTAMP))",
-                  "CONVERT_TIMEZONE('Asia/Shanghai', 'UTC', \"t0\".\"naive\")"),
-    "bigquery": ("DATETIME(`t0`.`ts`, 'Asia/Shanghai')", "TIMESTAMP(`t0`.`naive`, 'Asia/Shanghai')"),
-    "trino": ("CAST(AT_TIMEZONE(\"t0\".\"ts\", 'Asia/Shanghai') AS TIMESTAMP)",
-              "WITH_TIMEZONE(\"t0\".\"naive\", 'Asia/Shanghai')"),
-    "databricks": ("FROM_UTC_TIMESTAMP(CAST(`t0`.`ts` AS TIMESTAMP), 'Asia/Shanghai')",
-                   "TO_UTC_TIMESTAMP(CAST(`t0`.`naive` AS TIMESTAMP), 'Asia/Shanghai')"),
+    "postgres": (
+        'TIMEZONE(\'Asia/Shanghai\', "t0"."ts")',
+        'TIMEZONE(\'Asia/Shanghai\', "t0"."naive")',
+    ),
+    "snowflake": (
+        "CONVERT_TIMEZONE('UTC', 'Asia/Shanghai', CAST(\"t0\".\"ts\" AS TIMESTAMP))",
+        "CONVERT_TIMEZONE('Asia/Shanghai', 'UTC', \"t0\".\"naive\")",
+    ),
+    "bigquery": (
+        "DATETIME(`t0`.`ts`, 'Asia/Shanghai')",
+        "TIMESTAMP(`t0`.`naive`, 'Asia/Shanghai')",
+    ),
+    "trino": (
+        'CAST(AT_TIMEZONE("t0"."ts", \'Asia/Shanghai\') AS TIMESTAMP)',
+        'WITH_TIMEZONE("t0"."naive", \'Asia/Shanghai\')',
+    ),
+    "databricks": (
+        "FROM_UTC_TIMESTAMP(CAST(`t0`.`ts` AS TIMESTAMP), 'Asia/Shanghai')",
+        "TO_UTC_TIMESTAMP(CAST(`t0`.`naive` AS TIMESTAMP), 'Asia/Shanghai')",
+    ),
 }
 
 
@@ -159,9 +215,14 @@ def test_warehouse_timezone_spellings_compile_to_the_documented_signatures(name,
     function and its argument order (source zone before target zone, value before zone...)."""
     monkeypatch.setattr(engine, "backend_name", lambda _obj: name)
     t = ibis.table({"ts": "timestamp('UTC')", "naive": "timestamp"}, name="t")
-    sql = ibis.to_sql(t.select(local=engine.to_local(t.ts, "Asia/Shanghai"),
-                               instant=engine.from_local(t.naive, "Asia/Shanghai"),
-                               day=engine.local_day(t.ts, "Asia/Shanghai")), dialect=name)
+    sql = ibis.to_sql(
+        t.select(
+            local=engine.to_local(t.ts, "Asia/Shanghai"),
+            instant=engine.from_local(t.naive, "Asia/Shanghai"),
+            day=engine.local_day(t.ts, "Asia/Shanghai"),
+        ),
+        dialect=name,
+    )
     to_local, from_local = WAREHOUSE_SPELLINGS[name]
     assert to_local in sql and from_local in sql
     assert sql.count(to_local) == 2  # the business day is the date of the local wall clock
@@ -172,12 +233,16 @@ def test_warehouse_strptime_spellings(monkeypatch):
     strptime say so, naming the format and what to do instead."""
     t = ibis.table({"text": "string"}, name="t")
     monkeypatch.setattr(engine, "backend_name", lambda _obj: "snowflake")
-    sql = ibis.to_sql(t.select(p=engine.try_strptime(t.text, "%Y%m%d %H:%M:%S")), dialect="snowflake")
+    sql = ibis.to_sql(
+        t.select(p=engine.try_strptime(t.text, "%Y%m%d %H:%M:%S")), dialect="snowflake"
+    )
     # (sqlglot re-cases the pattern, 'yyyymmDD hh24:mi:ss'; Snowflake's format elements ignore case)
-    assert "TRY_TO_TIMESTAMP(\"T0\".\"TEXT\", 'YYYYMMDD HH24:MI:SS')" in sql.upper()
+    assert 'TRY_TO_TIMESTAMP("T0"."TEXT", \'YYYYMMDD HH24:MI:SS\')' in sql.upper()
     for name in ("bigquery", "postgres", "trino"):
         monkeypatch.setattr(engine, "backend_name", lambda _obj, _n=name: _n)
-        with pytest.raises(EngineError, match=rf"time_format '%Y%m%d' on {name}: parse the column in a view"):
+        with pytest.raises(
+            EngineError, match=rf"time_format '%Y%m%d' on {name}: parse the column in a view"
+        ):
             engine.try_strptime(t.text, "%Y%m%d")
 
 
@@ -189,7 +254,9 @@ def test_cache_store_parquet_and_engine_tables(tmp_path):
     files = engine.CacheStore(con, tmp_path, "k1")
     assert files.in_files
     t = files.write(expr.group_by("user_id").aggregate(n=expr.n.sum()), "agg")
-    assert (tmp_path / "agg.parquet").exists() and dict(t.order_by("user_id").execute().values.tolist()) == {"a": 1, "b": 5}
+    assert (tmp_path / "agg.parquet").exists() and dict(
+        t.order_by("user_id").execute().values.tolist()
+    ) == {"a": 1, "b": 5}
     assert files.open("missing") is None and files.open("agg").count().execute() == 2
     files.drop("agg")
     assert not (tmp_path / "agg.parquet").exists()
@@ -198,7 +265,10 @@ def test_cache_store_parquet_and_engine_tables(tmp_path):
     tables.in_files = False
     tables.write(expr, "events")
     tables.write(expr, "events")  # rewriting replaces
-    assert con.table("persona_k2_events").n.sum().execute() == 6 and tables.open("events").count().execute() == 3
+    assert (
+        con.table("persona_k2_events").n.sum().execute() == 6
+        and tables.open("events").count().execute() == 3
+    )
     tables.drop("events")
     assert tables.open("events") is None
 
@@ -208,16 +278,19 @@ def test_source_table_in_a_duckdb_file(tmp_path):
     db = tmp_path / "store.duckdb"
     raw = duckdb.connect(str(db))
     raw.execute("CREATE SCHEMA shop")
-    raw.execute("CREATE TABLE shop.events AS SELECT * FROM (VALUES "
-                "('u1', TIMESTAMPTZ '2026-01-31 23:30:00+00', 'View'), "   # day Feb 1 in Shanghai
-                "('u1', TIMESTAMPTZ '2026-02-01 02:00:00+00', 'buy'), "    # same business day
-                "('u2', TIMESTAMPTZ '2026-02-01 16:30:00+00', 'view'), "   # 00:30 Feb 2 local
-                "('u2', TIMESTAMPTZ '2026-02-01 16:30:00+00', 'view')) "   # logging duplicate
-                "AS v(uid, ts, action)")
+    raw.execute(
+        "CREATE TABLE shop.events AS SELECT * FROM (VALUES "
+        "('u1', TIMESTAMPTZ '2026-01-31 23:30:00+00', 'View'), "  # day Feb 1 in Shanghai
+        "('u1', TIMESTAMPTZ '2026-02-01 02:00:00+00', 'buy'), "  # same business day
+        "('u2', TIMESTAMPTZ '2026-02-01 16:30:00+00', 'view'), "  # 00:30 Feb 2 local
+        "('u2', TIMESTAMPTZ '2026-02-01 16:30:00+00', 'view')) "  # logging duplicate
+        "AS v(uid, ts, action)"
+    )
     raw.close()
     (tmp_path / "persona.yaml").write_text(
         "timezone: Asia/Shanghai\ncache_dir: cache\nengine: {database: store.duckdb}\nsources:\n  events:\n"
-        "    - {table: shop.events, columns: {user_id: uid, event_time: ts, event_name: action}}\n")
+        "    - {table: shop.events, columns: {user_id: uid, event_time: ts, event_name: action}}\n"
+    )
     p = load_project(tmp_path / "persona.yaml")
     s = p.audit["sources"]["events"]
     assert (s["rows_in"], s["rows_kept"], s["dropped"]["duplicate"]) == (4, 3, 1)
@@ -241,7 +314,9 @@ def test_parquet_write_retries_out_of_memory_on_one_thread(tmp_path, monkeypatch
         threads = self.con.execute("SELECT current_setting('threads')").fetchall()[0][0]
         seen.append(int(threads))
         if len(seen) == 1:
-            raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256.0 KiB")
+            raise duckdb.OutOfMemoryException(
+                "Out of Memory Error: could not allocate block of size 256.0 KiB"
+            )
         return real(self, expr, path, **kw)
 
     monkeypatch.setattr(type(con), "to_parquet", flaky)
@@ -271,16 +346,28 @@ def test_strip_text_trims_blank_and_control_ends_only():
 def test_time_valid_keeps_the_range_half_open_and_drops_missing_times(tmp_path):
     import datetime as _dt
 
-    from helpers.audit import _time_valid
+    from helpers.data.audit import _time_valid
 
     (tmp_path / "persona.yaml").write_text(
         "name: t\ntimezone: Asia/Shanghai\nsources:\n  orders: {path: o.csv}\n"
-        "audit: {valid_from: '2026-01-01', valid_until: '2026-02-01'}\n")
+        "audit: {valid_from: '2026-01-01', valid_until: '2026-02-01'}\n"
+    )
     cfg = load_config(tmp_path / "persona.yaml")
-    utc = _dt.timezone.utc
+    utc = _dt.UTC
     # local midnights in Shanghai: 2025-12-31 16:00 UTC and 2026-01-31 16:00 UTC
-    ts = [_dt.datetime(2025, 12, 31, 15, 59, 59, tzinfo=utc), _dt.datetime(2025, 12, 31, 16, 0, tzinfo=utc),
-          _dt.datetime(2026, 1, 31, 15, 59, 59, tzinfo=utc), _dt.datetime(2026, 1, 31, 16, 0, tzinfo=utc), None]
+    ts = [
+        _dt.datetime(2025, 12, 31, 15, 59, 59, tzinfo=utc),
+        _dt.datetime(2025, 12, 31, 16, 0, tzinfo=utc),
+        _dt.datetime(2026, 1, 31, 15, 59, 59, tzinfo=utc),
+        _dt.datetime(2026, 1, 31, 16, 0, tzinfo=utc),
+        None,
+    ]
     t = ibis.memtable(pd.DataFrame({"event_time": pd.Series(ts, dtype="datetime64[us, UTC]")}))
     got = engine.connect().execute(t.select(ok=_time_valid(t, "event_time", cfg)))["ok"].tolist()
-    assert [bool(x) if x is not None and x == x else None for x in got] == [False, True, True, False, None]
+    assert [bool(x) if x is not None and x == x else None for x in got] == [
+        False,
+        True,
+        True,
+        False,
+        None,
+    ]

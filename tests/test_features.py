@@ -1,4 +1,4 @@
-"""helpers.features: BTYD summary (hand toy + CDNOW against lifetimes' figures) and the feature table."""
+"""helpers.analysis.features: BTYD summary (hand toy + CDNOW against lifetimes' figures) and the feature table."""
 
 import datetime as dt
 import math
@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.errors import DataError
-from helpers.features import FEATURE_DOCS, btyd_summary, feature_dictionary, user_features
+from helpers.analysis.features import FEATURE_DOCS, btyd_summary, feature_dictionary, user_features
+from helpers.core.errors import DataError
 
 CDNOW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cdnow"
 
@@ -19,8 +19,15 @@ def _user_day(rows, ev=("view",)):
     """rows: (user_id, day, active_events, orders, revenue, {ev: n})."""
     recs = []
     for uid, day, active, orders, revenue, evs in rows:
-        rec = {"user_id": uid, "day": dt.date.fromisoformat(day), "events": sum(evs.values()) or active,
-               "active_events": active, "orders": orders, "revenue": float(revenue), "refunds": 0}
+        rec = {
+            "user_id": uid,
+            "day": dt.date.fromisoformat(day),
+            "events": sum(evs.values()) or active,
+            "active_events": active,
+            "orders": orders,
+            "revenue": float(revenue),
+            "refunds": 0,
+        }
         for e in ev:
             rec["ev_" + e] = evs.get(e, 0)
         recs.append(rec)
@@ -28,29 +35,37 @@ def _user_day(rows, ev=("view",)):
 
 
 def test_btyd_summary_hand_toy():
-    df = _user_day([
-        # one-time buyer, plus a browsing day
-        ("one", "2024-01-03", 2, 0, 0, {}),
-        ("one", "2024-01-10", 1, 1, 20, {}),
-        # repeat buyer: a free order (revenue 0) on 01-05 counts as a purchase day
-        ("rep", "2024-01-02", 1, 1, 10, {}),
-        ("rep", "2024-01-05", 1, 1, 0, {}),
-        ("rep", "2024-01-20", 2, 2, 30, {}),
-        # buyer with a purchase after as_of (ignored)
-        ("late", "2024-01-15", 1, 1, 5, {}),
-        ("late", "2024-02-10", 1, 1, 50, {}),
-        # not a buyer by as_of
-        ("after", "2024-02-01", 1, 1, 9, {}),
-        ("browser", "2024-01-04", 3, 0, 0, {}),
-    ])
+    df = _user_day(
+        [
+            # one-time buyer, plus a browsing day
+            ("one", "2024-01-03", 2, 0, 0, {}),
+            ("one", "2024-01-10", 1, 1, 20, {}),
+            # repeat buyer: a free order (revenue 0) on 01-05 counts as a purchase day
+            ("rep", "2024-01-02", 1, 1, 10, {}),
+            ("rep", "2024-01-05", 1, 1, 0, {}),
+            ("rep", "2024-01-20", 2, 2, 30, {}),
+            # buyer with a purchase after as_of (ignored)
+            ("late", "2024-01-15", 1, 1, 5, {}),
+            ("late", "2024-02-10", 1, 1, 50, {}),
+            # not a buyer by as_of
+            ("after", "2024-02-01", 1, 1, 9, {}),
+            ("browser", "2024-01-04", 3, 0, 0, {}),
+        ]
+    )
     t = ibis.memtable(df)
     got = btyd_summary(t, as_of=dt.date(2024, 1, 31))
     assert list(got.index) == ["late", "one", "rep"]
     assert got.index.name == "user_id"
     expected = pd.DataFrame(
-        {"frequency": [0.0, 0.0, 2.0], "recency": [0.0, 0.0, 18.0], "T": [16.0, 21.0, 29.0],
-         "monetary_value": [0.0, 0.0, 15.0], "recency_days": [16.0, 21.0, 11.0]},
-        index=pd.Index(["late", "one", "rep"], name="user_id"))
+        {
+            "frequency": [0.0, 0.0, 2.0],
+            "recency": [0.0, 0.0, 18.0],
+            "T": [16.0, 21.0, 29.0],
+            "monetary_value": [0.0, 0.0, 15.0],
+            "recency_days": [16.0, 21.0, 11.0],
+        },
+        index=pd.Index(["late", "one", "rep"], name="user_id"),
+    )
     pd.testing.assert_frame_equal(got, expected)
 
 
@@ -58,8 +73,9 @@ def _cdnow_user_day():
     orders = pd.read_csv(CDNOW / "cdnow_sample_orders.csv")
     orders["user_id"] = orders["customer_id"].astype(str)
     orders["day"] = pd.to_datetime(orders["date"].astype(str), format="%Y%m%d").dt.date
-    ud = (orders.groupby(["user_id", "day"], as_index=False)
-          .agg(orders=("dollars", "size"), revenue=("dollars", "sum")))
+    ud = orders.groupby(["user_id", "day"], as_index=False).agg(
+        orders=("dollars", "size"), revenue=("dollars", "sum")
+    )
     ud["events"] = ud["orders"]
     ud["active_events"] = ud["orders"]
     ud["refunds"] = 0
@@ -79,36 +95,48 @@ def test_btyd_summary_matches_lifetimes_on_cdnow(as_of):
     np.testing.assert_allclose(got["monetary_value"], exp["monetary_value"], rtol=0, atol=1e-6)
     # customer 1 at 1998-06-30: purchases on 01-01, 01-18, 08-02, 12-12 (1997)
     if as_of == "1998-06-30":
-        assert got.loc["1", "recency_days"] == 200.0   # 1997-12-12 -> 1998-06-30
+        assert got.loc["1", "recency_days"] == 200.0  # 1997-12-12 -> 1998-06-30
         assert got["frequency"].sum() == exp["frequency"].sum()
 
 
 @pytest.fixture(scope="module")
 def features():
     ev = ("view", "cart", "order", "push")
-    df = _user_day([
-        ("a", "2023-12-01", 4, 0, 0, {"view": 4}),
-        ("a", "2024-01-15", 1, 0, 0, {"view": 1}),
-        ("a", "2024-03-10", 5, 0, 0, {"view": 5}),
-        ("a", "2024-03-28", 3, 1, 12.5, {"view": 1, "cart": 1, "order": 1}),
-        ("a", "2024-03-30", 0, 0, 0, {"push": 1}),           # passive only: not an active day
-        ("a", "2024-03-31", 2, 0, 0, {"view": 2}),
-        ("a", "2024-04-02", 7, 1, 99, {"view": 6, "order": 1}),  # after as_of: ignored
-        ("c", "2024-02-29", 1, 0, 0, {"view": 1}),
-        ("e", "2024-03-15", 0, 0, 0, {"push": 1}),
-    ], ev=ev)
+    df = _user_day(
+        [
+            ("a", "2023-12-01", 4, 0, 0, {"view": 4}),
+            ("a", "2024-01-15", 1, 0, 0, {"view": 1}),
+            ("a", "2024-03-10", 5, 0, 0, {"view": 5}),
+            ("a", "2024-03-28", 3, 1, 12.5, {"view": 1, "cart": 1, "order": 1}),
+            ("a", "2024-03-30", 0, 0, 0, {"push": 1}),  # passive only: not an active day
+            ("a", "2024-03-31", 2, 0, 0, {"view": 2}),
+            ("a", "2024-04-02", 7, 1, 99, {"view": 6, "order": 1}),  # after as_of: ignored
+            ("c", "2024-02-29", 1, 0, 0, {"view": 1}),
+            ("e", "2024-03-15", 0, 0, 0, {"push": 1}),
+        ],
+        ev=ev,
+    )
     t = ibis.memtable(df)
-    users = pd.DataFrame({
-        "user_id": ["a", "b", "c", "d"],
-        "signup_time": pd.to_datetime(["2024-02-01T00:00:00Z", "2024-03-20T20:00:00Z",
-                                       "2024-01-31T01:00:00Z", "2024-04-05T00:00:00Z"]),
-        "city": ["Beijing", "Shanghai", None, "Xi'an"],
-        "source": "users",   # cleaning bookkeeping: not copied as an attribute
-        "age": ["35", "16", None, "40"],   # numeric text -> numbers
-        "plan": ["free", "1", "pro", "free"],  # mixed text stays text
-    })
-    f = user_features(t, as_of="2024-03-31", users=users, passive_events=["push"],
-                      timezone="Asia/Shanghai")
+    users = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "c", "d"],
+            "signup_time": pd.to_datetime(
+                [
+                    "2024-02-01T00:00:00Z",
+                    "2024-03-20T20:00:00Z",
+                    "2024-01-31T01:00:00Z",
+                    "2024-04-05T00:00:00Z",
+                ]
+            ),
+            "city": ["Beijing", "Shanghai", None, "Xi'an"],
+            "source": "users",  # cleaning bookkeeping: not copied as an attribute
+            "age": ["35", "16", None, "40"],  # numeric text -> numbers
+            "plan": ["free", "1", "pro", "free"],  # mixed text stays text
+        }
+    )
+    f = user_features(
+        t, as_of="2024-03-31", users=users, passive_events=["push"], timezone="Asia/Shanghai"
+    )
     return f.set_index("user_id")
 
 
@@ -119,19 +147,19 @@ def test_user_features_population_and_activity(features):
     assert a["first_active"] == pd.Timestamp("2023-12-01")
     assert a["last_active"] == pd.Timestamp("2024-03-31")
     assert a["days_since_active"] == 0
-    assert a["active_days_7"] == 2     # 03-28, 03-31 (03-30 was passive)
-    assert a["active_days_28"] == 3    # + 03-10
-    assert a["active_days_90"] == 4    # + 01-15 (window starts 2024-01-02)
+    assert a["active_days_7"] == 2  # 03-28, 03-31 (03-30 was passive)
+    assert a["active_days_28"] == 3  # + 03-10
+    assert a["active_days_90"] == 4  # + 01-15 (window starts 2024-01-02)
     assert a["events_28"] == 10
     assert a["events_per_active_day_28"] == pytest.approx(10 / 3)
-    assert a["tenure_days"] == 121     # first active 2023-12-01, before the signup
+    assert a["tenure_days"] == 121  # first active 2023-12-01, before the signup
     c = features.loc["c"]
     assert c["days_since_active"] == 31
     assert (c["active_days_7"], c["active_days_28"], c["active_days_90"]) == (0, 0, 1)
     assert c["events_per_active_day_28"] == 0.0
-    assert c["tenure_days"] == 60      # signup 2024-01-31 09:00 Shanghai, before first active 02-29
+    assert c["tenure_days"] == 60  # signup 2024-01-31 09:00 Shanghai, before first active 02-29
     b = features.loc["b"]
-    assert b["tenure_days"] == 10      # 2024-03-20 20:00Z = 03-21 in Shanghai
+    assert b["tenure_days"] == 10  # 2024-03-20 20:00Z = 03-21 in Shanghai
     assert pd.isna(b["first_active"]) and math.isnan(b["days_since_active"])
     assert (b["active_days_90"], b["events_28"], b["orders"]) == (0, 0, 0)
     e = features.loc["e"]
@@ -142,9 +170,17 @@ def test_user_features_population_and_activity(features):
 def test_user_features_money_btyd_shares_attributes(features):
     a = features.loc["a"]
     assert (a["orders"], a["revenue"], a["aov"]) == (1, 12.5, 12.5)
-    assert (a["frequency"], a["recency"], a["T"], a["monetary_value"], a["recency_days"]) == (0, 0, 3, 0, 3)
+    assert (a["frequency"], a["recency"], a["T"], a["monetary_value"], a["recency_days"]) == (
+        0,
+        0,
+        3,
+        0,
+        3,
+    )
     for uid in ["b", "c", "e"]:
-        assert math.isnan(features.loc[uid, "recency_days"]) and math.isnan(features.loc[uid, "aov"])
+        assert math.isnan(features.loc[uid, "recency_days"]) and math.isnan(
+            features.loc[uid, "aov"]
+        )
         assert features.loc[uid, "revenue"] == 0.0
     # 90-day mix of a: 11 active events = view 9, cart 1, order 1; push is passive (no column)
     assert a["share_view"] == pytest.approx(9 / 11)
@@ -156,7 +192,9 @@ def test_user_features_money_btyd_shares_attributes(features):
     assert features.loc["a", "city"] == "Beijing" and features.loc["b", "city"] == "Shanghai"
     assert pd.isna(features.loc["e", "city"])
     assert "source" not in features.columns
-    assert features["age"].tolist()[:2] == [35, 16] and pd.api.types.is_numeric_dtype(features["age"])
+    assert features["age"].tolist()[:2] == [35, 16] and pd.api.types.is_numeric_dtype(
+        features["age"]
+    )
     assert features.loc["b", "plan"] == "1"
 
 
@@ -177,8 +215,15 @@ def test_user_features_without_users_and_explicit_events():
 def test_every_feature_column_is_documented(features):
     d = feature_dictionary(features.reset_index())
     assert len(d) == features.shape[1] + 1
-    assert d.set_index("column").loc["share_view", "definition"].startswith("Share of the user's active events")
+    assert (
+        d.set_index("column")
+        .loc["share_view", "definition"]
+        .startswith("Share of the user's active events")
+    )
     assert d.set_index("column").loc["city", "definition"] == FEATURE_DOCS["<attribute>"]
-    fixed = [c for c in features.reset_index().columns
-             if not c.startswith("share_") and c not in ("city", "age", "plan")]
+    fixed = [
+        c
+        for c in features.reset_index().columns
+        if not c.startswith("share_") and c not in ("city", "age", "plan")
+    ]
     assert all(c in FEATURE_DOCS for c in fixed)

@@ -10,14 +10,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.errors import DataError
-from helpers.migration import (GONE, NEW, PersonaSnapshot, compare_months, match_personas,
-                               migration_matrix)
+from helpers.analysis.segments.migration import (
+    GONE,
+    NEW,
+    PersonaSnapshot,
+    compare_months,
+    match_personas,
+    migration_matrix,
+)
+from helpers.core.errors import DataError
 
 
 def _assign(groups: dict) -> pd.DataFrame:
-    return pd.DataFrame([(u, p) for p, users in groups.items() for u in users],
-                        columns=["user_id", "persona"])
+    return pd.DataFrame(
+        [(u, p) for p, users in groups.items() for u in users], columns=["user_id", "persona"]
+    )
 
 
 # --- migration matrix -------------------------------------------------------------------------------
@@ -28,15 +35,17 @@ CUR = _assign({1: list("abe"), 2: list("cxy"), 4: list("fz")})
 
 
 def test_migration_matrix_rows_and_columns_add_up():
-    mig = migration_matrix(PREV, CUR, names_prev={1: "A", 2: "B", 3: "C"}, names={1: "A", 2: "B", 4: "D"})
+    mig = migration_matrix(
+        PREV, CUR, names_prev={1: "A", 2: "B", 3: "C"}, names={1: "A", 2: "B", 4: "D"}
+    )
     m = mig.matrix
     assert list(m.index) == [1, 2, 3, NEW]
     assert list(m.columns) == [1, 2, 4, GONE]
     assert m.values.tolist() == [
-        [2, 1, 0, 1],   # a b stay, c -> 2, d gone
-        [1, 0, 1, 0],   # e -> 1, f -> 4
-        [0, 0, 0, 1],   # g gone
-        [0, 2, 1, 0],   # x y -> 2, z -> 4
+        [2, 1, 0, 1],  # a b stay, c -> 2, d gone
+        [1, 0, 1, 0],  # e -> 1, f -> 4
+        [0, 0, 0, 1],  # g gone
+        [0, 2, 1, 0],  # x y -> 2, z -> 4
     ]
     # rows = last month's sizes (+ the new row), columns = this month's sizes (+ gone)
     assert m.drop(index=NEW).sum(axis=1).tolist() == [4, 2, 1]
@@ -44,7 +53,7 @@ def test_migration_matrix_rows_and_columns_add_up():
     assert m.loc[NEW, GONE] == 0
     assert m.values.sum() == 7 + 8 - 5  # users in either month (5 in both)
     top = mig.top_flows(2)
-    assert top["users"].tolist() == [2, 1]                  # x y joining 2 is the largest move
+    assert top["users"].tolist() == [2, 1]  # x y joining 2 is the largest move
     assert (top.iloc[0]["from"], top.iloc[0]["to"]) == (NEW, 2)
     assert mig.stay_shares().round(3).to_dict() == {1: 0.5, 2: 0.0, 3: 0.0}
     assert mig.totals() == {"stayed": 2, "moved": 3, "new": 3, "gone": 2}
@@ -66,18 +75,31 @@ def test_migration_matrix_refuses_duplicated_users():
 def _snap(groups, names, centroids=None, month=""):
     cen = pd.DataFrame(centroids or {}, index=sorted(groups)) if centroids else pd.DataFrame()
     feats = list(cen.columns)
-    return PersonaSnapshot(_assign(groups), centroids=cen, names=names, month=month,
-                           mean=pd.Series(0.0, index=feats), scale=pd.Series(1.0, index=feats),
-                           next_number=max(groups) + 1)
+    return PersonaSnapshot(
+        _assign(groups),
+        centroids=cen,
+        names=names,
+        month=month,
+        mean=pd.Series(0.0, index=feats),
+        scale=pd.Series(1.0, index=feats),
+        next_number=max(groups) + 1,
+    )
 
 
 def test_matching_follows_members_when_clusters_are_permuted():
     users = {p: [f"u{p}_{i}" for i in range(10)] for p in (1, 2, 3)}
-    prev = _snap(users, {1: "Coupon hunters", 2: "Power users", 3: "Browsers"},
-                 {"x": [0.0, 3.0, -2.0]}, month="2026-09")
+    prev = _snap(
+        users,
+        {1: "Coupon hunters", 2: "Power users", 3: "Browsers"},
+        {"x": [0.0, 3.0, -2.0]},
+        month="2026-09",
+    )
     # the same members, clusters numbered differently this month (and named differently)
-    cur = _snap({1: users[3], 2: users[1], 3: users[2]}, {1: "Quick visits", 2: "Coupon-heavy", 3: "Frequent"},
-                {"x": [-2.0, 0.0, 3.0]})
+    cur = _snap(
+        {1: users[3], 2: users[1], 3: users[2]},
+        {1: "Quick visits", 2: "Coupon-heavy", 3: "Frequent"},
+        {"x": [-2.0, 0.0, 3.0]},
+    )
     m = match_personas(prev, cur)
     assert m.mapping == {1: 3, 2: 1, 3: 2}
     assert m.names == {1: "Coupon hunters", 2: "Power users", 3: "Browsers"}
@@ -90,18 +112,26 @@ def test_matching_follows_members_when_clusters_are_permuted():
 
 def test_drift_numbers_new_and_gone_on_a_toy():
     # last month: 1 = a..j (10 users, centre x=0, y=0), 2 = k..t (10, centre x=2), 3 = u v w (gone)
-    prev = _snap({1: list("abcdefghij"), 2: list("klmnopqrst"), 3: list("uvw")},
-                 {1: "One", 2: "Two", 3: "Three"}, {"x": [0.0, 2.0, 5.0], "y": [0.0, 0.0, 5.0]},
-                 month="2026-09")
+    prev = _snap(
+        {1: list("abcdefghij"), 2: list("klmnopqrst"), 3: list("uvw")},
+        {1: "One", 2: "Two", 3: "Three"},
+        {"x": [0.0, 2.0, 5.0], "y": [0.0, 0.0, 5.0]},
+        month="2026-09",
+    )
     # this month: cluster 1 = a..f + 4 new (centre moved to x=0.6, y=0.8 -> shift 1.0)
     #             cluster 2 = k..t (same, centre x=2)
     #             cluster 3 = 5 new users far from everything (x=-6, y=-6)
-    cur = _snap({1: list("abcdef") + ["n1", "n2", "n3", "n4"], 2: list("klmnopqrst"),
-                 3: ["m1", "m2", "m3", "m4", "m5"]},
-                {1: "Moved", 2: "Two again", 3: "Two"},
-                {"x": [0.6, 2.0, -6.0], "y": [0.8, 0.0, -6.0]})
+    cur = _snap(
+        {
+            1: list("abcdef") + ["n1", "n2", "n3", "n4"],
+            2: list("klmnopqrst"),
+            3: ["m1", "m2", "m3", "m4", "m5"],
+        },
+        {1: "Moved", 2: "Two again", 3: "Two"},
+        {"x": [0.6, 2.0, -6.0], "y": [0.8, 0.0, -6.0]},
+    )
     m = match_personas(prev, cur)
-    assert m.mapping == {1: 1, 2: 2, 3: 4}          # new cluster: the next unused number (4)
+    assert m.mapping == {1: 1, 2: 2, 3: 4}  # new cluster: the next unused number (4)
     assert m.next_number == 5
     # the new cluster's generated name clashes with a kept name: it gets its number
     assert m.names[4] == "Two (persona 4)" and m.names[2] == "Two"
@@ -110,10 +140,10 @@ def test_drift_numbers_new_and_gone_on_a_toy():
     # Jaccard over users active in both months: g..j are gone and n1..n4 new, so both sides
     # restrict to a..f -> 6 / 6 = 1; the loss shows in kept_share instead
     assert t.loc[1, "overlap"] == pytest.approx(1.0)
-    assert t.loc[1, "kept_share"] == pytest.approx(0.6)      # 6 of last month's 10
-    assert t.loc[1, "stayed_share"] == pytest.approx(1.0)    # all 6 still active stayed
+    assert t.loc[1, "kept_share"] == pytest.approx(0.6)  # 6 of last month's 10
+    assert t.loc[1, "stayed_share"] == pytest.approx(1.0)  # all 6 still active stayed
     assert t.loc[1, "centroid_shift"] == pytest.approx(1.0)  # sqrt(0.6^2 + 0.8^2)
-    assert bool(t.loc[1, "drifted"]) is True                 # shift 1.0 > 0.5
+    assert bool(t.loc[1, "drifted"]) is True  # shift 1.0 > 0.5
     assert bool(t.loc[2, "drifted"]) is False
     assert t.loc[3, "status"] == "gone" and t.loc[3, "users_prev"] == 3
     assert t.loc[4, "status"] == "new" and t.loc[4, "users"] == 5
@@ -127,10 +157,20 @@ def test_drift_numbers_new_and_gone_on_a_toy():
 
 def test_centroids_are_carried_into_this_months_scale():
     # last month z=1 with mean 10, sd 2 -> raw 12; this month mean 11, sd 4 -> z = 0.25
-    prev = PersonaSnapshot(_assign({1: ["a"]}), centroids=pd.DataFrame({"x": [1.0]}, index=[1]),
-                           mean=pd.Series({"x": 10.0}), scale=pd.Series({"x": 2.0}), names={1: "P"})
-    cur = PersonaSnapshot(_assign({1: ["b"]}), centroids=pd.DataFrame({"x": [0.75]}, index=[1]),
-                          mean=pd.Series({"x": 11.0}), scale=pd.Series({"x": 4.0}), names={1: "Q"})
+    prev = PersonaSnapshot(
+        _assign({1: ["a"]}),
+        centroids=pd.DataFrame({"x": [1.0]}, index=[1]),
+        mean=pd.Series({"x": 10.0}),
+        scale=pd.Series({"x": 2.0}),
+        names={1: "P"},
+    )
+    cur = PersonaSnapshot(
+        _assign({1: ["b"]}),
+        centroids=pd.DataFrame({"x": [0.75]}, index=[1]),
+        mean=pd.Series({"x": 11.0}),
+        scale=pd.Series({"x": 4.0}),
+        names={1: "Q"},
+    )
     m = match_personas(prev, cur)  # no users in both: the match rests on the distance 0.5 <= 1
     assert m.mapping == {1: 1} and m.names == {1: "P"}
     assert m.table.loc[0, "centroid_shift"] == pytest.approx(0.5)
@@ -138,16 +178,23 @@ def test_centroids_are_carried_into_this_months_scale():
 
 def test_compare_months_renumbers_and_adds_up():
     prev = _snap({1: list("abcd"), 2: list("efgh")}, {1: "A", 2: "B"}, month="2026-09")
-    prev.cards = [{"persona": 1, "user_share": 0.5, "revenue_share": 0.8},
-                  {"persona": 2, "user_share": 0.5, "revenue_share": 0.2}]
+    prev.cards = [
+        {"persona": 1, "user_share": 0.5, "revenue_share": 0.8},
+        {"persona": 2, "user_share": 0.5, "revenue_share": 0.2},
+    ]
     cur = _snap({1: list("efghxy"), 2: list("abc")}, {1: "B'", 2: "A'"}, month="2026-10")
-    cur.cards = [{"persona": 1, "user_share": 6 / 9, "revenue_share": 0.3},
-                 {"persona": 2, "user_share": 3 / 9, "revenue_share": 0.7}]
+    cur.cards = [
+        {"persona": 1, "user_share": 6 / 9, "revenue_share": 0.3},
+        {"persona": 2, "user_share": 3 / 9, "revenue_share": 0.7},
+    ]
     comp = compare_months(prev, cur)
     t = comp.table.set_index("persona")
     assert t["name"].to_dict() == {1: "A", 2: "B"}
     assert t["users_prev"].tolist() == [4, 4] and t["users"].tolist() == [3, 6]
-    assert t["revenue_share"].tolist() == [0.7, 0.3] and t["revenue_share_prev"].tolist() == [0.8, 0.2]
+    assert t["revenue_share"].tolist() == [0.7, 0.3] and t["revenue_share_prev"].tolist() == [
+        0.8,
+        0.2,
+    ]
     m = comp.migration.matrix
     assert m.drop(index=NEW).sum(axis=1).tolist() == [4, 4]
     assert m.drop(columns=GONE).sum(axis=0).tolist() == [3, 6]
@@ -156,21 +203,30 @@ def test_compare_months_renumbers_and_adds_up():
 
 # --- two consecutive months of a generated sample ------------------------------------------------
 def test_sample_personas_keep_their_names_across_two_months(small_sample):
-    from helpers import features as feat
-    from helpers import personas
-    from helpers.pipeline import load_project
-    from helpers.report import month_bounds
+    from helpers.analysis import features as feat
+    from helpers.analysis.segments import personas
+    from helpers.core.time import month_bounds
+    from helpers.data.pipeline import load_project
 
     project = load_project(small_sample / "persona.yaml")
     cfg = project.config
     month = project.latest_complete_month()
-    prev_month = f"{month[:4]}-{int(month[5:]) - 1:02d}" if month[5:] != "01" else f"{int(month[:4]) - 1}-12"
+    prev_month = (
+        f"{month[:4]}-{int(month[5:]) - 1:02d}"
+        if month[5:] != "01"
+        else f"{int(month[:4]) - 1}-12"
+    )
     users = project.users_frame()
     fitted = {}
     for m in (prev_month, month):
         start, as_of = month_bounds(m)
-        f = feat.user_features(project.user_day, as_of=as_of, users=users,
-                               passive_events=cfg.activity.passive_events, timezone=cfg.timezone)
+        f = feat.user_features(
+            project.user_day,
+            as_of=as_of,
+            users=users,
+            passive_events=cfg.activity.passive_events,
+            timezone=cfg.timezone,
+        )
         active = personas.active_in_month(f, month_start=start)
         model = personas.PersonaModel(k_range=range(3, 7), n_seeds=3, n_init=2).fit(active)
         fitted[m] = (model, active)
@@ -189,7 +245,9 @@ def test_sample_personas_keep_their_names_across_two_months(small_sample):
     # a name that this month's generator spelled differently is still last month's name
     assert set(generated.values()) <= set(prev.names.values()) | set(match.table["name_generated"])
     cur = PersonaSnapshot.from_model(model, active, month=month)
-    mig = migration_matrix(prev.assignments, cur.assignments, names_prev=prev.names, names=cur.names)
+    mig = migration_matrix(
+        prev.assignments, cur.assignments, names_prev=prev.names, names=cur.names
+    )
     m = mig.matrix
     assert m.drop(index=NEW).sum(axis=1).to_dict() == prev.sizes.to_dict()
     assert m.drop(columns=GONE).sum(axis=0).to_dict() == cur.sizes.to_dict()

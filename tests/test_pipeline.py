@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.pipeline import load_project
+from helpers.data.pipeline import load_project
 
 SH = dt.timezone(dt.timedelta(hours=8))  # Asia/Shanghai has no DST since 1991
 
@@ -22,42 +22,70 @@ def ms(y, m, d, hh, mm, tz=SH):
 @pytest.fixture(scope="module")
 def toy(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("toy")
-    app = pd.DataFrame([
-        # 1: 07:30 local on Feb 1 = 23:30 UTC on Jan 31 -> business day 2026-02-01; name is a variant
-        ("u1", ms(2026, 2, 1, 7, 30), "View_Item "),
-        # 2: exact duplicate of row 1
-        ("u1", ms(2026, 2, 1, 7, 30), "View_Item "),
-        ("u2", ms(2026, 1, 15, 12, 0), "search"),
-        # 4: no user id at all (the app log has no anonymous id)
-        ("", ms(2026, 1, 15, 12, 0), "search"),
-        # 5: before launch (valid_from 2026-01-01)
-        ("u2", ms(2025, 6, 1, 12, 0), "search"),
-        # 6: 23:30 local on Jan 20 -> day 2026-01-20; passive event
-        ("u3", ms(2026, 1, 20, 23, 30), "push_received"),
-    ], columns=["uid", "ts_ms", "action"])
+    app = pd.DataFrame(
+        [
+            # 1: 07:30 local on Feb 1 = 23:30 UTC on Jan 31 -> business day 2026-02-01; name is a variant
+            ("u1", ms(2026, 2, 1, 7, 30), "View_Item "),
+            # 2: exact duplicate of row 1
+            ("u1", ms(2026, 2, 1, 7, 30), "View_Item "),
+            ("u2", ms(2026, 1, 15, 12, 0), "search"),
+            # 4: no user id at all (the app log has no anonymous id)
+            ("", ms(2026, 1, 15, 12, 0), "search"),
+            # 5: before launch (valid_from 2026-01-01)
+            ("u2", ms(2025, 6, 1, 12, 0), "search"),
+            # 6: 23:30 local on Jan 20 -> day 2026-01-20; passive event
+            ("u3", ms(2026, 1, 20, 23, 30), "push_received"),
+        ],
+        columns=["uid", "ts_ms", "action"],
+    )
     with gzip.open(d / "app.csv.gz", "wt") as f:
         app.to_csv(f, index=False)
-    web = pd.DataFrame([
-        ("a1", "u1", "2026-01-10 02:00:00", "view_item"),   # carries both ids: a1 -> u1
-        ("a1", None, "2026-01-11 20:00:00", "view_item"),   # stitched via events; 04:00 local on Jan 12
-        ("a2", None, "2026-01-12 01:00:00", "search"),      # stitched via identities -> u4 (not in users)
-        ("a3", None, "2026-01-12 01:00:00", "search"),      # never stitched
-    ], columns=["anon", "member", "time", "event"])
+    web = pd.DataFrame(
+        [
+            ("a1", "u1", "2026-01-10 02:00:00", "view_item"),  # carries both ids: a1 -> u1
+            (
+                "a1",
+                None,
+                "2026-01-11 20:00:00",
+                "view_item",
+            ),  # stitched via events; 04:00 local on Jan 12
+            (
+                "a2",
+                None,
+                "2026-01-12 01:00:00",
+                "search",
+            ),  # stitched via identities -> u4 (not in users)
+            ("a3", None, "2026-01-12 01:00:00", "search"),  # never stitched
+        ],
+        columns=["anon", "member", "time", "event"],
+    )
     (d / "web").mkdir()
     web.to_parquet(d / "web" / "part-0.parquet", index=False)
-    pd.DataFrame({"anonymous_id": ["a2"], "user_id": ["u4"]}).to_csv(d / "identities.csv", index=False)
-    pd.DataFrame([
-        ("o1", "u2", "2026-01-15T04:00:00Z", 10.0),   # 12:00 local Jan 15
-        ("o2", "u2", "2026-01-15T05:00:00Z", -10.0),  # refund
-        ("o3", "u3", "2026-01-16T00:00:00Z", 0.0),    # free order, 08:00 local Jan 16
-        ("o1", "u2", "2026-01-15T04:00:00Z", 10.0),   # duplicate order id
-    ], columns=["order_id", "uid", "paid_at", "total"]).to_csv(d / "orders.csv", index=False)
-    pd.DataFrame([
-        ("u1", "2026-01-01 10:00:00", "Beijing"),
-        ("u2", "2026-01-02 10:00:00", "Shanghai"),
-        ("u2", "2026-01-05 10:00:00", "Hangzhou"),    # duplicate id, conflicting city, later signup
-        ("u3", "2026-01-03 10:00:00", "Beijing"),
-    ], columns=["id", "created_at", "city"]).to_csv(d / "users.csv", index=False)
+    pd.DataFrame({"anonymous_id": ["a2"], "user_id": ["u4"]}).to_csv(
+        d / "identities.csv", index=False
+    )
+    pd.DataFrame(
+        [
+            ("o1", "u2", "2026-01-15T04:00:00Z", 10.0),  # 12:00 local Jan 15
+            ("o2", "u2", "2026-01-15T05:00:00Z", -10.0),  # refund
+            ("o3", "u3", "2026-01-16T00:00:00Z", 0.0),  # free order, 08:00 local Jan 16
+            ("o1", "u2", "2026-01-15T04:00:00Z", 10.0),  # duplicate order id
+        ],
+        columns=["order_id", "uid", "paid_at", "total"],
+    ).to_csv(d / "orders.csv", index=False)
+    pd.DataFrame(
+        [
+            ("u1", "2026-01-01 10:00:00", "Beijing"),
+            ("u2", "2026-01-02 10:00:00", "Shanghai"),
+            (
+                "u2",
+                "2026-01-05 10:00:00",
+                "Hangzhou",
+            ),  # duplicate id, conflicting city, later signup
+            ("u3", "2026-01-03 10:00:00", "Beijing"),
+        ],
+        columns=["id", "created_at", "city"],
+    ).to_csv(d / "users.csv", index=False)
     (d / "persona.yaml").write_text("""
 name: Toy
 timezone: Asia/Shanghai
@@ -83,8 +111,13 @@ def project(toy):
 def test_ledger_per_source_balances_with_hand_counts(project):
     s = project.audit["sources"]
     assert s["app"]["rows_in"] == 6 and s["app"]["rows_kept"] == 3
-    assert s["app"]["dropped"] == {"missing_time": 0, "time_out_of_range": 1, "duplicate": 1,
-                                   "null_user_id": 1, "unstitched_anonymous": 0}
+    assert s["app"]["dropped"] == {
+        "missing_time": 0,
+        "time_out_of_range": 1,
+        "duplicate": 1,
+        "null_user_id": 1,
+        "unstitched_anonymous": 0,
+    }
     assert s["app"]["checks"]["event_name_variant"] == 1
     assert s["app"]["checks"]["event_name_variants"] == {"View_Item ": 1}
     assert s["web"]["rows_in"] == 4 and s["web"]["rows_kept"] == 3
@@ -106,15 +139,17 @@ def test_ledger_per_source_balances_with_hand_counts(project):
 def test_user_day_days_in_business_timezone(project):
     ud = project.user_day.execute().sort_values(["user_id", "day"]).reset_index(drop=True)
     ud["day"] = pd.to_datetime(ud["day"]).dt.date.astype(str)
-    got = {(r.user_id, r.day): (r.events, r.active_events, r.orders, r.revenue, r.refunds)
-           for r in ud.itertuples()}
+    got = {
+        (r.user_id, r.day): (r.events, r.active_events, r.orders, r.revenue, r.refunds)
+        for r in ud.itertuples()
+    }
     assert got == {
         ("u1", "2026-01-10"): (1, 1, 0, 0.0, 0),
-        ("u1", "2026-01-12"): (1, 1, 0, 0.0, 0),   # stitched through the row carrying both ids
-        ("u1", "2026-02-01"): (1, 1, 0, 0.0, 0),   # 23:30 UTC on Jan 31 is Feb 1 in Shanghai
+        ("u1", "2026-01-12"): (1, 1, 0, 0.0, 0),  # stitched through the row carrying both ids
+        ("u1", "2026-02-01"): (1, 1, 0, 0.0, 0),  # 23:30 UTC on Jan 31 is Feb 1 in Shanghai
         ("u2", "2026-01-15"): (2, 2, 1, 10.0, 1),  # search + order; the refund is not activity
-        ("u3", "2026-01-16"): (1, 1, 1, 0.0, 0),   # a free order is a purchase
-        ("u3", "2026-01-20"): (1, 0, 0, 0.0, 0),   # push_received is passive
+        ("u3", "2026-01-16"): (1, 1, 1, 0.0, 0),  # a free order is a purchase
+        ("u3", "2026-01-20"): (1, 0, 0, 0.0, 0),  # push_received is passive
         ("u4", "2026-01-12"): (1, 1, 0, 0.0, 0),
     }
     assert ud["ev_view_item"].sum() == 3 and ud["ev_order"].sum() == 2
@@ -143,7 +178,7 @@ def test_cache_is_reused_and_keyed_by_file_state(toy):
 
 
 def test_audit_totals_add_up_the_sources(project):
-    from helpers.audit import totals
+    from helpers.data.audit import totals
 
     # app 6 + web 4 + orders 4 + users 4 + identities 1 read; kept 3 + 3 + 3 + 3 + 1
     assert totals(project.audit) == (19, 13)
@@ -168,17 +203,30 @@ def test_stored_events_hold_each_distinct_row_once_with_its_fate(project):
     # the dropped rows, one per reason as in the ledger (the duplicate is the extra copy of row 1)
     dropped = project.dropped_events().execute()
     by_reason = dropped.groupby("drop_reason")["copies"].sum().to_dict()
-    assert by_reason == {"duplicate": 1, "null_user_id": 1, "time_out_of_range": 1, "unstitched_anonymous": 1}
+    assert by_reason == {
+        "duplicate": 1,
+        "null_user_id": 1,
+        "time_out_of_range": 1,
+        "unstitched_anonymous": 1,
+    }
 
 
 def test_audit_view_shows_dropped_rows_as_read(project):
-    from helpers.audit_report import AuditView
+    from helpers.sections.data_audit import AuditView
 
     ex = AuditView.from_project(project).dropped_rows().frame
     assert sorted(zip(ex["source"], ex["reason"])) == [
-        ("app", "duplicate"), ("app", "null_user_id"), ("app", "time_out_of_range"), ("web", "unstitched_anonymous")]
+        ("app", "duplicate"),
+        ("app", "null_user_id"),
+        ("app", "time_out_of_range"),
+        ("web", "unstitched_anonymous"),
+    ]
     row = ex[ex["reason"] == "time_out_of_range"].iloc[0]
-    assert (row["user_id"], row["event_time"], row["copies"]) == ("u2", "2025-06-01 04:00:00", 1)  # 12:00 Shanghai
+    assert (row["user_id"], row["event_time"], row["copies"]) == (
+        "u2",
+        "2025-06-01 04:00:00",
+        1,
+    )  # 12:00 Shanghai
     assert ex.loc[ex["reason"] == "unstitched_anonymous", "anonymous_id"].tolist() == ["a3"]
 
 
@@ -190,7 +238,7 @@ def test_daily_volume_skips_the_launch_ramp_but_flags_a_drop_later():
 
     import ibis
 
-    from helpers import audit
+    from helpers.data import audit
 
     start = dt.date(2026, 1, 1)
     rows = [5, 40, 80] + [95 + (i * 7) % 11 for i in range(57)]
@@ -207,11 +255,17 @@ def test_distinct_rows_and_standard_event_name():
     (every column equal) and the standardized event name."""
     import ibis
 
-    from helpers import audit
+    from helpers.data import audit
 
-    t = ibis.memtable(pd.DataFrame({"user_id": ["a", "a", "a", "b"], "event_name": [" Add_To_Cart\t", " Add_To_Cart\t",
-                                                                                     "add_to_cart", "search"]}))
+    t = ibis.memtable(
+        pd.DataFrame(
+            {
+                "user_id": ["a", "a", "a", "b"],
+                "event_name": [" Add_To_Cart\t", " Add_To_Cart\t", "add_to_cart", "search"],
+            }
+        )
+    )
     got = audit.distinct_rows(t).execute().sort_values(["user_id", "event_name"])
-    assert got["copies"].tolist() == [2, 1, 1]          # the two exact copies, then the variant apart
+    assert got["copies"].tolist() == [2, 1, 1]  # the two exact copies, then the variant apart
     names = t.select(n=audit.standard_event_name(t.event_name)).execute()["n"].tolist()
     assert names == ["add_to_cart", "add_to_cart", "add_to_cart", "search"]

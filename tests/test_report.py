@@ -21,9 +21,14 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from helpers import report, report_html, runner  # noqa: E402
-from helpers.errors import ParameterError  # noqa: E402
-from helpers.runner import NotebookSpec, run_review  # noqa: E402
+from helpers.core import metrics
+from helpers.core import time as months
+from helpers.core.errors import ParameterError  # noqa: E402
+from helpers.report import context as report
+from helpers.report import html as report_html
+from helpers.report import params as report_params
+from helpers.report import runner
+from helpers.report.runner import NotebookSpec, run_review  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 OK = NotebookSpec("10_ok", path=FIXTURES / "10_ok.ipynb")
@@ -32,20 +37,29 @@ AFTER = NotebookSpec("30_after", depends_on=("20_fail",), path=FIXTURES / "30_af
 AB = NotebookSpec("50_ab", per_experiment=True, path=FIXTURES / "50_ab.ipynb")
 NOPARAMS = NotebookSpec("40_noparams", path=FIXTURES / "40_noparams.ipynb")
 
-REMOTE = re.compile(r"<script[^>]+src=[\"']?(https?:)?//|<link[^>]+href=[\"']?(https?:)?//",
-                    re.IGNORECASE)
+REMOTE = re.compile(
+    r"<script[^>]+src=[\"']?(https?:)?//|<link[^>]+href=[\"']?(https?:)?//", re.IGNORECASE
+)
 
 
 def fake_project(root: Path, *, assignments=None, out_dir=None, fingerprint="fp-1"):
     """What the runner and start() read from a Project, without any data."""
     (root / "persona.yaml").write_text("name: Fixture shop\n")
-    config = SimpleNamespace(name="Fixture shop", timezone="UTC",
-                             config_path=root / "persona.yaml", root=root,
-                             report=SimpleNamespace(out_dir=out_dir, title=None))
-    return SimpleNamespace(config=config, fingerprint=fingerprint,
-                           data_start=dt.date(2025, 11, 1), data_end=dt.date(2026, 3, 31),
-                           tables={"assignments": assignments},
-                           latest_complete_month=lambda: "2026-02")
+    config = SimpleNamespace(
+        name="Fixture shop",
+        timezone="UTC",
+        config_path=root / "persona.yaml",
+        root=root,
+        report=SimpleNamespace(out_dir=out_dir, title=None),
+    )
+    return SimpleNamespace(
+        config=config,
+        fingerprint=fingerprint,
+        data_start=dt.date(2025, 11, 1),
+        data_end=dt.date(2026, 3, 31),
+        tables={"assignments": assignments},
+        latest_complete_month=lambda: "2026-02",
+    )
 
 
 def text_of(path: Path) -> str:
@@ -61,71 +75,112 @@ def metrics_of(month_dir: Path) -> dict:
 
 # --- no notebook execution ---------------------------------------------------------------------
 def test_parse_month_names_the_parameter_and_the_value():
-    assert report.parse_month("2026-10") == "2026-10"
+    assert months.parse_month("2026-10") == "2026-10"
     with pytest.raises(ParameterError, match=r"`month`.*'2026-13'"):
-        report.parse_month("2026-13")
-    assert report.month_bounds("2024-02") == (dt.date(2024, 2, 1), dt.date(2024, 2, 29))
-    assert report.month_range("2025-11..2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
+        months.parse_month("2026-13")
+    assert months.month_bounds("2024-02") == (dt.date(2024, 2, 1), dt.date(2024, 2, 29))
+    assert months.month_range("2025-11..2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
     with pytest.raises(ParameterError, match=r"`months`.*forward"):
-        report.month_range("2026-02..2025-11")
+        months.month_range("2026-02..2025-11")
 
 
 def test_parameters_convert_to_the_declared_type():
-    assert runner.convert_parameter("label", "007", "str") == "007"
-    assert runner.convert_parameter("x", "5", "int") == 5
-    assert runner.convert_parameter("rate", "0.25", "float") == 0.25
-    assert runner.convert_parameter("flag", "false", "bool") is False
-    assert runner.convert_parameter("ids", "[1, 2]", "list") == [1, 2]
-    assert runner.convert_parameter("x", 3, "float") == 3.0
+    assert report_params.convert_parameter("label", "007", "str") == "007"
+    assert report_params.convert_parameter("x", "5", "int") == 5
+    assert report_params.convert_parameter("rate", "0.25", "float") == 0.25
+    assert report_params.convert_parameter("flag", "false", "bool") is False
+    assert report_params.convert_parameter("ids", "[1, 2]", "list") == [1, 2]
+    assert report_params.convert_parameter("x", 3, "float") == 3.0
     with pytest.raises(ParameterError, match=r"`x` must be an integer.*'five'"):
-        runner.convert_parameter("x", "five", "int")
+        report_params.convert_parameter("x", "five", "int")
     # papermill's own CLI parsing, used for undeclared types
-    assert runner.resolve_type("007") == 7 and runner.resolve_type("True") is True
+    assert report_params.resolve_type("007") == 7 and report_params.resolve_type("True") is True
 
 
 def test_inspect_declared_types_and_missing_parameters_cell():
-    assert runner.inspect_parameters(OK) == {"month": "str", "out_dir": "str", "x": "int",
-                                             "label": "str"}
-    with pytest.raises(ParameterError, match=r"40_noparams\.ipynb has no cell tagged `parameters`"):
-        runner.inspect_parameters(NOPARAMS)
+    assert report_params.inspect_parameters(OK) == {
+        "month": "str",
+        "out_dir": "str",
+        "x": "int",
+        "label": "str",
+    }
+    with pytest.raises(
+        ParameterError, match=r"40_noparams\.ipynb has no cell tagged `parameters`"
+    ):
+        report_params.inspect_parameters(NOPARAMS)
 
 
 def test_unknown_parameter_is_named_with_the_valid_ones(tmp_path):
     with pytest.raises(ParameterError) as err:
-        run_review(tmp_path / "persona.yaml", month="2026-01", out=tmp_path / "out",
-                   notebooks=[OK, FAIL], params={"nope": "1"}, project=fake_project(tmp_path),
-                   progress=False)
+        run_review(
+            tmp_path / "persona.yaml",
+            month="2026-01",
+            out=tmp_path / "out",
+            notebooks=[OK, FAIL],
+            params={"nope": "1"},
+            project=fake_project(tmp_path),
+            progress=False,
+        )
     assert "`nope`" in str(err.value) and "valid parameters: label, x" in str(err.value)
     with pytest.raises(ParameterError, match=r"`month` is set by the runner; use --month"):
-        run_review(tmp_path / "persona.yaml", notebooks=[OK], params={"month": "2026-01"},
-                   project=fake_project(tmp_path), progress=False)
+        run_review(
+            tmp_path / "persona.yaml",
+            notebooks=[OK],
+            params={"month": "2026-01"},
+            project=fake_project(tmp_path),
+            progress=False,
+        )
     with pytest.raises(ParameterError, match=r"inside the data window 2025-11-01 \.\. 2026-03-31"):
-        run_review(tmp_path / "persona.yaml", month="2026-06", notebooks=[OK],
-                   project=fake_project(tmp_path), progress=False)
+        run_review(
+            tmp_path / "persona.yaml",
+            month="2026-06",
+            notebooks=[OK],
+            project=fake_project(tmp_path),
+            progress=False,
+        )
     assert not (tmp_path / "out").exists()  # nothing ran
 
 
 def test_record_metric_formats_and_merges(tmp_path):
-    report.record_metric(tmp_path, "02_active_users", "mau", np.int64(1234), label="MAU")
-    report.record_metric(tmp_path, "02_active_users", "dau_mau", 0.1234, label="DAU/MAU",
-                         fmt="{:.1%}", note="stickiness")
-    report.record_metric(tmp_path, "03_personas", "personas", 5, label="Personas")
-    report.record_metric(tmp_path, "02_active_users", "mau", 1240, label="MAU")  # replaces
-    merged = report.merge_metrics(tmp_path / "artifacts")
+    metrics.record_metric(tmp_path, "02_active_users", "mau", np.int64(1234), label="MAU")
+    metrics.record_metric(
+        tmp_path,
+        "02_active_users",
+        "dau_mau",
+        0.1234,
+        label="DAU/MAU",
+        fmt="{:.1%}",
+        note="stickiness",
+    )
+    metrics.record_metric(tmp_path, "03_personas", "personas", 5, label="Personas")
+    metrics.record_metric(tmp_path, "02_active_users", "mau", 1240, label="MAU")  # replaces
+    merged = metrics.merge_metrics(tmp_path / "artifacts")
     assert merged["02_active_users"]["mau"]["value"] == 1240
     assert merged["02_active_users"]["mau"]["display"] == "1,240"
     assert merged["02_active_users"]["dau_mau"]["display"] == "12.3%"
     assert merged["03_personas"]["personas"]["display"] == "5"
     on_disk = json.loads((tmp_path / "artifacts" / "metrics.json").read_text())
     assert on_disk == merged
-    assert type(json.loads((tmp_path / "artifacts/metrics/02_active_users.json").read_text())
-                ["mau"]["value"]) is int
+    assert (
+        type(
+            json.loads((tmp_path / "artifacts/metrics/02_active_users.json").read_text())["mau"][
+                "value"
+            ]
+        )
+        is int
+    )
 
 
 def test_start_resolves_month_paths_and_records(tmp_path):
     project = fake_project(tmp_path)
-    ctx = report.start("02_active_users", config_path="unused", month="2026-01",
-                       out_dir=str(tmp_path / "r"), project=project, theme=False)
+    ctx = report.start(
+        "02_active_users",
+        config_path="unused",
+        month="2026-01",
+        out_dir=str(tmp_path / "r"),
+        project=project,
+        theme=False,
+    )
     assert (ctx.month, ctx.prev_month) == ("2026-01", "2025-12")
     assert (ctx.month_start, ctx.as_of) == (dt.date(2026, 1, 1), dt.date(2026, 1, 31))
     assert ctx.artifacts == (tmp_path / "r" / "artifacts").resolve() and ctx.artifacts.is_dir()
@@ -134,14 +189,20 @@ def test_start_resolves_month_paths_and_records(tmp_path):
     assert saved["mau"]["display"] == "321"
     path = ctx.write_csv(pd.DataFrame({"user_id": ["u1", "u2"], "n": [1, 2]}), "toy")
     assert path.name == "toy.csv" and pd.read_csv(path)["n"].sum() == 3
-    assert json.loads(ctx.write_json({"d": dt.date(2026, 1, 31)}, "x").read_text()) == \
-        {"d": "2026-01-31"}
+    assert json.loads(ctx.write_json({"d": dt.date(2026, 1, 31)}, "x").read_text()) == {
+        "d": "2026-01-31"
+    }
     # defaults: latest complete month; out dir under the config's folder (or report.out_dir)
     ctx = report.start("02_active_users", config_path="unused", project=project, theme=False)
     assert ctx.month == "2026-02" and ctx.out_dir == (tmp_path / "reports" / "2026-02").resolve()
     custom = fake_project(tmp_path, out_dir="custom")
-    ctx = report.start("05_ab_readout", config_path="unused", project=custom, theme=False,
-                       params={"experiment": "checkout_v2"})
+    ctx = report.start(
+        "05_ab_readout",
+        config_path="unused",
+        project=custom,
+        theme=False,
+        params={"experiment": "checkout_v2"},
+    )
     assert ctx.out_dir == (tmp_path / "custom" / "2026-02").resolve()
     assert ctx.name == "ab_checkout_v2"
 
@@ -156,16 +217,17 @@ def test_start_rejects_bad_parameters_early(tmp_path):
 
 
 def test_strip_remote_resources_keeps_inline_content():
-    page = ('<script src="https://cdn.example/require.js"></script><script>var a=1;</script>'
-            '<link rel="stylesheet" href="http://cdn.example/x.css"><link rel="icon" href="a.png">'
-            '<style>@import url("https://fonts.example/f.css"); body{}</style>')
+    page = (
+        '<script src="https://cdn.example/require.js"></script><script>var a=1;</script>'
+        '<link rel="stylesheet" href="http://cdn.example/x.css"><link rel="icon" href="a.png">'
+        '<style>@import url("https://fonts.example/f.css"); body{}</style>'
+    )
     out = report_html.strip_remote_resources(page)
-    assert out == ('<script>var a=1;</script><link rel="icon" href="a.png">'
-                   '<style> body{}</style>')
+    assert out == ('<script>var a=1;</script><link rel="icon" href="a.png"><style> body{}</style>')
 
 
 def test_theme_context_restores_settings():
-    from helpers import theme
+    from helpers.display import theme
 
     before = dict(matplotlib.rcParams)
     with theme.theme_context():
@@ -187,18 +249,31 @@ PARAMS = {"label": "007", "x": "5"}
 @pytest.fixture(scope="module")
 def failing_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("failing")
-    result = run_review(root / "persona.yaml", month="2026-01", out=root / "out",
-                        notebooks=[OK, FAIL, AFTER], params=PARAMS, project=fake_project(root),
-                        progress=False)
+    result = run_review(
+        root / "persona.yaml",
+        month="2026-01",
+        out=root / "out",
+        notebooks=[OK, FAIL, AFTER],
+        params=PARAMS,
+        project=fake_project(root),
+        progress=False,
+    )
     return result, root / "out" / "2026-01"
 
 
 @pytest.fixture(scope="module")
 def parallel_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("parallel")
-    result = run_review(root / "persona.yaml", month="2026-01", out=root / "out",
-                        notebooks=[OK, FAIL, AFTER], params=PARAMS, project=fake_project(root),
-                        jobs=2, progress=False)
+    result = run_review(
+        root / "persona.yaml",
+        month="2026-01",
+        out=root / "out",
+        notebooks=[OK, FAIL, AFTER],
+        params=PARAMS,
+        project=fake_project(root),
+        jobs=2,
+        progress=False,
+    )
     return result, root / "out" / "2026-01"
 
 
@@ -206,7 +281,10 @@ def test_statuses_failure_and_dependents(failing_run):
     result, _ = failing_run
     assert sorted(result.executed) == ["2026-01/10_ok", "2026-01/20_fail"]
     assert [(r.name, r.status) for r in result.runs] == [
-        ("10_ok", "ok"), ("20_fail", "failed"), ("30_after", "skipped")]
+        ("10_ok", "ok"),
+        ("20_fail", "failed"),
+        ("30_after", "skipped"),
+    ]
     assert result.failed == ["2026-01/20_fail"] and not result.ok
     assert result.run("20_fail").reason == "ValueError: planted failure in the third cell"
     assert result.run("30_after").label == "skipped: depends on failed 20_fail"
@@ -262,11 +340,14 @@ def test_parallel_run_gives_the_same_outputs(failing_run, parallel_run):
     serial, serial_dir = failing_run
     parallel, parallel_dir = parallel_run
     assert sorted(parallel.executed) == sorted(serial.executed)
-    assert [(r.name, r.status, r.reason) for r in parallel.runs] == \
-        [(r.name, r.status, r.reason) for r in serial.runs]
+    assert [(r.name, r.status, r.reason) for r in parallel.runs] == [
+        (r.name, r.status, r.reason) for r in serial.runs
+    ]
     assert metrics_of(parallel_dir) == metrics_of(serial_dir)
     for name in ("10_ok", "20_fail"):
-        assert (parallel_dir / f"{name}.html").exists() and (parallel_dir / f"{name}.ipynb").exists()
+        assert (parallel_dir / f"{name}.html").exists() and (
+            parallel_dir / f"{name}.ipynb"
+        ).exists()
 
 
 # --- backfill, manifest skip, force, archive -----------------------------------------------------
@@ -277,8 +358,9 @@ def backfill(tmp_path_factory):
     kwargs = dict(out=root / "out", notebooks=[OK], project=project, progress=False)
     first = run_review(root / "persona.yaml", months="2026-01..2026-02", **kwargs)
     again = run_review(root / "persona.yaml", months="2026-01..2026-02", **kwargs)
-    forced = run_review(root / "persona.yaml", month="2026-02", force=True, with_code=True,
-                        **kwargs)
+    forced = run_review(
+        root / "persona.yaml", month="2026-02", force=True, with_code=True, **kwargs
+    )
     return first, again, forced, root / "out"
 
 
@@ -325,12 +407,19 @@ def readouts(tmp_path_factory):
         project = fake_project(root, assignments="an assignments table")
         kwargs = dict(month="2026-01", out=root / "out", notebooks=[AB], progress=False)
         auto = run_review(root / "persona.yaml", project=project, **kwargs)
-        named = run_review(root / "persona.yaml", project=project,
-                           params={"experiment": "checkout_v2"}, **kwargs)
+        named = run_review(
+            root / "persona.yaml", project=project, params={"experiment": "checkout_v2"}, **kwargs
+        )
     bare = root / "no_assignments"
     bare.mkdir()
-    none = run_review(bare / "persona.yaml", project=fake_project(bare), month="2026-01",
-                      out=bare / "out", notebooks=[AB], progress=False)
+    none = run_review(
+        bare / "persona.yaml",
+        project=fake_project(bare),
+        month="2026-01",
+        out=bare / "out",
+        notebooks=[AB],
+        progress=False,
+    )
     return auto, named, none, calls, root / "out" / "2026-01"
 
 
@@ -352,18 +441,23 @@ def test_rendering_keeps_structure_and_escapes_scripts(tmp_path):
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-    table = ("<table><thead><tr><th>persona</th><th>users</th></tr></thead>"
-             "<tbody><tr><td>Bargain hunters</td><td style='padding:2px'>120</td></tr></tbody>"
-             "</table><script>alert('x')</script><img src='a.png' onerror='alert(1)'>")
-    cell = new_code_cell("result", execution_count=1,
-                         outputs=[new_output("display_data", data={"text/html": table,
-                                                                   "text/plain": "result"})])
-    nb = new_notebook(cells=[new_markdown_cell("# Toy report\n\n## Who is active\n\nSome *text*."),
-                             cell])
+    table = (
+        "<table><thead><tr><th>persona</th><th>users</th></tr></thead>"
+        "<tbody><tr><td>Bargain hunters</td><td style='padding:2px'>120</td></tr></tbody>"
+        "</table><script>alert('x')</script><img src='a.png' onerror='alert(1)'>"
+    )
+    cell = new_code_cell(
+        "result",
+        execution_count=1,
+        outputs=[new_output("display_data", data={"text/html": table, "text/plain": "result"})],
+    )
+    nb = new_notebook(
+        cells=[new_markdown_cell("# Toy report\n\n## Who is active\n\nSome *text*."), cell]
+    )
     nbformat.write(nb, str(tmp_path / "toy.ipynb"))
     path = report_html.render_notebook_html(tmp_path / "toy.ipynb", header={"project": "P"})
     page = path.read_text()
-    assert "<h2 id=\"Who-is-active\">" in page and "<em>text</em>" in page
+    assert '<h2 id="Who-is-active">' in page and "<em>text</em>" in page
     assert "<th>persona</th>" in page and "<td>Bargain hunters</td>" in page
     assert "padding:2px" in page.replace(" ", "")
     assert "<script>alert" not in page and "onerror" not in page

@@ -9,8 +9,8 @@ import re
 import pandas as pd
 import pytest
 
-from helpers.pipeline import load_project
-from helpers.runner import REVIEW_NOTEBOOKS, run_review
+from helpers.data.pipeline import load_project
+from helpers.report.runner import REVIEW_NOTEBOOKS, run_review
 
 pytestmark = pytest.mark.notebook
 REMOTE = re.compile(r"<(script|link)[^>]+(src|href)=[\"']https?://", re.I)
@@ -54,7 +54,10 @@ def test_audit_artifact_equals_project_audit(sample_run):
     project = load_project(sample / "persona.yaml")
     truth = json.loads((sample / "truth.json").read_text())
     assert audit["sources"] == project.audit["sources"]
-    assert audit["sources"]["app_events"]["dropped"]["duplicate"] == truth["defects"]["app_events"]["duplicate"]
+    assert (
+        audit["sources"]["app_events"]["dropped"]["duplicate"]
+        == truth["defects"]["app_events"]["duplicate"]
+    )
 
 
 def test_activity_artifacts_and_metrics(sample_run):
@@ -62,12 +65,21 @@ def test_activity_artifacts_and_metrics(sample_run):
     art = out / result.months[0] / "artifacts"
     truth = json.loads((sample / "truth.json").read_text())
     metrics = json.loads((art / "metrics.json").read_text())
-    assert metrics["02_active_users"]["mau_calendar"]["value"] == truth["counts"]["monthly_active_users"][result.months[0]]
+    assert (
+        metrics["02_active_users"]["mau_calendar"]["value"]
+        == truth["counts"]["monthly_active_users"][result.months[0]]
+    )
     active = pd.read_csv(art / "active_users.csv")
     assert active["is_active"].sum() == truth["counts"]["monthly_active_users"][result.months[0]]
     lifecycle = pd.read_csv(art / "lifecycle.csv")
-    assert (lifecycle["active"] == lifecycle["new"] + lifecycle["returning"] + lifecycle["resurrecting"]).all()
-    assert set(pd.read_csv(art / "retention.csv").columns) >= {"cohort", "period"} or len(pd.read_csv(art / "retention.csv")) > 0
+    assert (
+        lifecycle["active"]
+        == lifecycle["new"] + lifecycle["returning"] + lifecycle["resurrecting"]
+    ).all()
+    assert (
+        set(pd.read_csv(art / "retention.csv").columns) >= {"cohort", "period"}
+        or len(pd.read_csv(art / "retention.csv")) > 0
+    )
 
 
 def test_orders_only_config_runs_end_to_end(cdnow_config, tmp_path):

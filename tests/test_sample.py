@@ -14,7 +14,7 @@ import pyarrow.dataset as ds
 import pytest
 from scipy import stats
 
-from helpers.sample import generate_sample
+from helpers.sample.generator import generate_sample
 
 N_USERS, SEED = 4000, 7
 
@@ -43,11 +43,22 @@ def clean(sample):
         out_range = (t < lo) | (t >= hi)
         dup = np.zeros(len(raw), dtype=bool)
         dup[~out_range.to_numpy()] = raw[~out_range].duplicated(keep="first").to_numpy()
-        res[name] = dict(raw=raw, t=t, before=int((t < lo).sum()), future=int((t >= hi).sum()),
-                         dup=int(dup.sum()), kept_mask=~out_range & ~dup)
+        res[name] = dict(
+            raw=raw,
+            t=t,
+            before=int((t < lo).sum()),
+            future=int((t >= hi).sum()),
+            dup=int(dup.sum()),
+            kept_mask=~out_range & ~dup,
+        )
     pairs = web.dropna(subset=["member_id"])[["anon_id", "member_id"]].drop_duplicates()
-    mapping = pd.concat([ident.rename(columns={"anonymous_id": "anon_id", "user_id": "member_id"}),
-                         pairs]).groupby("anon_id").member_id.min()
+    mapping = (
+        pd.concat(
+            [ident.rename(columns={"anonymous_id": "anon_id", "user_id": "member_id"}), pairs]
+        )
+        .groupby("anon_id")
+        .member_id.min()
+    )
     w = res["web_events"]
     web_uid = web.member_id.fillna(web.anon_id.map(mapping))
     w["unstitched"] = int((w["kept_mask"] & web_uid.isna()).sum())
@@ -55,11 +66,25 @@ def clean(sample):
     a = res["app_events"]
     a["null"] = int((a["kept_mask"] & app.uid.isna()).sum())
     a["kept_mask"] = a["kept_mask"] & app.uid.notna()
-    events = pd.concat([
-        pd.DataFrame({"uid": app.uid[a["kept_mask"]].astype(str), "t": app_t[a["kept_mask"]],
-                      "raw": app.action[a["kept_mask"]]}),
-        pd.DataFrame({"uid": web_uid[w["kept_mask"]], "t": web_t[w["kept_mask"]],
-                      "raw": web.event[w["kept_mask"]]})], ignore_index=True)
+    events = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "uid": app.uid[a["kept_mask"]].astype(str),
+                    "t": app_t[a["kept_mask"]],
+                    "raw": app.action[a["kept_mask"]],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "uid": web_uid[w["kept_mask"]],
+                    "t": web_t[w["kept_mask"]],
+                    "raw": web.event[w["kept_mask"]],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     events["name"] = events.raw.str.strip().str.lower()
     events["day"] = events.t.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
     res.update(events=events, web_mapping=mapping, ident=ident)
@@ -71,21 +96,31 @@ def test_same_seed_same_files_other_seed_other_data(sample, tmp_path):
     again = generate_sample(tmp_path / "again", users=N_USERS, seed=SEED)
     assert again == truth
     assert json.loads((out / "truth.json").read_text()) == truth
-    for name in ("app_events.csv.gz", "users.csv", "identities.csv", "assignments.csv",
-                 "truth_users.csv.gz", "persona.yaml"):
+    for name in (
+        "app_events.csv.gz",
+        "users.csv",
+        "identities.csv",
+        "assignments.csv",
+        "truth_users.csv.gz",
+        "persona.yaml",
+    ):
         assert (out / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
     for name in ("orders.parquet", "web_events/part-00000.parquet"):
         assert pd.read_parquet(out / name).equals(pd.read_parquet(tmp_path / "again" / name))
     other = generate_sample(tmp_path / "other", users=N_USERS, seed=SEED + 1)
     assert other["counts"]["monthly_active_users"] != truth["counts"]["monthly_active_users"]
     assert (out / "app_events.csv.gz").read_bytes() != (
-        tmp_path / "other" / "app_events.csv.gz").read_bytes()
+        tmp_path / "other" / "app_events.csv.gz"
+    ).read_bytes()
 
 
 def test_calendar_and_config(sample):
     out, truth = sample
     assert (truth["start"], truth["end"], truth["valid_until"]) == (
-        "2025-11-01", "2026-10-31", "2026-11-01")
+        "2025-11-01",
+        "2026-10-31",
+        "2026-11-01",
+    )
     assert truth["months"][-1] == "2026-10" and len(truth["months"]) == 12
     yaml_text = (out / "persona.yaml").read_text()
     assert 'valid_from: "2025-11-01"' in yaml_text and 'valid_until: "2026-11-01"' in yaml_text
@@ -108,7 +143,11 @@ def test_event_defect_counts_match_files(sample, clean):
         assert d["event_name_variant"] == int(variant.sum()) == int(variant[c["kept_mask"]].sum())
         assert d["event_name_variants"] == sorted(name[variant].unique())
     assert truth["defects"]["app_events"]["null_user_id"] == clean["app_events"]["null"] > 0
-    assert truth["defects"]["web_events"]["unstitched_anonymous"] == clean["web_events"]["unstitched"] > 0
+    assert (
+        truth["defects"]["web_events"]["unstitched_anonymous"]
+        == clean["web_events"]["unstitched"]
+        > 0
+    )
 
 
 def test_users_orders_identities_orphans_match_files(sample, clean):
@@ -155,7 +194,11 @@ def test_users_orders_identities_orphans_match_files(sample, clean):
     kept_anon = web[clean["web_events"]["kept_mask"] & web.member_id.isna()]
     via_ident = kept_anon.anon_id.isin(set(ident.anonymous_id))
     assert truth["counts"]["web_anonymous_rows_stitched_via_identities"] == int(via_ident.sum())
-    assert truth["counts"]["web_anonymous_rows_stitched_via_event_rows"] == int((~via_ident).sum()) > 0
+    assert (
+        truth["counts"]["web_anonymous_rows_stitched_via_event_rows"]
+        == int((~via_ident).sum())
+        > 0
+    )
 
 
 def test_monthly_active_users_recomputed(sample, clean):
@@ -165,9 +208,14 @@ def test_monthly_active_users_recomputed(sample, clean):
     active = ev[~ev.name.isin(truth["passive_events"])]
     orders = pd.read_parquet(out / "orders.parquet")
     orders = orders[orders.total >= 0]
-    months = pd.concat([
-        pd.DataFrame({"uid": active.uid, "m": active.day.dt.strftime("%Y-%m")}),
-        pd.DataFrame({"uid": orders.uid, "m": orders.paid_at.dt.tz_convert(tz).dt.strftime("%Y-%m")})])
+    months = pd.concat(
+        [
+            pd.DataFrame({"uid": active.uid, "m": active.day.dt.strftime("%Y-%m")}),
+            pd.DataFrame(
+                {"uid": orders.uid, "m": orders.paid_at.dt.tz_convert(tz).dt.strftime("%Y-%m")}
+            ),
+        ]
+    )
     mau = months.drop_duplicates().groupby("m").size().to_dict()
     assert truth["counts"]["monthly_active_users"] == mau
     assert sum(mau.values()) > 4000
@@ -191,10 +239,20 @@ def test_lives_churn_and_resurrection(sample, clean):
     tu = pd.read_csv(out / "truth_users.csv.gz", keep_default_na=False)
     assert len(tu) == N_USERS
     assert truth["personas"]["order_by_median_lifetime"] == [
-        "trialist", "casual_browser", "deal_hunter", "steady_regular", "power_user"]
+        "trialist",
+        "casual_browser",
+        "deal_hunter",
+        "steady_regular",
+        "power_user",
+    ]
     med = truth["personas"]["median_lifetime_days"]
-    assert all(med[a] * 1.7 < med[b] for a, b in zip(
-        truth["personas"]["order_by_median_lifetime"], truth["personas"]["order_by_median_lifetime"][1:]))
+    assert all(
+        med[a] * 1.7 < med[b]
+        for a, b in zip(
+            truth["personas"]["order_by_median_lifetime"],
+            truth["personas"]["order_by_median_lifetime"][1:],
+        )
+    )
     days = clean["events"][~clean["events"].name.isin(truth["passive_events"])]
     last = days.groupby("uid").day.max()
     first = days.groupby("uid").day.min()
@@ -213,11 +271,17 @@ def test_lives_churn_and_resurrection(sample, clean):
     assert abs(tu.joined_community.mean() - 0.3) < 0.03
     # joining the community halves the planted hazard (Cox model on the true first lives)
     from lifelines import CoxPHFitter
+
     end = pd.Timestamp(truth["end"]) + pd.Timedelta(days=1)
     follow = (end - pd.to_datetime(tu.signup_day)).dt.days
-    df = pd.DataFrame({"T": np.minimum(tu.first_life_days_true, follow),
-                       "E": (tu.churned.astype(str) == "True").astype(int),
-                       "community": tu.joined_community, "persona": tu.persona})
+    df = pd.DataFrame(
+        {
+            "T": np.minimum(tu.first_life_days_true, follow),
+            "E": (tu.churned.astype(str) == "True").astype(int),
+            "community": tu.joined_community,
+            "persona": tu.persona,
+        }
+    )
     cph = CoxPHFitter().fit(df, "T", "E", strata=["persona"])
     assert 0.42 < cph.hazard_ratios_["community"] < 0.6
 
@@ -226,6 +290,7 @@ def test_personas_recoverable_by_kmeans(sample, clean):
     from sklearn.cluster import KMeans
     from sklearn.metrics import adjusted_rand_score, silhouette_score
     from sklearn.preprocessing import StandardScaler
+
     out, truth = sample
     ev, end = clean["events"], pd.Timestamp(truth["end"])
     active = ev[~ev.name.isin(truth["passive_events"])]
@@ -234,18 +299,28 @@ def test_personas_recoverable_by_kmeans(sample, clean):
     tu = pd.read_csv(out / "truth_users.csv.gz").set_index("user_id")
     users = pd.Index(r28.uid.unique()).intersection(tu.index)
     orders = pd.read_parquet(out / "orders.parquet")
-    orders = orders[(orders.total >= 0) & (orders.paid_at.dt.tz_convert(truth["timezone"]).dt
-                                           .tz_localize(None) >= end - pd.Timedelta(days=89))]
+    orders = orders[
+        (orders.total >= 0)
+        & (
+            orders.paid_at.dt.tz_convert(truth["timezone"]).dt.tz_localize(None)
+            >= end - pd.Timedelta(days=89)
+        )
+    ]
     g = r90[r90.uid.isin(users)]
-    f = pd.DataFrame({
-        "active_days_28": np.log1p(r28.groupby("uid").day.nunique().reindex(users)),
-        "events_per_day": np.log1p(g.groupby("uid").size() / g.groupby("uid").day.nunique()),
-        "orders": np.log1p(orders.groupby("uid").size().reindex(users).fillna(0))})
+    f = pd.DataFrame(
+        {
+            "active_days_28": np.log1p(r28.groupby("uid").day.nunique().reindex(users)),
+            "events_per_day": np.log1p(g.groupby("uid").size() / g.groupby("uid").day.nunique()),
+            "orders": np.log1p(orders.groupby("uid").size().reindex(users).fillna(0)),
+        }
+    )
     f = f.join(pd.crosstab(g.uid, g.name, normalize="index")).fillna(0)
     X = StandardScaler().fit_transform(f)
     assert len(f) > 1000
-    sil = {k: silhouette_score(X, KMeans(k, n_init=4, random_state=0).fit_predict(X))
-           for k in range(2, 9)}
+    sil = {
+        k: silhouette_score(X, KMeans(k, n_init=4, random_state=0).fit_predict(X))
+        for k in range(2, 9)
+    }
     assert max(sil, key=sil.get) == 5
     labels = KMeans(5, n_init=4, random_state=0).fit_predict(X)
     assert adjusted_rand_score(tu.persona.reindex(f.index), labels) >= 0.7
@@ -266,8 +341,12 @@ def test_experiments_recomputed_from_files(sample):
     out, truth = sample
     a, conv = _conversion(out, truth)
     cv2, onb = truth["experiments"]["checkout_v2"], truth["experiments"]["onboarding_tips"]
-    assert conv.loc["control", "mean"] == pytest.approx(cv2["observed"]["conversion_control"], abs=1e-6)
-    assert conv.loc["treatment", "mean"] == pytest.approx(cv2["observed"]["conversion_treatment"], abs=1e-6)
+    assert conv.loc["control", "mean"] == pytest.approx(
+        cv2["observed"]["conversion_control"], abs=1e-6
+    )
+    assert conv.loc["treatment", "mean"] == pytest.approx(
+        cv2["observed"]["conversion_treatment"], abs=1e-6
+    )
     rows = a.groupby(["experiment", "variant"]).size()
     assert rows["checkout_v2"].to_dict() == cv2["n"]
     assert rows["onboarding_tips"].to_dict() == onb["rows"]
@@ -282,7 +361,8 @@ def test_experiments_recomputed_from_files(sample):
     assert cv2["relative_lift_conversion"] > 0.1 and cv2["absolute_lift_conversion"] > 0.03
     assert cv2["absolute_lift_revenue_per_user"] > 0
     assert cv2["expected_conversion_treatment"] == pytest.approx(
-        cv2["expected_conversion_control"] * (1 + cv2["relative_lift_conversion"]), rel=1e-4)
+        cv2["expected_conversion_control"] * (1 + cv2["relative_lift_conversion"]), rel=1e-4
+    )
 
 
 def test_default_size_effect_and_srm(tmp_path):
@@ -293,7 +373,9 @@ def test_default_size_effect_and_srm(tmp_path):
     n0, n1 = conv.loc["control", "size"], conv.loc["treatment", "size"]
     pool = (p0 * n0 + p1 * n1) / (n0 + n1)
     z = (p1 - p0) / np.sqrt(pool * (1 - pool) * (1 / n0 + 1 / n1))
-    assert z >= 5 and z == pytest.approx(truth["experiments"]["checkout_v2"]["observed"]["z"], abs=1e-3)
+    assert z >= 5 and z == pytest.approx(
+        truth["experiments"]["checkout_v2"]["observed"]["z"], abs=1e-3
+    )
     rows = a[a.experiment == "onboarding_tips"].variant.value_counts()
     assert stats.chisquare(rows.to_numpy()).pvalue < 1e-4
     assert truth["experiments"]["onboarding_tips"]["srm_p_value"] < 1e-4

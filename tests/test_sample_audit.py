@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from helpers.pipeline import load_project
+from helpers.data.pipeline import load_project
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +40,9 @@ def test_event_name_variant_strings(project, truth):
     found = set()
     for source in ("app_events", "web_events"):
         found |= set(project.audit["sources"][source]["checks"]["event_name_variants"])
-    planted = set(truth["defects"]["app_events"]["event_name_variants"]) | \
-        set(truth["defects"]["web_events"]["event_name_variants"])
+    planted = set(truth["defects"]["app_events"]["event_name_variants"]) | set(
+        truth["defects"]["web_events"]["event_name_variants"]
+    )
     assert found == planted
 
 
@@ -50,13 +51,20 @@ def test_user_order_identity_defects_exact(project, truth):
     users = project.audit["sources"]["users"]
     assert users["rows_in"] == d["users"]["rows_written"]
     assert users["dropped"]["duplicate_user_row"] == d["users"]["duplicate_user_rows"]
-    assert users["checks"]["conflicting_duplicate_users"] == d["users"]["conflicting_duplicate_users"]
+    assert (
+        users["checks"]["conflicting_duplicate_users"] == d["users"]["conflicting_duplicate_users"]
+    )
     orders = project.audit["sources"]["orders"]
     assert orders["rows_in"] == d["orders"]["rows_written"]
     assert orders["checks"]["refunds"] == d["orders"]["refunds"]
-    assert orders["checks"]["refund_amount"] == pytest.approx(d["orders"]["refund_total"], abs=0.01)
+    assert orders["checks"]["refund_amount"] == pytest.approx(
+        d["orders"]["refund_total"], abs=0.01
+    )
     assert orders["checks"]["free_orders"] == d["orders"]["free_orders"]
-    assert project.audit["identities"]["conflicting_identities"] == d["identities"]["conflicting_identities"]
+    assert (
+        project.audit["identities"]["conflicting_identities"]
+        == d["identities"]["conflicting_identities"]
+    )
     assert project.audit["orphans"]["orphan_events"] == d["orphan_events"]
     assert project.audit["orphans"]["orphan_events_users"] == d["orphan_users"]
 
@@ -72,8 +80,13 @@ def test_latest_complete_month_of_sample(project, truth):
 
 def test_stitching_counts_exact(project, truth):
     web = project.audit["sources"]["web_events"]["checks"]
-    assert web["stitched_via_identities"] == truth["counts"]["web_anonymous_rows_stitched_via_identities"]
-    assert web["stitched_via_events"] == truth["counts"]["web_anonymous_rows_stitched_via_event_rows"]
+    assert (
+        web["stitched_via_identities"]
+        == truth["counts"]["web_anonymous_rows_stitched_via_identities"]
+    )
+    assert (
+        web["stitched_via_events"] == truth["counts"]["web_anonymous_rows_stitched_via_event_rows"]
+    )
 
 
 def test_monthly_active_users_from_user_day(project, truth):
@@ -82,7 +95,12 @@ def test_monthly_active_users_from_user_day(project, truth):
     ud = project.user_day
     active = ud.filter(ud.active_events > 0)
     month = active.day.truncate("M")
-    got = (active.mutate(month=month).group_by("month").aggregate(mau=active.user_id.nunique()).execute())
+    got = (
+        active.mutate(month=month)
+        .group_by("month")
+        .aggregate(mau=active.user_id.nunique())
+        .execute()
+    )
     got = {str(m)[:7]: int(n) for m, n in zip(got["month"], got["mau"])}
     assert got == {k[:7]: v for k, v in truth["counts"]["monthly_active_users"].items()}
     _ = ibis

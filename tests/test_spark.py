@@ -14,17 +14,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import activity, engine
-from helpers.config import load_config
-from helpers.features import btyd_summary
-from helpers.pipeline import load_project
+from helpers.analysis import activity
+from helpers.analysis.features import btyd_summary
+from helpers.core.config import load_config
+from helpers.data import engine
+from helpers.data.pipeline import load_project
 
 from .conftest import CDNOW
 from .test_pipeline import toy as _toy_fixture
 
 pytestmark = pytest.mark.spark
 
-SPARK_ENGINE = "engine: {kind: spark, master: 'local[2]', conf: {spark.sql.shuffle.partitions: 2}}\n"
+SPARK_ENGINE = (
+    "engine: {kind: spark, master: 'local[2]', conf: {spark.sql.shuffle.partitions: 2}}\n"
+)
 
 
 def _with_engine(config_path, out_dir, engine_yaml: str):
@@ -49,7 +52,9 @@ def _with_engine(config_path, out_dir, engine_yaml: str):
 def _pair(config_path, tmp):
     duck = load_project(_with_engine(config_path, tmp / "duckdb", ""))
     spark = load_project(_with_engine(config_path, tmp / "spark", SPARK_ENGINE))
-    assert engine.backend_name(duck.con) == "duckdb" and engine.backend_name(spark.con) == "pyspark"
+    assert (
+        engine.backend_name(duck.con) == "duckdb" and engine.backend_name(spark.con) == "pyspark"
+    )
     return duck, spark
 
 
@@ -63,8 +68,9 @@ def assert_same_frames(a: pd.DataFrame, b: pd.DataFrame):
     assert list(a.columns) == list(b.columns) and len(a) == len(b)
     for c in a.columns:
         if pd.api.types.is_float_dtype(a[c]) or pd.api.types.is_float_dtype(b[c]):
-            np.testing.assert_allclose(a[c].to_numpy(float), b[c].to_numpy(float), rtol=1e-12, atol=1e-9,
-                                       err_msg=c)
+            np.testing.assert_allclose(
+                a[c].to_numpy(float), b[c].to_numpy(float), rtol=1e-12, atol=1e-9, err_msg=c
+            )
         else:
             assert a[c].astype(str).tolist() == b[c].astype(str).tolist(), c
 
@@ -96,8 +102,13 @@ def test_toy_ledger_and_user_day_identical(toy_pair):
     # hand counts (tests/test_pipeline.py): app 6 in -> 3 kept; web 4 in -> 3 kept
     app = spark.audit["sources"]["app"]
     assert (app["rows_in"], app["rows_kept"]) == (6, 3)
-    assert app["dropped"] == {"missing_time": 0, "time_out_of_range": 1, "duplicate": 1,
-                              "null_user_id": 1, "unstitched_anonymous": 0}
+    assert app["dropped"] == {
+        "missing_time": 0,
+        "time_out_of_range": 1,
+        "duplicate": 1,
+        "null_user_id": 1,
+        "unstitched_anonymous": 0,
+    }
     assert_same_frames(_frame(duck.user_day), _frame(spark.user_day))
 
 
@@ -111,13 +122,15 @@ def test_toy_timezone_edges_on_spark(toy_pair):
     assert ("u1", "2026-01-12") in days and ("u3", "2026-01-20") in days
     # ISO text with Z: 2026-01-16T00:00Z free order = 08:00 Jan 16 local
     assert ("u3", "2026-01-16") in days
-    assert spark.data_start.isoformat() == "2026-01-10" and spark.data_end.isoformat() == "2026-02-01"
+    assert (
+        spark.data_start.isoformat() == "2026-01-10" and spark.data_end.isoformat() == "2026-02-01"
+    )
 
 
 # -------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def sample_pair(tmp_path_factory):
-    from helpers.sample import generate_sample
+    from helpers.sample.generator import generate_sample
 
     d = tmp_path_factory.mktemp("spark_sample") / "sample"
     generate_sample(d, users=300, months=4, seed=11)
@@ -128,7 +141,10 @@ def test_sample_ledger_identical(sample_pair):
     duck, spark = sample_pair
     assert_same_audit(duck, spark)
     assert all(s["balanced"] for s in spark.audit["sources"].values())
-    assert spark.meta["data_start"] == duck.meta["data_start"] and spark.meta["data_end"] == duck.meta["data_end"]
+    assert (
+        spark.meta["data_start"] == duck.meta["data_start"]
+        and spark.meta["data_end"] == duck.meta["data_end"]
+    )
 
 
 def test_sample_user_day_identical(sample_pair):
@@ -169,35 +185,53 @@ def test_cdnow_orders_only_on_spark_matches_duckdb_and_lifetimes(cdnow_pair):
     assert_same_audit(duck, spark)
     s = spark.audit["sources"]["orders"]
     assert (s["rows_in"], s["rows_kept"], s["checks"]["buyers"]) == (6919, 6919, 2357)
-    expected = pd.read_csv(CDNOW / "expected_summary_days_1998-06-30.csv", dtype={"customer_id": str})
+    expected = pd.read_csv(
+        CDNOW / "expected_summary_days_1998-06-30.csv", dtype={"customer_id": str}
+    )
     expected = expected.set_index("customer_id").sort_index()
     got = btyd_summary(spark.user_day, as_of="1998-06-30").reindex(expected.index)
     for col in ("frequency", "recency", "T"):
-        np.testing.assert_array_equal(got[col].to_numpy(float), expected[col].to_numpy(float), err_msg=col)
-    np.testing.assert_allclose(got["monetary_value"].to_numpy(float),
-                               expected["monetary_value"].to_numpy(float), atol=1e-6)
+        np.testing.assert_array_equal(
+            got[col].to_numpy(float), expected[col].to_numpy(float), err_msg=col
+        )
+    np.testing.assert_allclose(
+        got["monetary_value"].to_numpy(float),
+        expected["monetary_value"].to_numpy(float),
+        atol=1e-6,
+    )
     assert_same_frames(_frame(duck.user_day), _frame(spark.user_day))
 
 
 def test_strftime_pattern_and_new_york_late_evening_on_both_engines(tmp_path):
     """'%Y%m%d %H:%M' local text in New York: 23:30 on Jan 20 is 04:30 UTC on Jan 21 (UTC date
     the next day), business day Jan 20, on both engines; a row not in the pattern is reported."""
-    from helpers.errors import DataError
+    from helpers.core.errors import DataError
 
-    pd.DataFrame({"uid": ["a", "b"], "t": ["20260120 23:30", "20260121 00:10"], "ev": ["x", "x"]}
-                 ).to_csv(tmp_path / "e.csv", index=False)
+    pd.DataFrame(
+        {"uid": ["a", "b"], "t": ["20260120 23:30", "20260121 00:10"], "ev": ["x", "x"]}
+    ).to_csv(tmp_path / "e.csv", index=False)
     src = "    - {path: e.csv, columns: {user_id: uid, event_time: t, event_name: ev}, time_format: '%Y%m%d %H:%M'}\n"
     (tmp_path / "persona.yaml").write_text(
-        "timezone: America/New_York\ncache_dir: cache\nsources:\n  events:\n" + src)
+        "timezone: America/New_York\ncache_dir: cache\nsources:\n  events:\n" + src
+    )
     got = {}
     for name, eng in (("duckdb", ""), ("spark", SPARK_ENGINE)):
         p = load_project(_with_engine(tmp_path / "persona.yaml", tmp_path / name, eng))
         ev = p.tables["events"].execute().sort_values("user_id")
-        got[name] = (pd.to_datetime(ev["event_time"], utc=True).dt.strftime("%Y-%m-%d %H:%M").tolist(),
-                     pd.to_datetime(ev["day"]).dt.strftime("%Y-%m-%d").tolist())
-    assert got["duckdb"] == got["spark"] == (["2026-01-21 04:30", "2026-01-21 05:10"], ["2026-01-20", "2026-01-21"])
-    pd.DataFrame({"uid": ["a", "b"], "t": ["20260120 23:30", "2026-01-21"], "ev": ["x", "x"]}
-                 ).to_csv(tmp_path / "e.csv", index=False)
+        got[name] = (
+            pd.to_datetime(ev["event_time"], utc=True).dt.strftime("%Y-%m-%d %H:%M").tolist(),
+            pd.to_datetime(ev["day"]).dt.strftime("%Y-%m-%d").tolist(),
+        )
+    assert (
+        got["duckdb"]
+        == got["spark"]
+        == (["2026-01-21 04:30", "2026-01-21 05:10"], ["2026-01-20", "2026-01-21"])
+    )
+    pd.DataFrame(
+        {"uid": ["a", "b"], "t": ["20260120 23:30", "2026-01-21"], "ev": ["x", "x"]}
+    ).to_csv(tmp_path / "e.csv", index=False)
     for name, eng in (("duckdb2", ""), ("spark2", SPARK_ENGINE)):
-        with pytest.raises(DataError, match=r"1 timestamps that are not the pattern '%Y%m%d %H:%M'.*'2026-01-21'"):
+        with pytest.raises(
+            DataError, match=r"1 timestamps that are not the pattern '%Y%m%d %H:%M'.*'2026-01-21'"
+        ):
             load_project(_with_engine(tmp_path / "persona.yaml", tmp_path / name, eng))

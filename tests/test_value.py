@@ -13,8 +13,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from scipy import special  # noqa: E402
 
-from helpers import value as V  # noqa: E402
-from helpers.errors import DataError, ModelError  # noqa: E402
+from helpers.analysis import value as V  # noqa: E402
+from helpers.core.errors import DataError, ModelError  # noqa: E402
 from helpers.plots import value as PV  # noqa: E402
 
 CDNOW = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "cdnow"
@@ -28,9 +28,15 @@ def orders():
 
 @pytest.fixture(scope="module")
 def calib_days(orders):
-    return V.calibration_holdout(orders, calibration_end="1997-09-30", holdout_end="1998-06-30",
-                                 customer_col="customer_id", date_col="date",
-                                 amount_col="dollars", unit_days=1)
+    return V.calibration_holdout(
+        orders,
+        calibration_end="1997-09-30",
+        holdout_end="1998-06-30",
+        customer_col="customer_id",
+        date_col="date",
+        amount_col="dollars",
+        unit_days=1,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -50,28 +56,54 @@ def gg(calib_weeks):
 
 # --- summaries ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("end", ["1997-09-30", "1998-06-30"])
 def test_summary_equals_lifetimes_output(orders, end):
-    got = V.calibration_holdout(orders, calibration_end=end, holdout_end="1998-12-31",
-                                customer_col="customer_id", date_col="date",
-                                amount_col="dollars", unit_days=1)
+    got = V.calibration_holdout(
+        orders,
+        calibration_end=end,
+        holdout_end="1998-12-31",
+        customer_col="customer_id",
+        date_col="date",
+        amount_col="dollars",
+        unit_days=1,
+    )
     expected = pd.read_csv(CDNOW / f"expected_summary_days_{end}.csv").set_index("customer_id")
     assert len(got) == len(expected) == 2357
     assert got.index.equals(expected.index)
     for col in ["frequency", "recency", "T"]:
         assert (got[col] == expected[col]).all(), col
-    np.testing.assert_allclose(got["monetary_value"], expected["monetary_value"], atol=1e-6, rtol=0)
+    np.testing.assert_allclose(
+        got["monetary_value"], expected["monetary_value"], atol=1e-6, rtol=0
+    )
 
 
 def test_summary_toy_by_hand():
-    tx = pd.DataFrame({
-        "cid": ["a", "a", "a", "a", "a", "b", "c", "c"],
-        "when": ["2024-01-01", "2024-01-01 18:00", "2024-01-05", "2024-01-20", "2024-03-01",
-                 "2024-01-10", "2024-01-25", "2024-02-02"],
-        "amt": [10.0, 5.0, 20.0, 30.0, 99.0, 7.0, 4.0, 6.0]})
-    out = V.calibration_holdout(tx, calibration_end="2024-01-21", holdout_end="2024-01-31",
-                                customer_col="cid", date_col="when", amount_col="amt",
-                                unit_days=1)
+    tx = pd.DataFrame(
+        {
+            "cid": ["a", "a", "a", "a", "a", "b", "c", "c"],
+            "when": [
+                "2024-01-01",
+                "2024-01-01 18:00",
+                "2024-01-05",
+                "2024-01-20",
+                "2024-03-01",
+                "2024-01-10",
+                "2024-01-25",
+                "2024-02-02",
+            ],
+            "amt": [10.0, 5.0, 20.0, 30.0, 99.0, 7.0, 4.0, 6.0],
+        }
+    )
+    out = V.calibration_holdout(
+        tx,
+        calibration_end="2024-01-21",
+        holdout_end="2024-01-31",
+        customer_col="cid",
+        date_col="when",
+        amount_col="amt",
+        unit_days=1,
+    )
     # a: purchase days 01-01 (15.0), 01-05, 01-20 in calibration; 03-01 is after the holdout.
     # b: one day. c: first purchase after calibration_end -> not a calibration customer.
     assert list(out.index) == ["a", "b"]
@@ -89,15 +121,27 @@ def test_summary_toy_by_hand():
 def test_summary_rejects_refunds_and_bad_dates():
     tx = pd.DataFrame({"cid": [1, 1], "d": ["2024-01-01", "2024-01-02"], "amt": [5.0, -5.0]})
     with pytest.raises(DataError, match="'amt'"):
-        V.calibration_holdout(tx, calibration_end="2024-01-31", holdout_end="2024-02-28",
-                              customer_col="cid", date_col="d", amount_col="amt")
+        V.calibration_holdout(
+            tx,
+            calibration_end="2024-01-31",
+            holdout_end="2024-02-28",
+            customer_col="cid",
+            date_col="d",
+            amount_col="amt",
+        )
     tx2 = tx.assign(d=["2024-01-01", "not a date"])
     with pytest.raises(DataError, match="'d'.*not a date"):
-        V.calibration_holdout(tx2, calibration_end="2024-01-31", holdout_end="2024-02-28",
-                              customer_col="cid", date_col="d")
+        V.calibration_holdout(
+            tx2,
+            calibration_end="2024-01-31",
+            holdout_end="2024-02-28",
+            customer_col="cid",
+            date_col="d",
+        )
 
 
 # --- BG/NBD against FHL (2005) -------------------------------------------------------------------
+
 
 def test_bgnbd_matches_published_cdnow(bg):
     pub = PUBLISHED["bgnbd"]
@@ -112,14 +156,17 @@ def test_log_likelihood_convention_is_weeks(calib_days, bg):
     in_days = V.BetaGeoModel().fit(calib_days)
     assert in_days.params_["alpha"] == pytest.approx(7 * bg.params_["alpha"], rel=1e-4)
     assert in_days.params_["r"] == pytest.approx(bg.params_["r"], rel=1e-4)
-    shift = calib_days["frequency"].sum() * np.log(7)   # 2457 * ln 7
+    shift = calib_days["frequency"].sum() * np.log(7)  # 2457 * ln 7
     assert in_days.log_likelihood_ + shift == pytest.approx(bg.log_likelihood_, abs=1e-3)
 
 
 def test_standard_errors_match_a_second_difference_hessian(bg, calib_weeks):
     # Independent of the analytic gradient: second differences of the log-likelihood itself.
-    d = V.BetaGeoModel._prepare(calib_weeks["frequency"].to_numpy(),
-                                calib_weeks["recency"].to_numpy(), calib_weeks["T"].to_numpy())
+    d = V.BetaGeoModel._prepare(
+        calib_weeks["frequency"].to_numpy(),
+        calib_weeks["recency"].to_numpy(),
+        calib_weeks["T"].to_numpy(),
+    )
     theta = np.array([bg.params_[k] for k in ["r", "alpha", "a", "b"]])
 
     def ll(p):
@@ -130,8 +177,12 @@ def test_standard_errors_match_a_second_difference_hessian(bg, calib_weeks):
     for i in range(4):
         for j in range(4):
             ei, ej = np.eye(4)[i] * h[i], np.eye(4)[j] * h[j]
-            hess[i, j] = (ll(theta + ei + ej) - ll(theta + ei - ej) - ll(theta - ei + ej)
-                          + ll(theta - ei - ej)) / (4 * h[i] * h[j])
+            hess[i, j] = (
+                ll(theta + ei + ej)
+                - ll(theta + ei - ej)
+                - ll(theta - ei + ej)
+                + ll(theta - ei - ej)
+            ) / (4 * h[i] * h[j])
     se = np.sqrt(np.diag(np.linalg.inv(-hess)))
     got = np.array([bg.standard_errors_[k] for k in ["r", "alpha", "a", "b"]])
     np.testing.assert_allclose(got, se, rtol=1e-3)
@@ -149,8 +200,9 @@ def test_probability_alive_hand_cases():
     by_hand = 1 / (1 + a / (b + 2 - 1) * ((alpha + 38.86) / (alpha + 30.43)) ** (r + 2))
     assert bg.probability_alive(2, 30.43, 38.86) == pytest.approx(by_hand, rel=1e-12)
     assert by_hand == pytest.approx(0.72658, abs=1e-5)
-    series = bg.probability_alive(pd.Series([0, 2], index=["u", "v"]), pd.Series([0, 30.43]),
-                                  pd.Series([38.86, 38.86]))
+    series = bg.probability_alive(
+        pd.Series([0, 2], index=["u", "v"]), pd.Series([0, 30.43]), pd.Series([38.86, 38.86])
+    )
     assert list(series.index) == ["u", "v"] and series["u"] == 1.0
 
 
@@ -159,12 +211,19 @@ def test_conditional_expectation_hand_case_and_fhl_figure():
     bg = V.BetaGeoModel.from_params(r=r, alpha=alpha, a=a, b=b)
     x, tx, T, t = 2, 30.43, 38.86, 39
     p_alive = 1 / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + tx)) ** (r + x))
-    by_hand = ((a + b + x - 1) / (a - 1)
-               * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x)
-                  * special.hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))) * p_alive)
+    by_hand = (
+        (a + b + x - 1)
+        / (a - 1)
+        * (
+            1
+            - ((alpha + T) / (alpha + T + t)) ** (r + x)
+            * special.hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))
+        )
+        * p_alive
+    )
     got = bg.expected_purchases(t, x, tx, T)
     assert got == pytest.approx(by_hand, rel=1e-12)
-    assert got == pytest.approx(1.226, abs=5e-4)   # FHL (2005), section 5 worked example
+    assert got == pytest.approx(1.226, abs=5e-4)  # FHL (2005), section 5 worked example
     # a brand-new customer (x = 0, T = 0) has the unconditional expectation
     assert bg.expected_purchases(t, 0, 0, 0) == pytest.approx(bg.expected_purchases_new(t))
     assert bg.expected_purchases_new(0) == 0.0
@@ -178,7 +237,7 @@ def test_planted_parameters_are_recovered():
     lam = rng.gamma(truth["r"], 1 / truth["alpha"], n)
     drop = rng.beta(truth["a"], truth["b"], n)
     arrivals = rng.poisson(lam * T)
-    x = np.minimum(arrivals, rng.geometric(drop))   # dies right after its j-th repeat purchase
+    x = np.minimum(arrivals, rng.geometric(drop))  # dies right after its j-th repeat purchase
     tx = np.where(x > 0, T * rng.beta(np.maximum(x, 1), np.maximum(arrivals - x + 1, 1)), 0.0)
     fitted = V.BetaGeoModel().fit(pd.DataFrame({"frequency": x, "recency": tx, "T": T}))
     for name, value in truth.items():
@@ -186,13 +245,18 @@ def test_planted_parameters_are_recovered():
 
 
 def test_analytic_gradient_matches_finite_differences(calib_weeks):
-    d = V.BetaGeoModel._prepare(calib_weeks["frequency"].to_numpy(),
-                                calib_weeks["recency"].to_numpy(), calib_weeks["T"].to_numpy())
+    d = V.BetaGeoModel._prepare(
+        calib_weeks["frequency"].to_numpy(),
+        calib_weeks["recency"].to_numpy(),
+        calib_weeks["T"].to_numpy(),
+    )
     theta = np.array([0.3, 5.0, 0.9, 2.0])
     _, grad = V.BetaGeoModel._loglik(theta, d, grad=True)
-    numeric = [(V.BetaGeoModel._loglik(theta + e, d).sum()
-                - V.BetaGeoModel._loglik(theta - e, d).sum()) / 2e-6
-               for e in np.eye(4) * 1e-6]
+    numeric = [
+        (V.BetaGeoModel._loglik(theta + e, d).sum() - V.BetaGeoModel._loglik(theta - e, d).sum())
+        / 2e-6
+        for e in np.eye(4) * 1e-6
+    ]
     np.testing.assert_allclose(grad, numeric, rtol=1e-5)
 
 
@@ -201,11 +265,14 @@ def test_penalizer_is_the_documented_l2_term(calib_weeks):
     c = 0.001
     fitted = V.BetaGeoModel(penalizer=c).fit(calib_weeks)
     theta = np.array([fitted.params_[k] for k in ["r", "alpha", "a", "b"]])
-    d = V.BetaGeoModel._prepare(calib_weeks["frequency"].to_numpy(),
-                                calib_weeks["recency"].to_numpy(), calib_weeks["T"].to_numpy())
+    d = V.BetaGeoModel._prepare(
+        calib_weeks["frequency"].to_numpy(),
+        calib_weeks["recency"].to_numpy(),
+        calib_weeks["T"].to_numpy(),
+    )
     _, grad = V.BetaGeoModel._loglik(theta, d, grad=True)
     np.testing.assert_allclose(grad / 2357, 2 * c * theta, rtol=1e-3)
-    assert theta[0] == pytest.approx(0.2069, abs=1e-3)   # shrunk from 0.2426
+    assert theta[0] == pytest.approx(0.2069, abs=1e-3)  # shrunk from 0.2426
 
 
 def test_no_drop_out_data_is_not_identified():
@@ -220,6 +287,7 @@ def test_no_drop_out_data_is_not_identified():
 
 
 # --- errors ---------------------------------------------------------------------------------------
+
 
 def test_no_repeat_buyers_is_a_model_error():
     data = pd.DataFrame({"frequency": [0.0] * 20, "recency": [0.0] * 20, "T": [10.0] * 20})
@@ -250,6 +318,7 @@ def test_bad_inputs_name_the_column(calib_weeks):
 
 # --- Gamma-Gamma ----------------------------------------------------------------------------------
 
+
 def test_gamma_gamma_matches_published_cdnow(gg, calib_weeks):
     pub = PUBLISHED["gamma_gamma"]
     assert gg.n_customers_ == 946 == int((calib_weeks["frequency"] > 0).sum())
@@ -263,10 +332,11 @@ def test_gamma_gamma_expected_spend_and_independence():
     gg = V.GammaGammaModel.from_params(p=6.25, q=3.74, v=15.44)
     # (p (v + x m)) / (p x + q - 1) with x = 2, m = 22.345
     assert gg.conditional_expected_average_profit(2, 22.345) == pytest.approx(
-        6.25 * (15.44 + 2 * 22.345) / (6.25 * 2 + 3.74 - 1))
+        6.25 * (15.44 + 2 * 22.345) / (6.25 * 2 + 3.74 - 1)
+    )
     assert gg.conditional_expected_average_profit(0, 0) == pytest.approx(6.25 * 15.44 / 2.74)
     toy = pd.DataFrame({"frequency": [0, 1, 2, 3], "monetary_value": [0, 10, 20, 40]})
-    check = gg.independence_check(toy)   # repeat buyers only: corr([1,2,3], [10,20,40])
+    check = gg.independence_check(toy)  # repeat buyers only: corr([1,2,3], [10,20,40])
     assert check.n_customers == 3
     assert check.correlation == pytest.approx(0.98198051, abs=1e-8)
     assert "0.982" in check.sentence and "independent" in check.sentence
@@ -279,6 +349,7 @@ def test_cdnow_independence_check(gg, calib_weeks):
 
 
 # --- holdout and fit checks -----------------------------------------------------------------------
+
 
 def test_holdout_totals(orders, bg, calib_weeks):
     # actual by hand: distinct (customer, day) pairs in (1997-09-30, 1998-06-30]; every CDNOW
@@ -294,7 +365,8 @@ def test_holdout_totals(orders, bg, calib_weeks):
     # The model under-predicts the CDNOW holdout by 12%: 1653.4 predicted vs 1882 actual.
     assert check.loc["all", "predicted_total"] == pytest.approx(1653.409, rel=1e-3)
     assert check["predicted_total"].drop("all").sum() == pytest.approx(
-        check.loc["all", "predicted_total"])
+        check.loc["all", "predicted_total"]
+    )
     assert check.loc["0", "actual_mean"] == pytest.approx(334 / 1411)
     assert calib_weeks["duration_holdout"].iloc[0] == pytest.approx(273 / 7)  # 39 weeks
 
@@ -314,29 +386,42 @@ def test_period_transactions(bg, calib_weeks):
 
 # --- CLV ------------------------------------------------------------------------------------------
 
+
 def test_clv_hand_value_and_properties():
     r, alpha, a, b = 0.243, 4.414, 0.793, 2.426
     bg = V.BetaGeoModel.from_params(r=r, alpha=alpha, a=a, b=b)
     gg = V.GammaGammaModel.from_params(p=6.25, q=3.74, v=15.44)
-    one = pd.DataFrame({"frequency": [2.0], "recency": [30.43], "T": [38.86],
-                        "monetary_value": [22.345]}, index=["c1"])
+    one = pd.DataFrame(
+        {"frequency": [2.0], "recency": [30.43], "T": [38.86], "monetary_value": [22.345]},
+        index=["c1"],
+    )
     spend = 6.25 * (15.44 + 2 * 22.345) / (6.25 * 2 + 3.74 - 1)
-    u = 30 / 7   # weeks per 30-day month
+    u = 30 / 7  # weeks per 30-day month
 
     def e_y(t):
         x, tx, T = 2, 30.43, 38.86
         p_alive = 1 / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + tx)) ** (r + x))
-        return ((a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x)
-                * special.hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))) * p_alive)
+        return (
+            (a + b + x - 1)
+            / (a - 1)
+            * (
+                1
+                - ((alpha + T) / (alpha + T + t)) ** (r + x)
+                * special.hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))
+            )
+            * p_alive
+        )
 
     two = V.customer_lifetime_value(bg, gg, one, horizon_months=2, discount_rate_monthly=0.01)
-    by_hand = spend * (e_y(u) / 1.01 + (e_y(2 * u) - e_y(u)) / 1.01 ** 2)
+    by_hand = spend * (e_y(u) / 1.01 + (e_y(2 * u) - e_y(u)) / 1.01**2)
     assert two.loc["c1", "clv"] == pytest.approx(by_hand, rel=1e-10)
     assert two.loc["c1", "expected_spend"] == pytest.approx(spend)
-    assert two.loc["c1", "clv"] == pytest.approx(7.4886, abs=1e-3)   # measured
+    assert two.loc["c1", "clv"] == pytest.approx(7.4886, abs=1e-3)  # measured
 
-    horizons = [V.customer_lifetime_value(bg, gg, one, horizon_months=h).loc["c1", "clv"]
-                for h in (1, 3, 6, 12, 24)]
+    horizons = [
+        V.customer_lifetime_value(bg, gg, one, horizon_months=h).loc["c1", "clv"]
+        for h in (1, 3, 6, 12, 24)
+    ]
     assert all(np.diff(horizons) > 0)
     flat = V.customer_lifetime_value(bg, gg, one, horizon_months=12, discount_rate_monthly=0.0)
     assert flat.loc["c1", "clv"] == pytest.approx(spend * e_y(12 * u), rel=1e-10)
@@ -355,6 +440,7 @@ def test_clv_on_cdnow_is_indexed_like_input(bg, gg, calib_weeks):
 
 # --- display and plots ----------------------------------------------------------------------------
 
+
 def test_repr_html_shows_fit(bg):
     html = bg._repr_html_()
     assert "2,357 customers" in html and "-9,582.43" in html and "alpha" in html
@@ -370,8 +456,11 @@ def test_plots_draw_the_given_numbers(bg, calib_weeks):
     check = V.holdout_check(bg, calib_weeks)
     ax = PV.plot_holdout_check(check, ax=axes[1])
     assert len(ax.patches) == 16 and "1,882 actual" in ax.get_title()
-    ax = PV.plot_probability_alive(bg.probability_alive(
-        calib_weeks["frequency"], calib_weeks["recency"], calib_weeks["T"]), bins=10, ax=axes[2])
+    ax = PV.plot_probability_alive(
+        bg.probability_alive(calib_weeks["frequency"], calib_weeks["recency"], calib_weeks["T"]),
+        bins=10,
+        ax=axes[2],
+    )
     counts = [p.get_height() for p in ax.patches]
-    assert sum(counts) == 2357 and counts[-1] >= 1411   # everyone with x = 0 has P(alive) = 1
+    assert sum(counts) == 2357 and counts[-1] >= 1411  # everyone with x = 0 has P(alive) = 1
     plt.close(fig)

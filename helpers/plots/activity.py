@@ -1,6 +1,6 @@
 """Activity drawings: DAU/WAU/MAU, stickiness, power users, lifecycle, retention, drivers.
 
-Each function draws a result of :mod:`helpers.activity` on one Axes and returns it; nothing
+Each function draws a result of :mod:`helpers.analysis.activity` on one Axes and returns it; nothing
 here computes a measure (STYLE.md rule 9), calls ``plt.show()`` or saves a file.
 """
 
@@ -10,12 +10,25 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import PercentFormatter
 
-__all__ = ["plot_active_users", "plot_stickiness", "plot_power_users", "plot_lifecycle",
-           "plot_retention_heatmap", "plot_retention_curve", "plot_km_retention",
-           "plot_attribute_index", "plot_drivers", "plot_stickiness_buckets"]
+__all__ = [
+    "plot_active_users",
+    "plot_stickiness",
+    "plot_power_users",
+    "plot_lifecycle",
+    "plot_retention_heatmap",
+    "plot_retention_curve",
+    "plot_km_retention",
+    "plot_attribute_index",
+    "plot_drivers",
+    "plot_stickiness_buckets",
+]
 
-_LIFECYCLE_COLOURS = {"new": "#0072B2", "returning": "#009E73", "resurrecting": "#E69F00",
-                      "dormant": "#D55E00"}
+_LIFECYCLE_COLOURS = {
+    "new": "#0072B2",
+    "returning": "#009E73",
+    "resurrecting": "#E69F00",
+    "dormant": "#D55E00",
+}
 
 
 def _axes(ax, figsize=(7.5, 4.0)):
@@ -23,7 +36,7 @@ def _axes(ax, figsize=(7.5, 4.0)):
 
 
 def plot_active_users(result, *, ax=None, **kwargs):
-    """DAU, WAU and MAU lines from :func:`helpers.activity.rolling_active`.
+    """DAU, WAU and MAU lines from :func:`helpers.analysis.activity.rolling_active`.
 
     Returns
     -------
@@ -32,8 +45,9 @@ def plot_active_users(result, *, ax=None, **kwargs):
     ax = _axes(ax)
     d = result.daily
     w = result.params.get("windows", (1, 7, 28))
-    for col, label in zip(("mau", "wau", "dau"),
-                          (f"MAU ({w[2]} days)", f"WAU ({w[1]} days)", f"DAU ({w[0]} day)")):
+    for col, label in zip(
+        ("mau", "wau", "dau"), (f"MAU ({w[2]} days)", f"WAU ({w[1]} days)", f"DAU ({w[0]} day)")
+    ):
         ax.plot(d["day"], d[col], label=label, **kwargs)
     ax.set_ylim(bottom=0)
     ax.set_xlabel("day (business timezone)")
@@ -45,7 +59,7 @@ def plot_active_users(result, *, ax=None, **kwargs):
 
 
 def plot_stickiness(result, *, ax=None, **kwargs):
-    """DAU/MAU and WAU/MAU per day from :func:`helpers.activity.rolling_active`."""
+    """DAU/MAU and WAU/MAU per day from :func:`helpers.analysis.activity.rolling_active`."""
     ax = _axes(ax)
     d = result.daily
     ax.plot(d["day"], d["dau_mau"], label="DAU / MAU", **kwargs)
@@ -61,7 +75,7 @@ def plot_stickiness(result, *, ax=None, **kwargs):
 
 
 def plot_power_users(result, *, ax=None, **kwargs):
-    """Power-user curve (L28 histogram) from :func:`helpers.activity.power_user_curve`."""
+    """Power-user curve (L28 histogram) from :func:`helpers.analysis.activity.power_user_curve`."""
     ax = _axes(ax)
     h = result.histogram
     ax.bar(h["active_days"], h["share"], width=0.8, color="#0072B2", **kwargs)
@@ -76,8 +90,9 @@ def plot_power_users(result, *, ax=None, **kwargs):
 def plot_stickiness_buckets(result, *, ax=None, **kwargs):
     """Stacked shares of active-day buckets per month from ``stickiness_over_time``."""
     ax = _axes(ax)
-    wide = result.buckets.pivot_table(index="month", columns="bucket", values="share",
-                                      observed=False).fillna(0)
+    wide = result.buckets.pivot_table(
+        index="month", columns="bucket", values="share", observed=False
+    ).fillna(0)
     bottom = np.zeros(len(wide))
     labels = [f"{m:%Y-%m}" for m in wide.index]
     for col in wide.columns:
@@ -103,10 +118,20 @@ def plot_lifecycle(result, *, ax=None, quick_ratio: bool = True, **kwargs):
     pos = np.zeros(len(p))
     partial = ~p["complete"].to_numpy(bool) if "complete" in p else np.zeros(len(p), bool)
 
-    def bars(values, bottom, colour, label):  # complete periods solid, a partial one hatched and pale
+    def bars(
+        values, bottom, colour, label
+    ):  # complete periods solid, a partial one hatched and pale
         for cut, style in ((~partial, {}), (partial, {"hatch": "//", "alpha": 0.45})):
             if cut.any():
-                ax.bar(x[cut], values[cut], bottom=bottom[cut], color=colour, label=label, **style, **kwargs)
+                ax.bar(
+                    x[cut],
+                    values[cut],
+                    bottom=bottom[cut],
+                    color=colour,
+                    label=label,
+                    **style,
+                    **kwargs,
+                )
                 label = None  # one legend entry per state
 
     for state in ("returning", "resurrecting", "new"):
@@ -130,7 +155,9 @@ def plot_lifecycle(result, *, ax=None, quick_ratio: bool = True, **kwargs):
         labels.append(f"partial {period} (the data ends in it)")
     if quick_ratio:
         ax2 = ax.twinx()
-        line, = ax2.plot(x, p["quick_ratio"].where(~partial), color="black", marker="o", label="quick ratio")
+        (line,) = ax2.plot(
+            x, p["quick_ratio"].where(~partial), color="black", marker="o", label="quick ratio"
+        )
         ax2.axhline(1, color="grey", linestyle=":", linewidth=0.8)
         ax2.set_ylabel("quick ratio")
         ax2.set_ylim(bottom=0)
@@ -148,15 +175,24 @@ def plot_retention_heatmap(result, *, ax=None, cmap="Blues", annotate: bool = Tr
     cohort = result.params.get("cohort", "period")
     ax.set_xticks(range(rates.shape[1]), [str(c) for c in rates.columns])
     every = max(1, int(np.ceil(rates.shape[0] / 20)))  # at most ~20 readable cohort labels
-    ax.set_yticks(range(0, rates.shape[0], every),
-                  [f"{d:%Y-%m-%d}" if cohort == "week" else f"{d:%Y-%m}" for d in rates.index[::every]])
+    ax.set_yticks(
+        range(0, rates.shape[0], every),
+        [f"{d:%Y-%m-%d}" if cohort == "week" else f"{d:%Y-%m}" for d in rates.index[::every]],
+    )
     if annotate and data.size <= 400:
         for i in range(data.shape[0]):
             for j in range(data.shape[1]):
                 if not np.ma.is_masked(data[i, j]):
                     v = float(data[i, j])
-                    ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=7,
-                            color="white" if v > 0.6 else "black")
+                    ax.text(
+                        j,
+                        i,
+                        f"{v:.0%}",
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if v > 0.6 else "black",
+                    )
     ax.set_xlabel(f"{cohort}s since cohort start")
     ax.set_ylabel(f"cohort ({cohort} start)")
     ax.set_title(f"{cohort.capitalize()}ly retention by cohort (blank = period not over)")
@@ -168,8 +204,7 @@ def plot_retention_curve(result, *, ax=None, label=None, **kwargs):
     """Cohort-size-weighted mean retention curve with its Wilson 95 % band."""
     ax = _axes(ax)
     m = result.mean_curve
-    line, = ax.plot(m["period"], m["rate"], marker="o", label=label or "weighted mean",
-                    **kwargs)
+    (line,) = ax.plot(m["period"], m["rate"], marker="o", label=label or "weighted mean", **kwargs)
     ax.fill_between(m["period"], m["ci_low"], m["ci_high"], alpha=0.2, color=line.get_color())
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(0, 1.02)
@@ -185,10 +220,12 @@ def plot_km_retention(result, *, ax=None, label=None, **kwargs):
     """Kaplan-Meier retention curve (step) with its 95 % band from ``km_retention``."""
     ax = _axes(ax)
     c = result.curve
-    line, = ax.step(c["period"], c["retention"], where="post", label=label or "Kaplan-Meier",
-                    **kwargs)
-    ax.fill_between(c["period"], c["ci_low"], c["ci_high"], step="post", alpha=0.2,
-                    color=line.get_color())
+    (line,) = ax.step(
+        c["period"], c["retention"], where="post", label=label or "Kaplan-Meier", **kwargs
+    )
+    ax.fill_between(
+        c["period"], c["ci_low"], c["ci_high"], step="post", alpha=0.2, color=line.get_color()
+    )
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(0, 1.02)
     cohort = result.params.get("cohort", "period")
@@ -223,15 +260,31 @@ def plot_drivers(result, *, top: int = 15, ax=None, **kwargs):
     ax = _axes(ax, figsize=(8, 0.4 * min(top, len(result.drivers)) + 1.5))
     d = result.drivers.dropna(subset=["score"]).head(top)
     y = np.arange(len(d))
-    ax.errorbar(d["rate_doers"], y, xerr=[d["rate_doers"] - d["ci_low_doers"],
-                                          d["ci_high_doers"] - d["rate_doers"]],
-                fmt="o", color="#0072B2", label="did it", **kwargs)
-    ax.errorbar(d["rate_non_doers"], y + 0.25,
-                xerr=[d["rate_non_doers"] - d["ci_low_non_doers"],
-                      d["ci_high_non_doers"] - d["rate_non_doers"]],
-                fmt="s", color="#999999", label="did not", **kwargs)
-    labels = [("★ " if s else "") + f"{b} (r = {sc:.2f})"
-              for b, s, sc in zip(d["behaviour"], d["strongest"], d["score"])]
+    ax.errorbar(
+        d["rate_doers"],
+        y,
+        xerr=[d["rate_doers"] - d["ci_low_doers"], d["ci_high_doers"] - d["rate_doers"]],
+        fmt="o",
+        color="#0072B2",
+        label="did it",
+        **kwargs,
+    )
+    ax.errorbar(
+        d["rate_non_doers"],
+        y + 0.25,
+        xerr=[
+            d["rate_non_doers"] - d["ci_low_non_doers"],
+            d["ci_high_non_doers"] - d["rate_non_doers"],
+        ],
+        fmt="s",
+        color="#999999",
+        label="did not",
+        **kwargs,
+    )
+    labels = [
+        ("★ " if s else "") + f"{b} (r = {sc:.2f})"
+        for b, s, sc in zip(d["behaviour"], d["strongest"], d["score"])
+    ]
     ax.set_yticks(y + 0.125, labels)
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .. import schema
+from helpers.core import schema
 
 FLAG_STYLE = {"spike": ("^", "#d62728"), "drop": ("v", "#ff7f0e"), "gap": ("x", "#000000")}
 
@@ -16,7 +16,7 @@ def plot_daily_volume(volume: pd.DataFrame, *, ax=None, log: bool = True):
     Parameters
     ----------
     volume : DataFrame
-        ``helpers.audit.daily_volume`` output: source, day, rows, flag.
+        ``helpers.data.audit.daily_volume`` output: source, day, rows, flag.
     ax : matplotlib Axes, optional
     log : bool
         Log-scale y axis (sources of very different size share one chart).
@@ -33,8 +33,15 @@ def plot_daily_volume(volume: pd.DataFrame, *, ax=None, log: bool = True):
         for flag, (marker, color) in FLAG_STYLE.items():
             f = g[g["flag"] == flag]
             if len(f):
-                ax.scatter(pd.to_datetime(f[schema.DAY]), f["rows"].clip(lower=0.8), marker=marker, color=color,
-                           s=36, zorder=3, label=f"{flag} ({src})")
+                ax.scatter(
+                    pd.to_datetime(f[schema.DAY]),
+                    f["rows"].clip(lower=0.8),
+                    marker=marker,
+                    color=color,
+                    s=36,
+                    zorder=3,
+                    label=f"{flag} ({src})",
+                )
     if log:
         ax.set_yscale("log")
     ax.set_title("Daily volume per source")

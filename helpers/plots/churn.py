@@ -1,6 +1,6 @@
 """Churn drawings: Kaplan-Meier curves, hazard-ratio forest plot, risk calibration.
 
-Each function draws a fitted result from :mod:`helpers.churn` on one Axes and returns it.
+Each function draws a fitted result from :mod:`helpers.analysis.churn.survival` and :mod:`helpers.analysis.churn.risk` on one Axes and returns it.
 """
 
 from __future__ import annotations
@@ -44,12 +44,13 @@ def plot_km(result, *, ax=None, at_risk: bool = True, ci: bool = True, **kwargs)
     ax.set_ylim(0, 1.02)
     title = "Survival by " + result.group_col_ if result.group_col_ else "Survival"
     if len(result.logrank_):
-        from helpers.churn_survival import p_text
+        from helpers.analysis.churn.survival import p_text
 
         title += f" (log-rank p {p_text(result.logrank_['p'].iloc[0])})"
     ax.set_title(title)
     if at_risk and fitters:
         from lifelines.plotting import add_at_risk_counts
+
         add_at_risk_counts(*fitters, ax=ax, rows_to_show=["At risk"])
     return ax
 
@@ -83,8 +84,9 @@ def plot_calibration(result, *, ax=None, **kwargs):
     """
     ax = _axes(ax)
     cal = result.calibration_
-    ax.plot(cal["mean_predicted"], cal["observed_rate"], marker=kwargs.pop("marker", "o"),
-            **kwargs)
+    ax.plot(
+        cal["mean_predicted"], cal["observed_rate"], marker=kwargs.pop("marker", "o"), **kwargs
+    )
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
@@ -106,6 +108,6 @@ def plot_palive_section(view, *, ax=None):
     """P(alive) histogram of a ``churn_review.PAliveView``; nothing when BG/NBD was not fitted."""
     if getattr(view, "users", None) is None:
         return None
-    from .value import plot_probability_alive
+    from helpers.plots.value import plot_probability_alive
 
     return plot_probability_alive(view.users["p_alive"], ax=ax)

@@ -1,6 +1,6 @@
 """Drawing for A/B readouts (axes-level): lifts with intervals, segment effects, assignments.
 
-Each function draws what :mod:`helpers.experiments` computed; none computes statistics.
+Each function draws what :mod:`helpers.analysis.experiments.readout` computed; none computes statistics.
 """
 
 from __future__ import annotations
@@ -9,13 +9,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers import schema as S
-from helpers.errors import ParameterError
+from helpers.core import schema as S
+from helpers.core.errors import ParameterError
 
 __all__ = ["plot_lifts", "plot_segment_effects", "plot_cumulative_assignments"]
 
-_LIFT_COLUMNS = {"relative": ("lift_rel", "ci_rel_low", "ci_rel_high"),
-                 "absolute": ("lift_abs", "ci_abs_low", "ci_abs_high")}
+_LIFT_COLUMNS = {
+    "relative": ("lift_rel", "ci_rel_low", "ci_rel_high"),
+    "absolute": ("lift_abs", "ci_abs_low", "ci_abs_high"),
+}
 
 
 def _ax(ax):
@@ -43,8 +45,10 @@ def plot_lifts(results, *, scale: str = "relative", ax=None, **kwargs):
     >>> ax = plot_lifts(readout)  # doctest: +SKIP
     """
     if scale not in _LIFT_COLUMNS:
-        raise ParameterError(f"The value for `scale` must be one of {list(_LIFT_COLUMNS)}, "
-                             f"but {scale!r} was passed.")
+        raise ParameterError(
+            f"The value for `scale` must be one of {list(_LIFT_COLUMNS)}, "
+            f"but {scale!r} was passed."
+        )
     table = getattr(results, "results", results)
     lift, lo, hi = _LIFT_COLUMNS[scale]
     t = table.dropna(subset=[lift]).reset_index(drop=True)
@@ -93,9 +97,15 @@ def plot_segment_effects(effects, *, ax=None, **kwargs):
     return ax
 
 
-def plot_cumulative_assignments(assignments_df: pd.DataFrame, *, experiment: str | None = None,
-                                time_col: str = S.ASSIGNED_AT, freq: str = "D", ax=None,
-                                **kwargs):
+def plot_cumulative_assignments(
+    assignments_df: pd.DataFrame,
+    *,
+    experiment: str | None = None,
+    time_col: str = S.ASSIGNED_AT,
+    freq: str = "D",
+    ax=None,
+    **kwargs,
+):
     """Cumulative users assigned per variant over time (a widening gap hints at SRM).
 
     Each user counts once, at their first assignment. ``assignments_df`` is the per-user
@@ -110,19 +120,28 @@ def plot_cumulative_assignments(assignments_df: pd.DataFrame, *, experiment: str
         a = a[a[S.EXPERIMENT] == experiment]
     for col in (S.USER_ID, S.VARIANT, time_col):
         if col not in a.columns:
-            raise ParameterError(f"`assignments_df` needs a column {col!r}; found "
-                                 f"{list(a.columns)}.")
+            raise ParameterError(
+                f"`assignments_df` needs a column {col!r}; found {list(a.columns)}."
+            )
     first = a.sort_values(time_col).drop_duplicates(S.USER_ID)
     t = pd.to_datetime(first[time_col])
     period = t.dt.tz_localize(None) if t.dt.tz is not None else t
-    counts = (first.assign(_t=period.dt.floor(freq))
-              .groupby(["_t", S.VARIANT]).size().unstack(fill_value=0).sort_index().cumsum())
+    counts = (
+        first.assign(_t=period.dt.floor(freq))
+        .groupby(["_t", S.VARIANT])
+        .size()
+        .unstack(fill_value=0)
+        .sort_index()
+        .cumsum()
+    )
     ax = _ax(ax)
     for variant in counts.columns:
         ax.plot(counts.index, counts[variant], label=str(variant), **kwargs)
     ax.set_ylabel("users assigned (cumulative)")
     ax.set_xlabel("assignment date" if freq == "D" else f"assignment period ({freq})")
-    ax.set_title("Users assigned per variant over time" + (f": {experiment}" if experiment else ""))
+    ax.set_title(
+        "Users assigned per variant over time" + (f": {experiment}" if experiment else "")
+    )
     import matplotlib.dates as mdates
 
     locator = mdates.AutoDateLocator(maxticks=8)

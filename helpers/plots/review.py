@@ -1,7 +1,7 @@
 """Drawings of the monthly persona review: the migration matrix and persona sizes month over month.
 
-The numbers come from :mod:`helpers.migration` (:class:`~helpers.migration.Migration`,
-:class:`~helpers.migration.MonthComparison`); these functions only draw them.
+The numbers come from :mod:`helpers.analysis.segments.migration` (:class:`~helpers.analysis.segments.migration.Migration`,
+:class:`~helpers.analysis.segments.migration.MonthComparison`); these functions only draw them.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers.errors import ParameterError
+from helpers.core.errors import ParameterError
 
 __all__ = ["plot_migration", "plot_persona_change"]
 
@@ -19,8 +19,16 @@ def _note(note, ax, figsize):
     import textwrap
 
     ax = ax if ax is not None else plt.subplots(figsize=figsize)[1]
-    ax.text(0.5, 0.5, textwrap.fill(str(note.text), 70), ha="center", va="center", fontsize=10,
-            color="#8a6d3b", transform=ax.transAxes)
+    ax.text(
+        0.5,
+        0.5,
+        textwrap.fill(str(note.text), 70),
+        ha="center",
+        va="center",
+        fontsize=10,
+        color="#8a6d3b",
+        transform=ax.transAxes,
+    )
     ax.set_axis_off()
     return ax
 
@@ -30,15 +38,22 @@ def _short(text: str, width: int = 28) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def plot_migration(migration, *, ax=None, normalize: str = "row", cmap: str = "Blues",
-                   annotate: bool = True, **kwargs):
+def plot_migration(
+    migration,
+    *,
+    ax=None,
+    normalize: str = "row",
+    cmap: str = "Blues",
+    annotate: bool = True,
+    **kwargs,
+):
     """Heatmap of the migration matrix: last month's personas (rows, plus new) to this month's
     (columns, plus gone), coloured by the share of the row and annotated with user counts.
 
     Parameters
     ----------
-    migration : helpers.migration.Migration or MonthComparison
-        (a :class:`helpers.active_review.Note` is drawn as its sentence).
+    migration : helpers.analysis.segments.migration.Migration or MonthComparison
+        (a :class:`helpers.sections.active_users.Note` is drawn as its sentence).
     ax : matplotlib Axes, optional
     normalize : {"row", "none"}
         Colour by share of the row (where last month's users went) or by raw counts.
@@ -53,18 +68,30 @@ def plot_migration(migration, *, ax=None, normalize: str = "row", cmap: str = "B
     matplotlib.axes.Axes
     """
     if normalize not in ("row", "none"):
-        raise ParameterError(f"The value for `normalize` must be one of ['row', 'none'], but {normalize!r} was passed.")
+        raise ParameterError(
+            f"The value for `normalize` must be one of ['row', 'none'], but {normalize!r} was passed."
+        )
     if hasattr(migration, "text") and not hasattr(migration, "table"):
         return _note(migration, ax, (8, 2))
     migration = getattr(migration, "migration", migration)
     if not hasattr(migration, "labelled"):
-        raise ParameterError("plot_migration needs a helpers.migration.Migration (migration_matrix() or "
-                             f"compare_months().migration); a {type(migration).__name__} was passed.")
+        raise ParameterError(
+            "plot_migration needs a helpers.analysis.segments.migration.Migration (migration_matrix() or "
+            f"compare_months().migration); a {type(migration).__name__} was passed."
+        )
     m = migration.labelled()
     counts = m.to_numpy(dtype=float)
     tot = counts.sum(axis=1, keepdims=True)
-    values = np.divide(counts, tot, out=np.zeros_like(counts), where=tot > 0) if normalize == "row" else counts
-    ax = ax if ax is not None else plt.subplots(figsize=(1.3 * m.shape[1] + 3, 0.6 * m.shape[0] + 2))[1]
+    values = (
+        np.divide(counts, tot, out=np.zeros_like(counts), where=tot > 0)
+        if normalize == "row"
+        else counts
+    )
+    ax = (
+        ax
+        if ax is not None
+        else plt.subplots(figsize=(1.3 * m.shape[1] + 3, 0.6 * m.shape[0] + 2))[1]
+    )
     im = ax.imshow(values, cmap=cmap, aspect="auto", **kwargs)
     ax.set_xticks(range(m.shape[1]))
     ax.set_xticklabels([_short(c) for c in m.columns], rotation=30, ha="right")
@@ -75,11 +102,23 @@ def plot_migration(migration, *, ax=None, normalize: str = "row", cmap: str = "B
         for i in range(counts.shape[0]):
             for j in range(counts.shape[1]):
                 dark = vmax and values[i, j] > 0.6 * vmax
-                ax.text(j, i, f"{int(counts[i, j]):,}", ha="center", va="center", fontsize=8,
-                        color="white" if dark else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{int(counts[i, j]):,}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if dark else "black",
+                )
     ax.set_xlabel(f"this month ({migration.month})" if migration.month else "this month")
-    ax.set_ylabel(f"last month ({migration.previous_month})" if migration.previous_month else "last month")
-    ax.set_title("Where last month's users went" + (" (colour: share of the row)" if normalize == "row" else ""))
+    ax.set_ylabel(
+        f"last month ({migration.previous_month})" if migration.previous_month else "last month"
+    )
+    ax.set_title(
+        "Where last month's users went"
+        + (" (colour: share of the row)" if normalize == "row" else "")
+    )
     ax.grid(False)
     ax.figure.colorbar(im, ax=ax, fraction=0.04, pad=0.02)
     return ax
@@ -90,7 +129,7 @@ def plot_persona_change(comparison, *, ax=None, **kwargs):
 
     Parameters
     ----------
-    comparison : helpers.migration.MonthComparison or its ``table``
+    comparison : helpers.analysis.segments.migration.MonthComparison or its ``table``
         Needs ``persona``, ``name``, ``users_prev``, ``users`` (a Note is drawn as its sentence).
     ax : matplotlib Axes, optional
     **kwargs
@@ -103,10 +142,14 @@ def plot_persona_change(comparison, *, ax=None, **kwargs):
     if hasattr(comparison, "text") and not hasattr(comparison, "table"):
         return _note(comparison, ax, (8, 2))
     t = getattr(comparison, "table", comparison)
-    missing = [c for c in ("persona", "name", "users_prev", "users") if c not in getattr(t, "columns", [])]
+    missing = [
+        c for c in ("persona", "name", "users_prev", "users") if c not in getattr(t, "columns", [])
+    ]
     if missing:
-        raise ParameterError(f"plot_persona_change needs the columns persona, name, users_prev, users; "
-                             f"{missing} are missing.")
+        raise ParameterError(
+            f"plot_persona_change needs the columns persona, name, users_prev, users; "
+            f"{missing} are missing."
+        )
     ax = ax if ax is not None else plt.subplots(figsize=(9, 0.5 * len(t) + 1.5))[1]
     y = np.arange(len(t))[::-1]
     prev_label = f"last month ({getattr(comparison, 'previous_month', '')})".replace(" ()", "")

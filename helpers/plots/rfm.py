@@ -1,4 +1,4 @@
-"""Drawing for RFM; the numbers come from ``helpers.rfm`` (:class:`helpers.rfm.RFMResult`).
+"""Drawing for RFM; the numbers come from ``helpers.analysis.segments.rfm`` (:class:`helpers.analysis.segments.rfm.RFMResult`).
 
 Axes-level: each function takes ``ax=None`` (then draws on ``plt.gca()``) and returns the Axes.
 Nothing here calls ``plt.show()`` or ``savefig()``.
@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers.errors import ParameterError
+from helpers.core.errors import ParameterError
 
 __all__ = ["plot_rfm_segments", "plot_rf_heatmap"]
 
@@ -18,11 +18,15 @@ __all__ = ["plot_rfm_segments", "plot_rf_heatmap"]
 def _frame(data, attr: str, columns: list[str], what: str) -> pd.DataFrame:
     frame = getattr(data, attr, data)
     if not isinstance(frame, pd.DataFrame):
-        raise ParameterError(f"{what} needs an RFMResult or its `{attr}` DataFrame, but a {type(data).__name__} was passed.")
+        raise ParameterError(
+            f"{what} needs an RFMResult or its `{attr}` DataFrame, but a {type(data).__name__} was passed."
+        )
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ParameterError(f"{what} needs the columns {columns}, but {missing} are missing; "
-                             f"columns found: {list(frame.columns)}.")
+        raise ParameterError(
+            f"{what} needs the columns {columns}, but {missing} are missing; "
+            f"columns found: {list(frame.columns)}."
+        )
     return frame
 
 
@@ -42,7 +46,9 @@ def plot_rfm_segments(data, *, ax=None, **kwargs):
     -------
     matplotlib Axes
     """
-    seg = _frame(data, "segments", ["segment", "share_users", "share_revenue"], "plot_rfm_segments")
+    seg = _frame(
+        data, "segments", ["segment", "share_users", "share_revenue"], "plot_rfm_segments"
+    )
     ax = ax if ax is not None else plt.gca()
     pos = np.arange(len(seg))[::-1]
     h = 0.4
@@ -57,7 +63,9 @@ def plot_rfm_segments(data, *, ax=None, **kwargs):
     return ax
 
 
-def plot_rf_heatmap(data, *, value: str = "users", ax=None, cmap: str = "Blues", annotate: bool = True, **kwargs):
+def plot_rf_heatmap(
+    data, *, value: str = "users", ax=None, cmap: str = "Blues", annotate: bool = True, **kwargs
+):
     """Recency x frequency score grid as a heatmap (recency 5 = most recent on top).
 
     Parameters
@@ -78,7 +86,9 @@ def plot_rf_heatmap(data, *, value: str = "users", ax=None, cmap: str = "Blues",
     matplotlib Axes
     """
     if value not in ("users", "mean_monetary"):
-        raise ParameterError(f"The value for `value` must be one of ['users', 'mean_monetary'], but {value!r} was passed.")
+        raise ParameterError(
+            f"The value for `value` must be one of ['users', 'mean_monetary'], but {value!r} was passed."
+        )
     grid = _frame(data, "grid", ["r_score", "f_score", value], "plot_rf_heatmap")
     m = grid.pivot(index="r_score", columns="f_score", values=value).sort_index(ascending=False)
     ax = ax if ax is not None else plt.gca()
@@ -89,7 +99,9 @@ def plot_rf_heatmap(data, *, value: str = "users", ax=None, cmap: str = "Blues",
     ax.set_yticklabels(m.index)
     ax.set_xlabel("frequency score")
     ax.set_ylabel("recency score")
-    ax.set_title("Buyers per R x F cell" if value == "users" else "Mean monetary value per R x F cell")
+    ax.set_title(
+        "Buyers per R x F cell" if value == "users" else "Mean monetary value per R x F cell"
+    )
     ax.figure.colorbar(im, ax=ax)
     if annotate:
         vmax = np.nanmax(m.to_numpy(dtype="float64")) if m.notna().any().any() else 0
@@ -97,6 +109,13 @@ def plot_rf_heatmap(data, *, value: str = "users", ax=None, cmap: str = "Blues",
             for j in range(m.shape[1]):
                 v = m.iat[i, j]
                 if pd.notna(v):
-                    ax.text(j, i, f"{v:,.0f}", ha="center", va="center", fontsize=8,
-                            color="white" if vmax and v > vmax / 2 else "black")
+                    ax.text(
+                        j,
+                        i,
+                        f"{v:,.0f}",
+                        ha="center",
+                        va="center",
+                        fontsize=8,
+                        color="white" if vmax and v > vmax / 2 else "black",
+                    )
     return ax

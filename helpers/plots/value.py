@@ -1,4 +1,4 @@
-"""Drawing for the customer value models; the numbers come from ``helpers.value``.
+"""Drawing for the customer value models; the numbers come from ``helpers.analysis.value``.
 
 Axes-level: each function takes ``ax=None`` (then draws on ``plt.gca()``) and returns the Axes.
 Nothing here calls ``plt.show()`` or ``savefig()``.
@@ -10,14 +10,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers.errors import ParameterError
+from helpers.core.errors import ParameterError
 
 
 def _require(frame: pd.DataFrame, columns: list[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ParameterError(f"{what} needs the columns {columns}, but {missing} are missing; "
-                             f"columns found: {list(frame.columns)}.")
+        raise ParameterError(
+            f"{what} needs the columns {columns}, but {missing} are missing; "
+            f"columns found: {list(frame.columns)}."
+        )
 
 
 def _paired_bars(ax, labels, left, right, names, **kwargs):
@@ -37,7 +39,7 @@ def plot_period_transactions(data: pd.DataFrame, *, ax=None, **kwargs):
     Parameters
     ----------
     data : DataFrame
-        The output of :func:`helpers.value.period_transactions` (index = bucket,
+        The output of :func:`helpers.analysis.value.period_transactions` (index = bucket,
         ``n_actual``, ``n_expected``).
     ax : matplotlib Axes, optional
     **kwargs
@@ -49,8 +51,14 @@ def plot_period_transactions(data: pd.DataFrame, *, ax=None, **kwargs):
     """
     _require(data, ["n_actual", "n_expected"], "plot_period_transactions")
     ax = ax if ax is not None else plt.gca()
-    _paired_bars(ax, [str(i) for i in data.index], data["n_actual"], data["n_expected"],
-                 ("actual", "model"), **kwargs)
+    _paired_bars(
+        ax,
+        [str(i) for i in data.index],
+        data["n_actual"],
+        data["n_expected"],
+        ("actual", "model"),
+        **kwargs,
+    )
     ax.set_xlabel("repeat purchases in the calibration period")
     ax.set_ylabel("customers")
     ax.set_title("Repeat purchases: actual vs BG/NBD")
@@ -63,7 +71,7 @@ def plot_holdout_check(data: pd.DataFrame, *, ax=None, **kwargs):
     Parameters
     ----------
     data : DataFrame
-        The output of :func:`helpers.value.holdout_check`; the ``all`` row is left out of the
+        The output of :func:`helpers.analysis.value.holdout_check`; the ``all`` row is left out of the
         bars and its totals go into the title.
     ax : matplotlib Axes, optional
     **kwargs
@@ -76,14 +84,22 @@ def plot_holdout_check(data: pd.DataFrame, *, ax=None, **kwargs):
     _require(data, ["actual_mean", "predicted_mean"], "plot_holdout_check")
     ax = ax if ax is not None else plt.gca()
     buckets = data.drop(index="all", errors="ignore")
-    _paired_bars(ax, [str(i) for i in buckets.index], buckets["actual_mean"],
-                 buckets["predicted_mean"], ("actual", "predicted"), **kwargs)
+    _paired_bars(
+        ax,
+        [str(i) for i in buckets.index],
+        buckets["actual_mean"],
+        buckets["predicted_mean"],
+        ("actual", "predicted"),
+        **kwargs,
+    )
     ax.set_xlabel("purchases in the calibration period")
     ax.set_ylabel("mean purchases in the holdout period")
     title = "Holdout purchases: actual vs predicted"
     if "all" in data.index and {"actual_total", "predicted_total"} <= set(data.columns):
-        title += (f"\n(total {data.loc['all', 'actual_total']:,.0f} actual, "
-                  f"{data.loc['all', 'predicted_total']:,.0f} predicted)")
+        title += (
+            f"\n(total {data.loc['all', 'actual_total']:,.0f} actual, "
+            f"{data.loc['all', 'predicted_total']:,.0f} predicted)"
+        )
     ax.set_title(title)
     return ax
 
@@ -94,7 +110,7 @@ def plot_probability_alive(p_alive, *, bins: int = 20, ax=None, **kwargs):
     Parameters
     ----------
     p_alive : array-like or Series
-        From :meth:`helpers.value.BetaGeoModel.probability_alive`.
+        From :meth:`helpers.analysis.value.BetaGeoModel.probability_alive`.
     bins : int, default 20
         Equal-width bins on [0, 1].
     ax : matplotlib Axes, optional
@@ -107,8 +123,10 @@ def plot_probability_alive(p_alive, *, bins: int = 20, ax=None, **kwargs):
     """
     values = np.asarray(p_alive, dtype=float)
     if values.size and (np.nanmin(values) < 0 or np.nanmax(values) > 1):
-        raise ParameterError("plot_probability_alive needs probabilities in [0, 1], got values "
-                             f"from {np.nanmin(values):.3g} to {np.nanmax(values):.3g}.")
+        raise ParameterError(
+            "plot_probability_alive needs probabilities in [0, 1], got values "
+            f"from {np.nanmin(values):.3g} to {np.nanmax(values):.3g}."
+        )
     ax = ax if ax is not None else plt.gca()
     ax.hist(values[np.isfinite(values)], bins=np.linspace(0, 1, bins + 1), **kwargs)
     ax.set_xlim(0, 1)

@@ -1,0 +1,348 @@
+"""The user feature table: one row per user known at ``as_of``, computed from ``user_day``.
+
+Every reduction over ``user_day`` rows is an ibis expression (one aggregation per table); pandas
+only sees the per-user results. The columns are documented in :data:`FEATURE_DOCS`, so a report
+can show a data dictionary next to the table (:func:`feature_dictionary`).
+
+BTYD columns (``frequency``, ``recency``, ``T``, ``monetary_value``) follow lifetimes'
+``summary_data_from_transaction_data`` with daily resolution (DESIGN.md): a purchase day is a
+``user_day`` row with ``orders > 0`` and ``day <= as_of`` (a zero-amount free order counts;
+refunds are already excluded from ``orders``/``revenue`` in ``user_day``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from helpers.core import schema as s
+from helpers.core.checks import as_date, numeric_text_to_numbers, require_columns
+from helpers.core.errors import DataError, ParameterError
+
+__all__ = ["FEATURE_DOCS", "btyd_summary", "user_features", "feature_dictionary"]
+
+EVENTS_PER_ACTIVE_DAY_28 = "events_per_active_day_28"
+AOV = "aov"
+SHARE_PREFIX = "share_"
+
+FEATURE_DOCS: dict[str, str] = {
+    s.USER_ID: "User id (string).",
+    s.FIRST_ACTIVE: "First day with an active event (active_events > 0) up to as_of; empty if never active.",
+    s.LAST_ACTIVE: "Last day with an active event up to as_of; empty if never active.",
+    s.DAYS_SINCE_ACTIVE: "Days from last_active to as_of (0 = active on as_of); empty if never active.",
+    s.ACTIVE_DAYS_7: "Active days in the 7 days ending at as_of (as_of-6 .. as_of).",
+    s.ACTIVE_DAYS_28: "Active days in the 28 days ending at as_of (as_of-27 .. as_of).",
+    s.ACTIVE_DAYS_90: "Active days in the 90 days ending at as_of (as_of-89 .. as_of).",
+    s.EVENTS_28: "Active events in the 28 days ending at as_of (passive events excluded).",
+    EVENTS_PER_ACTIVE_DAY_28: "events_28 / active_days_28; 0 when the user had no active day in the window.",
+    s.TENURE_DAYS: "Days from the earlier of first_active and the signup day to as_of; empty if neither is known.",
+    s.UD_ORDERS: "Purchases up to as_of (orders with amount >= 0, free orders included, refunds excluded).",
+    s.UD_REVENUE: "Sum of purchase amounts up to as_of (refunds excluded).",
+    AOV: "Average order value: revenue / orders; empty for non-buyers.",
+    s.FREQUENCY: "BTYD frequency: purchase days after the first purchase day; empty for non-buyers.",
+    s.RECENCY: "BTYD recency: days from the first to the last purchase day; empty for non-buyers.",
+    s.T: "BTYD T: days from the first purchase day to as_of; empty for non-buyers.",
+    s.MONETARY_VALUE: "BTYD monetary value: mean revenue of the repeat purchase days (0 when frequency is 0); empty for non-buyers.",
+    s.RECENCY_DAYS: "RFM recency: days from the last purchase day to as_of; empty for non-buyers.",
+    SHARE_PREFIX
+    + "<event>": "Share of the user's active events in the last 90 days that were <event> (0 when none).",
+    s.SIGNUP_TIME: "Signup time from the users table (as stored).",
+    "<attribute>": "A user attribute copied from the users table (age, city, plan...).",
+}
+
+_BTYD_COLUMNS = [s.FREQUENCY, s.RECENCY, s.T, s.MONETARY_VALUE, s.RECENCY_DAYS]
+
+
+# --- small edges ---------------------------------------------------------------------------------
+def _as_table(user_day) -> ibis.Table:
+    if isinstance(user_day, ibis.Table):
+        return user_day
+    if isinstance(user_day, pd.DataFrame):
+        return ibis.memtable(user_day)
+    raise ParameterError(
+        "`user_day` must be an ibis table (or a pandas DataFrame of per-user-day rows), "
+        f"but a {type(user_day).__name__} was passed."
+    )
+
+
+# --- BTYD summary --------------------------------------------------------------------------------
+def btyd_summary(user_day, *, as_of) -> pd.DataFrame:
+    """BTYD summary per buyer, as lifetimes' ``summary_data_from_transaction_data`` (days).
+
+    Parameters
+    ----------
+    user_day : ibis.Table
+        The ``user_day`` table (``docs/internals.md``): at least ``user_id``, ``day``,
+        ``orders`` and ``revenue``.
+    as_of : date or str
+        Observation end (inclusive): purchases after it are ignored.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``user_id`` (sorted), one row per user with a purchase day up to ``as_of``,
+        float columns ``frequency`` (purchase days after the first), ``recency`` (days first ->
+        last purchase day), ``T`` (days first purchase day -> as_of), ``monetary_value`` (mean
+        ``revenue`` of the repeat purchase days, 0 when frequency is 0) and ``recency_days``
+        (days last purchase day -> as_of).
+
+    Notes
+    -----
+    One ibis aggregation; ``revenue`` of the first purchase day is taken with ``argmin`` over
+    ``day`` (one row per user and day), so the repeat-day mean is ``(total - first) / frequency``.
+
+    Examples
+    --------
+    >>> import ibis, pandas as pd
+    >>> ud = ibis.memtable(pd.DataFrame({
+    ...     "user_id": ["a", "a", "a"], "day": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-09"]).date,
+    ...     "orders": [1, 1, 2], "revenue": [10.0, 0.0, 30.0]}))
+    >>> btyd_summary(ud, as_of="2024-01-31").loc["a", ["frequency", "recency", "T", "monetary_value"]].tolist()
+    [2.0, 8.0, 30.0, 15.0]
+    """
+    t = _as_table(user_day)
+    require_columns(t, [s.USER_ID, s.DAY, s.UD_ORDERS, s.UD_REVENUE], "user_day")
+    end = ibis.date(as_date(as_of, "as_of"))
+    p = t.filter((t[s.UD_ORDERS] > 0) & (t[s.DAY] <= end))
+    revenue = p[s.UD_REVENUE].fill_null(0).cast("float64")
+    first, last = p[s.DAY].min(), p[s.DAY].max()
+    n_days = p[s.DAY].count()
+    freq = n_days - 1
+    repeat_revenue = revenue.sum() - revenue.argmin(p[s.DAY])
+    expr = p.group_by(p[s.USER_ID].cast("string").name(s.USER_ID)).aggregate(
+        **{
+            s.FREQUENCY: freq,
+            s.RECENCY: last.delta(first, unit="day"),
+            s.T: end.delta(first, unit="day"),
+            s.MONETARY_VALUE: ibis.ifelse(freq > 0, repeat_revenue / freq.cast("float64"), 0.0),
+            s.RECENCY_DAYS: end.delta(last, unit="day"),
+        }
+    )
+    out = expr.to_pandas()
+    out = out.set_index(s.USER_ID).sort_index()
+    out = out[_BTYD_COLUMNS].astype("float64")
+    out.index = out.index.astype(str)
+    return out
+
+
+# --- feature table -------------------------------------------------------------------------------
+def _event_columns(t: ibis.Table, event_names, passive_events) -> list[str]:
+    passive = {s.event_count_column(e) for e in (passive_events or ())}
+    if event_names is None:
+        cols = [c for c in t.columns if c.startswith(s.EVENT_COUNT_PREFIX)]
+    else:
+        cols = [s.event_count_column(e) for e in event_names]
+        missing = [c for c in cols if c not in t.columns]
+        if missing:
+            have = [c for c in t.columns if c.startswith(s.EVENT_COUNT_PREFIX)]
+            raise DataError(
+                f"user_day has no column {missing[0]!r} for event_names; expected one ev_<name> "
+                f"column per requested event, found {have[:12]}."
+            )
+    return [c for c in cols if c not in passive]
+
+
+def _signup_days(users: pd.DataFrame, timezone: str | None) -> pd.Series:
+    ts = pd.to_datetime(users[s.SIGNUP_TIME], errors="coerce")
+    if getattr(ts.dt, "tz", None) is not None:
+        if timezone:
+            ts = ts.dt.tz_convert(timezone)
+        ts = ts.dt.tz_localize(None)
+    return ts.dt.normalize()
+
+
+def _check_users(users: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(users, pd.DataFrame):
+        raise ParameterError(
+            f"`users` must be a pandas DataFrame or None, but a {type(users).__name__} was passed."
+        )
+    require_columns(users, [s.USER_ID], "The users table")
+    # `source` is cleaning bookkeeping (which configured source a row came from), not an attribute
+    users = users.drop(columns=[s.SOURCE], errors="ignore")
+    # CSV attributes often arrive as text ("35", "0"); numbers make rules like `age < 25` work
+    users = numeric_text_to_numbers(users, skip=[s.USER_ID, s.SIGNUP_TIME])
+    users[s.USER_ID] = users[s.USER_ID].astype(str)
+    dup = users[s.USER_ID][users[s.USER_ID].duplicated()]
+    if len(dup):
+        raise DataError(
+            f"users table has duplicated 'user_id' values (e.g. {dup.iloc[0]!r}); expected one row "
+            "per user (the audit deduplicates users)."
+        )
+    return users
+
+
+def user_features(
+    user_day,
+    *,
+    as_of,
+    users: pd.DataFrame | None = None,
+    event_names: Sequence[str] | None = None,
+    passive_events: Sequence[str] = (),
+    timezone: str | None = None,
+) -> pd.DataFrame:
+    """The user feature table: one row per user known at ``as_of``.
+
+    Parameters
+    ----------
+    user_day : ibis.Table
+        The ``user_day`` table (``docs/internals.md``).
+    as_of : date or str
+        Last day of the reviewed period (inclusive); rows after it are ignored.
+    users : pandas.DataFrame, optional
+        The cleaned users table (``user_id``, optional ``signup_time``, attribute columns).
+        Users with ``signup_time`` on or before ``as_of`` are included even without activity;
+        every other column (except the cleaning bookkeeping column ``source``) is copied as an
+        attribute; a text attribute whose values all parse as numbers ("35", "0") becomes numeric.
+        None: no attributes, no signup.
+    event_names : list of str, optional
+        Events to compute ``share_<event>`` for; default: every ``ev_`` column of ``user_day``.
+    passive_events : list of str
+        Events that do not make a user active (config ``activity.passive_events``): no share column.
+    timezone : str, optional
+        Business timezone used to turn a timezone-aware ``signup_time`` into a day; None keeps
+        the timestamp's own timezone.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per user (sorted by ``user_id``, RangeIndex), columns as in :data:`FEATURE_DOCS`.
+        Non-buyers have ``orders`` 0, ``revenue`` 0 and empty (NaN) ``aov``, BTYD columns and
+        ``recency_days``.
+
+    Examples
+    --------
+    >>> import ibis, pandas as pd
+    >>> ud = ibis.memtable(pd.DataFrame({
+    ...     "user_id": ["a", "a"], "day": pd.to_datetime(["2024-01-01", "2024-01-30"]).date,
+    ...     "events": [3, 1], "active_events": [3, 1], "orders": [0, 1], "revenue": [0.0, 5.0],
+    ...     "refunds": [0, 0], "ev_view": [3, 0], "ev_order": [0, 1]}))
+    >>> f = user_features(ud, as_of="2024-01-31")
+    >>> f.loc[0, ["active_days_7", "active_days_28", "days_since_active", "tenure_days", "share_view"]].astype(float).tolist()
+    [1.0, 1.0, 1.0, 30.0, 0.75]
+    """
+    t = _as_table(user_day)
+    require_columns(
+        t, [s.USER_ID, s.DAY, s.UD_ACTIVE_EVENTS, s.UD_ORDERS, s.UD_REVENUE], "user_day"
+    )
+    end_date = as_date(as_of, "as_of")
+    end = ibis.date(end_date)
+    ev_cols = _event_columns(t, event_names, passive_events)
+
+    def since(days: int):
+        return ibis.date(end_date - dt.timedelta(days=days - 1))
+
+    u = t.filter(t[s.DAY] <= end)
+    active = u[s.UD_ACTIVE_EVENTS] > 0
+    day = u[s.DAY]
+    aggs = {
+        s.FIRST_ACTIVE: day.min(where=active),
+        s.LAST_ACTIVE: day.max(where=active),
+        s.ACTIVE_DAYS_7: day.count(where=active & (day >= since(7))),
+        s.ACTIVE_DAYS_28: day.count(where=active & (day >= since(28))),
+        s.ACTIVE_DAYS_90: day.count(where=active & (day >= since(90))),
+        s.EVENTS_28: u[s.UD_ACTIVE_EVENTS].sum(where=day >= since(28)),
+        s.UD_ORDERS: u[s.UD_ORDERS].sum(),
+        s.UD_REVENUE: u[s.UD_REVENUE].cast("float64").sum(),
+        "_active_events_90": u[s.UD_ACTIVE_EVENTS].sum(where=day >= since(90)),
+    }
+    for c in ev_cols:
+        aggs["_90_" + c] = u[c].sum(where=day >= since(90))
+    per_user = (
+        u.group_by(u[s.USER_ID].cast("string").name(s.USER_ID)).aggregate(**aggs).to_pandas()
+    )
+    per_user[s.USER_ID] = per_user[s.USER_ID].astype(str)
+
+    if users is not None:
+        users = _check_users(users)
+        clash = [
+            c
+            for c in users.columns
+            if c not in (s.USER_ID, s.SIGNUP_TIME)
+            and (
+                c in aggs or c in _BTYD_COLUMNS or c in FEATURE_DOCS or c.startswith(SHARE_PREFIX)
+            )
+        ]
+        if clash:
+            raise DataError(
+                f"users table column {clash[0]!r} has the name of a computed feature; rename it in "
+                "the users source mapping (e.g. to 'user_" + clash[0] + "')."
+            )
+        signup = _signup_days(users, timezone) if s.SIGNUP_TIME in users.columns else None
+        known = (
+            users[s.USER_ID]
+            if signup is None
+            else users.loc[signup <= pd.Timestamp(end_date), s.USER_ID]
+        )
+        extra = pd.DataFrame({s.USER_ID: known[~known.isin(per_user[s.USER_ID])]})
+        per_user = pd.concat([per_user, extra], ignore_index=True)
+
+    counts = [
+        s.ACTIVE_DAYS_7,
+        s.ACTIVE_DAYS_28,
+        s.ACTIVE_DAYS_90,
+        s.EVENTS_28,
+        s.UD_ORDERS,
+        "_active_events_90",
+    ] + ["_90_" + c for c in ev_cols]
+    per_user[counts] = per_user[counts].fillna(0).astype("int64")
+    per_user[s.UD_REVENUE] = per_user[s.UD_REVENUE].fillna(0.0).astype("float64")
+    for c in (s.FIRST_ACTIVE, s.LAST_ACTIVE):
+        per_user[c] = pd.to_datetime(per_user[c]).astype("datetime64[ns]")
+
+    end_ts = pd.Timestamp(end_date)
+    f = pd.DataFrame({s.USER_ID: per_user[s.USER_ID]})
+    f[s.FIRST_ACTIVE] = per_user[s.FIRST_ACTIVE]
+    f[s.LAST_ACTIVE] = per_user[s.LAST_ACTIVE]
+    f[s.DAYS_SINCE_ACTIVE] = (end_ts - per_user[s.LAST_ACTIVE]).dt.days.astype("float64")
+    for c in (s.ACTIVE_DAYS_7, s.ACTIVE_DAYS_28, s.ACTIVE_DAYS_90, s.EVENTS_28):
+        f[c] = per_user[c]
+    f[EVENTS_PER_ACTIVE_DAY_28] = np.where(
+        f[s.ACTIVE_DAYS_28] > 0,
+        f[s.EVENTS_28] / f[s.ACTIVE_DAYS_28].where(f[s.ACTIVE_DAYS_28] > 0, 1),
+        0.0,
+    )
+    start = per_user[s.FIRST_ACTIVE]
+    if users is not None and signup is not None:
+        by_user = pd.Series(signup.values, index=users[s.USER_ID].values)
+        start = pd.concat([start, per_user[s.USER_ID].map(by_user)], axis=1).min(axis=1)
+    f[s.TENURE_DAYS] = (end_ts - pd.to_datetime(start)).dt.days.astype("float64")
+    f[s.UD_ORDERS] = per_user[s.UD_ORDERS]
+    f[s.UD_REVENUE] = per_user[s.UD_REVENUE]
+    f[AOV] = (f[s.UD_REVENUE] / f[s.UD_ORDERS].where(f[s.UD_ORDERS] > 0)).astype("float64")
+
+    btyd = btyd_summary(t, as_of=end_date)
+    f = f.join(btyd, on=s.USER_ID)
+    f[_BTYD_COLUMNS] = f[_BTYD_COLUMNS].astype("float64")
+
+    denom = per_user["_active_events_90"]
+    for c in ev_cols:
+        share = per_user["_90_" + c] / denom.where(denom > 0)
+        f[SHARE_PREFIX + c[len(s.EVENT_COUNT_PREFIX) :]] = share.fillna(0.0).astype("float64")
+
+    if users is not None:
+        f = f.merge(users, on=s.USER_ID, how="left")
+    return f.sort_values(s.USER_ID, kind="mergesort").reset_index(drop=True)
+
+
+def feature_dictionary(features: pd.DataFrame) -> pd.DataFrame:
+    """Data dictionary of a feature table: one row per column with its one-line definition.
+
+    Examples
+    --------
+    >>> feature_dictionary(pd.DataFrame(columns=["user_id", "share_view", "city"]))["definition"].str[:14].tolist()
+    ['User id (strin', 'Share of the u', 'A user attribu']
+    """
+    rows = []
+    for c in features.columns:
+        if c in FEATURE_DOCS:
+            doc = FEATURE_DOCS[c]
+        elif c.startswith(SHARE_PREFIX):
+            doc = FEATURE_DOCS[SHARE_PREFIX + "<event>"].replace("<event>", c[len(SHARE_PREFIX) :])
+        else:
+            doc = FEATURE_DOCS["<attribute>"]
+        rows.append({"column": c, "definition": doc})
+    return pd.DataFrame(rows, columns=["column", "definition"])

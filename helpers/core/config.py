@@ -1,0 +1,390 @@
+"""``persona.yaml`` validated into typed config (pydantic).
+
+Every error names the file and the key (``sources.events[1].columns.event_time``), what was
+expected and what was found. Paths inside the config are relative to the config's folder.
+
+Examples
+--------
+>>> from helpers.core.config import load_config
+>>> cfg = load_config("persona.yaml")          # doctest: +SKIP
+>>> cfg.timezone, [s.name for s in cfg.sources.events]   # doctest: +SKIP
+('Asia/Shanghai', ['app_events', 'web_events'])
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import re
+import zoneinfo
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from helpers.core.errors import ConfigError
+from helpers.core.rules import parse_tags  # tag rules are checked where the config enters
+
+STRFTIME_DIRECTIVE = re.compile(r"%[a-zA-Z]")
+ENGINES = ("duckdb", "spark", "url")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SourceConfig(_Strict):
+    """One source file (or glob of files) and how its columns map to the canonical names."""
+
+    path: str | None = Field(
+        default=None, description="file or glob, relative to the config's folder"
+    )
+    table: str | None = Field(
+        default=None, description="a table already in the engine: 'db.events' (instead of path)"
+    )
+    name: str | None = Field(
+        default=None, description="label used in the audit (default: file stem)"
+    )
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="canonical name -> column in the file"
+    )
+    time_format: str | None = Field(
+        default=None, description="strftime pattern | epoch_s | epoch_ms | None = ISO 8601"
+    )
+    timezone: str | None = Field(
+        default=None, description="timezone of naive timestamps (default: project timezone)"
+    )
+    format: Literal["csv", "parquet"] | None = Field(
+        default=None, description="override the format guessed from the extension"
+    )
+    delimiter: str | None = None
+
+    @field_validator("time_format")
+    @classmethod
+    def _check_time_format(cls, v):
+        if v is None or v in ("epoch_s", "epoch_ms", "iso"):
+            return v
+        if not STRFTIME_DIRECTIVE.search(v):
+            raise ValueError(
+                f"must be a strftime pattern such as '%Y%m%d', or 'epoch_s' / 'epoch_ms', but {v!r} was passed"
+            )
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_tz(cls, v):
+        if v is not None:
+            _validate_timezone(v)
+        return v
+
+    @model_validator(mode="after")
+    def _path_or_table(self):
+        if (self.path is None) == (self.table is None):
+            raise ValueError(
+                "a source needs exactly one of `path:` (files) or `table:` (a table in the engine, "
+                f"e.g. 'db.events'), but found path={self.path!r}, table={self.table!r}"
+            )
+        return self
+
+
+class SourcesConfig(_Strict):
+    events: list[SourceConfig] = Field(default_factory=list)
+    orders: SourceConfig | None = None
+    users: SourceConfig | None = None
+    identities: SourceConfig | None = None
+    assignments: SourceConfig | None = None
+
+    @field_validator("events", mode="before")
+    @classmethod
+    def _one_or_many(cls, v):
+        if isinstance(v, dict):
+            return [v]
+        return v or []
+
+    @model_validator(mode="after")
+    def _need_activity(self):
+        if not self.events and self.orders is None:
+            raise ValueError(
+                "at least one of 'events' or 'orders' is required (orders alone are enough)"
+            )
+        return self
+
+
+class ActivityConfig(_Strict):
+    passive_events: list[str] = Field(
+        default_factory=list, description="events that do not make a user active"
+    )
+    active_events: list[str] | None = Field(
+        default=None, description="if set, only these events make a user active"
+    )
+    orders_are_active: bool = True
+
+    @field_validator("passive_events", "active_events")
+    @classmethod
+    def _std(cls, v):
+        return None if v is None else [standard_event_name(x) for x in v]
+
+
+class ChurnConfig(_Strict):
+    inactive_days: int = Field(default=30, gt=0)
+
+
+class AuditConfig(_Strict):
+    valid_from: _dt.date | None = Field(
+        default=None, description="launch date: earlier timestamps are invalid"
+    )
+    valid_until: _dt.date | None = Field(
+        default=None, description="export date: timestamps at/after it are in the future"
+    )
+    spike_threshold: float = Field(
+        default=3.5, gt=0, description="robust z-score above which a daily volume is flagged"
+    )
+
+
+class TagConfig(_Strict):
+    name: str
+    rule: str
+    layer: Literal["basic", "behaviour", "value"] = "behaviour"
+    description: str = ""
+
+
+class ReportConfig(_Strict):
+    out_dir: str | None = None
+    title: str | None = None
+
+
+class EngineConfig(_Strict):
+    """``engine:``: where the reductions run (see docs/scale.md).
+
+    ``engine: duckdb`` (default, embedded), ``engine: spark`` (PySpark, ``master`` default
+    ``local[2]``, extra settings in ``conf``) or ``engine: <ibis URL>`` such as
+    ``trino://user@host:8080/hive/web`` or ``bigquery://project/dataset`` (a warehouse you have).
+    """
+
+    kind: Literal["duckdb", "spark", "url"] = "duckdb"
+    database: str | None = Field(default=None, description="DuckDB file (default: in memory)")
+    memory_limit: str | None = Field(
+        default=None, description="DuckDB memory limit such as '4GB'; it spills beyond"
+    )
+    threads: int | None = Field(default=None, gt=0)
+    master: str = Field(default="local[2]", description="Spark master URL")
+    conf: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="extra Spark settings"
+    )
+    url: str | None = Field(default=None, description="ibis connection URL of a warehouse")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _url_means_kind(cls, v):
+        if isinstance(v, dict) and v.get("url") and "kind" not in v:
+            return {**v, "kind": "url"}
+        return v
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _check_memory(cls, v):
+        if v is not None and not re.fullmatch(
+            r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", str(v).strip()
+        ):
+            raise ValueError(
+                f"must be a size such as '4GB' or '512MB', but {v!r} was passed"
+            ) from None
+        return v
+
+    @model_validator(mode="after")
+    def _check_kind(self):
+        if self.kind == "url" and not (self.url and "://" in self.url):
+            raise ValueError(
+                "kind 'url' needs `url:`, an ibis connection URL such as "
+                f"'trino://user@host:8080/hive/web', but {self.url!r} was passed"
+            )
+        return self
+
+
+class Config(_Strict):
+    """Validated project configuration. Build it with :func:`load_config`."""
+
+    name: str = "persona-kit project"
+    timezone: str = "UTC"
+    cache_dir: str = "data/processed"
+    sources: SourcesConfig
+    activity: ActivityConfig = Field(default_factory=ActivityConfig)
+    churn: ChurnConfig = Field(default_factory=ChurnConfig)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
+    tags: list[TagConfig] = Field(default_factory=list)
+    report: ReportConfig = Field(default_factory=ReportConfig)
+    engine: EngineConfig = Field(default_factory=EngineConfig)
+    personas: dict[str, Any] = Field(default_factory=dict)
+    experiments: dict[str, Any] = Field(default_factory=dict)
+
+    # set by load_config, not read from YAML
+    config_path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_tz(cls, v):
+        _validate_timezone(v)
+        return v
+
+    @field_validator("engine", mode="before")
+    @classmethod
+    def _engine_str(cls, v):
+        if isinstance(v, str):
+            return {"kind": "url", "url": v} if "://" in v else {"kind": v}
+        return v
+
+    @property
+    def root(self) -> Path:
+        """Folder the config lives in; relative paths resolve against it."""
+        return self.config_path.parent if self.config_path else Path.cwd()
+
+    def resolve(self, path: str) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.root / p)
+
+    @property
+    def cache_path(self) -> Path:
+        return self.resolve(self.cache_dir).resolve()
+
+    def source_items(self) -> list[tuple[str, str, SourceConfig]]:
+        """(table, label, source) for every configured source, events first, in config order."""
+        items = []
+        for i, src in enumerate(self.sources.events):
+            items.append(
+                ("events", src.name or _default_label(src.path, "events", i, src.table), src)
+            )
+        for table in ("orders", "users", "identities", "assignments"):
+            src = getattr(self.sources, table)
+            if src is not None:
+                items.append((table, src.name or table, src))
+        labels = [label for _, label, _ in items]
+        dupes = sorted({x for x in labels if labels.count(x) > 1})
+        if dupes:
+            raise ConfigError(
+                f"{self.config_path}: sources need distinct names, but {dupes} is used twice; "
+                "give each source a `name:`"
+            )
+        return items
+
+    def source_key(self, table: str, src: SourceConfig) -> str:
+        return f"{table}.{src.name}" if src.name else table
+
+    def digest(self) -> str:
+        """Stable hash of the validated settings (paths as written)."""
+        payload = self.model_dump(mode="json", exclude={"config_path", "report", "tags"})
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def standard_event_name(name: str) -> str:
+    """The standard form of an event name: trimmed and lower-cased (see docs/internals.md).
+
+    >>> standard_event_name("  View_Item ")
+    'view_item'
+    """
+    return str(name).strip().lower()
+
+
+def _default_label(path: str | None, table: str, i: int, engine_table: str | None = None) -> str:
+    if path is None:
+        return (engine_table or f"{table}_{i}").split(".")[-1]
+    stem = Path(path.split("*")[0]).name or Path(path).parent.name
+    stem = re.sub(r"(\.csv\.gz|\.csv|\.parquet|\.gz)$", "", stem) or f"{table}_{i}"
+    return stem
+
+
+def _validate_timezone(v: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(v)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"must be an IANA timezone name such as 'Asia/Shanghai' or 'UTC', but {v!r} was passed"
+        ) from None
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a ``persona.yaml``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The config file. Paths inside it are relative to its folder.
+
+    Returns
+    -------
+    Config
+
+    Raises
+    ------
+    ConfigError
+        Naming the file and the key, what was expected and what was found.
+
+    Examples
+    --------
+    >>> cfg = load_config("data/sample/persona.yaml")    # doctest: +SKIP
+    >>> cfg.churn.inactive_days                           # doctest: +SKIP
+    30
+    """
+    path = Path(path).expanduser().resolve()
+    if not path.exists():
+        raise ConfigError(
+            f"config file {path} does not exist; pass --config FILE or create persona.yaml "
+            "(copy the repository's persona.yaml and edit the sources)"
+        )
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(e, 'problem', e)}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            f"{path}: expected a mapping with keys such as 'name', 'timezone', 'sources', "
+            f"but found {type(raw).__name__}: {str(raw)[:60]!r}"
+        )
+    try:
+        cfg = Config.model_validate(raw)
+    except ValidationError as e:
+        lines = []
+        for err in e.errors()[:5]:
+            key = _loc(err["loc"]) or "(top level)"
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (check its spelling and indentation)"
+            elif err["type"] == "missing":
+                msg = "required key is missing"
+            found = err.get("input")
+            shown = (
+                ""
+                if err["type"] in ("missing",) or isinstance(found, dict)
+                else f" (found {found!r})"
+            )
+            lines.append(f"{path}: key '{key}': {msg}{shown}")
+        more = f"\n... and {len(e.errors()) - 5} more" if len(e.errors()) > 5 else ""
+        raise ConfigError("\n".join(lines) + more) from None
+    cfg.config_path = path
+    cfg.source_items()  # distinct source names
+    if cfg.tags:
+        try:
+            parse_tags([t.model_dump() for t in cfg.tags])
+        except ConfigError as e:
+            raise ConfigError(f"{path}: {e}") from None
+    return cfg

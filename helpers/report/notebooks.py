@@ -1,0 +1,50 @@
+"""Where the report notebooks are: the analyst's own copies beside the config, else the kit's.
+
+``persona-kit init DIR --notebooks`` copies the kit's notebooks to ``DIR/notebooks/`` for analysts
+who want to edit them; the runner and the report header then read those copies. Otherwise the
+notebooks shipped inside the package (``helpers/notebooks``; in a source checkout, the
+repository's ``notebooks/`` folder, mapped there by ``pyproject.toml``) are used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["NOTEBOOKS_FOLDER", "kit_notebooks_dir", "notebooks_dir", "notebook_file"]
+
+NOTEBOOKS_FOLDER = "notebooks"  # the folder of copies beside a config
+
+
+def kit_notebooks_dir() -> Path:
+    """The notebooks that ship with the kit.
+
+    Examples
+    --------
+    >>> (kit_notebooks_dir() / "01_data_audit.ipynb").is_file()
+    True
+    """
+    package = Path(__file__).resolve().parents[1]
+    installed = package / NOTEBOOKS_FOLDER  # a built wheel: helpers/notebooks/
+    checkout = package.parent / NOTEBOOKS_FOLDER  # a source checkout: <repo>/notebooks/
+    return installed if installed.is_dir() else checkout
+
+
+def notebooks_dir(config_root: str | Path | None = None) -> Path:
+    """The notebooks a run uses: ``<config_root>/notebooks/`` when it holds any, else the kit's.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> notebooks_dir(tempfile.mkdtemp()) == kit_notebooks_dir()
+    True
+    """
+    if config_root is not None:
+        own = Path(config_root) / NOTEBOOKS_FOLDER
+        if own.is_dir() and any(own.glob("[0-9]*.ipynb")):
+            return own.resolve()
+    return kit_notebooks_dir()
+
+
+def notebook_file(name: str, config_root: str | Path | None = None) -> Path:
+    """The file of notebook ``name`` (e.g. ``"02_active_users"``), by :func:`notebooks_dir`."""
+    return notebooks_dir(config_root) / f"{name}.ipynb"

@@ -1,0 +1,172 @@
+"""Notebook parameters: declared types, papermill-like parsing, checks before anything runs.
+
+Papermill only warns about an unknown parameter and lets a notebook without a ``parameters``
+cell overwrite the injected values (PITFALLS.md); here both are errors. Values typed on the
+command line are converted to the type the notebook declares, so ``-p label 007`` stays the
+text ``"007"`` when ``label: str``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from helpers.core.errors import ParameterError
+
+#: Parameters the runner sets itself (from ``config_path``, ``--month`` and ``--out``).
+RUNNER_PARAMETERS = ("config_path", "month", "out_dir")
+#: The parameter that selects the experiment of a per-experiment readout.
+EXPERIMENT_PARAMETER = "experiment"
+
+
+def resolve_type(value: str) -> Any:
+    """Parse a command-line value like papermill does: bool, None, int, float, else the text."""
+    if value in ("True", "False"):
+        return value == "True"
+    if value == "None":
+        return None
+    for cast in (int, float):
+        try:
+            return cast(value)
+        except ValueError:
+            pass
+    return value
+
+
+def declared_type(decl: dict) -> str:
+    """Type name a ``parameters`` cell declares for one parameter (hint, else the default's)."""
+    name = (decl.get("inferred_type_name") or "None").strip()
+    if name.startswith("Optional[") and name.endswith("]"):
+        name = name[len("Optional[") : -1]
+    name = name.split("[")[0].lower()
+    if name in ("str", "int", "float", "bool", "list", "dict"):
+        return name
+    try:
+        default = ast.literal_eval(decl.get("default", "None"))
+    except (ValueError, SyntaxError):
+        return "any"
+    return type(default).__name__ if default is not None else "any"
+
+
+def convert_parameter(name: str, value: Any, type_name: str, *, notebook: str = "") -> Any:
+    """``value`` (command-line text or a Python value) as the type the notebook declares.
+
+    A ``str`` parameter keeps text as it is (``"007"`` stays ``"007"``), unlike papermill's CLI.
+
+    Examples
+    --------
+    >>> convert_parameter("label", "007", "str")
+    '007'
+    >>> convert_parameter("x", "5", "int")
+    5
+    """
+    where = f" (declared in {notebook})" if notebook else ""
+
+    def fail(expected: str):
+        raise ParameterError(
+            f"The parameter `{name}` must be {expected}{where}, but {value!r} was passed."
+        )
+
+    if not isinstance(value, str):
+        if type_name == "str":
+            return str(value)
+        if type_name == "float" and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if type_name == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+            fail("an integer, e.g. 5")
+        return value
+    text = value.strip()
+    if type_name == "str":
+        return value
+    if type_name == "int":
+        try:
+            return int(text)
+        except ValueError:
+            fail("an integer, e.g. 5")
+    if type_name == "float":
+        try:
+            return float(text)
+        except ValueError:
+            fail("a number, e.g. 0.05")
+    if type_name == "bool":
+        lowered = text.lower()
+        if lowered in ("true", "1", "yes", "on"):
+            return True
+        if lowered in ("false", "0", "no", "off"):
+            return False
+        fail("true or false")
+    if type_name in ("list", "dict"):
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            try:
+                parsed = ast.literal_eval(text)
+            except (ValueError, SyntaxError):
+                parsed = [t.strip() for t in text.split(",")] if type_name == "list" else None
+        if not isinstance(parsed, list if type_name == "list" else dict):
+            example = "[1, 2]" if type_name == "list" else '{"a": 1}'
+            fail(f"a {type_name} literal, e.g. {example}")
+        return parsed
+    return resolve_type(text)
+
+
+def inspect_parameters(notebook) -> dict[str, str]:
+    """``{parameter: type name}`` declared by a notebook's ``parameters`` cell.
+
+    Raises
+    ------
+    ParameterError
+        When the notebook has no cell tagged ``parameters`` (papermill would then silently let
+        the notebook's own values win).
+    """
+    import papermill
+
+    path = Path(getattr(notebook, "file", notebook))  # a NotebookSpec or a path
+    declared = papermill.inspect_notebook(str(path))
+    if not declared:
+        raise ParameterError(
+            f"The notebook {path} has no cell tagged `parameters` (or it declares nothing), "
+            "so parameters cannot be passed to it; tag its first code cell `parameters` with "
+            'lines like `month: str = ""  # YYYY-MM to review`.'
+        )
+    return {name: declared_type(decl) for name, decl in declared.items()}
+
+
+def check_user_params(params: dict, declared: dict[str, dict[str, str]]) -> None:
+    valid = sorted({p for d in declared.values() for p in d} - set(RUNNER_PARAMETERS))
+    for key in params:
+        if key in RUNNER_PARAMETERS:
+            option = {"config_path": "--config", "month": "--month/--months", "out_dir": "--out"}[
+                key
+            ]
+            raise ParameterError(
+                f"The parameter `{key}` is set by the runner; use {option} "
+                f"instead of `-p {key} ...`."
+            )
+        if not any(key in d for d in declared.values()):
+            raise ParameterError(
+                f"The parameter `{key}` is not declared by any notebook being run "
+                f"({', '.join(declared)}); valid parameters: {', '.join(valid) or 'none'}."
+            )
+
+
+def output_name(notebook: str, params: dict | None = None) -> str:
+    """Name of a report's outputs: the notebook name, or ``ab_<experiment>`` for a readout.
+
+    A notebook run once per experiment (the A/B readout) gets one HTML file and one metrics
+    file per experiment, so parallel readouts never write the same file.
+
+    Examples
+    --------
+    >>> output_name("03_personas")
+    '03_personas'
+    >>> output_name("05_ab_readout", {"experiment": "checkout_v2"})
+    'ab_checkout_v2'
+    """
+    experiment = (params or {}).get("experiment")
+    if experiment:
+        return "ab_" + re.sub(r"[^0-9A-Za-z_.-]+", "_", str(experiment))
+    return notebook

@@ -1,0 +1,617 @@
+"""Sample product data with planted truths: what every analysis in the kit should recover.
+
+``generate_sample`` writes the raw sources of a fictional shop (an app log, a web log, identities,
+users, orders, experiment assignments; schemas in ``docs/internals.md``), a ``persona.yaml``
+configured for them, ``truth.json`` (planted parameters and exact defect counts) and
+``truth_users.csv.gz`` (each user's true persona, lifetimes and variants).
+
+Everything is vectorized numpy over chunks of users and streamed to disk, so a million users fit
+in a few GB. The output depends only on the arguments (numpy Generator per chunk from ``seed``).
+"""
+
+from __future__ import annotations
+
+import gzip as gz
+import json
+import math
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from scipy import stats
+
+from helpers.core.errors import ParameterError
+from helpers.sample import personas as sp
+from helpers.sample.personas import (  # the simulation side of the generator
+    _VOCAB,
+    _WEEKLY,
+    CHECKOUT_ASSIGN_DAYS,
+    CHECKOUT_LIFT,
+    CHUNK_USERS,
+    COMMUNITY_SHARE,
+    HAZARD_RATIO,
+    INACTIVE_DAYS,
+    ONBOARDING_MONTHS,
+    ONBOARDING_UNDERLOGGED,
+    ORPHANS_PER_USER,
+    RESURRECTION_GAP_DAYS,
+    RESURRECTION_PROB,
+    WINDOW_DAYS,
+    UserChunk,
+    _canonical,
+    _ids,
+    _local_text,
+)
+
+
+def generate_sample(
+    out_dir,
+    *,
+    users: int = 20_000,
+    months: int = 12,
+    start: str = "2025-11-01",
+    seed: int = 42,
+    timezone: str = "Asia/Shanghai",
+    progress: bool = False,
+) -> dict:
+    """Write the sample sources, ``out_dir/persona.yaml`` and ``out_dir/truth.json``.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Folder to write into (created if missing; files of an earlier sample are overwritten).
+    users : int
+        Number of signed-up users (default 20,000: about 2 million events).
+    months : int
+        Calendar months of data from ``start``; the last one is the latest complete month.
+    start : str
+        Launch date ``YYYY-MM-DD`` (local date in ``timezone``); no valid data before it.
+    seed : int
+        Seed of every random draw: the same arguments write the same files.
+    timezone : str
+        Business timezone (IANA name) of local times and days.
+    progress : bool
+        Show a progress bar over user chunks.
+
+    Returns
+    -------
+    dict
+        The truth written to ``truth.json``.
+
+    Examples
+    --------
+    >>> truth = generate_sample("data/sample", users=2_000, seed=1)  # doctest: +SKIP
+    >>> truth["personas"]["order_by_median_lifetime"][0]  # doctest: +SKIP
+    'trialist'
+    """
+    cal = _Calendar(start, months, timezone)
+    if not isinstance(users, (int, np.integer)) or users < 100:
+        raise ParameterError(
+            f"The parameter `users` must be an integer >= 100, but {users!r} was passed."
+        )
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(
+            f"The parameter `seed` must be a non-negative integer, but {seed!r} was passed."
+        )
+    out = Path(out_dir)
+    (out / "web_events").mkdir(parents=True, exist_ok=True)
+    for old in (out / "web_events").glob("part-*.parquet"):
+        old.unlink()
+    n_orphans = max(1, round(users * ORPHANS_PER_USER))
+    width = max(6, len(str(users + n_orphans)))
+    writer = _Writers(out, cal)
+    acc = _Accumulator(cal)
+    starts = list(range(0, users, CHUNK_USERS))
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(starts), desc="sample chunks", unit="chunk")
+    anon_next, order_next = 0, 0
+    for ci, first in enumerate(starts):
+        rng = np.random.default_rng([seed, ci])
+        n = min(CHUNK_USERS, users - first)
+        orphan_range = (users, users + n_orphans) if ci == len(starts) - 1 else None
+        chunk = UserChunk(rng, cal, first, n, users, width, anon_next, order_next, orphan_range)
+        anon_next, order_next = chunk.anon_next, chunk.order_next
+        writer.write(chunk, ci)
+        acc.add(chunk)
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    writer.close()
+    truth = acc.truth(seed=seed, users=users, n_orphans=n_orphans)
+    _write_yaml(out / "persona.yaml", cal)
+    (out / "truth.json").write_text(json.dumps(truth, indent=2, sort_keys=False) + "\n")
+    return truth
+
+
+class _Calendar:
+    """Days of the sample (day 0 = ``start``) with their UTC bounds and months."""
+
+    def __init__(self, start, months, timezone):
+        try:
+            self.tz = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            raise ParameterError(
+                f"The parameter `timezone` must be an IANA timezone name such as "
+                f"'Asia/Shanghai', but {timezone!r} was passed."
+            ) from None
+        try:
+            self.start = date.fromisoformat(str(start))
+        except ValueError:
+            raise ParameterError(
+                f"The parameter `start` must be a date 'YYYY-MM-DD' such as "
+                f"'2025-11-01', but {start!r} was passed."
+            ) from None
+        if not isinstance(months, (int, np.integer)) or not 1 <= months <= 60:
+            raise ParameterError(
+                f"The parameter `months` must be an integer from 1 to 60, but "
+                f"{months!r} was passed."
+            )
+        self.timezone = timezone
+        end_excl = (pd.Timestamp(self.start) + pd.DateOffset(months=months)).date()
+        self.n_days = (end_excl - self.start).days
+        self.end = end_excl - pd.Timedelta(days=1).to_pytimedelta()
+        local = pd.date_range(self.start, periods=self.n_days + 1, freq="D")
+        utc = local.tz_localize(timezone, ambiguous=False, nonexistent="shift_forward")
+        self.midnight_ms = utc.asi8 // 1_000_000  # local midnights as UTC epoch ms
+        self.day_len = np.diff(self.midnight_ms)
+        self.valid_from_ms = int(self.midnight_ms[0])
+        self.valid_until_ms = int(self.midnight_ms[-1])
+        days = local[:-1]
+        self.dow = days.dayofweek.to_numpy()
+        period = days.to_period("M")
+        self.month_labels = sorted(set(str(p) for p in period))
+        self.month_of_day = np.searchsorted(self.month_labels, period.astype(str))
+        starts = [int(np.argmax(self.month_of_day == m)) for m in range(len(self.month_labels))]
+        self.last_month_start = starts[-1]
+        self.onboarding_start = starts[max(0, len(starts) - ONBOARDING_MONTHS)]
+        self.assign_end = min(self.last_month_start + CHECKOUT_ASSIGN_DAYS, self.n_days)
+        w = (1.0 + 2.0 * np.arange(self.n_days) / self.n_days) * _WEEKLY[self.dow]
+        self.signup_p = w / w.sum()
+
+    def day_str(self, days):
+        return (np.datetime64(self.start) + np.asarray(days).astype("timedelta64[D]")).astype(str)
+
+
+class _Writers:
+    """Streams each chunk's rows to the source files."""
+
+    def __init__(self, out, cal):
+        self.out, self.cal = out, cal
+        self.vocab = pa.array(_VOCAB)
+        self.pages = pa.array(sp.WEB_PAGES)
+        self._csv = {}
+        self.orders = pq.ParquetWriter(
+            out / "orders.parquet",
+            pa.schema(
+                [
+                    ("order_id", pa.string()),
+                    ("uid", pa.string()),
+                    ("paid_at", pa.timestamp("ms", tz="UTC")),
+                    ("total", pa.float64()),
+                ]
+            ),
+        )
+
+    def _write_csv(self, name, table, gzip=False):
+        # Python's gzip at level 6 with mtime=0: byte-identical reruns, and several times faster
+        # than pyarrow's gzip stream (which compresses at the maximum level).
+        if name not in self._csv:
+            raw = open(self.out / name, "wb")
+            sink = (
+                gz.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0)
+                if gzip
+                else raw
+            )
+            self._csv[name] = (raw, sink, True)
+        raw, sink, header = self._csv[name]
+        buf = pa.BufferOutputStream()
+        pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=header))
+        sink.write(buf.getvalue().to_pybytes())
+        self._csv[name] = (raw, sink, False)
+
+    def write(self, chunk, ci):
+        w = chunk.width
+        app = chunk.app
+        if chunk.orphans is not None:
+            app = {col: np.concatenate([app[col], chunk.orphans[col]]) for col in app}
+        o = np.argsort(app["ts"], kind="stable")
+        uid = _ids("u", app["user"][o], w)
+        session = pc.binary_join_element_wise(  # the original user's session, even if uid is null
+            _ids("s", app["sess_user"][o], w),
+            pc.utf8_lpad(pa.array(app["day"][o]).cast(pa.string()), 3, padding="0"),
+            "-",
+        )
+        self._write_csv(
+            "app_events.csv.gz",
+            pa.table(
+                {
+                    "uid": uid,
+                    "ts_ms": pa.array(app["ts"][o]),
+                    "action": self.vocab.take(app["name"][o]),
+                    "device": np.array(["android", "ios"])[app["device"][o]],
+                    "session": session,
+                }
+            ),
+            gzip=True,
+        )
+        web = chunk.web
+        o = np.argsort(web["ts"], kind="stable")
+        time_text = pa.array(web["ts"][o]).cast(pa.timestamp("ms")).cast(pa.string())
+        pq.write_table(
+            pa.table(
+                {
+                    "anon_id": _ids("a", web["anon"][o], 8),
+                    "member_id": _ids("u", web["member"][o], w),
+                    "time": time_text,
+                    "event": self.vocab.take(web["name"][o]),
+                    "page": self.pages.take(_canonical(web["name"][o])),
+                }
+            ),
+            self.out / "web_events" / f"part-{ci:05d}.parquet",
+        )
+        a, u = chunk.identities
+        self._write_csv(
+            "identities.csv",
+            pa.table({"anonymous_id": _ids("a", a, 8), "user_id": _ids("u", u, w)}),
+        )
+        self._write_csv("users.csv", chunk.users)
+        self.orders.write_table(
+            pa.table(
+                {
+                    "order_id": _ids("o", chunk.o_id, 8),
+                    "uid": _ids("u", chunk.first + chunk.o_user, w),
+                    "paid_at": pa.array(chunk.o_ms)
+                    .cast(pa.timestamp("ms"))
+                    .cast(pa.timestamp("ms", tz="UTC")),
+                    "total": chunk.o_amt,
+                }
+            )
+        )
+        self._write_csv("assignments.csv", self._assignments(chunk))
+        self._write_csv("truth_users.csv.gz", self._truth_users(chunk), gzip=True)
+
+    def _assignments(self, chunk):
+        cal, first, w = self.cal, chunk.first, chunk.width
+        logged = chunk.onb_logged
+        users = np.concatenate([chunk.checkout_user, chunk.onb_user[logged]])
+        ms = np.concatenate([chunk.checkout_ms, chunk.signup_ms[chunk.onb_user[logged]]])
+        trt = np.concatenate([chunk.checkout_trt, chunk.onb_trt[logged]])
+        exp = np.repeat(
+            ["checkout_v2", "onboarding_tips"], [len(chunk.checkout_user), logged.sum()]
+        )
+        at = _local_text(ms, cal.timezone, with_offset=True)
+        o = np.lexsort((first + users, ms))
+        return pa.table(
+            {
+                "user_id": _ids("u", first + users[o], w),
+                "experiment": exp[o],
+                "variant": np.where(trt, "treatment", "control")[o],
+                "assigned_at": at.take(o),
+            }
+        )
+
+    def _truth_users(self, chunk):
+        t, cal, n = chunk.truth_users, self.cal, chunk.n
+        variants = {}
+        for name, users, trt in (
+            ("checkout_v2", chunk.checkout_user, chunk.checkout_trt),
+            ("onboarding_tips", chunk.onb_user, chunk.onb_trt),
+        ):
+            v = np.full(n, "", dtype=object)
+            v[users] = np.where(trt, "treatment", "control")
+            variants[name] = v.astype(str)
+        return pa.table(
+            {
+                "user_id": _ids("u", chunk.first + np.arange(n), chunk.width),
+                "persona": np.array(sp.PERSONA_NAMES)[t["persona"]],
+                "joined_community": t["community"].astype(int),
+                "signup_day": cal.day_str(t["signup"]),
+                "first_life_end_day": cal.day_str(t["first_life_end"]),
+                "first_life_days_true": np.round(t["life1"], 3),
+                "churned": t["churned"],
+                "resurrected": t["resurrected"],
+                "second_life_start_day": np.where(
+                    t["resurrected"], cal.day_str(t["comeback"].clip(0)), ""
+                ),
+                **variants,
+            }
+        )
+
+    def close(self):
+        self.orders.close()
+        for raw, sink, _ in self._csv.values():
+            sink.close()
+            raw.close()
+
+
+class _Accumulator:
+    """Sums the exact counts and collects the experiment arrays over chunks."""
+
+    def __init__(self, cal):
+        self.cal = cal
+        self.sum = {}
+        self.parts = {}
+        self.variant_codes = {"app_events": set(), "web_events": set()}
+
+    def _add(self, key, value):
+        self.sum[key] = self.sum.get(key, 0) + value
+
+    def _keep(self, key, arr):
+        self.parts.setdefault(key, []).append(arr)
+
+    def add(self, c):
+        for src, d in (("app_events", c.app_defects), ("web_events", c.web_defects)):
+            for key, val in d.items():
+                if key == "variant_codes":
+                    self.variant_codes[src].update(int(x) for x in val)
+                else:
+                    self._add(f"{src}.{key}", int(val))
+        self._add(
+            "app_events.rows_written",
+            len(c.app["ts"]) + (len(c.orphans["ts"]) if c.orphans is not None else 0),
+        )
+        self._add("web_events.rows_written", len(c.web["ts"]))
+        self._add("web_events.real_rows", c.web_real_rows)
+        self._add("web.via_identities", c.stitched_via_identities)
+        self._add("web.via_events", c.stitched_via_events)
+        self._add("identities.rows_written", len(c.identities[0]))
+        self._add("identities.conflicting_identities", c.identity_conflicts)
+        self._add("users.rows_written", c.users.num_rows)
+        for key, val in c.user_dups.items():
+            self._add(f"users.{key}", val)
+        self._add("orders.rows_written", len(c.o_ms))
+        self._add("orders.refunds", int((c.o_amt < 0).sum()))
+        self._add("orders.refund_total", float(c.o_amt[c.o_amt < 0].sum()))
+        self._add("orders.free_orders", int((c.o_amt == 0).sum()))
+        self._add("buyers", len(np.unique(c.o_user[c.o_amt >= 0])))
+        self._add("events_natural", c.n_events)
+        self._add("assignments.rows_written", len(c.checkout_user) + int(c.onb_logged.sum()))
+        self._add("onb.control", int((~c.onb_trt).sum()))
+        self._add("onb.treatment", int(c.onb_trt.sum()))
+        self._add("onb.treatment_rows", int((c.onb_trt & c.onb_logged).sum()))
+        self._add("onb.missing", int((~c.onb_logged).sum()))
+        self._add(
+            "both_experiments", np.intersect1d(c.checkout_user, c.onb_user[c.onb_logged]).size
+        )
+        self._add("both_experiments_true", np.intersect1d(c.checkout_user, c.onb_user).size)
+        if c.orphans is not None:
+            self._add("orphan_events", len(c.orphans["ts"]))
+            self._add("orphan_users", len(np.unique(c.orphans["user"])))
+            self._keep("user_months", c.orphan_user_months)
+        self._keep("user_months", c.user_months)
+        self._keep("checkout_trt", c.checkout_trt)
+        for key, val in c.est.items():
+            self._keep(f"est.{key}", val)
+        self._keep("persona", c.truth_users["persona"])
+        self._keep("community", c.truth_users["community"])
+        self._keep("churned", c.truth_users["churned"])
+        self._keep("resurrected", c.truth_users["resurrected"])
+
+    def truth(self, *, seed, users, n_orphans):
+        cal, s = self.cal, self.sum
+        cat = {key: np.concatenate(val) for key, val in self.parts.items()}
+        defects = {}
+        for src in ("app_events", "web_events"):
+            d = {key.split(".", 1)[1]: val for key, val in s.items() if key.startswith(src + ".")}
+            d.setdefault("null_user_id", 0)
+            d.setdefault("unstitched_anonymous", 0)
+            d.pop("real_rows", None)
+            d["event_name_variants"] = sorted(_VOCAB[i] for i in self.variant_codes[src])
+            d["rows_kept"] = (
+                d["rows_written"]
+                - d["time_out_of_range"]
+                - d["duplicate"]
+                - d["null_user_id"]
+                - d["unstitched_anonymous"]
+            )
+            defects[src] = {
+                k: d[k]
+                for k in (
+                    "rows_written",
+                    "rows_kept",
+                    "time_out_of_range",
+                    "before_launch",
+                    "in_future",
+                    "duplicate",
+                    "null_user_id",
+                    "unstitched_anonymous",
+                    "event_name_variant",
+                    "event_name_variants",
+                )
+            }
+        defects["users"] = {
+            k: s[f"users.{k}"]
+            for k in (
+                "rows_written",
+                "duplicate_user_rows",
+                "conflicting_duplicate_users",
+                "duplicated_users",
+            )
+        }
+        defects["orders"] = {
+            "rows_written": s["orders.rows_written"],
+            "refunds": s["orders.refunds"],
+            "refund_total": round(s["orders.refund_total"], 2),
+            "free_orders": s["orders.free_orders"],
+        }
+        defects["identities"] = {
+            "rows_written": s["identities.rows_written"],
+            "conflicting_identities": s["identities.conflicting_identities"],
+        }
+        defects["assignments"] = {
+            "rows_written": s["assignments.rows_written"],
+            "missing_onboarding_treatment_rows": s["onb.missing"],
+        }
+        defects["orphan_events"] = s.get("orphan_events", 0)
+        defects["orphan_users"] = s.get("orphan_users", 0)
+        um = cat["user_months"]
+        months = np.bincount(um % 1000, minlength=len(cal.month_labels))
+        mau = {label: int(months[i]) for i, label in enumerate(cal.month_labels)}
+        persona = cat["persona"]
+        arrays = sp.persona_arrays()
+        medians = {
+            name: round(
+                sp.population_median_lifetime(
+                    float(arrays["daily_churn_hazard"][i]),
+                    community_share=COMMUNITY_SHARE,
+                    hazard_ratio=HAZARD_RATIO,
+                ),
+                2,
+            )
+            for i, name in enumerate(sp.PERSONA_NAMES)
+        }
+        churned, resurrected = cat["churned"], cat["resurrected"]
+        return {
+            "seed": int(seed),
+            "users": int(users),
+            "start": cal.start.isoformat(),
+            "end": cal.end.isoformat(),
+            "timezone": cal.timezone,
+            "months": cal.month_labels,
+            "latest_complete_month": cal.month_labels[-1],
+            "valid_from": cal.start.isoformat(),
+            "valid_until": (cal.end + pd.Timedelta(days=1).to_pytimedelta()).isoformat(),
+            "event_names": list(sp.EVENT_NAMES),
+            "passive_events": list(sp.PASSIVE_EVENTS),
+            "personas": {
+                "names": list(sp.PERSONA_NAMES),
+                "share": {
+                    n: round(float(arrays["share"][i]), 4) for i, n in enumerate(sp.PERSONA_NAMES)
+                },
+                "users": {n: int((persona == i).sum()) for i, n in enumerate(sp.PERSONA_NAMES)},
+                "params": sp.truth_params(),
+                "median_lifetime_days": medians,
+                "order_by_median_lifetime": sorted(medians, key=medians.get),
+            },
+            "churn": {
+                "covariate": "joined_community",
+                "hazard_ratio": HAZARD_RATIO,
+                "community_share": COMMUNITY_SHARE,
+                "community_users": int(cat["community"].sum()),
+                "lifetime_distribution": "exponential",
+                "inactive_days": INACTIVE_DAYS,
+                "resurrection_prob": RESURRECTION_PROB,
+                "resurrection_gap_days": list(RESURRECTION_GAP_DAYS),
+                "churned_users": int(churned.sum()),
+                "resurrected_users": int(resurrected.sum()),
+                "resurrection_share": round(float(resurrected.sum() / max(churned.sum(), 1)), 4),
+            },
+            "experiments": {
+                "checkout_v2": self._checkout(cat),
+                "onboarding_tips": self._onboarding(),
+            },
+            "defects": defects,
+            "counts": {
+                "users": int(users),
+                "users_rows": s["users.rows_written"],
+                "orphan_users": defects["orphan_users"],
+                "orders_rows": s["orders.rows_written"],
+                "buyers": s["buyers"],
+                "events_written": s["app_events.rows_written"] + s["web_events.rows_written"],
+                "events_kept": defects["app_events"]["rows_kept"]
+                + defects["web_events"]["rows_kept"],
+                "web_anonymous_rows_stitched_via_identities": s["web.via_identities"],
+                "web_anonymous_rows_stitched_via_event_rows": s["web.via_events"],
+                "users_in_both_experiments": s[
+                    "both_experiments"
+                ],  # as written in assignments.csv
+                "users_in_both_experiments_true": s["both_experiments_true"],
+                "monthly_active_users": mau,
+                "monthly_active_users_definition": "distinct users (orphans included) with at least "
+                "one kept non-passive event or purchase in the business-timezone calendar month",
+            },
+        }
+
+    def _checkout(self, cat):
+        cal = self.cal
+        trt = cat["checkout_trt"]
+        e = {key.split(".", 1)[1]: val for key, val in cat.items() if key.startswith("est.")}
+        p0, p1 = e["p_ctrl"].mean(), e["p_trt"].mean()
+        n1, n0 = int(trt.sum()), int((~trt).sum())
+        c1, c0 = e["converted"][trt].mean(), e["converted"][~trt].mean()
+        pool = e["converted"].mean()
+        se = math.sqrt(pool * (1 - pool) * (1 / n0 + 1 / n1))
+        return {
+            "split": {"control": 0.5, "treatment": 0.5},
+            "variants": ["control", "treatment"],
+            "start": cal.day_str(cal.last_month_start).item(),
+            "end": cal.day_str(cal.assign_end - 1).item(),
+            "assignment": "users active in the first 14 days of the last month, at their first "
+            "event in that period (assigned_at floored to the second)",
+            "per_day_purchase_lift": CHECKOUT_LIFT,
+            "window_days": WINDOW_DAYS,
+            "estimand_window": "active days from the assignment day to 27 days later",
+            "expected_conversion_control": round(float(p0), 6),
+            "expected_conversion_treatment": round(float(p1), 6),
+            "relative_lift_conversion": round(float(p1 / p0 - 1), 6),
+            "absolute_lift_conversion": round(float(p1 - p0), 6),
+            "absolute_lift_revenue_per_user": round(
+                float((e["rev_trt"] - e["rev_ctrl"]).mean()), 4
+            ),
+            "revenue_definition": "expected purchase amounts (refunds not subtracted)",
+            "n": {"control": n0, "treatment": n1},
+            "observed": {
+                "conversion_control": round(float(c0), 6),
+                "conversion_treatment": round(float(c1), 6),
+                "z": round(float((c1 - c0) / se), 4) if se > 0 else None,
+                "revenue_per_user_control": round(float(e["revenue"][~trt].mean()), 4),
+                "revenue_per_user_treatment": round(float(e["revenue"][trt].mean()), 4),
+            },
+            "srm_p_value": float(stats.chisquare([n0, n1]).pvalue),
+        }
+
+    def _onboarding(self):
+        cal, s = self.cal, self.sum
+        rows = [s["onb.control"], s["onb.treatment_rows"]]
+        return {
+            "split": {"control": 0.5, "treatment": 0.5},
+            "variants": ["control", "treatment"],
+            "start": cal.day_str(cal.onboarding_start).item(),
+            "end": cal.end.isoformat(),
+            "assignment": "users who sign up in the last 3 months, at signup",
+            "true_effect": 0.0,
+            "under_logged_share": ONBOARDING_UNDERLOGGED,
+            "n": {"control": s["onb.control"], "treatment": s["onb.treatment"]},
+            "rows": {"control": rows[0], "treatment": rows[1]},
+            "missing_treatment_rows": s["onb.missing"],
+            "srm_p_value": float(stats.chisquare(rows).pvalue),
+        }
+
+
+def _write_yaml(path, cal):
+    valid_until = (cal.end + pd.Timedelta(days=1).to_pytimedelta()).isoformat()
+    path.write_text(f"""name: Sample shop
+timezone: {cal.timezone}
+cache_dir: ../processed          # cleaned tables + user_day cache (relative to this file)
+sources:
+  events:
+    - name: app_events
+      path: app_events.csv.gz
+      columns: {{user_id: uid, event_time: ts_ms, event_name: action, platform: device, session_id: session}}
+      time_format: epoch_ms
+    - name: web_events
+      path: web_events/*.parquet
+      columns: {{anonymous_id: anon_id, user_id: member_id, event_time: time, event_name: event}}
+      timezone: UTC
+  orders: {{name: orders, path: orders.parquet, columns: {{user_id: uid, order_time: paid_at, amount: total}}}}
+  users: {{name: users, path: users.csv, columns: {{user_id: id, signup_time: created_at}}}}
+  identities: {{name: identities, path: identities.csv}}
+  assignments: {{name: assignments, path: assignments.csv}}
+audit:
+  valid_from: "{cal.start.isoformat()}"     # launch: earlier timestamps are invalid (local date, project timezone)
+  valid_until: "{valid_until}"    # export time: timestamps at/after it are "in the future"
+activity:
+  passive_events: [{", ".join(sp.PASSIVE_EVENTS)}]
+churn:
+  inactive_days: {INACTIVE_DAYS}
+""")
