@@ -1,26 +1,99 @@
-"""Shared fixtures: reference data in ../shared/data and one generated sample per test session."""
+"""Shared fixtures and test lanes.
+
+* Reference data: ``../shared/data`` beside the repository (CI lays ``shared/`` there), found in
+  one place (:data:`SHARED_DATA`, or the ``PERSONA_KIT_SHARED_DATA`` variable) and handed to the
+  tests as the fixtures ``shared_data``, ``cdnow_dir``, ``ab_golden``, ``published_btyd`` and,
+  for the parametrized gbstats cases, ``golden_case``.
+* One generated sample per test session (``small_sample``).
+* Lanes: ``-m "not notebook and not spark and not install"`` is the fast lane (``make
+  test-fast``). On a machine without Java the Spark tests are skipped with one reason, unless
+  ``PERSONA_KIT_REQUIRE_SPARK=1`` (set by ``.ci/run``), which turns the skip into a failure.
+* Display: every column a report shows must have a label (``PERSONA_KIT_STRICT_LABELS=1``).
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
-CDNOW = SHARED_DATA / "cdnow"
+SHARED_DATA = Path(os.environ.get("PERSONA_KIT_SHARED_DATA") or ROOT.parent / "shared" / "data")
+REQUIRE_SPARK = "PERSONA_KIT_REQUIRE_SPARK"
+
+os.environ.setdefault("PERSONA_KIT_STRICT_LABELS", "1")
+
+
+def _shared(*parts: str) -> Path:
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.fail(
+            f"Reference data not found at {path}: the tests read ../shared/data beside the "
+            "repository (or the folder named by PERSONA_KIT_SHARED_DATA)."
+        )
+    return path
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    assert SHARED_DATA.exists(), (
-        f"reference data not found at {SHARED_DATA} (CI lays shared/ beside the repo)"
-    )
-    return SHARED_DATA
+    """The reference data folder (``../shared/data``)."""
+    return _shared()
 
 
 @pytest.fixture(scope="session")
-def cdnow_config(tmp_path_factory) -> Path:
+def cdnow_dir(shared_data) -> Path:
+    """The CDNOW 1/10 sample with the BTYD figures published for it."""
+    return _shared("cdnow")
+
+
+@pytest.fixture(scope="session")
+def published_btyd(cdnow_dir) -> dict:
+    """BG/NBD and Gamma-Gamma parameters published for CDNOW (Fader, Hardie and Lee)."""
+    return json.loads((cdnow_dir / "published_btyd.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def ab_golden(shared_data) -> dict:
+    """GrowthBook gbstats 0.8.0 results on fixed A/B vectors."""
+    return json.loads((shared_data / "ab_golden.json").read_text())
+
+
+def pytest_generate_tests(metafunc):
+    if "golden_case" in metafunc.fixturenames:
+        cases = json.loads(_shared("ab_golden.json").read_text())["cases"]
+        metafunc.parametrize("golden_case", cases, ids=[c["kind"] for c in cases])
+
+
+def pytest_collection_modifyitems(config, items):
+    if shutil.which("java") or os.environ.get("JAVA_HOME"):
+        return
+    if os.environ.get(REQUIRE_SPARK) == "1":
+        for item in items:
+            if "spark" in item.keywords:
+                item.add_marker(pytest.mark.usefixtures("_require_java"))
+        return
+    skip = pytest.mark.skip(
+        reason="no Java on this machine: the Spark tests need a JRE "
+        f"(CI sets {REQUIRE_SPARK}=1 to make this a failure)"
+    )
+    for item in items:
+        if "spark" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def _require_java():
+    pytest.fail(
+        f"{REQUIRE_SPARK}=1 but there is no Java on this machine: the Spark path "
+        "cannot be proved here."
+    )
+
+
+@pytest.fixture(scope="session")
+def cdnow_config(tmp_path_factory, cdnow_dir) -> Path:
     """An orders-only config over the CDNOW sample (as a CRM export would be configured)."""
     d = tmp_path_factory.mktemp("cdnow")
     cfg = d / "persona.yaml"
@@ -30,7 +103,7 @@ def cdnow_config(tmp_path_factory) -> Path:
         "cache_dir: cache\n"
         "sources:\n"
         "  orders:\n"
-        f"    path: {CDNOW / 'cdnow_sample_orders.csv'}\n"
+        f"    path: {cdnow_dir / 'cdnow_sample_orders.csv'}\n"
         "    columns: {user_id: customer_id, order_time: date, amount: dollars}\n"
         '    time_format: "%Y%m%d"\n'
     )

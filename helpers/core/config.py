@@ -215,6 +215,12 @@ class Config(_Strict):
 
     name: str = "persona-kit project"
     timezone: str = "UTC"
+    language: Literal["en"] = Field(default="en", description="report language")
+    currency: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 code money is shown with, e.g. CNY, USD, EUR (default: none)",
+    )
     cache_dir: str = "data/processed"
     sources: SourcesConfig
     activity: ActivityConfig = Field(default_factory=ActivityConfig)

@@ -1,12 +1,16 @@
 """Headline numbers a report records for the month's index and the archive.
 
+A :class:`Metric` is one number with its label and its display text, both already in the report
+language (``helpers.report.context.ReportContext.record`` makes them through the display layer).
 Each notebook writes its own file ``artifacts/metrics/<name>.json``, so notebooks running in
-parallel never clash; the runner merges them into ``artifacts/metrics.json``.
+parallel never clash; the runner merges them into ``artifacts/metrics.json``:
+``{report: {key: {"value", "label", "kind", "display", "note"}}}``.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +21,7 @@ from helpers.core.io import write_atomic
 __all__ = [
     "METRICS_DIR",
     "METRICS_FILE",
+    "Metric",
     "record_metric",
     "metrics_path",
     "read_metrics",
@@ -27,13 +32,56 @@ METRICS_DIR = "metrics"
 METRICS_FILE = "metrics.json"
 
 
-def _format(value: Any, fmt: str) -> str:
-    if value is None:
-        return "n/a"
-    try:
-        return fmt.format(value)
-    except (ValueError, TypeError, IndexError, KeyError):
-        return str(value)
+@dataclass(frozen=True)
+class Metric:
+    """One recorded headline number.
+
+    Attributes
+    ----------
+    key : str
+        Identifier within its report (``"mau"``).
+    value : number, str or None
+        The number as recorded (JSON-safe).
+    label : str
+        What the number is, for people (``"Monthly active users"``).
+    kind : str
+        How it is formatted (a kind of ``helpers.display.format``: ``count``, ``share``...).
+    display : str
+        The value as shown (``"8,106"``).
+    note : str
+        An optional remark shown next to it.
+    """
+
+    key: str
+    value: Any
+    label: str
+    kind: str = "number"
+    display: str = ""
+    note: str = ""
+
+    def to_json(self) -> dict:
+        """The metric as stored in the metrics files (without its key)."""
+        return {
+            "value": self.value,
+            "label": self.label,
+            "kind": self.kind,
+            "display": self.display,
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_json(cls, key: str, data: dict) -> Metric:
+        """A metric from its stored form (older files without ``kind`` read as numbers)."""
+        return cls(
+            key=key,
+            value=data.get("value"),
+            label=str(data.get("label") or key),
+            kind=str(data.get("kind") or "number"),
+            display=str(
+                data.get("display") if data.get("display") is not None else data.get("value")
+            ),
+            note=str(data.get("note") or ""),
+        )
 
 
 def record_metric(
@@ -42,29 +90,27 @@ def record_metric(
     key: str,
     value: Any,
     *,
-    label: str = "",
-    fmt: str = "{:,.0f}",
+    label: str,
+    display: str,
+    kind: str = "number",
     note: str = "",
 ) -> Path:
     """Record one headline number into ``<out_dir>/artifacts/metrics/<notebook>.json``.
-
-    Each notebook writes its own file, so notebooks running in parallel never clash; the runner
-    merges them into ``artifacts/metrics.json`` for the index page.
 
     Parameters
     ----------
     out_dir : str or Path
         The month's report folder.
     notebook : str
-        Output name of the report (see :func:`output_name`).
+        Output name of the report (``helpers.report.params.output_name``).
     key : str
         Identifier of the number (``"mau"``); recording a key again replaces it.
     value : number, str or None
         The number (numpy scalars are fine).
-    label : str
-        What the number is, for people (``"Monthly active users"``).
-    fmt : str
-        ``str.format`` pattern for display, e.g. ``"{:.1%}"``.
+    label, display : str
+        What the number is and how it reads, in the report language.
+    kind : str
+        How the value is formatted (kept so a later page can format it again).
     note : str
         Optional remark shown next to it.
 
@@ -76,8 +122,9 @@ def record_metric(
     Examples
     --------
     >>> import tempfile
-    >>> p = record_metric(tempfile.mkdtemp(), "02_active_users", "mau", 1234, label="MAU")
-    >>> json.loads(p.read_text())["mau"]["display"]
+    >>> p = record_metric(tempfile.mkdtemp(), "02_active_users", "mau", 1234, label="MAU",
+    ...                   display="1,234", kind="count")
+    >>> read_metrics(p)["mau"].display
     '1,234'
     """
     if not key or not isinstance(key, str):
@@ -86,16 +133,16 @@ def record_metric(
         )
     path = metrics_path(out_dir, notebook)
     metrics = read_metrics(path)
-    plain = jsonable(value)
-    metrics[key] = {
-        "value": plain,
-        "label": label or key,
-        "fmt": fmt,
-        "note": note,
-        "display": _format(plain, fmt),
-    }
-    write_atomic(path, json.dumps(metrics, indent=2, ensure_ascii=False))
+    metrics[key] = Metric(
+        key=key, value=jsonable(value), label=label or key, kind=kind, display=display, note=note
+    )
+    _write(path, metrics)
     return path
+
+
+def _write(path: Path, metrics: dict[str, Metric]) -> None:
+    data = {k: m.to_json() for k, m in metrics.items()}
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def metrics_path(out_dir: str | Path, notebook: str) -> Path:
@@ -103,26 +150,44 @@ def metrics_path(out_dir: str | Path, notebook: str) -> Path:
     return Path(out_dir) / "artifacts" / METRICS_DIR / f"{notebook}.json"
 
 
-def read_metrics(path: str | Path) -> dict:
-    """The metrics recorded in one JSON file (an empty dict when the file is missing)."""
+def read_metrics(path: str | Path) -> dict[str, Metric]:
+    """The metrics recorded in one JSON file, by key (empty when the file is missing)."""
     path = Path(path)
     if not path.exists():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError:
         return {}
+    return {k: Metric.from_json(k, v) for k, v in data.items() if isinstance(v, dict)}
 
 
-def merge_metrics(artifacts: str | Path) -> dict:
-    """Merge ``artifacts/metrics/*.json`` into ``artifacts/metrics.json``, keyed by notebook.
+def merge_metrics(artifacts: str | Path) -> dict[str, dict[str, Metric]]:
+    """Merge ``artifacts/metrics/*.json`` into ``artifacts/metrics.json``, keyed by report.
 
     Returns
     -------
     dict
-        ``{notebook: {key: {"value", "label", "fmt", "note", "display"}}}``.
+        ``{report: {key: Metric}}``.
     """
     artifacts = Path(artifacts)
     merged = {p.stem: read_metrics(p) for p in sorted((artifacts / METRICS_DIR).glob("*.json"))}
-    write_atomic(artifacts / METRICS_FILE, json.dumps(merged, indent=2, ensure_ascii=False))
+    data = {name: {k: m.to_json() for k, m in ms.items()} for name, ms in merged.items()}
+    write_atomic(artifacts / METRICS_FILE, json.dumps(data, indent=2, ensure_ascii=False))
     return merged
+
+
+def read_merged(path: str | Path) -> dict[str, dict[str, Metric]]:
+    """``artifacts/metrics.json`` as ``{report: {key: Metric}}`` (empty when missing)."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return {}
+    return {
+        name: {k: Metric.from_json(k, v) for k, v in ms.items() if isinstance(v, dict)}
+        for name, ms in data.items()
+        if isinstance(ms, dict)
+    }

@@ -15,7 +15,7 @@ Engines (``engine:`` in ``persona.yaml``, see :class:`helpers.core.config.Engine
 
 Examples
 --------
->>> from helpers import engine
+>>> from helpers.data import engine
 >>> con = engine.connect()                                   # embedded DuckDB, UTC session
 >>> engine.backend_name(con)
 'duckdb'

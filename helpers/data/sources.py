@@ -7,7 +7,7 @@ the file and the column, say what was expected and show a few of the values foun
 Examples
 --------
 >>> from helpers.core.config import load_config
->>> from helpers import engine, sources
+>>> from helpers.data import engine, sources
 >>> cfg = load_config("data/sample/persona.yaml")             # doctest: +SKIP
 >>> con = engine.connect()                                   # doctest: +SKIP
 >>> events = sources.read_table(con, cfg, "events")          # doctest: +SKIP
@@ -162,9 +162,9 @@ def _examples(expr: ibis.Table, bad: ibis.BooleanValue, col: str) -> str:
     numbered = expr.mutate(_row=ibis.row_number() + 1)
     rows = numbered.filter(bad)[["_row", col]].limit(N_EXAMPLES).execute()
     return ", ".join(
-        f"row {int(r)}: {getattr(v, 'item', lambda: v)()!r}"
+        f"row {int(r)}: {(v.item() if hasattr(v, 'item') else v)!r}"
         for r, v in zip(rows["_row"], rows[col])
-    )  # noqa: B023 (evaluated at once)
+    )
 
 
 def parse_time(

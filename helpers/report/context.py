@@ -4,7 +4,8 @@ Every report notebook starts with::
 
     ctx = start("03_personas")
 
-which checks the parameters (a :class:`~helpers.core.errors.ParameterError` names the one to fix),
+which reads the notebook's parameters (every name its ``parameters`` cell declares, with the
+value it has in the running notebook), checks them (a :class:`~helpers.core.errors.ParameterError` names the one to fix),
 opens the cached project data, resolves the month, applies the report theme and shows a compact
 header. ``ctx.record(...)`` keeps a headline number for the index page; ``ctx.write_csv(...)`` and
 friends write artifacts atomically. The runner (papermill, HTML, index pages) is
@@ -14,7 +15,6 @@ friends write artifacts atomically. The runner (papermill, HTML, index pages) is
 from __future__ import annotations
 
 import datetime as dt
-import html
 import io
 import json
 from dataclasses import dataclass, field
@@ -28,8 +28,15 @@ from helpers.core.io import write_atomic
 from helpers.core.metrics import record_metric
 from helpers.core.time import check_month_in_data, month_bounds, parse_month, shift_month
 from helpers.data.pipeline import load_project
+from helpers.display import registry
 from helpers.display import theme as _theme
-from helpers.report.params import output_name
+from helpers.display.blocks import Facts
+from helpers.display.format import fmt, set_currency
+from helpers.display.messages import set_language
+from helpers.display.text import t
+from helpers.report.notebooks import notebook_file
+from helpers.report.params import inspect_parameters, output_name
+from helpers.sections import SECTIONS
 
 __all__ = ["ReportContext", "start", "load_config_checked", "default_reports_dir"]
 
@@ -54,7 +61,7 @@ class ReportContext:
     project, config
         The opened project (``helpers.data.pipeline.Project``) and its config.
     params : dict
-        Extra notebook parameters, shown in the header.
+        Every parameter the notebook declares, with its value in this run (the header shows them).
     """
 
     notebook: str
@@ -70,10 +77,32 @@ class ReportContext:
     params: dict = field(default_factory=dict)
 
     def record(
-        self, key: str, value: Any, *, label: str, fmt: str = "{:,.0f}", note: str = ""
+        self,
+        key: str,
+        value: Any,
+        *,
+        kind: str = "count",
+        label_key: str | None = None,
+        display: str | None = None,
+        note: str = "",
+        **label_values,
     ) -> None:
-        """Record a headline number for the index page (see :func:`record_metric`)."""
-        record_metric(self.out_dir, self.name, key, value, label=label, fmt=fmt, note=note)
+        """Record a headline number for the index page.
+
+        The label is the message ``metric.<key>`` (or ``label_key``) filled with
+        ``label_values``; the value is formatted as ``kind`` (see ``helpers.display.format``)
+        unless ``display`` gives its text (a decision shown as a word, say).
+        """
+        record_metric(
+            self.out_dir,
+            self.name,
+            key,
+            value,
+            label=t(label_key or f"metric.{key}", **label_values),
+            display=display if display is not None else fmt(value, kind),
+            kind=kind,
+            note=note,
+        )
 
     def _artifact_path(self, name: str, suffix: str) -> Path:
         if not name or "/" in name or "\\" in name or name.startswith("."):
@@ -98,38 +127,37 @@ class ReportContext:
         text = json.dumps(jsonable(obj), indent=2, ensure_ascii=False)
         return write_atomic(self._artifact_path(name, ".json"), text)
 
-    def header_html(self) -> str:
-        """The compact header a notebook shows under its title."""
+    def header(self) -> Facts:
+        """The compact header a notebook shows under its title: the project, the month and every
+        parameter the notebook declares."""
         cfg = self.config
         start = getattr(self.project, "data_start", None)
         end = getattr(self.project, "data_end", None)
-        items = [
-            ("Project", getattr(cfg, "name", "")),
-            ("Month", self.month),
-            ("as of", self.as_of.isoformat()),
-            ("Data window", f"{start} .. {end}" if start else "n/a"),
-            ("Timezone", getattr(cfg, "timezone", "")),
+        pairs = [
+            (t("header.project"), getattr(cfg, "name", "")),
+            (t("header.month"), self.month),
+            (t("header.as_of"), fmt(self.as_of, "date")),
+            (
+                t("header.data_window"),
+                t("header.window", start=start, end=end) if start else t("header.no_data"),
+            ),
+            (t("header.timezone"), getattr(cfg, "timezone", "")),
         ]
-        items += [(k, _param_text(v)) for k, v in self.params.items()]
-        cells = "".join(
-            f"<span style='margin-right:1.4em'><b>{html.escape(str(k))}</b> "
-            f"{html.escape(str(v))}</span>"
-            for k, v in items
-        )
-        return f"<div style='font-size:0.9em;color:#444'>{cells}</div>"
+        pairs += [(k, param_text(v)) for k, v in self.params.items()]
+        return Facts(pairs)
 
     def _repr_html_(self) -> str:
-        return self.header_html()
+        return self.header()._repr_html_()
 
 
-def _param_text(value) -> str:
+def param_text(value) -> str:
     """A notebook parameter for the header; an empty one means the config's setting applies.
 
-    >>> _param_text([]), _param_text(28), _param_text(["share"])
+    >>> param_text([]), param_text(28), param_text(["share"])
     ('(as configured)', '28', "['share']")
     """
     if value is None or (isinstance(value, (list, tuple, dict, str)) and len(value) == 0):
-        return "(as configured)"
+        return t("header.as_configured")
     return repr(value)
 
 
@@ -163,33 +191,45 @@ def load_config_checked(config_path: str | Path, *, parameter: str = "config_pat
     return load_config(path.resolve())
 
 
+def notebook_parameters(notebook: str, namespace: dict) -> dict:
+    """Every parameter notebook ``notebook`` declares, with its value in ``namespace``.
+
+    The declarations are read from the notebook file the runner uses (the analyst's copy beside
+    the config, else the kit's), in the order of its ``parameters`` cell.
+    """
+    config_path = namespace.get("config_path", "")
+    root = Path(config_path).expanduser().resolve().parent if config_path else None
+    declared = inspect_parameters(notebook_file(notebook, root))
+    return {name: namespace[name] for name in declared if name in namespace}
+
+
+def _kernel_namespace() -> dict:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # IPython is a dependency; plain Python without it has no notebook
+        return {}
+    shell = get_ipython()
+    return dict(shell.user_ns) if shell is not None else {}
+
+
 def start(
-    notebook: str,
-    *,
-    config_path: str,
-    month: str = "",
-    out_dir: str = "",
-    params: dict | None = None,
-    project: Any = None,
-    theme: bool = True,
+    notebook: str, *, params: dict | None = None, project: Any = None, theme: bool = True
 ) -> ReportContext:
-    """Check a report notebook's parameters, open the project and return its context.
+    """Read and check a report notebook's parameters, open the project and return its context.
 
     Parameters
     ----------
     notebook : str
         Name of the notebook, e.g. ``"03_personas"``.
-    config_path : str
-        Project config (relative paths resolve against the notebook's folder).
-    month : str
-        ``YYYY-MM`` to review; ``""`` = the latest complete month in the data.
-    out_dir : str
-        The month's report folder; ``""`` = ``<report.out_dir or reports>/<month>/`` by the config.
     params : dict, optional
-        The notebook's other parameters; shown in the header. A non-empty ``experiment`` makes the
-        output name ``ab_<experiment>`` (see :func:`output_name`).
+        The notebook's parameters by name. By default they are read from the running notebook:
+        every name its ``parameters`` cell declares, with its current value. ``config_path``
+        (relative paths resolve against the notebook's folder), ``month`` (``YYYY-MM``; empty:
+        the latest complete month in the data) and ``out_dir`` (empty:
+        ``<report.out_dir or reports>/<month>/``) are the runner's; a non-empty ``experiment``
+        makes the output name ``ab_<experiment>``.
     project : Project, optional
-        An already opened project (then ``config_path`` is not read again).
+        An already opened project (then ``config_path`` is not read).
     theme : bool
         Apply the report theme (:func:`helpers.display.theme.apply`).
 
@@ -204,26 +244,31 @@ def start(
 
     Examples
     --------
-    >>> ctx = start("02_active_users", config_path="../persona.yaml")  # doctest: +SKIP
+    >>> ctx = start("02_active_users")  # in a notebook  # doctest: +SKIP
     >>> ctx.month, ctx.as_of  # doctest: +SKIP
     ('2026-10', datetime.date(2026, 10, 31))
     """
+    params = dict(
+        params if params is not None else notebook_parameters(notebook, _kernel_namespace())
+    )
+    month = str(params.get("month") or "")
     if month:
         month = parse_month(month)
     if project is None:
-        config = load_config_checked(config_path)
+        config = load_config_checked(params.get("config_path") or "")
         project = load_project(config)
     config = project.config
+    set_language(getattr(config, "language", "en"))
+    set_currency(getattr(config, "currency", None))
     if not month:
         month = project.latest_complete_month()
     check_month_in_data(
         month, getattr(project, "data_start", None), getattr(project, "data_end", None)
     )
     first, last = month_bounds(month)
-    out = _resolve_out_dir(config, month, out_dir)
+    out = _resolve_out_dir(config, month, str(params.get("out_dir") or ""))
     artifacts = out / "artifacts"
     artifacts.mkdir(parents=True, exist_ok=True)
-    params = dict(params or {})
     ctx = ReportContext(
         notebook=notebook,
         name=output_name(notebook, params),
@@ -239,15 +284,20 @@ def start(
     )
     if theme:
         _theme.apply()
-    _display_header(ctx)
+    _show(ctx)
     return ctx
 
 
-def _display_header(ctx: ReportContext) -> None:
+def _show(ctx: ReportContext) -> None:
+    """Install the sections' displays and show the header, when running in a notebook."""
     try:
         from IPython import get_ipython
         from IPython.display import HTML, display
     except ImportError:  # plain Python without IPython: nothing to show
         return
-    if get_ipython() is not None:
-        display(HTML(ctx.header_html()))
+    shell = get_ipython()
+    if shell is None:
+        return
+    assert SECTIONS  # importing helpers.sections registered every section's renderers
+    registry.install(shell)
+    display(HTML(ctx.header()._repr_html_()))

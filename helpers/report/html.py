@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.core.io import write_atomic
-from helpers.core.metrics import METRICS_FILE, read_metrics
+from helpers.core.metrics import METRICS_FILE, read_merged
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "persona"
@@ -360,7 +360,13 @@ def render_notebook_html(
 # --- index pages ---------------------------------------------------------------------------------
 def read_manifest(month_dir: str | Path) -> dict:
     """``<month_dir>/manifest.json`` as a dict (empty when missing or unreadable)."""
-    return read_metrics(Path(month_dir) / MANIFEST_FILE)
+    path = Path(month_dir) / MANIFEST_FILE
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return {}
 
 
 def status_label(entry: dict) -> str:
@@ -379,14 +385,9 @@ def _metrics_list(metrics: dict, limit: int | None = None) -> str:
         return ""
     lis = []
     for _, m in items:
-        note = (
-            f" <span class='note'>{html.escape(str(m.get('note')))}</span>"
-            if m.get("note")
-            else ""
-        )
+        note = f" <span class='note'>{html.escape(m.note)}</span>" if m.note else ""
         lis.append(
-            f"<li>{html.escape(str(m.get('label', '')))}: "
-            f"<span class='v'>{html.escape(str(m.get('display', m.get('value'))))}</span>"
+            f"<li>{html.escape(m.label)}: <span class='v'>{html.escape(m.display)}</span>"
             f"{note}</li>"
         )
     return f"<ul class='m'>{''.join(lis)}</ul>"
@@ -408,7 +409,7 @@ def render_month_index(month_dir: str | Path) -> Path:
     """
     month_dir = Path(month_dir)
     manifest = read_manifest(month_dir)
-    metrics = read_metrics(month_dir / "artifacts" / METRICS_FILE)
+    metrics = read_merged(month_dir / "artifacts" / METRICS_FILE)
     esc = html.escape
     rows = []
     for name, entry in (manifest.get("reports") or {}).items():
@@ -475,7 +476,7 @@ def render_archive_index(out_root: str | Path, *, metrics_per_report: int = 2) -
         if failed:
             status += " (" + ", ".join(failed) + ")"
         css = "failed" if failed else "ok"
-        metrics = read_metrics(month_dir / "artifacts" / METRICS_FILE)
+        metrics = read_merged(month_dir / "artifacts" / METRICS_FILE)
         numbers = "".join(_metrics_list(m, metrics_per_report) for m in metrics.values())
         rows.append(
             f"<tr><td><a href='{esc(month_dir.name)}/index.html'>{esc(month_dir.name)}</a>"

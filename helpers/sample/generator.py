@@ -592,6 +592,8 @@ def _write_yaml(path, cal):
     valid_until = (cal.end + pd.Timedelta(days=1).to_pytimedelta()).isoformat()
     path.write_text(f"""name: Sample shop
 timezone: {cal.timezone}
+language: en
+currency: CNY
 cache_dir: ../processed          # cleaned tables + user_day cache (relative to this file)
 sources:
   events:

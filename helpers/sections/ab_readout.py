@@ -180,7 +180,7 @@ def readout_health(
                 "value": np.nan,
                 "p_value": np.nan,
                 "sentence": "Assignments before the experiment start were not "
-                "checked: set the parameter `start` (YYYY-MM-DD).",
+                "checked: set the parameter `experiment_start` (YYYY-MM-DD).",
             }
         ]
     )

@@ -265,7 +265,7 @@ def kpi_review(
     Examples
     --------
     >>> k = kpi_review({"active_users": 110}, {"active_users": 100}, month="2026-10", previous_month="2026-09")
-    >>> k.table.loc[0, ["value", "previous", "change", "change_pct"]].tolist()
+    >>> [float(x) for x in k.table.loc[0, ["value", "previous", "change", "change_pct"]]]
     [110.0, 100.0, 10.0, 0.1]
     >>> k.table.loc[0, "reading"]
     '110 users were active in 2026-10, +10.0% vs 2026-09 (100).'

@@ -170,6 +170,7 @@ def running_experiments(assignments_df: pd.DataFrame, *, month_start, month_end)
 
     Examples
     --------
+    >>> import datetime as dt
     >>> df = pd.DataFrame({"user_id": ["a", "b"], "experiment": ["x", "y"],
     ...                    "variant": ["control", "control"],
     ...                    "assigned_day": [dt.date(2024, 2, 3), dt.date(2024, 3, 9)]})

@@ -104,7 +104,7 @@ class PersonaSnapshot:
         >>> cards = {"features": ["orders"], "transform": {"mean": [1.0], "scale": [2.0]},
         ...          "cards": [{"persona": 1, "name": "Buyers", "centroid": [0.5]}]}
         >>> snap = PersonaSnapshot.from_cards(cards, pd.DataFrame({"user_id": ["a"], "persona": [1]}))
-        >>> snap.centroids.loc[1, "orders"], snap.names, snap.next_number
+        >>> float(snap.centroids.loc[1, "orders"]), snap.names, snap.next_number
         (0.5, {1: 'Buyers'}, 2)
         """
         require_columns(
@@ -366,7 +366,7 @@ def match_personas(
     >>> cur = PersonaSnapshot(pd.DataFrame({"user_id": list("abcde"), "persona": [2, 2, 1, 1, 3]}),
     ...                       names={1: "Window shoppers", 2: "Frequent buyers", 3: "Newcomers"})
     >>> m = match_personas(prev, cur)
-    >>> m.mapping, m.names
+    >>> m.mapping, dict(sorted(m.names.items()))
     ({1: 2, 2: 1, 3: 3}, {1: 'Buyers', 2: 'Browsers', 3: 'Newcomers'})
     """
     for name, val in (
@@ -415,7 +415,8 @@ def match_personas(
             pairs[cur_labels[i]] = (prev_labels[j], i, j)
 
     mapping, names = {}, {}
-    next_number = int(previous.next_number)
+    # a new persona never takes a number of last month's, even if the snapshot's counter lags
+    next_number = max([int(previous.next_number)] + [int(p) + 1 for p in prev_labels])
     for lab, (p, _, _) in pairs.items():
         mapping[lab] = p
         names[p] = previous.names.get(p, f"Persona {p}")

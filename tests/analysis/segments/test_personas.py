@@ -18,7 +18,6 @@ from helpers.analysis.segments import cards as C  # noqa: E402
 from helpers.analysis.segments import personas as P  # noqa: E402
 from helpers.core.errors import DataError, ParameterError  # noqa: E402
 from helpers.plots import personas as PP  # noqa: E402
-from tests.conftest import CDNOW  # noqa: E402
 
 
 # --- planted truth -------------------------------------------------------------------------------
@@ -336,10 +335,10 @@ def test_value_by_group_and_degraded_fit():
     assert fit.bg is None and fit.per_user["clv"].isna().all() and "repeat buyers" in fit.note
 
 
-def test_p_alive_left_empty_for_one_time_buyers():
+def test_p_alive_left_empty_for_one_time_buyers(cdnow_dir):
     """CDNOW at 1998-06-30 (days): BG/NBD would give each of the 1,218 customers without a repeat
     purchase P(alive) = 1 whatever their age; it is left empty for them, their CLV is kept."""
-    f = pd.read_csv(CDNOW / "expected_summary_days_1998-06-30.csv", index_col="customer_id")
+    f = pd.read_csv(cdnow_dir / "expected_summary_days_1998-06-30.csv", index_col="customer_id")
     fit = P.fit_value(f)
     one_time = f["frequency"] == 0
     assert int(one_time.sum()) == 1218 and "1,218 buyers without a repeat purchase" in fit.note

@@ -1,8 +1,7 @@
-"""helpers.analysis.features: BTYD summary (hand toy + CDNOW against lifetimes' figures) and the feature table."""
+"""helpers.analysis.features: BTYD summary (hand toy + cdnow_dir against lifetimes' figures) and the feature table."""
 
 import datetime as dt
 import math
-from pathlib import Path
 
 import ibis
 import numpy as np
@@ -11,8 +10,6 @@ import pytest
 
 from helpers.analysis.features import FEATURE_DOCS, btyd_summary, feature_dictionary, user_features
 from helpers.core.errors import DataError
-
-CDNOW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cdnow"
 
 
 def _user_day(rows, ev=("view",)):
@@ -69,8 +66,8 @@ def test_btyd_summary_hand_toy():
     pd.testing.assert_frame_equal(got, expected)
 
 
-def _cdnow_user_day():
-    orders = pd.read_csv(CDNOW / "cdnow_sample_orders.csv")
+def _cdnow_user_day(cdnow_dir):
+    orders = pd.read_csv(cdnow_dir / "cdnow_sample_orders.csv")
     orders["user_id"] = orders["customer_id"].astype(str)
     orders["day"] = pd.to_datetime(orders["date"].astype(str), format="%Y%m%d").dt.date
     ud = orders.groupby(["user_id", "day"], as_index=False).agg(
@@ -83,10 +80,10 @@ def _cdnow_user_day():
 
 
 @pytest.mark.parametrize("as_of", ["1998-06-30", "1997-09-30"])
-def test_btyd_summary_matches_lifetimes_on_cdnow(as_of):
-    t = ibis.memtable(_cdnow_user_day())
+def test_btyd_summary_matches_lifetimes_on_cdnow(cdnow_dir, as_of):
+    t = ibis.memtable(_cdnow_user_day(cdnow_dir))
     got = btyd_summary(t, as_of=as_of)
-    exp = pd.read_csv(CDNOW / f"expected_summary_days_{as_of}.csv", dtype={"customer_id": str})
+    exp = pd.read_csv(cdnow_dir / f"expected_summary_days_{as_of}.csv", dtype={"customer_id": str})
     exp = exp.set_index("customer_id").sort_index()
     assert len(got) == len(exp) == 2357
     assert list(got.index) == list(exp.index)

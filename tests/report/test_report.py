@@ -30,7 +30,7 @@ from helpers.report import params as report_params
 from helpers.report import runner
 from helpers.report.runner import NotebookSpec, run_review  # noqa: E402
 
-FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "notebooks"
 OK = NotebookSpec("10_ok", path=FIXTURES / "10_ok.ipynb")
 FAIL = NotebookSpec("20_fail", path=FIXTURES / "20_fail.ipynb")
 AFTER = NotebookSpec("30_after", depends_on=("20_fail",), path=FIXTURES / "30_after.ipynb")
@@ -142,66 +142,78 @@ def test_unknown_parameter_is_named_with_the_valid_ones(tmp_path):
 
 
 def test_record_metric_formats_and_merges(tmp_path):
-    metrics.record_metric(tmp_path, "02_active_users", "mau", np.int64(1234), label="MAU")
+    metrics.record_metric(
+        tmp_path,
+        "02_active_users",
+        "mau",
+        np.int64(1234),
+        label="MAU",
+        display="1,234",
+        kind="count",
+    )
     metrics.record_metric(
         tmp_path,
         "02_active_users",
         "dau_mau",
         0.1234,
         label="DAU/MAU",
-        fmt="{:.1%}",
+        display="12.3%",
+        kind="share",
         note="stickiness",
     )
-    metrics.record_metric(tmp_path, "03_personas", "personas", 5, label="Personas")
-    metrics.record_metric(tmp_path, "02_active_users", "mau", 1240, label="MAU")  # replaces
+    metrics.record_metric(tmp_path, "03_personas", "personas", 5, label="Personas", display="5")
+    metrics.record_metric(
+        tmp_path, "02_active_users", "mau", 1240, label="MAU", display="1,240", kind="count"
+    )  # replaces
     merged = metrics.merge_metrics(tmp_path / "artifacts")
-    assert merged["02_active_users"]["mau"]["value"] == 1240
-    assert merged["02_active_users"]["mau"]["display"] == "1,240"
-    assert merged["02_active_users"]["dau_mau"]["display"] == "12.3%"
-    assert merged["03_personas"]["personas"]["display"] == "5"
+    assert merged["02_active_users"]["mau"].value == 1240
+    assert merged["02_active_users"]["mau"].display == "1,240"
+    assert merged["02_active_users"]["dau_mau"].note == "stickiness"
+    assert merged["03_personas"]["personas"].display == "5"
     on_disk = json.loads((tmp_path / "artifacts" / "metrics.json").read_text())
-    assert on_disk == merged
-    assert (
-        type(
-            json.loads((tmp_path / "artifacts/metrics/02_active_users.json").read_text())["mau"][
-                "value"
-            ]
-        )
-        is int
-    )
+    assert on_disk["02_active_users"]["mau"] == {
+        "value": 1240,
+        "label": "MAU",
+        "kind": "count",
+        "display": "1,240",
+        "note": "",
+    }
+    assert metrics.read_merged(tmp_path / "artifacts" / "metrics.json") == merged
+    saved = json.loads((tmp_path / "artifacts/metrics/02_active_users.json").read_text())
+    assert type(saved["mau"]["value"]) is int
 
 
 def test_start_resolves_month_paths_and_records(tmp_path):
     project = fake_project(tmp_path)
     ctx = report.start(
         "02_active_users",
-        config_path="unused",
-        month="2026-01",
-        out_dir=str(tmp_path / "r"),
+        params={"config_path": "unused", "month": "2026-01", "out_dir": str(tmp_path / "r")},
         project=project,
         theme=False,
     )
     assert (ctx.month, ctx.prev_month) == ("2026-01", "2025-12")
     assert (ctx.month_start, ctx.as_of) == (dt.date(2026, 1, 1), dt.date(2026, 1, 31))
     assert ctx.artifacts == (tmp_path / "r" / "artifacts").resolve() and ctx.artifacts.is_dir()
-    ctx.record("mau", 321, label="MAU")
+    ctx.record("mau", 321.0, kind="count", days=28, as_of=ctx.as_of)
     saved = json.loads((ctx.artifacts / "metrics" / "02_active_users.json").read_text())
-    assert saved["mau"]["display"] == "321"
+    assert saved["mau"]["display"] == "321"  # a count, never "321.00"
+    assert saved["mau"]["label"] == "MAU (28 days to 2026-01-31)"
     path = ctx.write_csv(pd.DataFrame({"user_id": ["u1", "u2"], "n": [1, 2]}), "toy")
     assert path.name == "toy.csv" and pd.read_csv(path)["n"].sum() == 3
     assert json.loads(ctx.write_json({"d": dt.date(2026, 1, 31)}, "x").read_text()) == {
         "d": "2026-01-31"
     }
     # defaults: latest complete month; out dir under the config's folder (or report.out_dir)
-    ctx = report.start("02_active_users", config_path="unused", project=project, theme=False)
+    ctx = report.start(
+        "02_active_users", params={"config_path": "unused"}, project=project, theme=False
+    )
     assert ctx.month == "2026-02" and ctx.out_dir == (tmp_path / "reports" / "2026-02").resolve()
     custom = fake_project(tmp_path, out_dir="custom")
     ctx = report.start(
         "05_ab_readout",
-        config_path="unused",
         project=custom,
         theme=False,
-        params={"experiment": "checkout_v2"},
+        params={"config_path": "unused", "experiment": "checkout_v2", "window_days": 28},
     )
     assert ctx.out_dir == (tmp_path / "custom" / "2026-02").resolve()
     assert ctx.name == "ab_checkout_v2"
@@ -209,11 +221,11 @@ def test_start_resolves_month_paths_and_records(tmp_path):
 
 def test_start_rejects_bad_parameters_early(tmp_path):
     with pytest.raises(ParameterError, match=r"`month`.*'10/2026'"):
-        report.start("x", config_path="unused", month="10/2026", project=fake_project(tmp_path))
+        report.start("x", params={"month": "10/2026"}, project=fake_project(tmp_path))
     with pytest.raises(ParameterError, match=r"data window 2025-11-01 \.\. 2026-03-31.*'2027-01'"):
-        report.start("x", config_path="unused", month="2027-01", project=fake_project(tmp_path))
+        report.start("x", params={"month": "2027-01"}, project=fake_project(tmp_path))
     with pytest.raises(ParameterError, match=r"`config_path`.*missing\.yaml"):
-        report.start("x", config_path=str(tmp_path / "missing.yaml"))
+        report.start("x", params={"config_path": str(tmp_path / "missing.yaml")})
 
 
 def test_strip_remote_resources_keeps_inline_content():

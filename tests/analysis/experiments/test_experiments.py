@@ -1,12 +1,11 @@
 """Known-answer tests for helpers.analysis.experiments.readout and helpers.analysis.experiments.stats.
 
-Golden figures: /work/shared/data/ab_golden.json (GrowthBook gbstats 0.8.0). Everything else is
+Golden figures: ../shared/data/ab_golden.json (GrowthBook gbstats 0.8.0; fixtures `golden_case`, `ab_golden`). Everything else is
 a hand-computed toy or a planted truth with a fixed seed.
 """
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import matplotlib
 
@@ -24,7 +23,6 @@ from helpers.analysis.experiments import readout as ex  # noqa: E402
 from helpers.analysis.experiments import stats as es  # noqa: E402
 from helpers.core.errors import DataError, ParameterError  # noqa: E402
 
-GOLDEN = json.loads(Path("/work/shared/data/ab_golden.json").read_text())
 D = dt.date
 
 
@@ -37,9 +35,9 @@ def _stat(kind, d):
 # --- golden gbstats figures ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", GOLDEN["cases"], ids=lambda c: c["kind"])
 @pytest.mark.parametrize("relative", [True, False], ids=["relative", "absolute"])
-def test_frequentist_matches_gbstats(case, relative):
+def test_frequentist_matches_gbstats(golden_case, relative):
+    case = golden_case
     c, t = _stat(case["kind"], case["control"]), _stat(case["kind"], case["treatment"])
     want = case["freq_relative" if relative else "freq_absolute"]
     got = es.frequentist_test(c, t, relative=relative)
@@ -48,9 +46,9 @@ def test_frequentist_matches_gbstats(case, relative):
     assert got.p_value == pytest.approx(want["p_value"], abs=1e-4)
 
 
-@pytest.mark.parametrize("case", GOLDEN["cases"], ids=lambda c: c["kind"])
 @pytest.mark.parametrize("relative", [True, False], ids=["relative", "absolute"])
-def test_bayesian_matches_gbstats(case, relative):
+def test_bayesian_matches_gbstats(golden_case, relative):
+    case = golden_case
     c, t = _stat(case["kind"], case["control"]), _stat(case["kind"], case["treatment"])
     want = case["bayes_relative" if relative else "bayes_absolute"]
     got = es.bayesian_test(c, t, relative=relative)
@@ -60,8 +58,8 @@ def test_bayesian_matches_gbstats(case, relative):
     assert got.risk == pytest.approx(want["risk"], abs=1e-4)
 
 
-def test_srm_matches_gbstats():
-    for case in GOLDEN["srm"]:
+def test_srm_matches_gbstats(ab_golden):
+    for case in ab_golden["srm"]:
         assert es.srm_test(case["users"], case["weights"]) == pytest.approx(case["p"], abs=1e-4)
     # chi2 = 2 * 100^2 / 5100 by hand
     assert es.srm_test([5000, 5200]) == pytest.approx(stats.chi2.sf(2 * 100**2 / 5100, 1))
@@ -158,8 +156,8 @@ def test_cuped_variance_reduction_is_rho_squared():
     assert adj.expected == pytest.approx(0.1, abs=0.03)
 
 
-def test_sequential_interval_is_wider_and_always_valid_form():
-    case = GOLDEN["cases"][0]
+def test_sequential_interval_is_wider_and_always_valid_form(ab_golden):
+    case = ab_golden["cases"][0]
     c, t = _stat("mean", case["control"]), _stat("mean", case["treatment"])
     fixed = es.frequentist_test(c, t, relative=False)
     seq = es.frequentist_test(c, t, relative=False, sequential=True, sequential_tuning=5000)

@@ -1,7 +1,4 @@
-"""Customer value models against the published CDNOW results and hand-computed cases."""
-
-import json
-from pathlib import Path
+"""Customer value models against the published cdnow_dir results and hand-computed cases."""
 
 import matplotlib
 
@@ -17,13 +14,10 @@ from helpers.analysis import value as V  # noqa: E402
 from helpers.core.errors import DataError, ModelError  # noqa: E402
 from helpers.plots import value as PV  # noqa: E402
 
-CDNOW = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "cdnow"
-PUBLISHED = json.loads((CDNOW / "published_btyd.json").read_text())
-
 
 @pytest.fixture(scope="module")
-def orders():
-    return pd.read_csv(CDNOW / "cdnow_sample_orders.csv")
+def orders(cdnow_dir):
+    return pd.read_csv(cdnow_dir / "cdnow_sample_orders.csv")
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +52,7 @@ def gg(calib_weeks):
 
 
 @pytest.mark.parametrize("end", ["1997-09-30", "1998-06-30"])
-def test_summary_equals_lifetimes_output(orders, end):
+def test_summary_equals_lifetimes_output(cdnow_dir, orders, end):
     got = V.calibration_holdout(
         orders,
         calibration_end=end,
@@ -68,7 +62,7 @@ def test_summary_equals_lifetimes_output(orders, end):
         amount_col="dollars",
         unit_days=1,
     )
-    expected = pd.read_csv(CDNOW / f"expected_summary_days_{end}.csv").set_index("customer_id")
+    expected = pd.read_csv(cdnow_dir / f"expected_summary_days_{end}.csv").set_index("customer_id")
     assert len(got) == len(expected) == 2357
     assert got.index.equals(expected.index)
     for col in ["frequency", "recency", "T"]:
@@ -143,8 +137,8 @@ def test_summary_rejects_refunds_and_bad_dates():
 # --- BG/NBD against FHL (2005) -------------------------------------------------------------------
 
 
-def test_bgnbd_matches_published_cdnow(bg):
-    pub = PUBLISHED["bgnbd"]
+def test_bgnbd_matches_published_cdnow(published_btyd, bg):
+    pub = published_btyd["bgnbd"]
     for name in ["r", "alpha", "a", "b"]:
         assert bg.params_[name] == pytest.approx(pub[name], abs=0.002), name
     assert bg.log_likelihood_ == pytest.approx(pub["log_likelihood"], abs=0.5)
@@ -319,8 +313,8 @@ def test_bad_inputs_name_the_column(calib_weeks):
 # --- Gamma-Gamma ----------------------------------------------------------------------------------
 
 
-def test_gamma_gamma_matches_published_cdnow(gg, calib_weeks):
-    pub = PUBLISHED["gamma_gamma"]
+def test_gamma_gamma_matches_published_cdnow(published_btyd, gg, calib_weeks):
+    pub = published_btyd["gamma_gamma"]
     assert gg.n_customers_ == 946 == int((calib_weeks["frequency"] > 0).sum())
     assert gg.params_["p"] == pytest.approx(pub["p"], abs=0.02)
     assert gg.params_["q"] == pytest.approx(pub["q"], abs=0.02)
@@ -351,8 +345,8 @@ def test_cdnow_independence_check(gg, calib_weeks):
 # --- holdout and fit checks -----------------------------------------------------------------------
 
 
-def test_holdout_totals(orders, bg, calib_weeks):
-    # actual by hand: distinct (customer, day) pairs in (1997-09-30, 1998-06-30]; every CDNOW
+def test_holdout_totals(cdnow_dir, orders, bg, calib_weeks):
+    # actual by hand: distinct (customer, day) pairs in (1997-09-30, 1998-06-30]; every cdnow_dir
     # customer made their first purchase in Q1 1997, so all holdout buyers are in calibration.
     holdout = orders[(orders["date"] > 19970930) & (orders["date"] <= 19980630)]
     assert len(holdout) == 1959
@@ -362,7 +356,7 @@ def test_holdout_totals(orders, bg, calib_weeks):
     assert check.loc["all", "actual_total"] == actual
     assert check.loc["all", "n_customers"] == 2357
     assert check["n_customers"].drop("all").tolist() == [1411, 439, 214, 100, 62, 38, 29, 64]
-    # The model under-predicts the CDNOW holdout by 12%: 1653.4 predicted vs 1882 actual.
+    # The model under-predicts the cdnow_dir holdout by 12%: 1653.4 predicted vs 1882 actual.
     assert check.loc["all", "predicted_total"] == pytest.approx(1653.409, rel=1e-3)
     assert check["predicted_total"].drop("all").sum() == pytest.approx(
         check.loc["all", "predicted_total"]

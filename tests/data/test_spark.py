@@ -2,7 +2,7 @@
 
 Each module fixture builds one project twice, once per engine, from the same files (only
 ``engine:`` differs), and the tests compare what the notebooks stand on: the cleaning ledger,
-``user_day``, DAU/WAU/MAU, lifecycle counts and the BTYD fields. The toy and the CDNOW config
+``user_day``, DAU/WAU/MAU, lifecycle counts and the BTYD fields. The toy and the cdnow_dir config
 also carry known answers (hand-worked days; lifetimes' published BTYD summary), checked on Spark.
 
 Runs on ``local[2]`` with one shared SparkSession (PySpark is the ``spark`` extra; Java 17).
@@ -20,7 +20,6 @@ from helpers.core.config import load_config
 from helpers.data import engine
 from helpers.data.pipeline import load_project
 
-from .conftest import CDNOW
 from .test_pipeline import toy as _toy_fixture
 
 pytestmark = pytest.mark.spark
@@ -180,13 +179,13 @@ def cdnow_pair(tmp_path_factory, cdnow_config):
     return _pair(cdnow_config, tmp_path_factory.mktemp("cdnow_engines"))
 
 
-def test_cdnow_orders_only_on_spark_matches_duckdb_and_lifetimes(cdnow_pair):
+def test_cdnow_orders_only_on_spark_matches_duckdb_and_lifetimes(cdnow_pair, cdnow_dir):
     duck, spark = cdnow_pair
     assert_same_audit(duck, spark)
     s = spark.audit["sources"]["orders"]
     assert (s["rows_in"], s["rows_kept"], s["checks"]["buyers"]) == (6919, 6919, 2357)
     expected = pd.read_csv(
-        CDNOW / "expected_summary_days_1998-06-30.csv", dtype={"customer_id": str}
+        cdnow_dir / "expected_summary_days_1998-06-30.csv", dtype={"customer_id": str}
     )
     expected = expected.set_index("customer_id").sort_index()
     got = btyd_summary(spark.user_day, as_of="1998-06-30").reindex(expected.index)

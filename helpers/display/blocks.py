@@ -1,0 +1,165 @@
+"""The pieces a report section is made of, besides tables: sentences, notes, lists, boxes.
+
+Each block holds text that already went through :func:`helpers.display.text.t` (or values of
+the data) and renders itself with ``_repr_html_``; the HTML of every block is escaped here, so
+no section builds markup by hand.
+
+* :class:`Paragraph`: a sentence or two.
+* :class:`Note`: what a section shows in place of an analysis the data cannot support (it says
+  what is missing and what it would add), or a remark that needs attention.
+* :class:`Bullets`: a list of sentences.
+* :class:`Facts`: short "label value" pairs on one line (a header, a summary).
+* :class:`Callout`: a box with a verdict and its reasons (a decision, a data-quality status).
+* :class:`Heading`: a small heading inside a section.
+* :class:`Stack`: blocks one under the other (a section that shows several things).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+__all__ = ["Paragraph", "Note", "Bullets", "Facts", "Callout", "Heading", "Stack", "to_html"]
+
+_NOTE_STYLE = {
+    "missing": "color:#6b5a1e;background:#fcf8e3;border-left:3px solid #d4a72c;padding:6px 10px",
+    "warning": "color:#7d1a12;background:#fdecea;border-left:3px solid #b42318;padding:6px 10px",
+    "info": "color:#1f3a5f;background:#eef4fb;border-left:3px solid #0969da;padding:6px 10px",
+}
+_CALLOUT_COLOUR = {"good": "#1a7f37", "bad": "#b42318", "warning": "#9a6700", "neutral": "#57606a"}
+
+
+def to_html(obj) -> str:
+    """HTML of a block, a table or anything with ``_repr_html_``; text is escaped."""
+    if obj is None:
+        return ""
+    if hasattr(obj, "_repr_html_"):
+        return obj._repr_html_() or ""
+    return f"<p>{html.escape(str(obj))}</p>"
+
+
+@dataclass
+class Paragraph:
+    """A sentence or two of prose."""
+
+    text: str
+
+    def _repr_html_(self) -> str:
+        return f"<p>{html.escape(self.text)}</p>"
+
+
+@dataclass
+class Note:
+    """A sentence shown in place of an analysis the data cannot support, or a remark.
+
+    ``kind`` is ``missing`` (the data lacks something: say what, and what it would add),
+    ``warning`` (a result must not be read as it stands) or ``info``.
+
+    Examples
+    --------
+    >>> Note("No users table.")._repr_html_().startswith("<p class='pk-note-missing'")
+    True
+    """
+
+    text: str
+    kind: str = "missing"
+
+    def __post_init__(self):
+        if self.kind not in _NOTE_STYLE:
+            raise ValueError(
+                f"The value for `kind` must be one of {list(_NOTE_STYLE)}, but "
+                f"{self.kind!r} was passed."
+            )
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<p class='pk-note-{self.kind}' style='{_NOTE_STYLE[self.kind]}'>"
+            f"{html.escape(self.text)}</p>"
+        )
+
+
+@dataclass
+class Bullets:
+    """A list of sentences, with an optional lead-in sentence."""
+
+    items: Sequence[str]
+    lead: str | None = None
+
+    def _repr_html_(self) -> str:
+        lead = f"<p>{html.escape(self.lead)}</p>" if self.lead else ""
+        items = "".join(f"<li>{html.escape(str(i))}</li>" for i in self.items)
+        return f"{lead}<ul>{items}</ul>" if self.items else lead
+
+
+@dataclass
+class Facts:
+    """Short "label value" pairs shown on one line (labels and values already formatted)."""
+
+    pairs: Sequence[tuple[str, str]]
+
+    def _repr_html_(self) -> str:
+        cells = "".join(
+            f"<span style='margin-right:1.4em'><b>{html.escape(str(k))}</b> "
+            f"{html.escape(str(v))}</span>"
+            for k, v in self.pairs
+        )
+        return f"<div class='pk-facts' style='font-size:0.9em;color:#444'>{cells}</div>"
+
+
+@dataclass
+class Callout:
+    """A box with a verdict and the sentences behind it (a decision, a status).
+
+    ``tone`` is ``good``, ``bad``, ``warning`` or ``neutral`` and sets the colour of the edge.
+    """
+
+    title: str
+    lines: Sequence[str] = ()
+    tone: str = "neutral"
+
+    def __post_init__(self):
+        if self.tone not in _CALLOUT_COLOUR:
+            raise ValueError(
+                f"The value for `tone` must be one of {list(_CALLOUT_COLOUR)}, but "
+                f"{self.tone!r} was passed."
+            )
+
+    def _repr_html_(self) -> str:
+        colour = _CALLOUT_COLOUR[self.tone]
+        lines = "".join(f"<li>{html.escape(str(x))}</li>" for x in self.lines)
+        body = f"<ul style='margin:4px 0 0 0'>{lines}</ul>" if self.lines else ""
+        return (
+            f"<div class='pk-callout pk-{self.tone}' style='border-left:4px solid {colour};"
+            f"padding:6px 12px;margin:6px 0;background:#f6f8fa'>"
+            f"<b style='color:{colour}'>{html.escape(self.title)}</b>{body}</div>"
+        )
+
+
+@dataclass
+class Heading:
+    """A small heading inside a section (the notebook's markdown holds the section titles)."""
+
+    text: str
+
+    def _repr_html_(self) -> str:
+        return f"<h4>{html.escape(self.text)}</h4>"
+
+
+@dataclass
+class Stack:
+    """Blocks and tables one under the other."""
+
+    parts: list = field(default_factory=list)
+
+    @classmethod
+    def of(cls, *parts) -> Stack:
+        """A stack of the given parts (``None`` parts are left out)."""
+        return cls([p for p in parts if p is not None])
+
+    def extend(self, parts: Iterable) -> Stack:
+        """A new stack with ``parts`` added at the end."""
+        return Stack([*self.parts, *(p for p in parts if p is not None)])
+
+    def _repr_html_(self) -> str:
+        return "\n".join(to_html(p) for p in self.parts)

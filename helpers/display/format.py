@@ -1,0 +1,256 @@
+"""Numbers as a report shows them: one function per kind of value, one missing mark.
+
+Every number a report prints goes through :func:`fmt` with a *kind*: a count is a whole number
+with thousands separators, a share is a percentage, money carries the configured currency, a
+p-value below 0.001 reads "< 0.001". Sections and renderers name the kind; they never round or
+format a number themselves. The kinds:
+
+========== ========================================= ==================
+kind       for                                       example
+========== ========================================= ==================
+count      users, rows, events (whole numbers)       ``12,345``
+number     means, rates, anything else               ``3.14``, ``1,235``
+share      a fraction shown as a percentage          ``12.3%``
+change     a relative change (fraction), signed      ``+20.8%``
+pct        a change already in percent, signed       ``+20.8%``
+pp         a difference of two shares, signed        ``+1.2 pts``
+money      an amount in the project currency         ``¥12,345.60``
+pvalue     a p-value                                 ``0.012``, ``< 0.001``
+ratio      hazard ratios, lifts as multiples         ``0.52``
+score      a 0..1 model score (AUC, silhouette)      ``0.937``
+days       durations in days                         ``18``, ``3.5``
+date       dates and instants (as given)             ``2026-10-31``
+bool       yes/no flags                              ``yes``
+text       anything else, shown as is                ``checkout_v2``
+========== ========================================= ==================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import numbers
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from helpers.display.messages import word
+
+__all__ = ["MISSING", "KINDS", "fmt", "is_missing", "set_currency", "currency"]
+
+#: The one mark for a value that is missing or undefined, in every table and sentence.
+MISSING = "–"
+
+#: Currency symbols written before the amount; other ISO codes are written after it.
+_SYMBOLS = {
+    "CNY": "¥",
+    "JPY": "¥",
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "HKD": "HK$",
+    "TWD": "NT$",
+    "KRW": "₩",
+    "INR": "₹",
+    "SGD": "S$",
+    "AUD": "A$",
+    "CAD": "C$",
+}
+
+_settings = {"currency": None}
+
+
+def set_currency(code: str | None) -> None:
+    """Set the ISO currency code money is shown with (``None``: a plain amount).
+
+    ``helpers.report.context.start`` calls it from the config's ``currency`` key.
+    """
+    _settings["currency"] = code.upper() if code else None
+
+
+def currency() -> str | None:
+    """The ISO currency code money is shown with, or ``None``."""
+    return _settings["currency"]
+
+
+def is_missing(value) -> bool:
+    """True for None, NaN, NaT and pandas' NA.
+
+    Examples
+    --------
+    >>> is_missing(None), is_missing(float("nan")), is_missing(pd.NaT), is_missing(0)
+    (True, True, True, False)
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return math.isnan(value)
+    try:
+        return bool(pd.isna(value)) if np.ndim(value) == 0 else False
+    except (TypeError, ValueError):
+        return False
+
+
+def _grouped(x: float, decimals: int) -> str:
+    return f"{x:,.{decimals}f}"
+
+
+def _count(x) -> str:
+    x = float(x)
+    if x != round(x):  # a mean of counts: keep one decimal rather than hide it
+        return _grouped(x, 1)
+    return _grouped(x, 0)
+
+
+def _number(x, digits: int | None = None) -> str:
+    x = float(x)
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if digits is not None:
+        return _grouped(x, digits)
+    a = abs(x)
+    if a >= 100:
+        return _grouped(x, 0)
+    if a >= 10:
+        return _grouped(x, 1)
+    if a >= 1 or a == 0:
+        return _grouped(x, 2)
+    return f"{x:.2g}" if a >= 1e-4 else f"{x:.1e}"
+
+
+def _share(x, digits: int | None = None) -> str:
+    x = float(x)
+    d = 1 if digits is None else digits
+    if x != 0 and abs(x) < 0.5 * 10 ** (-d - 2):
+        return ("< " if x > 0 else "> −") + f"{10 ** (-d):.{d}f}%"
+    return f"{100 * x:.{d}f}%"
+
+
+def _change(x, digits: int | None = None) -> str:
+    d = 1 if digits is None else digits
+    return f"{100 * float(x):+.{d}f}%"
+
+
+def _pct(x, digits: int | None = None) -> str:
+    d = 1 if digits is None else digits
+    return f"{float(x):+.{d}f}%"
+
+
+def _pp(x, digits: int | None = None) -> str:
+    d = 1 if digits is None else digits
+    return word("format.pp").format(value=f"{100 * float(x):+.{d}f}")
+
+
+def _money(x, digits: int | None = None) -> str:
+    x = float(x)
+    d = 2 if digits is None else digits
+    code = _settings["currency"]
+    amount = _grouped(abs(x), d)
+    sign = "−" if x < 0 else ""
+    if code is None:
+        return sign + amount
+    symbol = _SYMBOLS.get(code)
+    return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {code}"
+
+
+def _pvalue(p, digits: int | None = None) -> str:
+    p = float(p)
+    if p < 0.001:
+        return "< 0.001"
+    return f"{p:.{3 if digits is None else digits}f}"
+
+
+def _ratio(x, digits: int | None = None) -> str:
+    return _number(x, 2 if digits is None else digits)
+
+
+def _score(x, digits: int | None = None) -> str:
+    return _number(x, 3 if digits is None else digits)
+
+
+def _days(x, digits: int | None = None) -> str:
+    x = float(x)
+    if math.isinf(x):
+        return word("format.not_reached")
+    if digits is not None:
+        return _grouped(x, digits)
+    return _grouped(x, 0) if abs(x) >= 10 or x == round(x) else _grouped(x, 1)
+
+
+def _date(x, digits: int | None = None) -> str:
+    if isinstance(x, pd.Timestamp):
+        x = x.to_pydatetime()
+    if isinstance(x, dt.datetime):
+        if x.hour == x.minute == x.second == 0 and x.microsecond == 0:
+            return x.date().isoformat()
+        return x.strftime("%Y-%m-%d %H:%M")
+    if isinstance(x, dt.date):
+        return x.isoformat()
+    return str(x)
+
+
+def _bool(x, digits: int | None = None) -> str:
+    return word("format.yes") if bool(x) else word("format.no")
+
+
+def _text(x, digits: int | None = None) -> str:
+    if isinstance(x, (float, np.floating)):
+        return _number(x, digits)
+    if isinstance(x, (bool, np.bool_)):
+        return _bool(x)
+    if isinstance(x, numbers.Integral):
+        return _count(x)
+    return str(x)
+
+
+_FORMATTERS: dict[str, Callable] = {
+    "count": lambda x, d=None: _count(x),
+    "number": _number,
+    "share": _share,
+    "change": _change,
+    "pct": _pct,
+    "pp": _pp,
+    "money": _money,
+    "pvalue": _pvalue,
+    "ratio": _ratio,
+    "score": _score,
+    "days": _days,
+    "date": _date,
+    "bool": _bool,
+    "text": _text,
+}
+
+#: The kinds :func:`fmt` knows.
+KINDS = tuple(_FORMATTERS)
+
+
+def fmt(value, kind: str = "number", *, digits: int | None = None) -> str:
+    """Format one value for a report.
+
+    Parameters
+    ----------
+    value
+        A number, date, flag or text; None and NaN show as :data:`MISSING`.
+    kind : str
+        One of :data:`KINDS` (see the module docs).
+    digits : int, optional
+        Decimals, where the kind's default does not fit.
+
+    Examples
+    --------
+    >>> fmt(352.0, "count"), fmt(0.1234, "share"), fmt(0.208, "change"), fmt(0.0004, "pvalue")
+    ('352', '12.3%', '+20.8%', '< 0.001')
+    >>> fmt(float("nan"), "share"), fmt(0.0123, "pp"), fmt(3.14159), fmt(True, "bool")
+    ('–', '+1.2 pts', '3.14', 'yes')
+    """
+    if kind not in _FORMATTERS:
+        raise ValueError(
+            f"The value for `kind` must be one of {list(KINDS)}, but {kind!r} was passed."
+        )
+    if is_missing(value):
+        return MISSING
+    try:
+        return _FORMATTERS[kind](value, digits)
+    except (TypeError, ValueError):
+        return str(value)

@@ -1,0 +1,59 @@
+"""The one keyed function every user-visible string goes through: :func:`t`.
+
+A report never writes an English sentence itself: it names a message by key and passes the
+values, ``t("churn.at_risk", users=1947, share=0.24)``, and the catalog of the report language
+(:mod:`helpers.display.messages`) holds the text, ``"{users:count} users ({share:share}) are at
+high risk"``. A value's format spec may name a kind of :mod:`helpers.display.format` (``count``,
+``share``, ``money``, ``pvalue``...), optionally with decimals (``{x:share.0}``), so numbers in
+sentences follow the same rules as numbers in tables; an ordinary spec (``{x:.2f}``) works too.
+"""
+
+from __future__ import annotations
+
+import string
+
+from helpers.display.format import KINDS, fmt
+from helpers.display.messages import word
+
+__all__ = ["t", "tn"]
+
+
+class _Formatter(string.Formatter):
+    def format_field(self, value, format_spec):
+        kind, _, digits = format_spec.partition(".")
+        if kind in KINDS:
+            return fmt(value, kind, digits=int(digits) if digits else None)
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _Formatter()
+
+
+def t(key: str, /, **values) -> str:
+    """The text of message ``key`` in the report language, with ``values`` filled in.
+
+    Raises
+    ------
+    KeyError
+        When no catalog has the key (a missing message is a bug, never silent).
+
+    Examples
+    --------
+    >>> t("format.yes")
+    'yes'
+    >>> t("table.more_rows.other", n=1234, file="churn_risk.csv")
+    '1,234 more rows in artifacts/churn_risk.csv.'
+    """
+    return _FORMATTER.vformat(word(key), (), values)
+
+
+def tn(key: str, n, /, **values) -> str:
+    """Like :func:`t` for a sentence about ``n`` things: message ``<key>.one`` when ``n`` is 1,
+    else ``<key>.other``; ``n`` is passed on as a value.
+
+    Examples
+    --------
+    >>> tn("table.more_rows", 1, file="a.csv"), tn("table.more_rows", 2, file="a.csv")
+    ('1 more row in artifacts/a.csv.', '2 more rows in artifacts/a.csv.')
+    """
+    return t(f"{key}.{'one' if n == 1 else 'other'}", n=n, **values)

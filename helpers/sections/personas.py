@@ -1,0 +1,1 @@
+"""What the ``03_personas`` notebook shows: features, RFM segments, value, personas and tags."""
