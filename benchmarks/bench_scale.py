@@ -51,7 +51,7 @@ def child(config: str) -> None:
     """One run in this process: build the project from scratch, then the active-user aggregates."""
     import pandas as pd
 
-    from helpers.analysis import activity
+    from helpers.analysis.activity.rolling import monthly_active, rolling_active
     from helpers.core.config import load_config
     from helpers.data.pipeline import load_project
 
@@ -66,8 +66,8 @@ def child(config: str) -> None:
     month = project.latest_complete_month()
     start = pd.Timestamp(f"{month}-01").date()
     end = (pd.Timestamp(start) + pd.offsets.MonthEnd(0)).date()
-    daily = activity.rolling_active(project.user_day, start=start, end=end).daily
-    monthly = activity.monthly_active(project.user_day, month=month, history=12).monthly
+    daily = rolling_active(project.user_day, start=start, end=end).daily
+    monthly = monthly_active(project.user_day, month=month, history=12).monthly
     seconds = time.perf_counter() - t0
     stop.set()
     sampler.join()

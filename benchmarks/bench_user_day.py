@@ -183,7 +183,7 @@ def floor(config: str, out: str) -> dict:
     import ibis
 
     from helpers.core.config import load_config
-    from helpers.data import audit, engine, sources, userday
+    from helpers.data import audit, engine, sources, storage, userday
     from helpers.data.pipeline import _connect
 
     cfg = load_config(config)
@@ -210,25 +210,25 @@ def floor(config: str, out: str) -> dict:
         )
         timed(
             "write",
-            lambda: engine.write_parquet(
+            lambda: storage.write_parquet(
                 con, ibis.union(*parts(), distinct=False), f"{tmp}/mapped.parquet"
             ),
         )
         grouped = [audit.distinct_rows(t) for t in parts()]  # the kit's own grouping
         timed(
             "dedup",
-            lambda: engine.write_parquet(
+            lambda: storage.write_parquet(
                 con, ibis.union(*grouped, distinct=False), f"{tmp}/distinct.parquet"
             ),
         )
-        distinct = engine.read_parquet(con, f"{tmp}/distinct.parquet")
+        distinct = storage.read_parquet(con, f"{tmp}/distinct.parquet")
         distinct = distinct.mutate(
             day=engine.local_day(distinct.event_time, cfg.timezone),
             event_name=audit.standard_event_name(distinct.event_name),
         )
         timed(
             "user_day",
-            lambda: engine.write_parquet(
+            lambda: storage.write_parquet(
                 con,
                 userday.build_user_day(distinct, None, activity=cfg.activity),
                 f"{tmp}/user_day.parquet",

@@ -3,8 +3,10 @@
 ::
 
     persona-kit sample --out data/sample
+    persona-kit init my-project --notebooks
     persona-kit run --config persona.yaml --month 2026-10 --jobs 2 -p experiment checkout_v2
     persona-kit audit --config persona.yaml
+    persona-kit lab --config persona.yaml
 
 Errors the kit raises on purpose (:class:`helpers.core.errors.PersonaKitError`) print as one line
 ``error: ...`` with exit status 2, never a traceback. ``run`` exits with 1 when a notebook failed
@@ -13,12 +15,16 @@ and names it; the failed report is still rendered.
 
 from __future__ import annotations
 
+import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 
 import click
 
 from helpers.core.errors import ParameterError, PersonaKitError
+from helpers.report.kernel import ensure_kernel
+from helpers.report.notebooks import NOTEBOOKS_FOLDER, copy_notebooks, notebooks_dir
 
 DEFAULT_CONFIG = "persona.yaml"
 
@@ -171,6 +177,59 @@ def audit(config: str) -> None:
     cfg = load_config_checked(config, parameter="config")
     project = load_project(cfg, progress=True)
     click.echo(audit_summary_text(project))
+
+
+STARTER_CONFIG = Path(__file__).parent / "core" / "starter.yaml"
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option(
+    "--notebooks",
+    "with_notebooks",
+    is_flag=True,
+    help="Also copy the report notebooks to DIRECTORY/notebooks/ to edit them; "
+    "`persona-kit run` then uses these copies.",
+)
+def init(directory: str, with_notebooks: bool) -> None:
+    """Write a commented starter persona.yaml into DIRECTORY (and, with --notebooks, the notebooks)."""
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / DEFAULT_CONFIG
+    if config.exists():
+        raise ParameterError(
+            f"The folder {folder} already has a {DEFAULT_CONFIG}; init does not overwrite it. "
+            "Choose an empty folder, or edit that file."
+        )
+    config.write_text(STARTER_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    click.echo(f"wrote {config}: point its `sources` at your exports")
+    if with_notebooks:
+        target = folder / NOTEBOOKS_FOLDER
+        copied = copy_notebooks(target)
+        click.echo(f"copied {len(copied)} notebooks to {target}: `persona-kit run` uses them")
+    click.echo(f"then: persona-kit audit --config {config}")
+
+
+@main.command()
+@click.option(
+    "--config", "config", default=DEFAULT_CONFIG, show_default=True, help="Project config file."
+)
+@click.option("--dry-run", is_flag=True, help="Print the command instead of starting JupyterLab.")
+def lab(config: str, dry_run: bool) -> None:
+    """Open JupyterLab on the report notebooks, with the kit's kernel registered."""
+    root = Path(config).expanduser().resolve().parent
+    folder = notebooks_dir(root)
+    ensure_kernel()
+    command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={folder}"]
+    if dry_run:
+        click.echo(" ".join(command))
+        return
+    if importlib.util.find_spec("jupyterlab") is None:
+        raise ParameterError(
+            "JupyterLab is not installed in this environment; install it with "
+            "`pip install 'persona-kit[lab]'` (or `make lab` in the repository)."
+        )
+    raise SystemExit(subprocess.call(command))
 
 
 if __name__ == "__main__":  # pragma: no cover

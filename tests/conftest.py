@@ -67,13 +67,12 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("golden_case", cases, ids=[c["kind"] for c in cases])
 
 
+def _has_java() -> bool:
+    return bool(shutil.which("java") or os.environ.get("JAVA_HOME"))
+
+
 def pytest_collection_modifyitems(config, items):
-    if shutil.which("java") or os.environ.get("JAVA_HOME"):
-        return
-    if os.environ.get(REQUIRE_SPARK) == "1":
-        for item in items:
-            if "spark" in item.keywords:
-                item.add_marker(pytest.mark.usefixtures("_require_java"))
+    if _has_java() or os.environ.get(REQUIRE_SPARK) == "1":
         return
     skip = pytest.mark.skip(
         reason="no Java on this machine: the Spark tests need a JRE "
@@ -84,12 +83,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture
-def _require_java():
-    pytest.fail(
-        f"{REQUIRE_SPARK}=1 but there is no Java on this machine: the Spark path "
-        "cannot be proved here."
-    )
+def pytest_runtest_setup(item):
+    if "spark" in item.keywords and not _has_java() and os.environ.get(REQUIRE_SPARK) == "1":
+        pytest.fail(
+            f"{REQUIRE_SPARK}=1 but there is no Java on this machine (no `java` on PATH, "
+            "no JAVA_HOME): the Spark path cannot be proved here.",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from helpers.cli import main
-from helpers.report import runner
-from helpers.report.runner import NotebookSpec
+from helpers.report import runner, specs
+from helpers.report.specs import NotebookSpec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 
@@ -47,7 +47,7 @@ def fixture_review(monkeypatch, tmp_path):
     """The CLI's run command on fixture notebooks and a fake project rooted at tmp_path."""
     project = fake_project(tmp_path)
     monkeypatch.setattr(
-        runner,
+        specs,
         "REVIEW_NOTEBOOKS",
         (
             NotebookSpec("10_ok", path=FIXTURES / "10_ok.ipynb"),
@@ -165,3 +165,39 @@ def test_audit_prints_the_summary(monkeypatch, tmp_path):
     result = CliRunner().invoke(main, ["audit", "--config", str(tmp_path / "persona.yaml")])
     assert result.exit_code == 0, result.output
     assert result.stdout == "rows kept: 42 (cfg:persona.yaml)\n"
+
+
+def test_init_writes_a_starter_config_that_loads_and_refuses_to_overwrite(tmp_path):
+    from helpers.core.config import load_config
+
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "proj")])
+    assert result.exit_code == 0, result.output
+    cfg = load_config(tmp_path / "proj" / "persona.yaml")
+    assert (cfg.timezone, cfg.churn.inactive_days) == ("Asia/Shanghai", 30)
+    assert [s.columns["event_name"] for s in cfg.sources.events] == ["action"]
+    assert not (tmp_path / "proj" / "notebooks").exists()
+    again = CliRunner().invoke(main, ["init", str(tmp_path / "proj")])
+    assert again.exit_code == 2 and "does not overwrite it" in again.stderr
+
+
+def test_init_with_notebooks_copies_them_and_run_prefers_the_copies(tmp_path):
+    from helpers.report.notebooks import kit_notebooks_dir, notebooks_dir
+
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "proj"), "--notebooks"])
+    assert result.exit_code == 0, result.output
+    copies = sorted(p.name for p in (tmp_path / "proj" / "notebooks").glob("*.ipynb"))
+    assert copies == sorted(p.name for p in kit_notebooks_dir().glob("[0-9]*.ipynb"))
+    assert len(copies) == 6
+    assert notebooks_dir(tmp_path / "proj") == (tmp_path / "proj" / "notebooks").resolve()
+    assert notebooks_dir(tmp_path) == kit_notebooks_dir()  # no copies there
+
+
+def test_lab_opens_the_notebooks_beside_the_config(tmp_path):
+    CliRunner().invoke(main, ["init", str(tmp_path / "proj"), "--notebooks"])
+    result = CliRunner().invoke(
+        main, ["lab", "--config", str(tmp_path / "proj" / "persona.yaml"), "--dry-run"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith(
+        f"-m jupyterlab --notebook-dir={(tmp_path / 'proj' / 'notebooks').resolve()}"
+    )

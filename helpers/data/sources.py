@@ -7,7 +7,7 @@ the file and the column, say what was expected and show a few of the values foun
 Examples
 --------
 >>> from helpers.core.config import load_config
->>> from helpers.data import engine, sources
+>>> from helpers.data import engine, storage, sources
 >>> cfg = load_config("data/sample/persona.yaml")             # doctest: +SKIP
 >>> con = engine.connect()                                   # doctest: +SKIP
 >>> events = sources.read_table(con, cfg, "events")          # doctest: +SKIP
@@ -28,7 +28,7 @@ import ibis.expr.datatypes as dt
 from helpers.core import schema
 from helpers.core.config import Config, SourceConfig
 from helpers.core.errors import DataError, EngineError
-from helpers.data import engine
+from helpers.data import engine, storage
 
 EXTENSIONS = {".csv": "csv", ".gz": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 ISO_OFFSET = r"(?:Z|z|[+-]\d{2}(?::?\d{2})?)$"
@@ -123,20 +123,20 @@ def read_raw(
     checks and the mapping that follow do not parse (and decompress) the text again.
     """
     if src.table is not None:  # a table already in the engine
-        return engine.engine_table(con, src.table, label=label, table=table)
+        return storage.engine_table(con, src.table, label=label, table=table)
     fmt = file_format(files[0], src)
     paths = [str(f) for f in files]
     try:
         if fmt == "csv":
-            raw = engine.read_csv(con, paths, delimiter=src.delimiter)
+            raw = storage.read_csv(con, paths, delimiter=src.delimiter)
             if stage_dir is not None and not defer_empty_check:
                 staged = (
                     Path(stage_dir) / f"raw_{table}_{re.sub(r'[^A-Za-z0-9_]', '_', label)}.parquet"
                 )
-                engine.write_parquet(con, raw, staged)
-                raw = engine.read_parquet(con, staged)
+                storage.write_parquet(con, raw, staged)
+                raw = storage.read_parquet(con, staged)
         else:
-            raw = engine.read_parquet(con, paths)
+            raw = storage.read_parquet(con, paths)
     except EngineError:
         raise
     except Exception as e:  # the engine's own parse errors, re-said with the file name

@@ -127,19 +127,25 @@ def _share(x, digits: int | None = None) -> str:
     return f"{100 * x:.{d}f}%"
 
 
+def _signed(x: float, d: int) -> str:
+    """``x`` with a sign and ``d`` decimals; a value that rounds to zero has no sign."""
+    text = f"{x:+.{d}f}"
+    return text[1:] if float(text) == 0 else text
+
+
 def _change(x, digits: int | None = None) -> str:
     d = 1 if digits is None else digits
-    return f"{100 * float(x):+.{d}f}%"
+    return _signed(100 * float(x), d) + "%"
 
 
 def _pct(x, digits: int | None = None) -> str:
     d = 1 if digits is None else digits
-    return f"{float(x):+.{d}f}%"
+    return _signed(float(x), d) + "%"
 
 
 def _pp(x, digits: int | None = None) -> str:
     d = 1 if digits is None else digits
-    return word("format.pp").format(value=f"{100 * float(x):+.{d}f}")
+    return word("format.pp").format(value=_signed(100 * float(x), d))
 
 
 def _money(x, digits: int | None = None) -> str:
@@ -195,6 +201,8 @@ def _bool(x, digits: int | None = None) -> str:
 
 
 def _text(x, digits: int | None = None) -> str:
+    if isinstance(x, pd.Interval):  # a bin: "16–27", not pandas' "(15.999, 27.0]"
+        return f"{round(float(x.left), 2):g}–{round(float(x.right), 2):g}"
     if isinstance(x, (float, np.floating)):
         return _number(x, digits)
     if isinstance(x, (bool, np.bool_)):

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from IPython import get_ipython
+
 from helpers.display.blocks import to_html
 
 __all__ = ["renders", "renderer_for", "render", "install", "registered"]
@@ -77,10 +79,6 @@ def install(shell=None) -> int:
     Without a running IPython shell (plain Python) nothing happens and 0 is returned.
     """
     if shell is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:  # IPython is a dependency of the kit; this guards plain installs
-            return 0
         shell = get_ipython()
     if shell is None:
         return 0

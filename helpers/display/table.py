@@ -131,15 +131,12 @@ class Table:
 
     def _repr_html_(self) -> str:
         cells = self.cells()
-        numeric = {
-            c
-            for c in self.shown.columns
-            if self._kind(c, self.shown[c]) not in ("text", "date", "bool")
-        }
+        kinds = {c: self._kind(c, self.shown[c]) for c in self.shown.columns}
+        numeric = {c for c, k in kinds.items() if k not in ("text", "date", "bool")}
         head = ""
         if self.index:
             name = self.data.index.name
-            head += self._header(name) if name is not None else "<th></th>"
+            head += f"<th>{html.escape(label(name))}</th>" if name is not None else "<th></th>"
         head += "".join(self._header(c) for c in cells.columns)
         rows = []
         for idx, row in cells.iterrows():
@@ -149,9 +146,7 @@ class Table:
                 else ""
             )
             tds = "".join(
-                f"<td class='num'>{html.escape(v)}</td>"
-                if c in numeric
-                else f"<td>{html.escape(v)}</td>"
+                f"<td class='{'num ' if c in numeric else ''}k-{kinds[c]}'>{html.escape(v)}</td>"
                 for c, v in row.items()
             )
             rows.append(f"<tr>{first}{tds}</tr>")

@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from IPython import get_ipython
+from IPython.display import HTML, display
+
 from helpers.core.checks import jsonable
 from helpers.core.config import load_config
 from helpers.core.errors import ParameterError
@@ -204,10 +207,6 @@ def notebook_parameters(notebook: str, namespace: dict) -> dict:
 
 
 def _kernel_namespace() -> dict:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # IPython is a dependency; plain Python without it has no notebook
-        return {}
     shell = get_ipython()
     return dict(shell.user_ns) if shell is not None else {}
 
@@ -290,11 +289,6 @@ def start(
 
 def _show(ctx: ReportContext) -> None:
     """Install the sections' displays and show the header, when running in a notebook."""
-    try:
-        from IPython import get_ipython
-        from IPython.display import HTML, display
-    except ImportError:  # plain Python without IPython: nothing to show
-        return
     shell = get_ipython()
     if shell is None:
         return

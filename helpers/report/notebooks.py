@@ -8,9 +8,18 @@ repository's ``notebooks/`` folder, mapped there by ``pyproject.toml``) are used
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
-__all__ = ["NOTEBOOKS_FOLDER", "kit_notebooks_dir", "notebooks_dir", "notebook_file"]
+from helpers.core.errors import ParameterError
+
+__all__ = [
+    "NOTEBOOKS_FOLDER",
+    "kit_notebooks_dir",
+    "notebooks_dir",
+    "notebook_file",
+    "copy_notebooks",
+]
 
 NOTEBOOKS_FOLDER = "notebooks"  # the folder of copies beside a config
 
@@ -48,3 +57,24 @@ def notebooks_dir(config_root: str | Path | None = None) -> Path:
 def notebook_file(name: str, config_root: str | Path | None = None) -> Path:
     """The file of notebook ``name`` (e.g. ``"02_active_users"``), by :func:`notebooks_dir`."""
     return notebooks_dir(config_root) / f"{name}.ipynb"
+
+
+def copy_notebooks(target: str | Path) -> list[Path]:
+    """Copy the kit's report notebooks into ``target`` (created); existing files are kept.
+
+    Raises
+    ------
+    ParameterError
+        When ``target`` already holds a notebook of the same name (an analyst's edits are never
+        overwritten).
+    """
+    target = Path(target)
+    sources = sorted(kit_notebooks_dir().glob("[0-9]*.ipynb"))
+    clashes = [p.name for p in sources if (target / p.name).exists()]
+    if clashes:
+        raise ParameterError(
+            f"The folder {target} already holds {clashes}; nothing was copied, "
+            "so no edited notebook is overwritten. Move them away first."
+        )
+    target.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.copy2(p, target / p.name)) for p in sources]

@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import papermill
+
 from helpers.core.errors import ParameterError
 
 #: Parameters the runner sets itself (from ``config_path``, ``--month`` and ``--out``).
@@ -122,8 +124,6 @@ def inspect_parameters(notebook) -> dict[str, str]:
         When the notebook has no cell tagged ``parameters`` (papermill would then silently let
         the notebook's own values win).
     """
-    import papermill
-
     path = Path(getattr(notebook, "file", notebook))  # a NotebookSpec or a path
     declared = papermill.inspect_notebook(str(path))
     if not declared:

@@ -10,10 +10,7 @@ whose inputs did not change. After each month the month index and the archive in
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
@@ -31,49 +28,19 @@ from helpers.core.time import (
     shift_month,
 )
 from helpers.data.pipeline import load_project
-from helpers.report import html as report_html
+from helpers.display.text import t
 from helpers.report.context import default_reports_dir, load_config_checked
-from helpers.report.notebooks import kit_notebooks_dir, notebooks_dir
+from helpers.report.index import render_archive_index, render_month_index, status_label
+from helpers.report.kernel import ensure_kernel
+from helpers.report.manifest import jsonable_params, read_manifest, write_manifest
+from helpers.report.notebooks import notebooks_dir
 from helpers.report.params import (
-    EXPERIMENT_PARAMETER,
     check_user_params,
-    convert_parameter,
     inspect_parameters,
-    output_name,
 )
+from helpers.report.plan import plan_month
+from helpers.report.specs import NotebookSpec, as_specs, select_notebooks
 from helpers.report.workers import Pool
-
-
-@dataclass(frozen=True)
-class NotebookSpec:
-    """A report notebook: its name, what it needs first, whether it runs once per experiment."""
-
-    name: str
-    depends_on: tuple[str, ...] = ()
-    per_experiment: bool = False
-    path: Path | None = None
-
-    @property
-    def file(self) -> Path:
-        return Path(self.path) if self.path else kit_notebooks_dir() / f"{self.name}.ipynb"
-
-
-_ALL_BEFORE_REVIEW = (
-    "01_data_audit",
-    "02_active_users",
-    "03_personas",
-    "04_churn",
-    "05_ab_readout",
-)
-#: The monthly review, in order; the one place that lists the notebooks and their dependencies.
-REVIEW_NOTEBOOKS: tuple[NotebookSpec, ...] = (
-    NotebookSpec("01_data_audit"),
-    NotebookSpec("02_active_users"),
-    NotebookSpec("03_personas"),
-    NotebookSpec("04_churn", depends_on=("03_personas",)),
-    NotebookSpec("05_ab_readout", depends_on=("03_personas",), per_experiment=True),
-    NotebookSpec("06_persona_review", depends_on=_ALL_BEFORE_REVIEW),
-)
 
 
 # --- results -------------------------------------------------------------------------------------
@@ -94,7 +61,7 @@ class ReportRun:
 
     @property
     def label(self) -> str:
-        return report_html.status_label(
+        return status_label(
             {"status": self.status, "reason": self.reason, "last_run": self.last_run}
         )
 
@@ -141,208 +108,6 @@ class RunResult:
                 return r
         raise KeyError(f"no report {name!r} in month {month}")
 
-    def _repr_html_(self) -> str:
-        import html
-
-        rows = "".join(
-            f"<tr><td>{r.month}</td><td>{html.escape(r.name)}</td>"
-            f"<td>{html.escape(r.label)}</td></tr>"
-            for r in self.runs
-        )
-        return (
-            f"<p>{len(self.runs)} report(s), {len(self.executed)} executed, "
-            f"{len(self.failed)} failed.</p><table>{rows}</table>"
-        )
-
-
-# --- notebook selection --------------------------------------------------------------------------
-def _as_specs(
-    notebooks: Sequence[NotebookSpec | str | Path] | None, folder: Path | None = None
-) -> list[NotebookSpec]:
-    if notebooks is None:
-        folder = folder or kit_notebooks_dir()
-        specs = [
-            s if s.path else dataclasses.replace(s, path=folder / f"{s.name}.ipynb")
-            for s in REVIEW_NOTEBOOKS
-        ]
-        return [s for s in specs if s.file.exists()]
-    specs = []
-    for item in notebooks:
-        if isinstance(item, NotebookSpec):
-            specs.append(item)
-        else:
-            path = Path(item)
-            specs.append(NotebookSpec(path.stem, path=path))
-    missing = [str(s.file) for s in specs if not s.file.exists()]
-    if missing:
-        raise ParameterError(f"The notebooks {missing} do not exist.")
-    return specs
-
-
-def select_notebooks(specs: list[NotebookSpec], only: Iterable[str] | None) -> list[NotebookSpec]:
-    """The specs named in ``only`` (full name, number prefix ``03`` or name ``personas``)."""
-    if not only:
-        return list(specs)
-    chosen = set()
-    for wanted in only:
-        matches = [
-            s.name
-            for s in specs
-            if wanted in (s.name, s.name.split("_", 1)[0], s.name.split("_", 1)[-1])
-        ]
-        if not matches:
-            raise ParameterError(
-                f"The option `only` must name report notebooks among "
-                f"{[s.name for s in specs]}, but {wanted!r} was passed."
-            )
-        chosen.update(matches)
-    return [s for s in specs if s.name in chosen]
-
-
-# --- planning a month ----------------------------------------------------------------------------
-def _sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _job_hash(
-    file_hash: str, parameters: dict, fingerprint: str, dep_hashes: list[str], with_code: bool
-) -> str:
-    """Identity of a report's inputs: notebook file, parameters, data, kit version, rendering."""
-    payload = json.dumps(
-        {
-            "notebook": file_hash,
-            "parameters": parameters,
-            "with_code": with_code,
-            "fingerprint": fingerprint,
-            "kit_version": helpers.__version__,
-            "depends_on": sorted(dep_hashes),
-        },
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def _running_experiments(project, month_start: dt.date, month_end: dt.date) -> list[str]:
-    from helpers.analysis.experiments.readout import running_experiments
-    from helpers.core import schema
-
-    table = project.tables.get("assignments")
-    # assigned_day is the business-timezone date: an early-morning assignment on the 1st (local)
-    # is the previous month in UTC and must not plan a readout for that month
-    wanted = [
-        c
-        for c in (
-            schema.USER_ID,
-            schema.EXPERIMENT,
-            schema.VARIANT,
-            schema.ASSIGNED_AT,
-            "assigned_day",
-        )
-        if c in table.columns
-    ]
-    df = table.select(wanted).to_pandas()  # one row per user and experiment, not raw events
-    return list(running_experiments(df, month_start=month_start, month_end=month_end))
-
-
-def _plan_month(
-    month: str,
-    specs: list[NotebookSpec],
-    declared: dict[str, dict[str, str]],
-    user_params: dict,
-    *,
-    project,
-    config_path: Path,
-    month_dir: Path,
-    with_code: bool,
-) -> list[dict]:
-    first, last = month_bounds(month)
-    base = {"config_path": str(config_path), "month": month, "out_dir": str(month_dir)}
-    header_base = {
-        "project": getattr(project.config, "name", ""),
-        "month": month,
-        "as_of": last.isoformat(),
-        "data_window": f"{project.data_start} .. {project.data_end}",
-        "kit_version": helpers.__version__,
-    }
-    fingerprint = str(getattr(project, "fingerprint", ""))
-    jobs: list[dict] = []
-    hashes_by_template: dict[str, list[str]] = {}
-    for spec in specs:
-        decl = declared[spec.name]
-        params = {}
-        for key, value in {**base, **user_params}.items():
-            if key in decl and key != EXPERIMENT_PARAMETER:
-                params[key] = convert_parameter(key, value, decl[key], notebook=spec.file.name)
-        variants: list[dict | None] = [None]
-        skip_reason = ""
-        if spec.per_experiment:
-            if EXPERIMENT_PARAMETER not in decl:
-                raise ParameterError(
-                    f"The notebook {spec.file} runs once per experiment, so its "
-                    '`parameters` cell must declare `experiment: str = ""`.'
-                )
-            if user_params.get(EXPERIMENT_PARAMETER):
-                names = [
-                    e.strip()
-                    for e in str(user_params[EXPERIMENT_PARAMETER]).split(",")
-                    if e.strip()
-                ]
-            elif project.tables.get("assignments") is None:
-                names, skip_reason = [], "no assignments"
-            else:
-                names = _running_experiments(project, first, last)
-                skip_reason = "" if names else f"no experiment running in {month}"
-            variants = [{EXPERIMENT_PARAMETER: n} for n in names]
-        elif EXPERIMENT_PARAMETER in user_params and EXPERIMENT_PARAMETER in decl:
-            params[EXPERIMENT_PARAMETER] = convert_parameter(
-                EXPERIMENT_PARAMETER,
-                user_params[EXPERIMENT_PARAMETER],
-                decl[EXPERIMENT_PARAMETER],
-                notebook=spec.file.name,
-            )
-        if spec.per_experiment and not variants:
-            jobs.append(
-                {
-                    "name": spec.name,
-                    "template": spec.name,
-                    "skip": skip_reason,
-                    "depends_on": spec.depends_on,
-                    "parameters": params,
-                    "hash": "",
-                }
-            )
-            hashes_by_template[spec.name] = []
-            continue
-        file_hash = _sha256_file(spec.file)
-        dep_hashes = [h for d in spec.depends_on for h in hashes_by_template.get(d, [])]
-        for extra in variants:
-            job_params = {**params, **(extra or {})}
-            name = output_name(spec.name, extra)
-            digest = _job_hash(file_hash, job_params, fingerprint, dep_hashes, with_code)
-            hashes_by_template.setdefault(spec.name, []).append(digest)
-            jobs.append(
-                {
-                    "name": name,
-                    "template": spec.name,
-                    "skip": "",
-                    "depends_on": spec.depends_on,
-                    "input": str(spec.file),
-                    "cwd": str(spec.file.parent),
-                    "ipynb": str(month_dir / f"{name}.ipynb"),
-                    "html": str(month_dir / f"{name}.html"),
-                    "metrics_file": str(month_dir / "artifacts" / "metrics" / f"{name}.json"),
-                    "parameters": job_params,
-                    "with_code": with_code,
-                    "hash": digest,
-                    "header": {
-                        **header_base,
-                        "parameters": report_html.jsonable_params(job_params),
-                    },
-                }
-            )
-    return jobs
-
 
 # --- running -------------------------------------------------------------------------------------
 def _say(progress: bool, text: str) -> None:
@@ -373,7 +138,7 @@ def _run_month(
         entries[job["name"]] = {
             "notebook": job["template"],
             "hash": job.get("hash", ""),
-            "params": report_html.jsonable_params(job.get("parameters", {})),
+            "params": jsonable_params(job.get("parameters", {})),
             **entry,
         }
 
@@ -388,12 +153,14 @@ def _run_month(
             failed = [
                 d["name"]
                 for d in deps
-                if entries[d["name"]]["status"] == "failed"
-                or entries[d["name"]].get("reason", "").startswith("depends on failed")
+                if entries[d["name"]]["status"] == "failed" or entries[d["name"]].get("blocked_by")
             ]
             if job["skip"] or failed:
-                reason = job["skip"] or f"depends on failed {', '.join(failed)}"
-                finish(job, {"status": "skipped", "reason": reason, "last_run": ""})
+                reason = job["skip"] or t("runner.skip.depends_on_failed", names=", ".join(failed))
+                finish(
+                    job,
+                    {"status": "skipped", "reason": reason, "last_run": "", "blocked_by": failed},
+                )
                 _say(progress, f"[{month}] {job['name']}: skipped: {reason}")
                 continue
             old = previous.get(job["name"], {})
@@ -475,7 +242,7 @@ def _close_month(
     first, last = month_bounds(month)
     reports = dict(previous)
     reports.update(entries)
-    report_html.write_manifest(
+    write_manifest(
         month_dir,
         {
             "month": month,
@@ -489,7 +256,7 @@ def _close_month(
         },
     )
     merge_metrics(month_dir / "artifacts")
-    indexes[month] = report_html.render_month_index(month_dir)
+    indexes[month] = render_month_index(month_dir)
     for name, entry in entries.items():
         runs.append(
             ReportRun(
@@ -547,14 +314,14 @@ def _build_previous_personas(
         check_month_in_data(prev, project.data_start, project.data_end)
     except ParameterError:
         return
-    builders = [spec for spec in _as_specs(notebooks) if spec.name == PERSONAS_REPORT]
+    builders = [spec for spec in as_specs(notebooks) if spec.name == PERSONAS_REPORT]
     if not builders:
         return
     spec = NotebookSpec(builders[0].name, path=builders[0].path)  # no dependencies to wait for
     _say(progress, f"[{prev}] previous month's personas missing: building {spec.name}")
     month_dir = out_root / prev
     (month_dir / "artifacts" / "metrics").mkdir(parents=True, exist_ok=True)
-    plan = _plan_month(
+    plan = plan_month(
         prev,
         [spec],
         {spec.name: inspect_parameters(spec)},
@@ -564,7 +331,7 @@ def _build_previous_personas(
         month_dir=month_dir,
         with_code=with_code,
     )
-    previous = report_html.read_manifest(month_dir).get("reports") or {}
+    previous = read_manifest(month_dir).get("reports") or {}
     entries = _run_month(
         prev, plan, pool=pool, previous=previous, force=False, progress=progress, executed=executed
     )
@@ -658,7 +425,7 @@ def run_review(
             f"The parameter `jobs` must be a whole number >= 1, but {jobs!r} was passed."
         )
     folder = notebooks_dir(Path(config_path).expanduser().resolve().parent)
-    specs = select_notebooks(_as_specs(notebooks, folder), only)
+    specs = select_notebooks(as_specs(notebooks, folder), only)
     if not specs:
         raise ParameterError(f"No report notebook found in {folder}.")
     declared = {s.name: inspect_parameters(s) for s in specs}
@@ -679,6 +446,7 @@ def run_review(
     runs: list[ReportRun] = []
     executed: list[str] = []
     indexes: dict[str, Path] = {}
+    ensure_kernel()
     pool = Pool(jobs)
     try:
         for m in wanted_months:
@@ -701,7 +469,7 @@ def run_review(
             )
             month_dir = out_root / m
             (month_dir / "artifacts" / "metrics").mkdir(parents=True, exist_ok=True)
-            plan = _plan_month(
+            plan = plan_month(
                 m,
                 specs,
                 declared,
@@ -711,7 +479,7 @@ def run_review(
                 month_dir=month_dir,
                 with_code=with_code,
             )
-            manifest = report_html.read_manifest(month_dir)
+            manifest = read_manifest(month_dir)
             previous = manifest.get("reports") or {}
             entries = _run_month(
                 m,
@@ -732,7 +500,7 @@ def run_review(
                 runs=runs,
                 indexes=indexes,
             )
-            archive = report_html.render_archive_index(out_root)
+            archive = render_archive_index(out_root)
     finally:
         pool.close()
     return RunResult(

@@ -11,14 +11,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import queue
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from helpers.report import html as report_html
+import nbformat
+import papermill
+from nbformat.v4 import new_markdown_cell, new_notebook
+from papermill.exceptions import PapermillExecutionError
 
-KERNEL_NAME = "persona-kit"
+from helpers.report import html as report_html
+from helpers.report.kernel import KERNEL_NAME
+
 START_TIMEOUT_S = 120
 
 
@@ -29,8 +38,6 @@ def _worker_init() -> None:
 
 
 def _is_kernel_start_failure(exc: BaseException) -> bool:
-    from papermill.exceptions import PapermillExecutionError
-
     if isinstance(exc, PapermillExecutionError):
         return False
     text = f"{type(exc).__name__}: {exc}".lower()
@@ -45,9 +52,6 @@ def _is_kernel_start_failure(exc: BaseException) -> bool:
 
 def execute_job(job: dict) -> dict:
     """Execute one notebook with papermill and render its HTML (runs in a worker process)."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
     _worker_init()
     out_ipynb, out_html = Path(job["ipynb"]), Path(job["html"])
     out_ipynb.parent.mkdir(parents=True, exist_ok=True)
@@ -110,9 +114,6 @@ def execute_job(job: dict) -> dict:
 
 
 def _write_error_notebook(path: Path, error: str) -> None:
-    import nbformat
-    from nbformat.v4 import new_markdown_cell, new_notebook
-
     nb = new_notebook(cells=[new_markdown_cell(f"**The notebook did not run:** `{error}`")])
     nbformat.write(nb, str(path))
 
@@ -127,9 +128,6 @@ class Worker:
     """
 
     def __init__(self):
-        import subprocess
-        import tempfile
-
         self._log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
         self.proc = subprocess.Popen(
@@ -163,8 +161,6 @@ class Worker:
         raise RuntimeError(f"the worker process stopped (exit code {code}): {tail}")
 
     def close(self) -> None:
-        import subprocess
-
         try:
             self.proc.stdin.close()
             self.proc.wait(timeout=30)
@@ -184,9 +180,6 @@ class Pool:
     """
 
     def __init__(self, jobs: int):
-        import queue
-        import tempfile
-
         self.jobs = jobs
         self._executor: ThreadPoolExecutor | None = None
         self._idle: queue.Queue = queue.Queue()
@@ -203,8 +196,6 @@ class Pool:
         return self._executor.submit(self._run, job, self._tmp / f"result-{self._count}.json")
 
     def _run(self, job: dict, result_file: Path) -> dict:
-        import queue
-
         try:
             worker = self._idle.get_nowait()
         except queue.Empty:
@@ -219,8 +210,6 @@ class Pool:
         return result
 
     def close(self) -> None:
-        import shutil
-
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
         for worker in self._workers:

@@ -14,7 +14,7 @@ import pytest
 
 from helpers.core.config import EngineConfig, load_config
 from helpers.core.errors import ConfigError, EngineError
-from helpers.data import engine
+from helpers.data import engine, storage
 from helpers.data.pipeline import load_project
 
 
@@ -138,7 +138,7 @@ def test_timezone_spellings_on_duckdb(tmp_path):
             "text": ["20260120 23:30", "bad"],
         }
     ).to_parquet(tmp_path / "t.parquet")
-    t = engine.read_parquet(con, tmp_path / "t.parquet")
+    t = storage.read_parquet(con, tmp_path / "t.parquet")
     out = t.select(
         sh_day=engine.local_day(t.ts, "Asia/Shanghai"),
         ny_day=engine.local_day(t.ts, "America/New_York"),
@@ -250,8 +250,8 @@ def test_warehouse_strptime_spellings(monkeypatch):
 def test_cache_store_parquet_and_engine_tables(tmp_path):
     con = engine.connect()
     pd.DataFrame({"user_id": ["a", "b", "b"], "n": [1, 2, 3]}).to_parquet(tmp_path / "in.parquet")
-    expr = engine.read_parquet(con, tmp_path / "in.parquet")
-    files = engine.CacheStore(con, tmp_path, "k1")
+    expr = storage.read_parquet(con, tmp_path / "in.parquet")
+    files = storage.CacheStore(con, tmp_path, "k1")
     assert files.in_files
     t = files.write(expr.group_by("user_id").aggregate(n=expr.n.sum()), "agg")
     assert (tmp_path / "agg.parquet").exists() and dict(
@@ -261,7 +261,7 @@ def test_cache_store_parquet_and_engine_tables(tmp_path):
     files.drop("agg")
     assert not (tmp_path / "agg.parquet").exists()
     # a warehouse keeps the cache as tables in the engine itself, named by the cache key
-    tables = engine.CacheStore(con, tmp_path, "k2")
+    tables = storage.CacheStore(con, tmp_path, "k2")
     tables.in_files = False
     tables.write(expr, "events")
     tables.write(expr, "events")  # rewriting replaces
@@ -320,7 +320,7 @@ def test_parquet_write_retries_out_of_memory_on_one_thread(tmp_path, monkeypatch
         return real(self, expr, path, **kw)
 
     monkeypatch.setattr(type(con), "to_parquet", flaky)
-    engine.write_parquet(con, t, tmp_path / "x.parquet")
+    storage.write_parquet(con, t, tmp_path / "x.parquet")
     assert seen == [2, 1]
     assert con.con.execute("SELECT current_setting('threads')").fetchall()[0][0] == 2
     assert pd.read_parquet(tmp_path / "x.parquet")["a"].tolist() == [1, 2, 3]
@@ -330,7 +330,7 @@ def test_parquet_write_retries_out_of_memory_on_one_thread(tmp_path, monkeypatch
 
     monkeypatch.setattr(type(con), "to_parquet", broken)
     with pytest.raises(duckdb.IOException):
-        engine.write_parquet(con, t, tmp_path / "y.parquet")
+        storage.write_parquet(con, t, tmp_path / "y.parquet")
 
 
 # --- trimming only what needs it -------------------------------------------------------------------

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.analysis import activity
+from helpers.analysis.activity.lifecycle import lifecycle
+from helpers.analysis.activity.rolling import monthly_active, rolling_active
 from helpers.analysis.features import btyd_summary
 from helpers.core.config import load_config
 from helpers.data import engine
@@ -159,12 +160,12 @@ def test_sample_active_users_lifecycle_btyd_identical(sample_pair):
     as_of = duck.data_end
     start = pd.Timestamp(f"{month}-01").date()
     for fn, kw, table in [
-        (activity.rolling_active, {"start": start, "end": as_of}, "daily"),
-        (activity.monthly_active, {"month": month, "history": 3}, "monthly"),
-        (activity.lifecycle, {"period": "week", "start": start, "end": as_of}, "periods"),
+        (rolling_active, {"start": start, "end": as_of}, "daily"),
+        (monthly_active, {"month": month, "history": 3}, "monthly"),
+        (lifecycle, {"period": "week", "start": start, "end": as_of}, "periods"),
     ]:
-        a = fn(duck.user_day, **kw).tables[table]
-        b = fn(spark.user_day, **kw).tables[table]
+        a = getattr(fn(duck.user_day, **kw), table)
+        b = getattr(fn(spark.user_day, **kw), table)
         assert len(a) > 0
         pd.testing.assert_frame_equal(a, b, check_dtype=False)
     a = btyd_summary(duck.user_day, as_of=as_of)

@@ -27,8 +27,9 @@ from helpers.core.errors import ParameterError  # noqa: E402
 from helpers.report import context as report
 from helpers.report import html as report_html
 from helpers.report import params as report_params
-from helpers.report import runner
-from helpers.report.runner import NotebookSpec, run_review  # noqa: E402
+from helpers.report import runner, sanitize
+from helpers.report.runner import run_review
+from helpers.report.specs import NotebookSpec
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "notebooks"
 OK = NotebookSpec("10_ok", path=FIXTURES / "10_ok.ipynb")
@@ -234,7 +235,7 @@ def test_strip_remote_resources_keeps_inline_content():
         '<link rel="stylesheet" href="http://cdn.example/x.css"><link rel="icon" href="a.png">'
         '<style>@import url("https://fonts.example/f.css"); body{}</style>'
     )
-    out = report_html.strip_remote_resources(page)
+    out = sanitize.strip_remote_resources(page)
     assert out == ('<script>var a=1;</script><link rel="icon" href="a.png"><style> body{}</style>')
 
 

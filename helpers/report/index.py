@@ -1,0 +1,199 @@
+"""The month index (``<month>/index.html``) and the archive of every month (``index.html``).
+
+Both pages are built from the manifests and the recorded headline numbers, and every word on
+them comes from the catalog (:func:`helpers.display.text.t`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+
+from helpers.core.io import write_atomic
+from helpers.core.metrics import METRICS_FILE, Metric, read_merged
+from helpers.display.text import t, tn
+from helpers.report.manifest import month_dirs, read_manifest
+
+__all__ = [
+    "INDEX_CSS",
+    "status_label",
+    "duration_text",
+    "render_month_index",
+    "render_archive_index",
+]
+
+INDEX_CSS = """
+body{font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
+  color:#24292f;max-width:1150px;margin:24px auto;padding:0 16px;font-size:14px}
+h1{font-size:22px;margin-bottom:4px} .sub{color:#57606a;margin-bottom:16px}
+.wrap{overflow-x:auto;max-width:100%}
+table{border-collapse:collapse;width:100%} th,td{border-bottom:1px solid #d0d7de;
+  padding:6px 8px;text-align:left;vertical-align:top} th{background:#f6f8fa}
+td.num{text-align:right;white-space:nowrap} .ok{color:#1a7f37} .failed{color:#b42318;font-weight:bold}
+.skipped,.unchanged{color:#6e7781} ul.m{margin:0;padding-left:0;list-style:none}
+ul.m li{white-space:nowrap} .v{font-weight:600} .note{color:#6e7781;font-size:12px}
+a{color:#0969da}
+"""
+
+
+def duration_text(seconds: float | None) -> str:
+    """How long a report took, for people.
+
+    >>> duration_text(4.25), duration_text(125), duration_text(None)
+    ('4.2 s', '2 min 05 s', '–')
+    """
+    if seconds is None:
+        return t("index.duration.none")
+    seconds = float(seconds)
+    if seconds < 60:
+        return t("index.duration.seconds", s=f"{seconds:.1f}")
+    return t("index.duration.minutes", m=int(seconds // 60), s=f"{seconds % 60:02.0f}")
+
+
+def status_label(entry: dict) -> str:
+    """How a report's status reads on the index: ok / failed / skipped: reason / unchanged.
+
+    >>> status_label({"status": "skipped", "reason": "no assignments"})
+    'skipped: no assignments'
+    """
+    status = entry.get("status", "")
+    if status == "ok" and entry.get("last_run") == "unchanged":
+        return t("index.status.unchanged")
+    word = t(f"index.status.{status}") if status in ("ok", "failed", "skipped") else status
+    if status in ("skipped", "failed") and entry.get("reason"):
+        return t("index.status.with_reason", status=word, reason=entry["reason"])
+    return word
+
+
+def _metrics_list(metrics: dict[str, Metric], limit: int | None = None) -> str:
+    items = list(metrics.values())[:limit] if limit else list(metrics.values())
+    if not items:
+        return ""
+    lis = []
+    for m in items:
+        note = f" <span class='note'>{html.escape(m.note)}</span>" if m.note else ""
+        lis.append(
+            f"<li>{html.escape(m.label)}: <span class='v'>{html.escape(m.display)}</span>"
+            f"{note}</li>"
+        )
+    return f"<ul class='m'>{''.join(lis)}</ul>"
+
+
+def _page(title: str, subtitle: str, table: str) -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1.0'>"
+        f"<title>{html.escape(title)}</title><style>{INDEX_CSS}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1><div class='sub'>{subtitle}</div>"
+        f"<div class='wrap'>{table}</div></body></html>\n"
+    )
+
+
+def _head(*keys: str) -> str:
+    return "<thead><tr>" + "".join(f"<th>{html.escape(t(k))}</th>" for k in keys) + "</tr></thead>"
+
+
+def render_month_index(month_dir: str | Path) -> Path:
+    """Write ``<month_dir>/index.html``: one row per report with status, duration, numbers, links.
+
+    Reads ``manifest.json`` (written by the runner) and ``artifacts/metrics.json``.
+    """
+    month_dir = Path(month_dir)
+    manifest = read_manifest(month_dir)
+    metrics = read_merged(month_dir / "artifacts" / METRICS_FILE)
+    esc = html.escape
+    rows = []
+    for name, entry in (manifest.get("reports") or {}).items():
+        status = entry.get("status", "")
+        css = "unchanged" if entry.get("last_run") == "unchanged" else status
+        links = []
+        for kind in ("html", "ipynb"):
+            target = entry.get(kind)
+            if target and (month_dir / target).exists():
+                links.append(f"<a href='{esc(target)}'>{esc(t(f'index.link.{kind}'))}</a>")
+        took = (
+            duration_text(entry.get("duration_s")) if entry.get("duration_s") is not None else ""
+        )
+        rows.append(
+            f"<tr><td>{esc(name)}</td><td class='{esc(css)}'>{esc(status_label(entry))}</td>"
+            f"<td class='num'>{esc(took)}</td>"
+            f"<td>{_metrics_list(metrics.get(name, {}))}</td><td>{' &middot; '.join(links)}</td></tr>"
+        )
+    table = (
+        "<table>"
+        + _head(
+            "index.col.report",
+            "index.col.status",
+            "index.col.duration",
+            "index.col.numbers",
+            "index.col.files",
+        )
+        + "<tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
+    month = manifest.get("month", month_dir.name)
+    subtitle = esc(
+        t(
+            "index.month.subtitle",
+            project=manifest.get("project", ""),
+            as_of=manifest.get("as_of", ""),
+            window=manifest.get("data_window", ""),
+            updated=manifest.get("updated_at", ""),
+            version=manifest.get("kit_version", ""),
+        )
+    )
+    subtitle += f" &middot; <a href='../index.html'>{esc(t('index.month.all_months'))}</a>"
+    return write_atomic(
+        month_dir / "index.html", _page(t("index.month.title", month=month), subtitle, table)
+    )
+
+
+def render_archive_index(out_root: str | Path, *, metrics_per_report: int = 2) -> Path:
+    """Write ``<out_root>/index.html``: every month found, newest first, with status and numbers."""
+    out_root = Path(out_root)
+    esc = html.escape
+    rows, project = [], ""
+    for month_dir in reversed(month_dirs(out_root)):
+        manifest = read_manifest(month_dir)
+        project = project or manifest.get("project", "")
+        reports = manifest.get("reports") or {}
+        counts: dict[str, int] = {}
+        for entry in reports.values():
+            counts[entry.get("status", "?")] = counts.get(entry.get("status", "?"), 0) + 1
+        failed = [n for n, e in reports.items() if e.get("status") == "failed"]
+        status = ", ".join(
+            t(
+                "index.archive.count",
+                n=n,
+                status=t(f"index.status.{s}") if s in ("ok", "failed", "skipped") else s,
+            )
+            for s, n in counts.items()
+        )
+        if failed:
+            status += " (" + ", ".join(failed) + ")"
+        css = "failed" if failed else "ok"
+        metrics = read_merged(month_dir / "artifacts" / METRICS_FILE)
+        numbers = "".join(_metrics_list(m, metrics_per_report) for m in metrics.values())
+        rows.append(
+            f"<tr><td><a href='{esc(month_dir.name)}/index.html'>{esc(month_dir.name)}</a>"
+            f"</td><td class='{css}'>{esc(status)}</td><td>{numbers}</td>"
+            f"<td>{esc(str(manifest.get('updated_at', '')))}</td></tr>"
+        )
+    table = (
+        "<table>"
+        + _head("index.col.month", "index.col.reports", "index.col.numbers", "index.col.updated")
+        + "<tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
+    subtitle = esc(
+        t(
+            "index.archive.subtitle",
+            project=project,
+            months=tn("index.archive.months", len(rows)),
+            rebuilt=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        )
+    )
+    return write_atomic(out_root / "index.html", _page(t("index.archive.title"), subtitle, table))

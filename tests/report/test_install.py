@@ -1,0 +1,118 @@
+"""The installed kit runs: the wheel, built and installed into a fresh virtual environment (not an
+editable checkout), runs ``persona-kit sample``, ``init`` and ``run`` on a small sample, from a
+folder outside the repository, with the notebooks shipped inside the package.
+
+Slow (it installs every dependency into the new environment, from pip's cache when warm), so it
+has its own mark: ``make test-install`` runs it alone, ``make test`` with everything else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.install
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(args, cwd, env=None, timeout=1800):
+    proc = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert proc.returncode == 0, f"{args} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A fresh venv with the built wheel installed (dependencies pinned by requirements.lock)."""
+    work = tmp_path_factory.mktemp("install")
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", work / "dist", ROOT],
+        cwd=work,
+    )
+    wheels = list((work / "dist").glob("persona_kit-*.whl"))
+    assert len(wheels) == 1, wheels
+    _run([sys.executable, "-m", "venv", work / "venv"], cwd=work)
+    py = work / "venv" / "bin" / "python"
+    _run([py, "-m", "pip", "install", "-q", "-c", ROOT / "requirements.lock", wheels[0]], cwd=work)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PATH"] = f"{work / 'venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    return work, py, env
+
+
+def test_wheel_ships_the_notebooks_templates_and_catalogs(installed):
+    work, py, env = installed
+    out = _run(
+        [
+            py,
+            "-c",
+            "import helpers, pathlib; p = pathlib.Path(helpers.__file__).parent; "
+            "print(p); print(sorted(x.name for x in (p / 'notebooks').glob('*.ipynb')))",
+        ],
+        cwd=work,
+        env=env,
+    ).stdout.splitlines()
+    assert str(work / "venv") in out[0]  # the installed package, not the checkout
+    assert out[1] == str(
+        [
+            "01_data_audit.ipynb",
+            "02_active_users.ipynb",
+            "03_personas.ipynb",
+            "04_churn.ipynb",
+            "05_ab_readout.ipynb",
+            "06_persona_review.ipynb",
+        ]
+    )
+
+
+def test_installed_kit_runs_the_review_on_the_sample(installed):
+    work, py, env = installed
+    cli = work / "venv" / "bin" / "persona-kit"
+    _run(
+        [cli, "sample", "--out", work / "s", "--users", "1500", "--months", "6", "--seed", "3"],
+        cwd=work,
+        env=env,
+    )
+    proc = _run(
+        [cli, "run", "--config", work / "s" / "persona.yaml", "--jobs", "2"], cwd=work, env=env
+    )
+    month_dir = next(p for p in (work / "s" / "reports").iterdir() if p.is_dir())
+    manifest = json.loads((month_dir / "manifest.json").read_text())
+    statuses = {name: e["status"] for name, e in manifest["reports"].items()}
+    assert statuses == {
+        "01_data_audit": "ok",
+        "02_active_users": "ok",
+        "03_personas": "ok",
+        "04_churn": "ok",
+        "ab_checkout_v2": "ok",
+        "ab_onboarding_tips": "ok",
+        "06_persona_review": "ok",
+    }, proc.stdout
+    assert (month_dir / "index.html").is_file() and (
+        month_dir / "06_persona_review.html"
+    ).is_file()
+
+
+def test_init_writes_a_config_that_loads_and_copies_the_notebooks(installed):
+    work, py, env = installed
+    cli = work / "venv" / "bin" / "persona-kit"
+    _run([cli, "init", work / "mine", "--notebooks"], cwd=work, env=env)
+    assert len(list((work / "mine" / "notebooks").glob("*.ipynb"))) == 6
+    out = _run(
+        [
+            py,
+            "-c",
+            "from helpers.core.config import load_config; "
+            f"c = load_config({str(work / 'mine' / 'persona.yaml')!r}); print(c.timezone)",
+        ],
+        cwd=work,
+        env=env,
+    ).stdout.strip()
+    assert out == "Asia/Shanghai"
