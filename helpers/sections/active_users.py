@@ -1,39 +1,43 @@
-"""Glue for the ``02_active_users`` notebook: the chosen definition, derived windows, headline
-numbers, and sections that degrade (say what is missing) instead of failing.
+"""What the ``02_active_users`` notebook shows: the chosen definition, derived windows, headline
+numbers, sections that degrade (say what is missing) instead of failing, and how each activity
+result displays.
 
-The measures themselves live in :mod:`helpers.analysis.activity`; this module only decides which of them
-apply to the data at hand, so the notebook stays linear (no ``if`` on parameters or data).
+The measures themselves live in :mod:`helpers.analysis.activity`; this module decides which of
+them apply to the data at hand, so the notebook stays linear (no ``if`` on parameters or data),
+and renders their results with :class:`~helpers.display.table.Table`, the blocks and ``t()``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
-from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from helpers.analysis import activity
+from helpers.analysis.activity.definition import DefinitionSensitivity, apply_definition
+from helpers.analysis.activity.drivers import RetentionDrivers
+from helpers.analysis.activity.headline import Headline
+from helpers.analysis.activity.lifecycle import LifecycleCounts
+from helpers.analysis.activity.profile import (
+    MISSING_LEVEL,
+    ActiveBehaviour,
+    AttributeProfile,
+    attribute_profile,
+)
+from helpers.analysis.activity.retention import KMRetention, RetentionMatrix
+from helpers.analysis.activity.rolling import MonthlyActive, RollingActive
+from helpers.analysis.activity.stickiness import PowerUserCurve, StickinessBuckets
 from helpers.core import schema
 from helpers.core.checks import numeric_text_to_numbers, one_of
 from helpers.core.errors import ParameterError
+from helpers.display.blocks import Callout, Facts, Heading, Note, Paragraph, Stack
+from helpers.display.format import fmt
+from helpers.display.registry import renders
+from helpers.display.table import Table
+from helpers.display.text import t, tn
+from helpers.plots.activity import behaviour_label
 
 NEW_BASES = ("first_activity", "signup")
 ID_LIKE = {schema.USER_ID, schema.SIGNUP_TIME, schema.SOURCE}
-
-
-@dataclass
-class Note:
-    """A sentence shown in place of an analysis the data cannot support."""
-
-    text: str
-    tables: dict | None = None
-
-    def _repr_html_(self) -> str:
-        return (
-            f"<p style='color:#8a6d3b;background:#fcf8e3;padding:6px'>{html.escape(self.text)}</p>"
-        )
 
 
 def defined_user_day(
@@ -61,10 +65,8 @@ def defined_user_day(
             f"events found: {sorted(known)}"
         )
     if active_events:
-        return activity.apply_definition(
-            user_day, active_events=active_events + [schema.ORDER_EVENT]
-        )
-    return activity.apply_definition(
+        return apply_definition(user_day, active_events=active_events + [schema.ORDER_EVENT])
+    return apply_definition(
         user_day, passive_events=list(config.activity.passive_events) + extra_passive
     )
 
@@ -76,21 +78,34 @@ def definition_text(
     passive_events=None,
     new_basis: str = "first_activity",
     mau_days: int = 28,
-) -> Note:
-    """The definition of "active" in one paragraph, as used in this report."""
+) -> Callout:
+    """The definition of "active" as used in this report, in a box."""
     one_of(new_basis, NEW_BASES, "new_basis")
+    sep = t("activity.list_separator")
     if active_events:
-        which = f"any of these events: {', '.join(active_events)} (or an order)"
+        which = t(
+            "activity.definition.events_listed",
+            timezone=config.timezone,
+            events=sep.join(active_events),
+        )
     else:
         passive = list(config.activity.passive_events) + list(passive_events or [])
-        which = "any event or order" + (
-            f" except the passive events {', '.join(passive)}" if passive else ""
+        which = (
+            t(
+                "activity.definition.events_except",
+                timezone=config.timezone,
+                events=sep.join(passive),
+            )
+            if passive
+            else t("activity.definition.events_all", timezone=config.timezone)
         )
-    return Note(
-        f"A user is active on a day when they do {which}, on that calendar day in {config.timezone}. "
-        f"Monthly active users (MAU) count users active on at least one day of the {mau_days} days ending "
-        f"on a day; a user is new in the period of their "
-        f"{'signup' if new_basis == 'signup' else 'first activity'}."
+    return Callout(
+        t("activity.definition.title"),
+        [
+            which,
+            t("activity.definition.mau", days=mau_days),
+            t(f"activity.definition.new.{new_basis}"),
+        ],
     )
 
 
@@ -117,16 +132,12 @@ def typed_users(users: pd.DataFrame | None) -> pd.DataFrame | None:
 def attribute_section(snapshot: pd.DataFrame, users: pd.DataFrame | None):
     """Who the active users are, or a note when there is no users table."""
     if users is None:
-        return Note(
-            "No users table is configured, so active users cannot be profiled by attribute. Add "
-            "`sources.users` (user_id plus columns such as age, city, channel, platform, plan) to get "
-            "this section."
-        )
+        return Note(t("activity.profile.no_users"))
     attrs = attribute_columns(users)
     if not attrs:
-        return Note("The users table has no attribute columns besides ids and signup time.")
+        return Note(t("activity.profile.no_attributes"))
     active = snapshot.loc[snapshot["is_active"], [schema.USER_ID]]
-    return activity.attribute_profile(active, typed_users(users), attributes=attrs)
+    return attribute_profile(active, typed_users(users), attributes=attrs)
 
 
 def binary_attributes(users: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -165,38 +176,7 @@ def driver_events(user_day, config) -> list[str]:
     ]
 
 
-def headline(rolling, monthly, lifecycle_month, *, month_start: dt.date, as_of: dt.date) -> dict:
-    """Headline numbers of the reviewed month.
-
-    ``dau_avg``: mean DAU over the month's days; ``wau``/``mau``: rolling values on ``as_of``;
-    ``stickiness``: mean DAU/MAU over the month; ``mau_calendar``: users active in the calendar
-    month, and its month-over-month change; ``quick_ratio`` of the month from the lifecycle.
-    """
-    d = rolling.daily.copy()
-    d[schema.DAY] = pd.to_datetime(d[schema.DAY]).dt.date
-    month = d[(d[schema.DAY] >= month_start) & (d[schema.DAY] <= as_of)]
-    last = d[d[schema.DAY] == as_of].iloc[0]
-    m = monthly.monthly.copy()
-    cur = m.iloc[-1]
-    lc = lifecycle_month.periods.copy()
-    lc["period_start"] = pd.to_datetime(lc["period_start"]).dt.date
-    row = lc[lc["period_start"] == month_start]
-    qr = float(row["quick_ratio"].iloc[0]) if len(row) else float("nan")
-    return {
-        "dau_avg": float(month["dau"].mean()),
-        "wau": int(last["wau"]),
-        "mau": int(last["mau"]),
-        "stickiness": float(month["dau_mau"].mean()),
-        "wau_mau": float(last["wau_mau"]),
-        "mau_calendar": int(cur["mau"]),
-        "mau_change_pct": float(cur["change_pct"])
-        if pd.notna(cur["change_pct"])
-        else float("nan"),
-        "quick_ratio": qr,
-    }
-
-
-def lifecycle_table(weekly, monthly) -> pd.DataFrame:
+def lifecycle_table(weekly: LifecycleCounts, monthly: LifecycleCounts) -> pd.DataFrame:
     """Both lifecycle tables stacked, with the period type, for ``artifacts/lifecycle.csv``."""
     w = weekly.periods.assign(period="week")
     m = monthly.periods.assign(period="month")
@@ -216,4 +196,298 @@ def active_users_table(snapshot: pd.DataFrame) -> pd.DataFrame:
     return snapshot.loc[keep, cols].reset_index(drop=True)
 
 
-_ = np
+# ------------------------------------------------------------------------------------------------
+# how each result of helpers.analysis.activity shows
+# ------------------------------------------------------------------------------------------------
+def _month_text(values: pd.Series) -> pd.Series:
+    """Calendar months (first days) as ``YYYY-MM``."""
+    return pd.to_datetime(values).dt.strftime("%Y-%m")
+
+
+def _dates(values: pd.Series) -> list:
+    return [v.date() for v in pd.to_datetime(values)]
+
+
+@renders(DefinitionSensitivity)
+def show_definition_sensitivity(result: DefinitionSensitivity) -> Stack:
+    v = result.variants
+    names = []
+    for code, days, event in zip(v["definition"], v["min_active_days"], v["event"]):
+        if code == "chosen":
+            names.append(t("activity.sensitivity.chosen"))
+        elif code == "min_active_days":
+            names.append(t("activity.sensitivity.min_days", days=days, window=result.window_days))
+        else:
+            names.append(t("activity.sensitivity.without", event=event))
+    cols = ["mau", "change_vs_chosen", "change_pct", "active_user_days", "ever_active"]
+    shown = pd.concat([pd.DataFrame({"definition": names}), v[cols]], axis=1)
+    caption = t(
+        "activity.sensitivity.caption",
+        days=result.window_days,
+        as_of=result.as_of,
+        mau=result.mau_chosen,
+        n=len(v) - 1,
+    )
+    return Stack.of(Table(shown, kinds={"change_pct": "pct"}, caption=caption, keep="head"))
+
+
+@renders(RollingActive)
+def show_rolling_active(result: RollingActive) -> Stack:
+    dau, wau, mau = result.windows
+    caption = t(
+        "activity.rolling.caption", dau=dau, wau=wau, mau=mau, start=result.start, end=result.end
+    )
+    daily = result.daily.assign(**{schema.DAY: _dates(result.daily[schema.DAY])})
+    return Stack.of(Table(daily, caption=caption, keep="tail", max_rows=14))
+
+
+@renders(MonthlyActive)
+def show_monthly_active(result: MonthlyActive) -> Stack:
+    m = result.monthly
+    last = m.iloc[-1]
+    change = last["change"]
+    if pd.isna(change):
+        caption = t("activity.monthly.caption.first", users=result.mau, month=result.month)
+    else:
+        trend = "up" if change > 0 else "down" if change < 0 else "same"
+        caption = t(
+            f"activity.monthly.caption.{trend}",
+            users=result.mau,
+            month=result.month,
+            change=abs(change),
+            pct=last["change_pct"],
+        )
+    shown = pd.DataFrame(
+        {
+            "month": _month_text(m["month"]),
+            "active_users": m["mau"],
+            "change_users": m["change"],
+            "change_pct": m["change_pct"],
+        }
+    )
+    table = Table(shown, kinds={"change_pct": "pct"}, caption=caption, keep="tail", max_rows=12)
+    return Stack.of(table)
+
+
+@renders(PowerUserCurve)
+def show_power_user_curve(result: PowerUserCurve) -> Stack:
+    caption = t(
+        "activity.power.caption",
+        users=result.active_users,
+        days=result.window_days,
+        as_of=result.as_of,
+        mean=result.mean_active_days,
+        users_7=result.active_users_7,
+    )
+    window = t("activity.power.window", days=result.window_days, as_of=result.as_of)
+    last_7 = t("activity.power.last_7", as_of=result.as_of)
+    return Stack.of(
+        Paragraph(caption),
+        Table(result.l7, caption=last_7, keep="head"),
+        Table(result.histogram, caption=window, keep="head", max_rows=result.window_days),
+    )
+
+
+@renders(StickinessBuckets)
+def show_stickiness_buckets(result: StickinessBuckets) -> Stack:
+    wide = result.buckets.pivot_table(
+        index="month", columns="bucket", values="share", observed=False
+    )
+    headers = [t("activity.buckets.header", bucket=b) for b in wide.columns]
+    wide.columns = headers
+    wide = wide.reset_index()
+    wide["month"] = _month_text(wide["month"])
+    caption = t("activity.buckets.caption", months=result.months, as_of=result.as_of)
+    kinds = dict.fromkeys(headers, "share")
+    return Stack.of(
+        Table(wide, kinds=kinds, caption=caption, keep="tail", max_rows=12, value_columns=headers)
+    )
+
+
+@renders(LifecycleCounts)
+def show_lifecycle(result: LifecycleCounts) -> Stack:
+    p = result.periods
+    if result.period == "month":
+        when = _month_text(p["period_start"])
+    else:
+        when = pd.Series([fmt(d, "date") for d in _dates(p["period_start"])])
+    shown = pd.DataFrame(
+        {
+            result.period: when,
+            "active": p["active"],
+            "new": p["new"],
+            "returning": p["returning"],
+            "resurrecting": p["resurrecting"],
+            "went_dormant": -p["dormant"],
+            "active_prev": p["active_prev"],
+            "quick_ratio": p["quick_ratio"],
+        }
+    )
+    first = _dates(p["period_start"])[0] if len(p) else result.start
+    caption = t(
+        f"activity.lifecycle.caption.{result.period}",
+        basis=t(f"activity.basis.{result.new_basis}"),
+        start=first,
+        end=result.end,
+    )
+    partial = _dates(p.loc[~p["complete"].astype(bool), "period_start"])
+    note = t(f"activity.lifecycle.partial.{result.period}", start=partial[-1]) if partial else None
+    table = Table(
+        shown, caption=caption, note=note, keep="tail", max_rows=12, artifact="lifecycle.csv"
+    )
+    return Stack.of(table)
+
+
+@renders(RetentionMatrix)
+def show_retention(result: RetentionMatrix) -> Stack:
+    unit = t(f"activity.retention.unit.{result.cohort}")
+    kind = (
+        f"activity.retention.kind.first_time.{result.cohort_basis}"
+        if result.kind == "first_time"
+        else "activity.retention.kind.recurring"
+    )
+    caption = t(
+        "activity.retention.caption",
+        cohortly=t(f"activity.retention.cohortly.{result.cohort}"),
+        as_of=result.as_of,
+        kind=t(kind, cohort=unit),
+        criterion=t(f"activity.retention.criterion.{result.criterion}", cohort=unit),
+    )
+    rates = result.rates.copy()
+    periods = [c for c in rates.columns if c != "cohort_start"]
+    headers = [t(f"activity.retention.period_header.{result.cohort}", k=k) for k in periods]
+    rates.columns = ["cohort_start", *headers]
+    rates["cohort_start"] = _dates(rates["cohort_start"])
+    small = (
+        tn("activity.retention.small", result.small_cohorts, min=result.min_cohort_size)
+        if result.small_cohorts
+        else None
+    )
+    matrix = Table(
+        rates,
+        kinds=dict.fromkeys(headers, "share"),
+        caption=caption,
+        note=small,
+        keep="tail",
+        max_rows=12,
+        artifact="retention.csv",
+        value_columns=headers,
+    )
+    m = result.mean_curve.rename(
+        columns={"period": "periods_since_start", "rate": "retention_rate"}
+    )
+    mean = Table(
+        m,
+        kinds={"ci_low": "share", "ci_high": "share"},
+        caption=t("activity.retention.mean_caption"),
+        keep="head",
+    )
+    return Stack.of(matrix, mean)
+
+
+@renders(KMRetention)
+def show_km_retention(result: KMRetention) -> Stack:
+    caption = t(
+        "activity.km.caption",
+        users=result.users,
+        as_of=result.as_of,
+        censored=result.censored,
+        cohort=t(f"activity.retention.unit.{result.cohort}"),
+    )
+    curve = result.curve.rename(
+        columns={
+            "period": "periods_since_start",
+            "retention": "still_active",
+            "at_risk": "users_at_risk",
+            "churned": "users_lost",
+            "censored": "users_censored",
+        }
+    )
+    kinds = {"ci_low": "share", "ci_high": "share"}
+    return Stack.of(Table(curve, kinds=kinds, caption=caption, keep="head"))
+
+
+@renders(AttributeProfile)
+def show_attribute_profile(result: AttributeProfile) -> Stack:
+    p = result.profile
+    level = p["value"].where(p["value"] != MISSING_LEVEL, t("activity.profile.missing_level"))
+    shown = pd.DataFrame(
+        {
+            "attribute": p["attribute"],
+            "level": level,
+            "n_active": p["n_active"],
+            "n_all": p["n_all"],
+            "share_active": p["share_active"],
+            "share_all": p["share_all"],
+            "index_vs_all": p["index"],
+        }
+    )
+    caption = t("activity.profile.caption", active=result.active_users, all=result.all_users)
+    table = Table(shown, caption=caption, keep="head", max_rows=40, digits={"index_vs_all": 0})
+    return Stack.of(table)
+
+
+@renders(ActiveBehaviour)
+def show_active_behaviour(result: ActiveBehaviour) -> Stack:
+    caption = t(
+        "activity.behaviour.caption",
+        users=result.active_users,
+        days=result.window_days,
+        as_of=result.as_of,
+    )
+    mix = result.event_mix.rename(columns={"event": "event_name"})
+    return Stack.of(
+        Table(result.summary, caption=caption),
+        Table(mix, caption=t("activity.behaviour.mix_caption"), keep="head", max_rows=15),
+    )
+
+
+@renders(RetentionDrivers)
+def show_retention_drivers(result: RetentionDrivers) -> Stack:
+    d = result.drivers
+    labels = [behaviour_label(e, k, result.first_days) for e, k in zip(d["event"], d["threshold"])]
+    caption = t(
+        "activity.drivers.caption",
+        day=result.retention_day,
+        users=result.users,
+        start=result.cohort_start,
+        end=result.cohort_end,
+        rate=result.base_rate,
+    )
+    top = d.index[d["strongest"].astype(bool)]
+    strongest = (
+        t(
+            "activity.drivers.strongest",
+            behaviour=labels[top[0]],
+            doers=d.loc[top[0], "rate_doers"],
+            non_doers=d.loc[top[0], "rate_non_doers"],
+        )
+        if len(top)
+        else t("activity.drivers.none")
+    )
+    cols = ["doers", "share_doers", "rate_doers", "rate_non_doers", "difference"]
+    shown = pd.concat([pd.DataFrame({"behaviour": labels}), d[cols]], axis=1)
+    shown["phi"] = d["score"]
+    table = Table(
+        shown,
+        caption=strongest,
+        note=t("activity.drivers.note"),
+        keep="head",
+        max_rows=15,
+        digits={"phi": 2},
+    )
+    return Stack.of(Paragraph(caption), table)
+
+
+@renders(Headline)
+def show_headline(h: Headline) -> Stack:
+    pairs = [
+        (t("metric.dau_avg"), fmt(h.dau_avg, "count")),
+        (t("metric.wau", as_of=h.as_of), fmt(h.wau, "count")),
+        (t("metric.mau", days=h.mau_days, as_of=h.as_of), fmt(h.mau, "count")),
+        (t("metric.mau_calendar"), fmt(h.mau_calendar, "count")),
+        (t("metric.mau_change_pct"), fmt(h.mau_change_pct, "pct")),
+        (t("metric.stickiness"), fmt(h.stickiness, "share")),
+        (t("metric.quick_ratio"), fmt(h.quick_ratio, "ratio")),
+    ]
+    return Stack.of(Heading(t("activity.headline.title")), Facts(pairs))
