@@ -1,14 +1,84 @@
-"""Churn drawings: Kaplan-Meier curves, hazard-ratio forest plot, risk calibration.
+"""Churn drawings: Kaplan-Meier curves, hazard-ratio forest plot, risk calibration, P(alive).
 
-Each function draws a fitted result from :mod:`helpers.analysis.churn.survival` and :mod:`helpers.analysis.churn.risk` on one Axes and returns it.
+Each function draws a fitted result of :mod:`helpers.analysis.churn` on one Axes and returns it;
+every word on a chart comes from the catalog (:mod:`helpers.display.catalog.churn`). The names of
+groupings and Cox covariates are decided here once (:func:`group_name`, :func:`covariate_label`)
+and shared with the tables of :mod:`helpers.sections.churn`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
-__all__ = ["plot_km", "plot_hazard_ratios", "plot_calibration"]
+from helpers.analysis.churn.covariates import early_feature, level_of
+from helpers.display.format import fmt
+from helpers.display.labels import is_labelled, label
+from helpers.display.messages import has
+from helpers.display.text import t
+from helpers.plots.value import plot_probability_alive
+
+__all__ = [
+    "group_name",
+    "covariate_label",
+    "plot_km",
+    "plot_km_section",
+    "plot_hazard_ratios",
+    "plot_cox_section",
+    "plot_calibration",
+    "plot_palive_section",
+]
+
+_QUARTILE_SUFFIX = "__q4"  # CoxModel's name of a covariate stratified by quartile
+_HR_TICKS = (0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)  # hazard-ratio axis
+_LEGEND_INSIDE = 6  # more curves than this: the legend goes beside the chart
+
+
+def group_name(column: str | None) -> str:
+    """What a grouping column is called in a report: ``persona_name`` -> "Persona".
+
+    Examples
+    --------
+    >>> group_name("rfm_segment"), group_name("channel"), group_name(None)
+    ('RFM segment', 'Channel', 'All users')
+    """
+    if column is None:
+        return t("churn.group.all")
+    if has(f"churn.group.{column}"):
+        return t(f"churn.group.{column}")
+    return label(column) if is_labelled(column) else str(column)
+
+
+def covariate_label(name: str, reference_levels: Mapping[str, str] | None = None) -> str:
+    """What a Cox covariate is called in a report.
+
+    Early-window counts are named in words, a level of a one-hot attribute (one of
+    ``reference_levels``) as "attribute: level", a covariate stratified by quartile with
+    "(quartiles)"; any other covariate (a binary attribute of the users table) keeps its name,
+    a value of the data.
+
+    Examples
+    --------
+    >>> covariate_label("orders_first_7d"), covariate_label("channel_social", {"channel": "x"})
+    ('Orders in the first 7 days', 'Channel: social')
+    >>> covariate_label("joined_community"), covariate_label("orders_first_7d__q4")
+    ('joined_community', 'Orders in the first 7 days (quartiles)')
+    """
+    if name.endswith(_QUARTILE_SUFFIX):
+        inner = covariate_label(name[: -len(_QUARTILE_SUFFIX)], reference_levels)
+        return t("churn.covariate.quartile", name=inner)
+    early = early_feature(name)
+    if early is not None:
+        feature, days = early
+        return t(f"churn.covariate.{feature}", days=days)
+    split = level_of(name, reference_levels or {})
+    if split is not None:
+        attribute, level = split
+        return t("churn.covariate.level", attribute=group_name(attribute), level=level)
+    return name
 
 
 def _axes(ax):
@@ -39,24 +109,48 @@ def plot_km(result, *, ax=None, at_risk: bool = True, ci: bool = True, **kwargs)
     fitters = list(result.fitters_.values())
     for kmf in fitters:
         kmf.plot_survival_function(ax=ax, ci_show=ci, **kwargs)
-    ax.set_xlabel("days since the start of life")
-    ax.set_ylabel("share still active (not churned)")
+    ax.set_xlabel(t("churn.plot.km.x"))
+    ax.set_ylabel(t("churn.plot.km.y"))
     ax.set_ylim(0, 1.02)
-    title = "Survival by " + result.group_col_ if result.group_col_ else "Survival"
-    if len(result.logrank_):
-        from helpers.analysis.churn.survival import p_text
-
-        title += f" (log-rank p {p_text(result.logrank_['p'].iloc[0])})"
+    if not result.group_col_:
+        title = t("churn.plot.km.title_all")
+    elif len(result.logrank_):
+        title = t(
+            "churn.plot.km.title_p",
+            group=group_name(result.group_col_),
+            p=float(result.logrank_["p"].iloc[0]),
+        )
+    else:
+        title = t("churn.plot.km.title", group=group_name(result.group_col_))
     ax.set_title(title)
+    if len(fitters) > _LEGEND_INSIDE:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     if at_risk and fitters:
+        # lifelines is imported when a chart is drawn, not by every notebook
         from lifelines.plotting import add_at_risk_counts
 
         add_at_risk_counts(*fitters, ax=ax, rows_to_show=["At risk"])
     return ax
 
 
-def plot_hazard_ratios(result, *, ax=None, **kwargs):
+def plot_km_section(result, *, ax=None, **kwargs):
+    """``plot_km`` for a fitted result; nothing for a note (a group the data cannot offer)."""
+    if not hasattr(result, "fitters_"):
+        return None
+    return plot_km(result, ax=ax, **kwargs)
+
+
+def plot_hazard_ratios(
+    result, *, reference_levels: Mapping[str, str] | None = None, ax=None, **kwargs
+):
     """Forest plot of a fitted :class:`CoxModel`: hazard ratio and its CI per covariate (log x).
+
+    Parameters
+    ----------
+    result : CoxModel
+    reference_levels : mapping, optional
+        Attribute -> reference level of the one-hot attributes, to name their levels.
+    ax : matplotlib Axes, optional
 
     Returns
     -------
@@ -69,10 +163,22 @@ def plot_hazard_ratios(result, *, ax=None, **kwargs):
     ax.errorbar(hr["hr"], y, xerr=err, fmt=kwargs.pop("fmt", "o"), capsize=3, **kwargs)
     ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
     ax.set_xscale("log")
-    ax.set_yticks(y, hr["covariate"])
-    ax.set_xlabel("hazard ratio of churn (log scale; < 1 = longer lives)")
-    ax.set_title("Cox model: hazard ratios with 95% intervals")
+    lo, hi = ax.get_xlim()
+    ax.xaxis.set_major_locator(FixedLocator([v for v in _HR_TICKS if lo <= v <= hi]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt(v, "ratio", digits=1)))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_yticks(y, [covariate_label(c, reference_levels) for c in hr["covariate"]])
+    ax.set_xlabel(t("churn.plot.hr.x"))
+    ax.set_title(t("churn.plot.hr.title"))
     return ax
+
+
+def plot_cox_section(readout, *, ax=None, **kwargs):
+    """``plot_hazard_ratios`` of a :class:`~helpers.analysis.churn.cox.CoxReadout`, with its
+    attribute levels named."""
+    return plot_hazard_ratios(
+        readout.model, reference_levels=readout.reference_levels, ax=ax, **kwargs
+    )
 
 
 def plot_calibration(result, *, ax=None, **kwargs):
@@ -90,24 +196,15 @@ def plot_calibration(result, *, ax=None, **kwargs):
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("mean predicted churn risk (decile)")
-    ax.set_ylabel("observed churn rate")
-    auc = result.backtest_["auc"].iloc[0]
-    ax.set_title(f"Back-test calibration (ROC AUC {auc:.2f})")
+    ax.set_xlabel(t("churn.plot.cal.x"))
+    ax.set_ylabel(t("churn.plot.cal.y"))
+    ax.set_title(t("churn.plot.cal.title", auc=result.backtest_.auc))
     return ax
 
 
-def plot_km_section(result, *, ax=None):
-    """``plot_km`` for a fitted result; nothing for a note (a group the data cannot offer)."""
-    if not hasattr(result, "fitters_"):
+def plot_palive_section(check, *, ax=None):
+    """P(alive) histogram of a :class:`~helpers.analysis.churn.palive.PAliveCheck`; nothing when
+    BG/NBD was not fitted."""
+    if getattr(check, "users", None) is None:
         return None
-    return plot_km(result, ax=ax)
-
-
-def plot_palive_section(view, *, ax=None):
-    """P(alive) histogram of a ``churn_review.PAliveView``; nothing when BG/NBD was not fitted."""
-    if getattr(view, "users", None) is None:
-        return None
-    from helpers.plots.value import plot_probability_alive
-
-    return plot_probability_alive(view.users["p_alive"], ax=ax)
+    return plot_probability_alive(check.users["p_alive"], ax=ax)

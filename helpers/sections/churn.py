@@ -1,49 +1,55 @@
-"""Glue for the ``04_churn`` notebook: groups from earlier reports, covariate choice, the
-BG/NBD view beside the survival view, and the at-risk list artifact.
+"""What the ``04_churn`` notebook shows: lives and resurrections, survival by group, the Cox model,
+the back-tested churn risk, the revenue at stake, the at-risk list and P(alive).
 
-Survival, Cox and the risk model live in :mod:`helpers.analysis.churn.survival` and :mod:`helpers.analysis.churn.risk`; value models in
-:mod:`helpers.analysis.value`. This module joins their inputs and degrades with a :class:`Note` when an
-input (personas, users table, buyers) is missing, so the notebook stays linear.
+The numbers come from :mod:`helpers.analysis.churn`; this module joins the inputs of earlier
+reports (personas, RFM segments, the users table), degrades with a :class:`Note` when one is
+missing, so the notebook stays linear, and says how each churn result shows (``@renders``):
+tables through :class:`~helpers.display.table.Table`, sentences through
+:func:`~helpers.display.text.t` with their text in :mod:`helpers.display.catalog.churn`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.churn import survival
-from helpers.analysis.features import btyd_summary
-from helpers.analysis.value import BetaGeoModel, to_time_unit
+from helpers.analysis.churn.covariates import level_of
+from helpers.analysis.churn.cox import CoxModel, CoxReadout
+from helpers.analysis.churn.kaplan_meier import KaplanMeierByGroup
+from helpers.analysis.churn.lives import LivesOverview, ResurrectionSummary
+from helpers.analysis.churn.palive import P_ALIVE_BANDS, PAliveCheck
+from helpers.analysis.churn.risk import HIGH_RISK_BANDS, ChurnRiskModel, split_drivers
+from helpers.analysis.churn.stake import RevenueAtStake
 from helpers.core import schema
-from helpers.sections.active_users import Note, typed_users
+from helpers.display.blocks import Facts, Note, Paragraph, Stack
+from helpers.display.format import fmt
+from helpers.display.messages import has
+from helpers.display.registry import renders
+from helpers.display.table import Table
+from helpers.display.text import t, tn
+from helpers.plots.churn import covariate_label, group_name
 
-GROUP_COLUMNS = ("persona_name", "rfm_segment", "channel", "platform")
-EARLY = ("active_days_first_7d", "events_first_7d", "orders_first_7d", "revenue_first_7d")
-COVARIATE_PREFIXES = ("channel_", "platform_", "plan_")
+__all__ = [
+    "read_artifact",
+    "life_start",
+    "definition_note",
+    "groups_frame",
+    "km_by",
+    "risk_list",
+]
+
+#: Where a grouping comes from when it is missing (message keys of churn.km.source.*).
+_GROUP_SOURCES = {"persona_name": "personas", "persona": "personas", "rfm_segment": "rfm"}
 
 
+# --- inputs --------------------------------------------------------------------------------------
 def read_artifact(artifacts: Path, name: str) -> pd.DataFrame | None:
     """An earlier report's CSV artifact of this month, or None when it was not produced."""
     path = Path(artifacts) / name
     return pd.read_csv(path, dtype={schema.USER_ID: str}) if path.exists() else None
-
-
-def definition_note(inactive_days: int, as_of: dt.date) -> Note:
-    """The churn rule of this report in numbers.
-
-    >>> definition_note(30, dt.date(2026, 10, 31)).text[:66]
-    'Churn here: a life ends at its last active day when 30 days withou'
-    """
-    last = as_of - dt.timedelta(days=inactive_days)
-    return Note(
-        f"Churn here: a life ends at its last active day when {inactive_days} days without activity "
-        f"follow it (`churn.inactive_days` in persona.yaml). A life still running on {last} (as of "
-        f"{as_of} minus {inactive_days} days, the last day whose churn can be seen) is censored."
-    )
 
 
 def life_start(start: str, users: pd.DataFrame | None) -> str:
@@ -62,7 +68,8 @@ def groups_frame(
     rfm: pd.DataFrame | None,
     users: pd.DataFrame | None,
 ) -> pd.DataFrame:
-    """Survival rows with every grouping the data offers (persona, RFM segment, channel, platform)."""
+    """Survival rows with every grouping the data offers (persona, RFM segment, channel,
+    platform, plan)."""
     out = surv.copy()
     if personas is not None:
         cols = [c for c in (schema.USER_ID, "persona", "persona_name") if c in personas.columns]
@@ -76,198 +83,406 @@ def groups_frame(
 
 
 def km_by(surv_g: pd.DataFrame, column: str, *, times=(30, 90, 180)):
-    """Kaplan-Meier by ``column``, or a Note naming the source that would provide it."""
+    """Kaplan-Meier by ``column``, or a Note naming the source that would provide it.
+
+    >>> km_by(pd.DataFrame({"duration_days": [3], "event": [1]}), "rfm_segment").text[:28]
+    'No survival by RFM segment: '
+    """
     if column not in surv_g.columns or surv_g[column].notna().sum() == 0:
-        where = {
-            "persona_name": "the 03_personas report (personas.csv)",
-            "persona": "the 03_personas report",
-            "rfm_segment": "the 03_personas report (rfm.csv)",
-        }.get(column, f"a `{column}` column in the users table")
-        return Note(
-            f"No survival by {column}: it needs {where}, which is not available for this month."
+        source = _GROUP_SOURCES.get(column)
+        where = (
+            t(f"churn.km.source.{source}") if source else t("churn.km.source.users", column=column)
         )
-    return survival.KaplanMeierByGroup(times=times).fit(surv_g, column)
+        return Note(t("churn.km.missing", group=group_name(column), source=where))
+    return KaplanMeierByGroup(times=times).fit(surv_g, column)
 
 
-def cox_covariates(cov: pd.DataFrame) -> list[str]:
-    """Early-life behaviour, channel/platform/plan dummies and binary attributes (e.g.
-    ``joined_community``); event-mix shares and cities are left out (many, collinear, and
-    behaviour is already summarized by the first-week counts)."""
-    keep = [c for c in EARLY if c in cov.columns]
-    keep += [
-        c
-        for c in cov.columns
-        if c.startswith(COVARIATE_PREFIXES) and not c.endswith("_missing") and cov[c].nunique() > 1
+# --- lives and resurrection ----------------------------------------------------------------------
+def definition_note(inactive_days: int, as_of: dt.date) -> Note:
+    """The churn rule of this report in numbers.
+
+    >>> definition_note(30, dt.date(2026, 10, 31)).text[:66]
+    'Churn here: a life ends at its last active day when 30 days withou'
+    """
+    censor_day = as_of - dt.timedelta(days=inactive_days)
+    return Note(
+        t("churn.definition", days=inactive_days, censor_day=censor_day, as_of=as_of),
+        kind="info",
+    )
+
+
+@renders(ResurrectionSummary)
+def resurrection(r: ResurrectionSummary) -> Stack:
+    """Who came back after churning: a sentence and the users per range of days to return."""
+    if r.churned_users == 0:
+        return Stack.of(Paragraph(t("churn.resurrection.no_churn")))
+    if r.resurrected_users == 0:
+        return Stack.of(Paragraph(t("churn.resurrection.none", churned=r.churned_users)))
+    headline = t(
+        "churn.resurrection.headline",
+        share=r.resurrected_share,
+        churned=r.churned_users,
+        median=r.median_days_to_return,
+        p25=r.p25_days_to_return,
+        p75=r.p75_days_to_return,
+    )
+    gaps = r.gaps.assign(
+        days_to_return=[
+            t("churn.resurrection.range", lo=lo, hi=hi)
+            if np.isfinite(hi)
+            else t("churn.resurrection.range_open", lo=lo)
+            for lo, hi in zip(r.gaps["days_from"], r.gaps["days_to"])
+        ]
+    )[["days_to_return", "users", "share"]]
+    return Stack.of(
+        Paragraph(headline),
+        Table(gaps, caption=t("churn.resurrection.caption")),
+        Paragraph(t("churn.resurrection.lower_bound")),
+    )
+
+
+@renders(LivesOverview)
+def lives(o: LivesOverview) -> Stack:
+    """The churn rule, where lives start, how they ended, and who came back."""
+    rule = (
+        definition_note(o.inactive_days, o.as_of)
+        if o.as_of is not None and o.inactive_days is not None
+        else None
+    )
+    how = [
+        t(f"churn.lives.start.{o.start}") if o.start else None,
+        t(f"churn.lives.life.{o.life}") if o.life else None,
     ]
-    for c in cov.columns:
-        if (
-            c in keep
-            or c in ("user_id", "duration_days", "event", "persona", "persona_name")
-            or c.startswith(("mix_", "city_"))
-        ):
-            continue
-        vals = set(pd.to_numeric(cov[c], errors="coerce").dropna().unique())
-        if vals and vals <= {0, 1} and not c.endswith("_missing"):
-            keep.append(c)
-    return keep
+    summary = t(
+        "churn.lives.summary",
+        users=o.users,
+        churned=o.churned,
+        share=o.churned_share,
+        censored=o.censored,
+        too_recent=o.too_recent,
+    )
+    return Stack.of(rule, Paragraph(" ".join([*(h for h in how if h), summary]))).extend(
+        resurrection(o.resurrection).parts
+    )
 
 
-def protected(cov_cols: list[str], users: pd.DataFrame | None) -> list[str]:
-    """Binary user attributes whose hazard ratio is reported, never stratified away."""
-    if users is None:
-        return []
-    t = typed_users(users)
+# --- Kaplan-Meier --------------------------------------------------------------------------------
+def _median_text(median: float, low: float, high: float) -> str:
+    if np.isinf(median):
+        return fmt(median, "days")
+    if np.isinf(high):
+        return t("churn.km.median_open", median=median, low=low)
+    return t("churn.km.median", median=median, low=low, high=high)
+
+
+@renders(KaplanMeierByGroup)
+def kaplan_meier(km: KaplanMeierByGroup) -> Stack:
+    """Median lifetimes and survival at fixed days per group, the log-rank tests, what was
+    left out."""
+    s = km.summary_
+    name = group_name(km.group_col_)
+    headline = (
+        t("churn.km.headline", group=name, users=int(s["users"].sum()))
+        if km.group_col_
+        else t("churn.km.headline_all", users=int(s["users"].sum()))
+    )
+    test = None
+    if len(km.logrank_):
+        p = float(km.logrank_["p"].iloc[0])
+        test = t("churn.km.differ" if p < km.alpha else "churn.km.no_difference", p=p)
+    at = {f"S_{d}d": t("churn.km.survival_at", days=d) for d in km.times}
+    table = pd.DataFrame(
+        {
+            name: s["group"].astype(str),
+            "users": s["users"],
+            "lives_churned": s["churned"],
+            "median_lifetime": [
+                _median_text(m, lo, hi)
+                for m, lo, hi in zip(s["median_days"], s["median_lower"], s["median_upper"])
+            ],
+        }
+    )
+    for col, header in at.items():
+        table[header] = s[col].to_numpy()
+    left_out = [
+        t("churn.km.not_reached") if np.isinf(s["median_days"]).any() else None,
+        tn("churn.km.too_recent", km.n_dropped_) if km.n_dropped_ else None,
+        tn("churn.km.no_group", km.n_missing_group_, group=name) if km.n_missing_group_ else None,
+    ]
+    parts = [
+        Paragraph(" ".join(x for x in (headline, test) if x)),
+        Table(
+            table,
+            kinds={h: "share" for h in at.values()},
+            value_columns=[name, *at.values()],
+            caption=t("churn.km.caption", group=name),
+            note=" ".join(x for x in left_out if x) or None,
+        ),
+    ]
+    if len(km.pairwise_):
+        pw = km.pairwise_
+        pairs = pd.DataFrame(
+            {
+                "logrank_group_a": pw["group_a"],
+                "logrank_group_b": pw["group_b"],
+                "logrank_statistic": pw["test_statistic"],
+                "p_value": pw["p"],
+                "p_holm": pw["p_holm"],
+                "logrank_significant": pw["significant"].astype(bool),
+            }
+        )
+        parts.append(Table(pairs, caption=t("churn.km.pairwise_caption", n=len(pairs))))
+    return Stack(parts)
+
+
+# --- the Cox model -------------------------------------------------------------------------------
+def _names(columns, reference_levels) -> str:
+    return t("churn.list_separator").join(covariate_label(c, reference_levels) for c in columns)
+
+
+def _cox(model: CoxModel, reference_levels: dict, landmark_days: int | None) -> list:
+    headline = (
+        t(
+            "churn.cox.headline",
+            lives=model.n_users_,
+            churned=model.n_events_,
+            days=landmark_days,
+        )
+        if landmark_days
+        else t("churn.cox.headline_plain", lives=model.n_users_, churned=model.n_events_)
+    )
+    concordance = t(
+        "churn.cox.concordance_within" if model.stratified_on_ else "churn.cox.concordance",
+        c=model.concordance_,
+    )
+    given = list(model.strata or [])
+    failing = [c for c in model.stratified_on_ if c not in given]
+    lines = [
+        headline,
+        concordance,
+        t("churn.cox.strata", names=_names(given, reference_levels)) if given else None,
+        t("churn.cox.stratified_failing", names=_names(failing, reference_levels))
+        if failing
+        else None,
+        t("churn.cox.constant", names=_names(model.dropped_constant_, reference_levels))
+        if model.dropped_constant_
+        else None,
+    ]
+    hr = model.hazard_ratios_
+    ratios = pd.DataFrame(
+        {
+            "cox_covariate": [covariate_label(c, reference_levels) for c in hr["covariate"]],
+            "hazard_ratio": hr["hr"],
+            "hr_low": hr["hr_lower"],
+            "hr_high": hr["hr_upper"],
+            "p_value": hr["p"],
+        }
+    )
+    ph = model.ph_test_
+    ph_table = pd.DataFrame(
+        {
+            "cox_covariate": [covariate_label(c, reference_levels) for c in ph["covariate"]],
+            "ph_statistic": ph["test_statistic"],
+            "p_value": ph["p"],
+            "ph_fails": ph["fails"].astype(bool),
+        }
+    )
+    used = {a for a, _ in filter(None, (level_of(c, reference_levels) for c in hr["covariate"]))}
+    refs = t("churn.list_separator").join(
+        t("churn.covariate.level", attribute=group_name(a), level=lvl)
+        for a, lvl in sorted(reference_levels.items())
+        if a in used
+    )
     return [
-        c
-        for c in cov_cols
-        if c in t.columns and set(pd.to_numeric(t[c], errors="coerce").dropna().unique()) <= {0, 1}
+        Paragraph(" ".join(x for x in lines if x)),
+        Table(
+            ratios,
+            caption=t("churn.cox.hr_caption"),
+            note=t("churn.cox.reference", refs=refs) if refs else None,
+            max_rows=40,
+        ),
+        Table(
+            ph_table,
+            caption=t("churn.cox.ph_caption"),
+            note=t("churn.cox.ph_note"),
+            max_rows=40,
+        ),
     ]
 
 
-def with_persona(cov: pd.DataFrame, personas: pd.DataFrame | None) -> pd.DataFrame:
-    if personas is None:
-        return cov
-    return cov.merge(personas[[schema.USER_ID, "persona"]], on=schema.USER_ID, how="left")
+@renders(CoxModel)
+def cox_model(model: CoxModel) -> Stack:
+    """Hazard ratios, the proportional-hazards test and the held-out concordance."""
+    return Stack(_cox(model, {}, None))
 
 
-def cox_strata(cov: pd.DataFrame) -> list[str] | None:
-    """Stratify on persona when personas are known (their baseline hazards differ by design)."""
-    return ["persona"] if "persona" in cov.columns and cov["persona"].notna().any() else None
+@renders(CoxReadout)
+def cox_readout(r: CoxReadout) -> Stack:
+    """The kit's Cox model of churn, with its attribute levels named and what was left out."""
+    parts = _cox(r.model, r.reference_levels, r.landmark_days)
+    left_out = [
+        tn("churn.cox.short_lives", r.dropped_short_lives, days=r.landmark_days)
+        if r.dropped_short_lives
+        else None,
+        tn("churn.cox.without_persona", r.without_persona) if r.without_persona else None,
+    ]
+    note = " ".join(x for x in left_out if x)
+    return Stack([*parts, Note(note, kind="info") if note else None])
 
 
-def fit_cox(cov: pd.DataFrame, users: pd.DataFrame | None, *, random_state: int = 0):
-    """Cox model on :func:`cox_covariates`, stratified by persona when known; binary user
-    attributes are protected from stratification so their hazard ratios are reported."""
-    import warnings
-
-    cols = cox_covariates(cov)
-    data = cov.dropna(subset=["persona"]) if cox_strata(cov) else cov
-    with (
-        warnings.catch_warnings()
-    ):  # lifelines' low-variance notes are about dummies of rare levels
-        warnings.simplefilter("ignore")
-        return survival.CoxModel(
-            strata=cox_strata(cov), protect=protected(cols, users), random_state=random_state
-        ).fit(data, "duration_days", "event", cols)
+# --- churn risk ----------------------------------------------------------------------------------
+def _band(code) -> str:
+    return t(f"churn.band.{code}") if has(f"churn.band.{code}") else str(code)
 
 
-def value_at_stake(
-    risk: pd.DataFrame,
-    user_day,
-    *,
-    as_of: dt.date,
-    personas: pd.DataFrame | None,
-    window_days: int = 90,
-) -> pd.DataFrame:
-    """Risk rows with revenue over the last ``window_days`` (the value at stake) and persona."""
-    ud = user_day
-    lo = as_of - dt.timedelta(days=window_days - 1)
-    recent = ud.filter((ud[schema.DAY] >= lo) & (ud[schema.DAY] <= as_of))
-    rev = (
-        recent.group_by(schema.USER_ID)
-        .aggregate(revenue_90d=recent[schema.UD_REVENUE].sum())
-        .execute()
+def _band_range(lo: float, hi: float) -> str:
+    if not np.isfinite(lo):
+        return t("churn.band.range_below", hi=hi)
+    if not np.isfinite(hi):
+        return t("churn.band.range_above", lo=lo)
+    return t("churn.band.range", lo=lo, hi=hi)
+
+
+@renders(ChurnRiskModel)
+def risk_model(m: ChurnRiskModel) -> Stack:
+    """Who is at risk now, how well the model did in its back-test, calibration and bands."""
+    b = m.backtest_
+    risk = m.risk_
+    high = int(risk[schema.RISK_BAND].isin(HIGH_RISK_BANDS).sum())
+    headline = t(
+        "churn.risk.headline",
+        horizon=m.horizon_days,
+        users=len(risk),
+        as_of=m.as_of_,
+        high=high,
+        share=m.high_risk_share_,
     )
-    out = risk.merge(rev, on=schema.USER_ID, how="left").fillna({"revenue_90d": 0.0})
-    if personas is not None:
-        cols = [c for c in ("persona", "persona_name") if c in personas.columns]
-        out = out.merge(personas[[schema.USER_ID, *cols]], on=schema.USER_ID, how="left")
-    else:
-        out["persona_name"] = "all users"
-    out["persona_name"] = out.get("persona_name", pd.Series(index=out.index, dtype=object)).fillna(
-        "(no persona)"
+    backtest = t(
+        "churn.risk.backtest",
+        n_train=b.n_train,
+        s_train=b.s_train,
+        n_test=b.n_test,
+        s_test=b.s_test,
+        as_of=m.as_of_,
     )
-    return out
+    facts = Facts(
+        [
+            (t("churn.risk.fact.auc"), fmt(b.auc, "score")),
+            (t("churn.risk.fact.precision"), fmt(b.precision_top_decile, "share")),
+            (t("churn.risk.fact.base_rate"), fmt(b.base_rate, "share")),
+            (t("churn.risk.fact.lift"), t("churn.risk.lift", lift=b.lift_top_decile)),
+        ]
+    )
+    cal = m.calibration_.rename(columns={"decile": "risk_decile"})
+    edges = [-np.inf, *m.bands, np.inf]
+    bands = m.band_summary_
+    band_table = pd.DataFrame(
+        {
+            "risk_band": [_band(c) for c in bands[schema.RISK_BAND].astype(str)],
+            "risk_range": [_band_range(lo, hi) for lo, hi in zip(edges[:-1], edges[1:])][
+                : len(bands)
+            ],
+            "users": bands["users"],
+            "mean_risk": bands["mean_risk"],
+        }
+    )
+    return Stack.of(
+        Paragraph(headline),
+        Paragraph(backtest),
+        facts,
+        Table(cal, caption=t("churn.risk.calibration_caption")),
+        Table(band_table, caption=t("churn.risk.bands_caption", as_of=m.as_of_)),
+    )
 
 
-def stake_table(stake: pd.DataFrame) -> pd.DataFrame:
-    """Users, mean risk and 90-day revenue per persona and risk band (revenue at stake)."""
-    g = stake.groupby(["persona_name", schema.RISK_BAND], observed=True)
-    out = g.agg(
-        users=(schema.USER_ID, "size"),
-        mean_risk=(schema.CHURN_RISK_30D, "mean"),
-        revenue_90d=("revenue_90d", "sum"),
-    ).reset_index()
-    out["expected_revenue_lost"] = g.apply(
-        lambda d: (d[schema.CHURN_RISK_30D] * d["revenue_90d"]).sum(), include_groups=False
-    ).values
-    return out.round({"mean_risk": 3, "revenue_90d": 2, "expected_revenue_lost": 2})
+def _drivers_text(drivers) -> str:
+    parts = []
+    for feature, direction in split_drivers(drivers):
+        key = f"churn.feature.{feature}"
+        name = t(key) if has(key) else feature
+        parts.append(t(f"churn.driver.{direction}", feature=name))
+    return t("churn.list_separator").join(parts)
 
 
-def churn_risk_table(stake: pd.DataFrame) -> pd.DataFrame:
-    """``artifacts/churn_risk.csv``: user_id, persona, churn_risk_30d, risk_band, drivers."""
-    cols = [
+def risk_list(table: pd.DataFrame, *, max_rows: int = 15) -> Stack:
+    """The head of the at-risk list (``artifacts/churn_risk.csv``), riskiest first.
+
+    ``table`` is :func:`helpers.analysis.churn.stake.churn_risk_table`; the rest of it is
+    counted under the table with the artifact named.
+    """
+    if len(table) == 0:
+        return Stack.of(Note(t("churn.list.empty")))
+    shown = table.assign(risk_band=[_band(c) for c in table[schema.RISK_BAND].astype(str)])
+    if "drivers" in table.columns:
+        shown["risk_drivers"] = [_drivers_text(d) for d in table["drivers"]]
+    order = (
         schema.USER_ID,
-        "persona",
         "persona_name",
         schema.CHURN_RISK_30D,
         schema.RISK_BAND,
-        "drivers",
+        "risk_drivers",
         "revenue_90d",
-    ]
-    out = stake[[c for c in cols if c in stake.columns]].copy()
-    if "persona" not in out.columns:
-        out.insert(1, "persona", np.nan)
-    return out.sort_values(schema.CHURN_RISK_30D, ascending=False).reset_index(drop=True)
-
-
-@dataclass
-class PAliveView:
-    """BG/NBD P(alive) of active buyers crossed with the survival-based churn risk."""
-
-    model: BetaGeoModel | None
-    users: pd.DataFrame | None
-    table: pd.DataFrame | None
-    note: Note
-
-    def _repr_html_(self) -> str:
-        body = "" if self.table is None else self.table.to_html()
-        return self.note._repr_html_() + body
-
-
-def palive_view(user_day, risk: pd.DataFrame, *, as_of: dt.date, unit_days: int = 7) -> PAliveView:
-    """P(alive) from BG/NBD (weeks) for currently active repeat buyers, beside the 30-day churn risk.
-
-    The table crosses risk bands (rows) with P(alive) bands (columns). Disagreement: risk >= 0.5
-    while P(alive) >= 0.8. With too few repeat buyers the view is a note only.
-    """
-    summary = btyd_summary(user_day, as_of=as_of)
-    if len(summary) < 50 or (summary["frequency"] > 0).sum() < 20:
-        return PAliveView(
-            None,
-            None,
-            None,
-            Note("Too few repeat buyers to fit the BG/NBD model, so P(alive) is not shown."),
+    )
+    shown = shown[[c for c in order if c in shown.columns]]
+    return Stack.of(
+        Table(
+            shown,
+            caption=t("churn.list.caption"),
+            note=t("churn.list.note"),
+            max_rows=max_rows,
+            artifact="churn_risk.csv",
         )
-    weeks = to_time_unit(summary, unit_days=unit_days)
-    model = BetaGeoModel(penalizer=0.001).fit(weeks)  # every buyer informs the model
-    # shown for repeat buyers only: BG/NBD gives every buyer without one P(alive) = 1
-    rep = weeks[weeks["frequency"] > 0]
-    pa = pd.DataFrame(
-        {
-            schema.USER_ID: rep.index,
-            "p_alive": np.asarray(
-                model.probability_alive(rep["frequency"], rep["recency"], rep["T"])
-            ),
-        }
     )
-    merged = risk[[schema.USER_ID, schema.CHURN_RISK_30D, schema.RISK_BAND]].merge(
-        pa, on=schema.USER_ID, how="inner"
+
+
+@renders(RevenueAtStake)
+def revenue_at_stake(r: RevenueAtStake) -> Stack:
+    """Users, mean risk and revenue per persona and risk band, with the total at stake."""
+    tab = r.table
+    high = tab[tab[schema.RISK_BAND].astype(str).isin(HIGH_RISK_BANDS)]
+    headline = t(
+        "churn.stake.headline",
+        users=int(high["users"].sum()),
+        revenue=float(high["revenue_90d"].sum()),
+        days=r.window_days,
+        lost=float(tab["expected_revenue_lost"].sum()),
     )
-    merged["p_alive_band"] = pd.cut(
-        merged["p_alive"],
-        [0, 0.5, 0.8, 0.95, 1.0001],
-        labels=["< 0.5", "0.5-0.8", "0.8-0.95", ">= 0.95"],
-        include_lowest=True,
+    shown = tab.assign(risk_band=[_band(c) for c in tab[schema.RISK_BAND].astype(str)])
+    return Stack.of(
+        Paragraph(headline),
+        Table(
+            shown,
+            caption=t("churn.stake.caption"),
+            note=t("churn.stake.note", days=r.window_days),
+            digits={"revenue_90d": 0, "expected_revenue_lost": 0},
+            max_rows=40,
+        ),
     )
-    merged["disagree"] = (merged[schema.CHURN_RISK_30D] >= 0.5) & (merged["p_alive"] >= 0.8)
-    table = pd.crosstab(merged[schema.RISK_BAND], merged["p_alive_band"], dropna=False)
-    n = int(merged["disagree"].sum())
-    note = Note(
-        f"{len(merged):,} currently active users are repeat buyers (BG/NBD gives one-time "
-        f"buyers P(alive) = 1 by construction, so they are left out). {n:,} of them ({n / max(len(merged), 1):.1%}) "
-        "have a 30-day churn risk of 50% or more while BG/NBD still gives P(alive) of 0.8 or more: their "
-        "purchase rhythm is slow, so BG/NBD expects the gap, but their activity has dropped. Rows: risk "
-        "band; columns: P(alive) band; cells: users."
+
+
+# --- P(alive) ------------------------------------------------------------------------------------
+@renders(PAliveCheck)
+def palive(c: PAliveCheck) -> Stack:
+    """Where BG/NBD's P(alive) and the churn risk disagree, and the crossing of their bands."""
+    if c.status != "ok" or c.table is None:
+        return Stack.of(Note(t("churn.palive.too_few")))
+    note = t(
+        "churn.palive.summary",
+        users=c.repeat_buyers,
+        disagree=c.disagree,
+        share=c.disagree_share,
     )
-    return PAliveView(model, merged, table, note)
+    headers = {b: t(f"churn.palive.band.{b}") for b in P_ALIVE_BANDS}
+    cross = c.table.reindex(columns=list(P_ALIVE_BANDS), fill_value=0).rename(columns=headers)
+    cross.columns = list(cross.columns)
+    cross = cross.reset_index()
+    cross[schema.RISK_BAND] = [_band(b) for b in cross[schema.RISK_BAND].astype(str)]
+    return Stack.of(
+        Paragraph(note),
+        Table(
+            cross,
+            kinds=dict.fromkeys(headers.values(), "count"),
+            value_columns=list(headers.values()),
+            caption=t("churn.palive.caption"),
+        ),
+    )

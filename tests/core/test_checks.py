@@ -138,7 +138,7 @@ def test_numeric_text_to_numbers_skips_ids_and_does_not_mutate():
 
 
 def test_callers_share_the_conversion():
-    from helpers.analysis.churn.survival import _covariate
+    from helpers.analysis.churn.covariates import covariate_values as _covariate
     from helpers.analysis.features import _check_users
 
     users = pd.DataFrame(

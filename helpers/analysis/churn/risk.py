@@ -4,7 +4,7 @@ Label (observable, no look-ahead beyond the data): at a scoring date ``s``, amon
 at s* (an active day in ``(s - inactive_days, s]``, i.e. not churned at ``s`` by the kit's rule),
 ``churned = 1`` when the user has no active day in ``(s, s + horizon_days]``. With
 ``horizon_days == inactive_days`` this is exactly "has churned by ``s + horizon_days``" under the
-survival definition of :mod:`helpers.analysis.churn.survival`.
+survival definition of :mod:`helpers.analysis.churn.lives`.
 
 Dates: train at ``s_train = as_of - 2 * horizon`` (labels complete by ``as_of - horizon``), score
 at ``s_test = as_of - horizon`` and compare with who actually churned by ``as_of`` (the
@@ -14,14 +14,15 @@ back-test); then refit at ``s_test`` (labels complete by ``as_of``) and score ev
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import ibis
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.churn.survival import html_block
 from helpers.core import schema as S
 from helpers.core.checks import as_date, positive_int, require_columns
 from helpers.core.errors import ModelError, ParameterError
@@ -51,8 +52,21 @@ FEATURE_DOCS = {
 }
 DEFAULT_BANDS = (0.25, 0.5, 0.75)
 BAND_NAMES = ("low", "medium", "high", "critical")
+#: The bands that put a user on the at-risk list.
+HIGH_RISK_BANDS = ("high", "critical")
+#: Directions of a driver: the user's value is on the risky high or low side of the feature.
+DRIVER_DIRECTIONS = ("high", "low")
 
-__all__ = ["risk_features", "ChurnRiskModel", "revenue_at_stake", "FEATURES", "FEATURE_DOCS"]
+__all__ = [
+    "risk_features",
+    "Backtest",
+    "ChurnRiskModel",
+    "split_drivers",
+    "FEATURES",
+    "FEATURE_DOCS",
+    "BAND_NAMES",
+    "HIGH_RISK_BANDS",
+]
 
 
 def risk_features(
@@ -147,6 +161,41 @@ def _encode_extra(extra: pd.DataFrame | None) -> pd.DataFrame | None:
     return e
 
 
+@dataclass(frozen=True)
+class Backtest:
+    """How well the risk model, trained at an earlier date, ranked who then churned.
+
+    Attributes
+    ----------
+    s_train, s_test : datetime.date
+        Training date (``as_of - 2 * horizon``) and back-test scoring date (``as_of - horizon``).
+    n_train : int
+        Users active at ``s_train`` (the training rows).
+    n_fit : int
+        Rows the model was fitted on (``n_train``, or the sample of ``max_train_rows``).
+    n_test : int
+        Users active at ``s_test`` (scored and compared with who churned by ``as_of``).
+    base_rate : float
+        Share of them who churned.
+    auc : float
+        ROC AUC of the scores (NaN when everyone or no one churned).
+    precision_top_decile : float
+        Share who churned among the riskiest tenth.
+    lift_top_decile : float
+        ``precision_top_decile / base_rate``.
+    """
+
+    s_train: _dt.date
+    s_test: _dt.date
+    n_train: int
+    n_fit: int
+    n_test: int
+    base_rate: float
+    auc: float
+    precision_top_decile: float
+    lift_top_decile: float
+
+
 class ChurnRiskModel:
     """Probability that a currently active user churns within ``horizon_days``, back-tested.
 
@@ -172,16 +221,18 @@ class ChurnRiskModel:
 
     Attributes
     ----------
-    backtest_ : DataFrame
-        One row: s_train, s_test, n_train, n_test, base_rate, auc, precision_top_decile,
-        lift_top_decile.
+    backtest_ : Backtest
+        Training and scoring dates, users, base rate, ROC AUC, top-decile precision and lift.
     calibration_ : DataFrame
         Per decile of predicted risk (10 = riskiest): users, mean_predicted, observed_rate.
     risk_ : DataFrame
         Per user active at ``as_of``: ``user_id``, ``churn_risk_<h>d``, ``risk_band``,
         ``drivers`` and the features.
     band_summary_ : DataFrame
-        Users and mean risk per band.
+        Users and mean risk per band: ``risk_band``, ``users``, ``mean_risk``.
+    high_risk_share_ : float
+        Share of the users scored at ``as_of`` in the high or critical band.
+    as_of_ : datetime.date
     feature_names_ : list of str
 
     Notes
@@ -286,8 +337,6 @@ class ChurnRiskModel:
         return est, len(y)
 
     def _threads(self):
-        import contextlib
-
         if self.n_threads is None:
             return contextlib.nullcontext()
         from threadpoolctl import threadpool_limits
@@ -323,20 +372,16 @@ class ChurnRiskModel:
         order = np.argsort(-p, kind="stable")
         top = order[: max(1, int(np.ceil(len(p) / 10)))]
         base = float(y.mean())
-        self.backtest_ = pd.DataFrame(
-            [
-                {
-                    "s_train": s_train,
-                    "s_test": s_test,
-                    "n_train": len(train),
-                    "n_fit": n_fit,
-                    "n_test": len(test),
-                    "base_rate": base,
-                    "auc": auc,
-                    "precision_top_decile": float(y[top].mean()),
-                    "lift_top_decile": float(y[top].mean() / base) if base > 0 else np.nan,
-                }
-            ]
+        self.backtest_ = Backtest(
+            s_train=s_train,
+            s_test=s_test,
+            n_train=len(train),
+            n_fit=n_fit,
+            n_test=len(test),
+            base_rate=base,
+            auc=auc,
+            precision_top_decile=float(y[top].mean()),
+            lift_top_decile=float(y[top].mean() / base) if base > 0 else np.nan,
         )
         dec = (
             pd.Series(p).rank(method="first").pipe(lambda r: np.ceil(r * 10 / len(r))).astype(int)
@@ -349,21 +394,24 @@ class ChurnRiskModel:
         self.calibration_ = cal.reset_index()
 
         self.estimator_, self.n_fit_ = self._fit_at(test)
-        self.risk_ = self.predict(user_day, at=as_of, extra=extra, _encoded=ex)
+        self.risk_ = self._predict(user_day, as_of, ex)
         self.band_summary_ = (
             self.risk_.groupby(S.RISK_BAND, observed=False)
             .agg(users=(self.risk_col, "size"), mean_risk=(self.risk_col, "mean"))
             .reset_index()
         )
+        self.high_risk_share_ = float(self.risk_[S.RISK_BAND].isin(HIGH_RISK_BANDS).mean())
         self.as_of_ = as_of
         return self
 
     def predict(
-        self, user_day: ibis.Table, *, at, extra: pd.DataFrame | None = None, _encoded=None
+        self, user_day: ibis.Table, *, at, extra: pd.DataFrame | None = None
     ) -> pd.DataFrame:
         """Risk, band and drivers for every user active at ``at``, with the fitted model."""
-        ex = _encoded if _encoded is not None else _encode_extra(extra)
-        df = self._frame(user_day, as_date(at, "at"), ex, label=False)
+        return self._predict(user_day, as_date(at, "at"), _encode_extra(extra))
+
+    def _predict(self, user_day, at: _dt.date, ex: pd.DataFrame | None) -> pd.DataFrame:
+        df = self._frame(user_day, at, ex, label=False)
         for c in self.feature_names_:
             if c not in df.columns:
                 df[c] = 0.0
@@ -405,55 +453,23 @@ class ChurnRiskModel:
             out.append(", ".join(names[j] + labels[i, j] for j in row if score[i, j] > threshold))
         return out
 
-    def _repr_html_(self) -> str:
-        b = self.backtest_.iloc[0]
-        n_crit = int((self.risk_[S.RISK_BAND].isin(["high", "critical"])).sum())
-        title = (
-            f"{self.horizon_days}-day churn risk of {len(self.risk_):,} users active at "
-            f"{self.as_of_}: {n_crit:,} in the high or critical band. Back-test "
-            f"(trained at {b['s_train']}, scored at {b['s_test']}): ROC AUC {b['auc']:.3f}, "
-            f"top-decile precision {b['precision_top_decile']:.1%} vs base rate "
-            f"{b['base_rate']:.1%}."
-        )
-        return html_block(
-            title,
-            {
-                "Back-test": self.backtest_,
-                "Calibration by decile of predicted risk": self.calibration_,
-                "Risk bands": self.band_summary_,
-            },
-        )
 
-
-def revenue_at_stake(
-    risk_df: pd.DataFrame,
-    value_col: str,
-    group_col: str | None = None,
-    *,
-    risk_col: str = S.CHURN_RISK_30D,
-    band_col: str = S.RISK_BAND,
-) -> pd.DataFrame:
-    """Value held by at-risk users, by risk band (and group).
-
-    Returns per band (and group): ``users``, ``value`` (sum of ``value_col``),
-    ``expected_value_lost`` = sum of ``risk x value`` (the value of the users expected to churn),
-    ``share_of_value`` = value / total value of all rows.
+def split_drivers(drivers) -> list[tuple[str, str]]:
+    """The ``(feature, direction)`` pairs of a ``drivers`` text of :class:`ChurnRiskModel`.
 
     Examples
     --------
-    >>> revenue_at_stake(m.risk_, "revenue", "persona")                # doctest: +SKIP
+    >>> split_drivers("days_since_active (high), active_days_7 (low)")
+    [('days_since_active', 'high'), ('active_days_7', 'low')]
+    >>> split_drivers(""), split_drivers(float("nan"))
+    ([], [])
     """
-    keys = [band_col] + ([group_col] if group_col else [])
-    require_columns(risk_df, [risk_col, value_col, *keys], "The risk table")
-    df = risk_df.assign(_v=risk_df[value_col].astype(float).fillna(0.0))
-    df["_lost"] = df["_v"] * df[risk_col]
-    out = (
-        df.groupby(keys, observed=True)
-        .agg(users=("_v", "size"), value=("_v", "sum"), expected_value_lost=("_lost", "sum"))
-        .reset_index()
-    )
-    total = df["_v"].sum()
-    out["share_of_value"] = out["value"] / total if total else np.nan
-    if isinstance(out[band_col].dtype, pd.CategoricalDtype):
-        out[band_col] = out[band_col].astype(str)
+    if not isinstance(drivers, str):
+        return []
+    out = []
+    for part in drivers.split(", "):
+        name, _, direction = part.strip().rpartition(" (")
+        direction = direction.rstrip(")")
+        if name and direction in DRIVER_DIRECTIONS:
+            out.append((name, direction))
     return out

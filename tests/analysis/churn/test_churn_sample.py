@@ -10,10 +10,11 @@ import json
 import pandas as pd
 import pytest
 
+from helpers.analysis.churn import covariates, cox, lives, palive
 from helpers.analysis.churn import risk as churn_risk
-from helpers.analysis.churn import survival
+from helpers.analysis.churn.kaplan_meier import KaplanMeierByGroup
+from helpers.analysis.features import btyd_summary
 from helpers.data.pipeline import load_project
-from helpers.sections import churn as churn_review
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def setup(small_sample):
     ]
     users = project.users_frame()
     as_of = dt.date.fromisoformat(truth["end"])
-    surv = survival.survival_table(
+    surv = lives.survival_table(
         project.user_day,
         as_of=as_of,
         inactive_days=truth["churn"]["inactive_days"],
@@ -38,18 +39,18 @@ def setup(small_sample):
 
 def test_persona_median_lifetimes_rank_in_planted_order(setup):
     _, truth, persona, _, _, surv = setup
-    km = survival.KaplanMeierByGroup().fit(surv.merge(persona, on="user_id"), "persona")
+    km = KaplanMeierByGroup().fit(surv.merge(persona, on="user_id"), "persona")
     medians = km.summary_.set_index("group")["median_days"].sort_values(kind="stable")
     assert list(medians.index) == truth["personas"]["order_by_median_lifetime"]
 
 
 def test_cox_interval_covers_planted_hazard_ratio(setup):
     project, truth, persona, users, _, surv = setup
-    cov = survival.early_life_covariates(project.user_day, surv, days=7, users=users).merge(
-        persona, on="user_id"
+    early = covariates.with_persona(
+        covariates.early_life_covariates(project.user_day, surv, days=7, users=users), persona
     )
-    cox = churn_review.fit_cox(cov, users)
-    row = cox.hazard_ratios_.set_index("covariate").loc[truth["churn"]["covariate"]]
+    readout = cox.fit_cox(early, users)
+    row = readout.model.hazard_ratios_.set_index("covariate").loc[truth["churn"]["covariate"]]
     assert row["hr_lower"] <= truth["churn"]["hazard_ratio"] <= row["hr_upper"], row.to_dict()
     assert row["hr_upper"] < 1  # protective, and detected
 
@@ -60,21 +61,22 @@ def test_churn_risk_backtest_auc(setup):
     risk = churn_risk.ChurnRiskModel(inactive_days=truth["churn"]["inactive_days"]).fit(
         project.user_day, as_of=as_of
     )
-    assert risk.backtest_["auc"].iloc[0] >= 0.75
+    assert risk.backtest_.auc >= 0.75
     assert set(risk.risk_["risk_band"]) <= {"low", "medium", "high", "critical"}
 
 
-def test_palive_view_covers_repeat_buyers_only(setup):
-    """BG/NBD gives one-time buyers P(alive) = 1, so the view holds exactly the repeat buyers
-    among the users passed, and its sentence is filled in."""
-    from helpers.analysis.features import btyd_summary
-
+def test_palive_check_covers_repeat_buyers_only(setup):
+    """BG/NBD gives one-time buyers P(alive) = 1, so the check holds exactly the repeat buyers
+    among the users passed, and counts the disagreements."""
     project, _, _, _, as_of, surv = setup
     summary = btyd_summary(project.user_day, as_of=as_of)
     risk = pd.DataFrame({"user_id": surv["user_id"], "churn_risk_30d": 0.6, "risk_band": "high"})
-    view = churn_review.palive_view(project.user_day, risk, as_of=as_of)
+    check = palive.palive_check(project.user_day, risk, as_of=as_of)
     repeat = set(summary.index[summary["frequency"] > 0]) & set(risk["user_id"])
-    assert set(view.users["user_id"]) == repeat and len(repeat) > 20
-    n = int((view.users["p_alive"] >= 0.8).sum())
-    assert view.note.text.startswith(f"{len(repeat):,} currently active users are repeat buyers")
-    assert f"{n:,} of them" in view.note.text and "{" not in view.note.text
+    assert check.status == "ok"
+    assert set(check.users["user_id"]) == repeat and len(repeat) > 20
+    assert check.repeat_buyers == len(repeat)
+    # every risk is 0.6 >= 0.5, so the disagreements are the users with P(alive) >= 0.8
+    assert check.disagree == int((check.users["p_alive"] >= 0.8).sum())
+    assert int(check.table.to_numpy().sum()) == len(repeat)
+    assert list(check.table.columns) == list(palive.P_ALIVE_BANDS)

@@ -1,0 +1,309 @@
+"""Covariates of the Cox model: behaviour early in each life and user attributes.
+
+:func:`early_life_covariates` builds the landmark table (lives longer than an early window, their
+duration measured from the window's end, and what the user did in it, plus attributes);
+:func:`cox_covariates`, :func:`protected` and :func:`cox_strata` choose what the kit's Cox model
+of churn (:func:`helpers.analysis.churn.cox.fit_cox`) uses from it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import ibis
+import pandas as pd
+
+from helpers.analysis.churn.common import DURATION_DAYS, EVENT, START_DAY
+from helpers.core import schema as S
+from helpers.core.checks import (
+    numeric_text,
+    numeric_text_to_numbers,
+    positive_int,
+    require_columns,
+)
+
+__all__ = [
+    "EARLY_FEATURES",
+    "EarlyLife",
+    "early_life_covariates",
+    "level_of",
+    "early_feature",
+    "with_persona",
+    "cox_covariates",
+    "protected",
+    "cox_strata",
+]
+
+#: The behaviour counted in the early window, as ``<feature>_first_<days>d`` columns.
+EARLY_FEATURES = ("active_days", "events", "orders", "revenue")
+_EARLY = re.compile(r"^(?P<feature>" + "|".join(EARLY_FEATURES) + r")_first_(?P<days>\d+)d$")
+#: Attributes whose one-hot levels enter the Cox model whatever their values.
+COVARIATE_PREFIXES = ("channel_", "platform_", "plan_")
+#: Columns never used as covariates: ids, the outcome, the strata, and wide families (event mix
+#: shares and cities are many and collinear, and behaviour is summarized by the window counts).
+_NOT_COVARIATES = (S.USER_ID, DURATION_DAYS, EVENT, S.PERSONA, "persona_name")
+_WIDE_FAMILIES = ("mix_", "city_")
+# ids, times and the source are never read as numbers ("0042" stays an id)
+_ID_LIKE = (S.USER_ID, S.SIGNUP_TIME, S.SOURCE)
+
+
+@dataclass(frozen=True)
+class EarlyLife:
+    """The landmark table of :func:`early_life_covariates` and what it was built with.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        ``user_id``, ``duration_days`` (from the landmark), ``event`` and the covariates.
+    landmark_days : int
+        The early window: lives are followed from day ``landmark_days`` on.
+    dropped_short_lives : int
+        Lives not longer than the window (left out).
+    reference_levels : dict
+        Attribute -> its reference level, for the attributes one-hot encoded as
+        ``<attribute>_<level>`` columns (the reference level has no column).
+    """
+
+    table: pd.DataFrame
+    landmark_days: int
+    dropped_short_lives: int
+    reference_levels: dict[str, str]
+
+    def level_of(self, covariate: str) -> tuple[str, str] | None:
+        """``(attribute, level)`` of a one-hot covariate, or None (see :func:`level_of`)."""
+        return level_of(covariate, self.reference_levels)
+
+
+def level_of(covariate: str, reference_levels: Mapping[str, str]) -> tuple[str, str] | None:
+    """``(attribute, level)`` of a covariate named ``<attribute>_<level>`` for one of the
+    one-hot encoded attributes (the keys of ``reference_levels``), or None for any other.
+
+    Examples
+    --------
+    >>> refs = {"plan": "free", "plan_type": "a"}
+    >>> level_of("plan_plus", refs), level_of("plan_type_b", refs), level_of("age", refs)
+    (('plan', 'plus'), ('plan_type', 'b'), None)
+    """
+    for attribute in sorted(reference_levels, key=len, reverse=True):
+        if covariate.startswith(attribute + "_"):
+            return attribute, covariate[len(attribute) + 1 :]
+    return None
+
+
+def covariate_values(col: pd.Series) -> pd.Series:
+    """A covariate as floats when it is numeric, boolean or numeric text (CSV attributes such as
+    ``joined_community`` read as ``"0"``/``"1"``); a column without any value is an all-NaN float
+    column; other columns are returned as they are.
+
+    Examples
+    --------
+    >>> covariate_values(pd.Series(["1", "0", None])).tolist()
+    [1.0, 0.0, nan]
+    >>> covariate_values(pd.Series(["a", "b"])).tolist()
+    ['a', 'b']
+    """
+    if col.isna().all():
+        return col.astype(float)
+    col = numeric_text(col)
+    if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+        return col.astype(float)
+    return col
+
+
+def early_life_covariates(
+    user_day: ibis.Table,
+    surv_df: pd.DataFrame,
+    *,
+    days: int = 7,
+    users=None,
+    attributes: Sequence[str] | None = None,
+    max_levels: int = 10,
+) -> EarlyLife:
+    """Behaviour in the first ``days`` days of each life, plus user attributes, for a Cox model.
+
+    Landmark design: only lives with ``duration_days > days`` are kept (known to be alive after
+    the window, so the window's behaviour cannot be a consequence of an already observed churn),
+    and their duration is measured from the landmark: ``duration_days - days``. Shorter lives
+    are dropped and counted (``dropped_short_lives``).
+
+    Window features (engine): ``active_days_first_{days}d``, ``events_first_{days}d``
+    (active events), ``orders_first_{days}d``, ``revenue_first_{days}d`` over days
+    ``start_day .. start_day + days - 1``, and ``mix_<event>`` = share of each ``ev_<event>``
+    column in the window's events (0 when none). Attributes from ``users`` (all columns but
+    ``user_id``/``signup_time`` unless ``attributes`` is given): numeric ones (also text columns
+    holding only numbers, e.g. ``"0"``/``"1"`` from a CSV) pass through (missing values ->
+    median); others are one-hot encoded as ``<col>_<level>`` with the most
+    frequent level as the reference (dropped), levels beyond the ``max_levels`` most frequent
+    pooled into ``other`` and missing values into ``missing``. The reference levels are kept
+    (``reference_levels``).
+
+    Returns
+    -------
+    EarlyLife
+        ``table``: ``user_id, duration_days, event`` (landmark) and the covariates, one row per
+        kept life; and what it was built with.
+    """
+    days = positive_int(days, "days", unit="days")
+    require_columns(surv_df, [S.USER_ID, START_DAY, DURATION_DAYS, EVENT], "The survival table")
+    require_columns(
+        user_day, [S.USER_ID, S.DAY, S.UD_ACTIVE_EVENTS, S.UD_ORDERS, S.UD_REVENUE], "user_day"
+    )
+    kept = surv_df[surv_df[DURATION_DAYS] > days]
+    base = pd.DataFrame(
+        {
+            S.USER_ID: kept[S.USER_ID].astype(str).to_numpy(),
+            "_start": pd.to_datetime(kept[START_DAY]).dt.date.to_numpy(),
+        }
+    )
+    starts = ibis.memtable(base)
+    starts = starts.select(
+        starts[S.USER_ID].cast("string").name("_uid"), starts["_start"].cast("date").name("_start")
+    )
+    t = user_day
+    ev_cols = [c for c in t.columns if c.startswith(S.EVENT_COUNT_PREFIX)]
+    j = t.join(starts, t[S.USER_ID].cast("string") == starts._uid)
+    offset = j[S.DAY].delta(j._start, unit="day")
+    j = j.filter((offset >= 0) & (offset < days))
+    active = j[S.UD_ACTIVE_EVENTS] > 0
+    suffix = f"_first_{days}d"
+    aggs = {
+        f"active_days{suffix}": ibis.ifelse(active, 1, 0).sum(),
+        f"events{suffix}": j[S.UD_ACTIVE_EVENTS].sum(),
+        f"orders{suffix}": j[S.UD_ORDERS].sum(),
+        f"revenue{suffix}": j[S.UD_REVENUE].sum(),
+    }
+    aggs.update({f"_{c}": j[c].sum() for c in ev_cols})
+    win = j.group_by(j._uid.name(S.USER_ID)).aggregate(**aggs).execute()
+    out = kept[[S.USER_ID, DURATION_DAYS, EVENT]].copy()
+    out[S.USER_ID] = out[S.USER_ID].astype(str)
+    out[DURATION_DAYS] = out[DURATION_DAYS] - days
+    out = out.merge(win, on=S.USER_ID, how="left")
+    total = out[[f"_{c}" for c in ev_cols]].sum(axis=1) if ev_cols else None
+    for c in ev_cols:
+        name = "mix_" + c[len(S.EVENT_COUNT_PREFIX) :]
+        out[name] = (out[f"_{c}"] / total.where(total > 0)).fillna(0.0)
+    out = out.drop(columns=[f"_{c}" for c in ev_cols])
+    for c in aggs:
+        if not c.startswith("_"):
+            out[c] = out[c].fillna(0).astype(float)
+    refs: dict[str, str] = {}
+    if users is not None:
+        require_columns(users, [S.USER_ID], "The users table")
+        u = users.execute() if isinstance(users, ibis.Table) else users.copy()
+        u[S.USER_ID] = u[S.USER_ID].astype(str)
+        u = u.drop_duplicates(S.USER_ID)
+        cols = (
+            list(attributes)
+            if attributes is not None
+            else [c for c in u.columns if c not in (S.USER_ID, S.SIGNUP_TIME)]
+        )
+        require_columns(u, cols, "The users table")
+        u = out[[S.USER_ID]].merge(u[[S.USER_ID, *cols]], on=S.USER_ID, how="left")
+        for c in cols:
+            col = covariate_values(u[c])
+            if pd.api.types.is_numeric_dtype(col):
+                out[c] = col.fillna(col.median()).to_numpy()
+                continue
+            col = col.astype("string").fillna("missing")
+            vc = col.value_counts()
+            top = sorted(vc.index, key=lambda v: (-vc[v], v))[:max_levels]
+            col = col.where(col.isin(top), "other")
+            counts = col.value_counts()
+            # most frequent level; ties broken by name so the reference is reproducible
+            ref = sorted(counts.index[counts == counts.max()])[0]
+            refs[c] = str(ref)
+            for level in sorted(col.unique()):
+                if level != ref:
+                    out[f"{c}_{level}"] = (col == level).astype(float).to_numpy()
+    return EarlyLife(
+        table=out,
+        landmark_days=days,
+        dropped_short_lives=int(len(surv_df) - len(kept)),
+        reference_levels=refs,
+    )
+
+
+def early_feature(covariate: str) -> tuple[str, int] | None:
+    """``(feature, days)`` of an early-window column, or None for any other column.
+
+    Examples
+    --------
+    >>> early_feature("orders_first_7d"), early_feature("orders")
+    (('orders', 7), None)
+    """
+    m = _EARLY.match(covariate)
+    return (m.group("feature"), int(m.group("days"))) if m else None
+
+
+def with_persona(early: EarlyLife, personas: pd.DataFrame | None) -> EarlyLife:
+    """The landmark table with each user's ``persona`` (a stratum of the Cox model), when known."""
+    if personas is None:
+        return early
+    table = early.table.merge(personas[[S.USER_ID, S.PERSONA]], on=S.USER_ID, how="left")
+    return dataclasses.replace(early, table=table)
+
+
+def cox_covariates(early: EarlyLife) -> list[str]:
+    """The covariates of the kit's Cox model of churn, from a landmark table.
+
+    Early-life behaviour (the window counts), channel/platform/plan levels that vary, and binary
+    attributes (e.g. ``joined_community``, or a level such as ``gender_male``); event-mix shares
+    and cities are left out (many, collinear, and behaviour is already summarized by the window
+    counts).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"user_id": ["a", "b"], "duration_days": [3, 4], "event": [1, 0],
+    ...                   "orders_first_7d": [0.0, 2.0], "mix_view": [0.5, 1.0],
+    ...                   "channel_social": [1.0, 0.0], "joined_community": ["1", "0"]})
+    >>> cox_covariates(EarlyLife(t, 7, 0, {"channel": "organic"}))
+    ['orders_first_7d', 'channel_social', 'joined_community']
+    """
+    cov = early.table
+    keep = [
+        f"{f}_first_{early.landmark_days}d"
+        for f in EARLY_FEATURES
+        if f"{f}_first_{early.landmark_days}d" in cov.columns
+    ]
+    keep += [
+        c
+        for c in cov.columns
+        if c.startswith(COVARIATE_PREFIXES) and not c.endswith("_missing") and cov[c].nunique() > 1
+    ]
+    for c in cov.columns:
+        if c in keep or c in _NOT_COVARIATES or c.startswith(_WIDE_FAMILIES):
+            continue
+        vals = set(pd.to_numeric(cov[c], errors="coerce").dropna().unique())
+        if vals and vals <= {0, 1} and not c.endswith("_missing"):
+            keep.append(c)
+    return keep
+
+
+def protected(covariates: Sequence[str], users: pd.DataFrame | None) -> list[str]:
+    """Binary user attributes among ``covariates``: their hazard ratio is the point, so the Cox
+    model never stratifies them away.
+
+    Examples
+    --------
+    >>> users = pd.DataFrame({"user_id": ["1", "2"], "joined_community": ["1", "0"],
+    ...                       "age": ["20", "30"]})
+    >>> protected(["joined_community", "age", "orders_first_7d"], users)
+    ['joined_community']
+    """
+    if users is None:
+        return []
+    typed = numeric_text_to_numbers(users, skip=_ID_LIKE)
+    return [
+        c
+        for c in covariates
+        if c in typed.columns
+        and set(pd.to_numeric(typed[c], errors="coerce").dropna().unique()) <= {0, 1}
+    ]
+
+
+def cox_strata(table: pd.DataFrame) -> list[str] | None:
+    """``["persona"]`` when personas are known (their baseline hazards differ by design)."""
+    return [S.PERSONA] if S.PERSONA in table.columns and table[S.PERSONA].notna().any() else None

@@ -1,0 +1,326 @@
+"""Cox proportional-hazards model of churn: hazard ratios, a proportional-hazards check and a
+held-out concordance.
+
+:class:`CoxModel` is the estimator (``fit`` returns ``self``, results end in ``_``);
+:func:`fit_cox` is the kit's model of churn on the landmark table of
+:func:`helpers.analysis.churn.covariates.early_life_covariates`, and returns a
+:class:`CoxReadout` with what it was fitted on.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from helpers.analysis.churn.common import DURATION_DAYS, EVENT, usable_lives
+from helpers.analysis.churn.covariates import (
+    EarlyLife,
+    covariate_values,
+    cox_covariates,
+    cox_strata,
+    level_of,
+    protected,
+)
+from helpers.core import schema as S
+from helpers.core.errors import DataError, ModelError
+
+__all__ = ["CoxModel", "concordance_within", "CoxReadout", "fit_cox"]
+
+
+class CoxModel:
+    """Cox proportional-hazards model of churn with a PH check and held-out concordance.
+
+    ``fit`` (1) splits users into train/test (``test_size``, stratified by event,
+    ``random_state``), (2) fits ``lifelines.CoxPHFitter`` on the train part and tests proportional
+    hazards per covariate (``proportional_hazard_test``, rank time transform, Schoenfeld
+    residuals), (3) stratifies on covariates that fail at ``ph_alpha`` (binary/categorical ones as
+    they are, others by quartile) except those in ``protect``, refits, and measures the
+    concordance of the train fit on the test part, (4) refits on all rows for the reported hazard
+    ratios.
+
+    Parameters
+    ----------
+    penalizer : float, default 0.01
+        L2 penalty (lifelines ``penalizer``).
+    strata : list of str, optional
+        Covariates to stratify on from the start.
+    ph_alpha : float, default 0.01
+        PH test level below which a covariate is stratified.
+    stratify_failing : bool, default True
+        Set False to only report PH failures.
+    protect : sequence of str
+        Covariates whose hazard ratio is the point of the analysis: never stratified away
+        (their PH test result is still reported).
+    test_size : float, default 0.25
+    random_state : int, default 0
+    alpha : float, default 0.05
+        1 - confidence level of the hazard-ratio intervals.
+
+    Attributes
+    ----------
+    hazard_ratios_ : DataFrame
+        covariate, hr, hr_lower, hr_upper, p.
+    ph_test_ : DataFrame
+        covariate, test_statistic, p, fails.
+    stratified_on_ : list of str
+        Covariates moved into strata because they failed the PH test (plus ``strata``).
+    concordance_ : float
+        Harrell's C of the train fit on the held-out users, over pairs within a stratum when the
+        model is stratified (:func:`concordance_within`).
+    model_ : lifelines.CoxPHFitter
+        The fit on all rows.
+    """
+
+    def __init__(
+        self,
+        penalizer: float = 0.01,
+        strata: Sequence[str] | None = None,
+        *,
+        ph_alpha: float = 0.01,
+        stratify_failing: bool = True,
+        protect: Sequence[str] = (),
+        test_size: float = 0.25,
+        random_state: int = 0,
+        alpha: float = 0.05,
+    ):
+        self.penalizer = penalizer
+        self.strata = strata
+        self.ph_alpha = ph_alpha
+        self.stratify_failing = stratify_failing
+        self.protect = protect
+        self.test_size = test_size
+        self.random_state = random_state
+        self.alpha = alpha
+
+    def _fit_cph(self, df, duration_col, event_col, covariates, strata):
+        from lifelines import CoxPHFitter
+
+        cph = CoxPHFitter(penalizer=self.penalizer, alpha=self.alpha)
+        cols = [duration_col, event_col, *covariates, *strata]
+        try:
+            cph.fit(df[cols], duration_col, event_col, strata=list(strata) or None)
+        except Exception as e:  # lifelines raises ConvergenceError and numpy errors alike
+            raise ModelError(
+                f"The Cox model did not converge on covariates {list(covariates)} "
+                f"({type(e).__name__}: {str(e)[:200]}); drop near-constant or "
+                "collinear covariates or raise `penalizer`."
+            ) from None
+        return cph
+
+    def fit(
+        self,
+        df: pd.DataFrame,
+        duration_col: str = DURATION_DAYS,
+        event_col: str = EVENT,
+        covariates: Sequence[str] | None = None,
+    ) -> CoxModel:
+        # heavy libraries, imported when a model is fitted (not by every notebook)
+        from lifelines.statistics import proportional_hazard_test
+        from sklearn.model_selection import train_test_split
+
+        strata0 = list(self.strata or [])
+        if covariates is None:
+            covariates = [
+                c
+                for c in df.columns
+                if c not in (duration_col, event_col, S.USER_ID, *strata0)
+                and pd.api.types.is_numeric_dtype(df[c])
+            ]
+        covariates = [c for c in covariates if c not in strata0]
+        data, self.n_dropped_ = usable_lives(df, duration_col, event_col, [*covariates, *strata0])
+        data = data[[duration_col, event_col, *covariates, *strata0]].copy()
+        for c in covariates:
+            data[c] = covariate_values(data[c])
+        bad = [c for c in covariates if not pd.api.types.is_numeric_dtype(data[c])]
+        if bad:
+            raise DataError(
+                f"Cox covariates must be numeric (one-hot categories first, e.g. with "
+                f"early_life_covariates); {bad} are not (example value "
+                f"{data[bad[0]].iloc[0]!r})."
+            )
+        data[covariates] = data[covariates].astype(float)
+        const = [c for c in covariates if data[c].nunique() < 2]
+        covariates = [c for c in covariates if c not in const]
+        self.dropped_constant_ = const
+        if data[event_col].sum() < 2 or not covariates:
+            raise ModelError(
+                f"Too little to fit a Cox model: {int(data[event_col].sum())} "
+                f"churned lives and covariates {covariates}."
+            )
+        train, test = train_test_split(
+            data,
+            test_size=self.test_size,
+            random_state=self.random_state,
+            stratify=data[event_col],
+        )
+        cph = self._fit_cph(train, duration_col, event_col, covariates, strata0)
+        ph = proportional_hazard_test(
+            cph, train[[duration_col, event_col, *covariates, *strata0]], time_transform="rank"
+        ).summary
+        ph = ph.reset_index().rename(columns={"index": "covariate"})
+        ph = pd.DataFrame(
+            {
+                "covariate": ph.iloc[:, 0].astype(str),
+                "test_statistic": ph["test_statistic"].astype(float),
+                "p": ph["p"].astype(float),
+            }
+        )
+        ph["fails"] = ph["p"] < self.ph_alpha
+        self.ph_test_ = ph
+        failing = [c for c in ph.loc[ph["fails"], "covariate"] if c not in self.protect]
+        self.stratified_on_ = list(strata0)
+        if self.stratify_failing and failing:
+            for c in failing:
+                if data[c].nunique() > 5:
+                    q = pd.qcut(data[c], 4, labels=False, duplicates="drop")
+                    data[f"{c}__q4"] = q
+                    self.stratified_on_.append(f"{c}__q4")
+                else:
+                    self.stratified_on_.append(c)
+            covariates = [c for c in covariates if c not in failing]
+            train, test = data.loc[train.index], data.loc[test.index]
+            if covariates:
+                cph = self._fit_cph(
+                    train, duration_col, event_col, covariates, self.stratified_on_
+                )
+        self.covariates_ = covariates
+        if not covariates:
+            raise ModelError(
+                "Every covariate failed the proportional-hazards test and was "
+                "stratified; pass the ones to keep in `protect`."
+            )
+        risk = cph.predict_partial_hazard(test[[*covariates, *self.stratified_on_]])
+        # a stratified model ranks users only within a stratum (each has its own baseline hazard)
+        self.concordance_ = concordance_within(
+            test[duration_col],
+            -np.asarray(risk),
+            test[event_col],
+            test[self.stratified_on_] if self.stratified_on_ else None,
+        )
+        self.concordance_train_ = float(cph.concordance_index_)
+        self.model_ = self._fit_cph(data, duration_col, event_col, covariates, self.stratified_on_)
+        s = self.model_.summary
+        lo, hi = (
+            [c for c in s.columns if c.startswith("exp(coef) lower")][0],
+            [c for c in s.columns if c.startswith("exp(coef) upper")][0],
+        )
+        self.hazard_ratios_ = pd.DataFrame(
+            {
+                "covariate": s.index.astype(str),
+                "hr": s["exp(coef)"].to_numpy(),
+                "hr_lower": s[lo].to_numpy(),
+                "hr_upper": s[hi].to_numpy(),
+                "p": s["p"].to_numpy(),
+            }
+        ).reset_index(drop=True)
+        self.n_users_, self.n_events_ = len(data), int(data[event_col].sum())
+        return self
+
+
+def concordance_within(durations, scores, events, strata: pd.DataFrame | None = None) -> float:
+    """Harrell's concordance over the pairs of users in the same stratum (all pairs without
+    strata).
+
+    A stratified Cox model has one baseline hazard per stratum, so its scores order users only
+    within a stratum; pooling pairs across strata compares scores that do not share a baseline.
+    Each stratum's concordant, tied and comparable pairs are summed (lifelines' counting).
+
+    >>> concordance_within([1, 2, 10, 20], [1, 2, 10, 20], [1, 1, 1, 1])
+    1.0
+    >>> strata = pd.DataFrame({"s": ["a", "a", "b", "b"]})  # scores right within each stratum only
+    >>> concordance_within([1, 2, 10, 20], [11, 12, 1, 2], [1, 1, 1, 1], strata)
+    1.0
+    """
+    from lifelines.utils.concordance import _concordance_summary_statistics
+
+    d = pd.DataFrame(
+        {
+            "t": np.asarray(durations, float),
+            "s": np.asarray(scores, float),
+            "e": np.asarray(events, bool),
+        }
+    )
+    keys = (
+        [np.zeros(len(d), int)]
+        if strata is None or strata.shape[1] == 0
+        else [np.asarray(strata[c]) for c in strata.columns]
+    )
+    correct = tied = pairs = 0
+    for _, g in d.groupby(
+        keys, sort=False, dropna=False
+    ):  # a missing stratum value is a stratum too
+        if len(g) < 2:
+            continue
+        c, t, n = _concordance_summary_statistics(
+            g["t"].to_numpy(), g["s"].to_numpy(), g["e"].to_numpy()
+        )
+        correct, tied, pairs = correct + c, tied + t, pairs + n
+    return float((correct + 0.5 * tied) / pairs) if pairs else float("nan")
+
+
+@dataclass(frozen=True)
+class CoxReadout:
+    """The kit's Cox model of churn and what it was fitted on (see :func:`fit_cox`).
+
+    Attributes
+    ----------
+    model : CoxModel
+        The fitted model (hazard ratios, PH test, concordance).
+    landmark_days : int
+        Lives are followed from this day of the life on (the early window).
+    dropped_short_lives : int
+        Lives not longer than the window (left out).
+    without_persona : int
+        Lives left out because the model is stratified by persona and theirs is unknown.
+    reference_levels : dict
+        Attribute -> reference level of the one-hot attributes (see ``EarlyLife``).
+    """
+
+    model: CoxModel
+    landmark_days: int
+    dropped_short_lives: int
+    without_persona: int
+    reference_levels: dict[str, str]
+
+    def level_of(self, covariate: str) -> tuple[str, str] | None:
+        """``(attribute, level)`` of a one-hot covariate, or None."""
+        return level_of(covariate, self.reference_levels)
+
+
+def fit_cox(
+    early: EarlyLife, users: pd.DataFrame | None = None, *, random_state: int = 0
+) -> CoxReadout:
+    """The kit's Cox model of churn: :func:`~helpers.analysis.churn.covariates.cox_covariates`
+    on the landmark table, stratified by persona when the table has one (lives without a persona
+    are then left out), binary user attributes protected from stratification so their hazard
+    ratios are reported.
+
+    Parameters
+    ----------
+    early : EarlyLife
+        From ``early_life_covariates`` (with ``with_persona`` for the persona strata).
+    users : pandas.DataFrame, optional
+        The users table, to find the binary attributes to protect.
+    random_state : int
+        Seed of the train/test split.
+    """
+    table = early.table
+    cols = cox_covariates(early)
+    strata = cox_strata(table)
+    data = table.dropna(subset=[S.PERSONA]) if strata else table
+    with warnings.catch_warnings():  # lifelines' low-variance notes are about rare levels
+        warnings.simplefilter("ignore")
+        model = CoxModel(
+            strata=strata, protect=protected(cols, users), random_state=random_state
+        ).fit(data, DURATION_DAYS, EVENT, cols)
+    return CoxReadout(
+        model=model,
+        landmark_days=early.landmark_days,
+        dropped_short_lives=early.dropped_short_lives,
+        without_persona=len(table) - len(data),
+        reference_levels=dict(early.reference_levels),
+    )

@@ -1,0 +1,91 @@
+"""helpers.analysis.churn.covariates: the landmark table and the choice of Cox covariates."""
+
+import pandas as pd
+
+from helpers.analysis.churn import covariates, lives
+from tests.analysis.churn.hand_cases import AS_OF, K
+
+
+def test_early_life_covariates_landmark_and_one_hot(hand_user_day):
+    s = lives.survival_table(hand_user_day, as_of=AS_OF, inactive_days=K)
+    users = pd.DataFrame(
+        {
+            "user_id": ["B", "C", "D"],
+            "plan": ["x", "y", "x"],
+            "age": [20.0, None, 40.0],
+            "joined_community": ["1", "0", "1"],
+        }
+    )
+    early = covariates.early_life_covariates(hand_user_day, s, days=2, users=users)
+    cov = early.table
+    # lives longer than 2 days: B (6), C (6), D (4); durations measured from the landmark
+    assert cov["user_id"].tolist() == ["B", "C", "D"]
+    assert cov["duration_days"].tolist() == [4, 4, 2]
+    assert cov["event"].tolist() == [1, 1, 0]
+    assert early.dropped_short_lives == 5
+    assert early.landmark_days == 2
+    assert cov["active_days_first_2d"].tolist() == [1.0, 1.0, 1.0]
+    assert cov["mix_view"].tolist() == [1.0, 1.0, 1.0]
+    assert early.reference_levels == {"plan": "x"}
+    assert cov["plan_y"].tolist() == [0.0, 1.0, 0.0]
+    assert early.level_of("plan_y") == ("plan", "y")
+    assert cov["age"].tolist() == [20.0, 30.0, 40.0]  # missing -> median
+    # text "0"/"1" from a CSV passes through as a number, not as one-hot levels
+    assert cov["joined_community"].tolist() == [1.0, 0.0, 1.0]
+
+
+def _early(table, days=7, refs=None):
+    return covariates.EarlyLife(table, days, 0, refs or {})
+
+
+def test_cox_covariates_follow_the_landmark_window():
+    table = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "c"],
+            "duration_days": [3, 4, 5],
+            "event": [1, 0, 1],
+            "active_days_first_14d": [1.0, 3.0, 2.0],
+            "orders_first_14d": [0.0, 1.0, 0.0],
+            "mix_view": [0.2, 0.5, 1.0],
+            "city_rome": [1.0, 0.0, 0.0],
+            "channel_social": [1.0, 0.0, 1.0],
+            "channel_missing": [0.0, 1.0, 0.0],
+            "platform_web": [1.0, 1.0, 1.0],  # does not vary: kept as binary, the model drops it
+            "age": [20.0, 30.0, 40.0],  # not binary
+            "gender_male": [1.0, 0.0, 0.0],
+            "persona": [1, 2, 1],
+        }
+    )
+    got = covariates.cox_covariates(_early(table, days=14, refs={"channel": "organic"}))
+    assert got == [
+        "active_days_first_14d",
+        "orders_first_14d",
+        "channel_social",
+        "platform_web",
+        "gender_male",
+    ]
+    # the same columns with a 7-day window name are not the 14-day window's counts
+    assert "active_days_first_14d" not in covariates.cox_covariates(_early(table, days=7))
+
+
+def test_protected_and_strata():
+    users = pd.DataFrame(
+        {"user_id": ["1", "2"], "joined_community": ["1", "0"], "vip": [True, False]}
+    )
+    assert covariates.protected(["joined_community", "vip", "orders_first_7d"], users) == [
+        "joined_community",
+        "vip",
+    ]
+    assert covariates.protected(["joined_community"], None) == []
+    assert covariates.cox_strata(pd.DataFrame({"persona": [None, 2]})) == ["persona"]
+    assert covariates.cox_strata(pd.DataFrame({"persona": [None, None]})) is None
+    assert covariates.cox_strata(pd.DataFrame({"x": [1]})) is None
+
+
+def test_with_persona_adds_the_stratum():
+    early = _early(pd.DataFrame({"user_id": ["a", "b"], "duration_days": [1, 2], "event": [1, 1]}))
+    personas = pd.DataFrame({"user_id": ["a"], "persona": [3], "persona_name": ["P"]})
+    out = covariates.with_persona(early, personas)
+    assert out.table["persona"].tolist()[0] == 3 and pd.isna(out.table["persona"].iloc[1])
+    assert "persona_name" not in out.table.columns
+    assert covariates.with_persona(early, None) is early

@@ -1,0 +1,77 @@
+"""helpers.analysis.churn.stake: value at stake by hand, the at-risk list's order and columns."""
+
+import ibis
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.analysis.churn import stake
+
+
+def test_revenue_at_stake_by_hand():
+    risk = pd.DataFrame(
+        {
+            "churn_risk_30d": [0.1, 0.6, 0.8, 0.9],
+            "revenue": [100, 50, 10, 40],
+            "risk_band": ["low", "high", "critical", "critical"],
+            "persona": ["a", "a", "b", "a"],
+        }
+    )
+    out = stake.revenue_at_stake(risk, "revenue").set_index("risk_band")
+    assert out.loc["critical", "users"] == 2
+    assert out.loc["critical", "value"] == 50
+    assert out.loc["critical", "expected_value_lost"] == pytest.approx(0.8 * 10 + 0.9 * 40)
+    assert out.loc["low", "share_of_value"] == pytest.approx(0.5)
+    g = stake.revenue_at_stake(risk, "revenue", "persona").set_index(["risk_band", "persona"])
+    assert g.loc[("critical", "a"), "expected_value_lost"] == pytest.approx(36.0)
+
+
+def _user_day():
+    days = pd.to_datetime(["2026-07-01", "2026-08-15", "2026-10-30", "2026-10-31"]).date
+    return ibis.memtable(
+        pd.DataFrame(
+            {
+                "user_id": ["a", "a", "b", "c"],
+                "day": days,
+                "revenue": [100.0, 20.0, 5.0, 0.0],
+            }
+        )
+    )
+
+
+def test_value_at_stake_sums_the_last_90_days_and_names_personas():
+    risk = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "c"],
+            "churn_risk_30d": [0.9, 0.2, 0.6],
+            "risk_band": ["critical", "low", "high"],
+            "drivers": ["trend_14 (low)", "", "orders (low)"],
+        }
+    )
+    personas = pd.DataFrame({"user_id": ["a", "b"], "persona": [1, 2], "persona_name": ["P", "Q"]})
+    as_of = pd.Timestamp("2026-10-31").date()
+    out = stake.value_at_stake(risk, _user_day(), as_of=as_of, personas=personas)
+    out = out.set_index("user_id")
+    # 90 days to 2026-10-31 start on 2026-08-03: a's July order is outside
+    assert out["revenue_90d"].to_dict() == {"a": 20.0, "b": 5.0, "c": 0.0}
+    assert out["persona_name"].to_dict() == {"a": "P", "b": "Q", "c": "(no persona)"}
+    alone = stake.value_at_stake(risk, _user_day(), as_of=as_of, personas=None)
+    assert set(alone["persona_name"]) == {"all users"}
+
+    table = stake.churn_risk_table(out.reset_index())
+    assert table.columns.tolist() == [
+        "user_id",
+        "persona",
+        "persona_name",
+        "churn_risk_30d",
+        "risk_band",
+        "drivers",
+        "revenue_90d",
+    ]
+    assert table["user_id"].tolist() == ["a", "c", "b"]
+    assert stake.churn_risk_table(alone)["persona"].isna().all()
+
+    by = stake.stake_by_persona(out.reset_index()).table.set_index(["persona_name", "risk_band"])
+    assert by.loc[("P", "critical"), "expected_revenue_lost"] == pytest.approx(0.9 * 20.0)
+    assert by["users"].sum() == 3
+    assert np.isclose(by.loc[("Q", "low"), "mean_risk"], 0.2)
