@@ -1,16 +1,23 @@
 """Drawing for A/B readouts (axes-level): lifts with intervals, segment effects, assignments.
 
-Each function draws what :mod:`helpers.analysis.experiments.readout` computed; none computes statistics.
+Each function draws what :mod:`helpers.analysis.experiments` computed; none computes statistics.
+Titles and axis labels are messages of the report language (``ab.plot.*``); metric names are
+shown as given unless ``labels`` maps them to words.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from helpers.core import schema as S
 from helpers.core.errors import ParameterError
+from helpers.display.format import fmt
+from helpers.display.text import t
 
 __all__ = ["plot_lifts", "plot_segment_effects", "plot_cumulative_assignments"]
 
@@ -24,7 +31,9 @@ def _ax(ax):
     return ax if ax is not None else plt.gca()
 
 
-def plot_lifts(results, *, scale: str = "relative", ax=None, **kwargs):
+def plot_lifts(
+    results, *, scale: str = "relative", labels: Mapping | None = None, ax=None, **kwargs
+):
     """Forest plot: the lift of each metric (and treatment variant) with its interval.
 
     Parameters
@@ -32,6 +41,8 @@ def plot_lifts(results, *, scale: str = "relative", ax=None, **kwargs):
     results : Readout or DataFrame
         ``Readout`` or its ``results`` table.
     scale : {"relative", "absolute"}
+    labels : mapping, optional
+        Metric name -> the words shown for it (default: the names).
     ax : matplotlib Axes, optional
     **kwargs
         Passed to ``Axes.errorbar``.
@@ -50,50 +61,59 @@ def plot_lifts(results, *, scale: str = "relative", ax=None, **kwargs):
             f"but {scale!r} was passed."
         )
     table = getattr(results, "results", results)
+    control = getattr(results, "control", "control")
+    labels = labels or {}
     lift, lo, hi = _LIFT_COLUMNS[scale]
-    t = table.dropna(subset=[lift]).reset_index(drop=True)
+    t_ = table.dropna(subset=[lift]).reset_index(drop=True)
     ax = _ax(ax)
-    y = np.arange(len(t))[::-1]
-    err = np.vstack([t[lift] - t[lo], t[hi] - t[lift]])
+    y = np.arange(len(t_))[::-1]
+    err = np.vstack([t_[lift] - t_[lo], t_[hi] - t_[lift]])
     kwargs.setdefault("fmt", "o")
     kwargs.setdefault("capsize", 3)
-    ax.errorbar(t[lift], y, xerr=err, **kwargs)
+    ax.errorbar(t_[lift], y, xerr=err, **kwargs)
     ax.axvline(0, color="grey", linewidth=1, linestyle="--")
-    multi = t["variant"].nunique() > 1
-    labels = [f"{m} ({v})" if multi else str(m) for m, v in zip(t["metric"], t["variant"])]
-    ax.set_yticks(y, labels)
-    ax.set_xlabel(f"{scale} lift vs control, with interval")
-    ax.set_title("Lift of each metric over control")
+    multi = t_["variant"].nunique() > 1
+    names = [str(labels.get(m, m)) for m in t_["metric"]]
+    ticks = [
+        t("ab.plot.metric_variant", metric=n, variant=v) if multi else n
+        for n, v in zip(names, t_["variant"])
+    ]
+    ax.set_yticks(y, ticks)
+    ax.set_xlabel(t("ab.plot.lifts_xlabel", scale=t(f"ab.scale.{scale}"), control=control))
+    ax.set_title(t("ab.plot.lifts_title", control=control))
     if scale == "relative":
-        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:+.0%}"))
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt(v, "change", digits=0)))
     return ax
 
 
-def plot_segment_effects(effects, *, ax=None, **kwargs):
+def plot_segment_effects(effects, *, label: str | None = None, ax=None, **kwargs):
     """Per-segment lifts with intervals; the title carries Cochran's Q p-value.
 
     Parameters
     ----------
     effects : SegmentEffects or DataFrame
         ``segment_effects`` result or its ``table`` (``segment, lift, ci_low, ci_high``).
+    label : str, optional
+        The metric in words for the title (default: its name).
 
     Returns
     -------
     matplotlib.axes.Axes
     """
     table = getattr(effects, "table", effects)
-    t = table.reset_index(drop=True)
+    t_ = table.reset_index(drop=True)
     ax = _ax(ax)
-    y = np.arange(len(t))[::-1]
-    err = np.vstack([t["lift"] - t["ci_low"], t["ci_high"] - t["lift"]])
+    y = np.arange(len(t_))[::-1]
+    err = np.vstack([t_["lift"] - t_["ci_low"], t_["ci_high"] - t_["lift"]])
     kwargs.setdefault("fmt", "s")
     kwargs.setdefault("capsize", 3)
-    ax.errorbar(t["lift"], y, xerr=np.abs(err), **kwargs)
+    ax.errorbar(t_["lift"], y, xerr=np.abs(err), **kwargs)
     ax.axvline(0, color="grey", linewidth=1, linestyle="--")
-    ax.set_yticks(y, [str(s) for s in t["segment"]])
-    ax.set_xlabel("lift vs control by segment, with interval")
+    ax.set_yticks(y, [str(s) for s in t_["segment"]])
+    ax.set_xlabel(t("ab.plot.segments_xlabel"))
     if hasattr(effects, "q_p_value"):
-        ax.set_title(f"{effects.metric}: heterogeneity p = {effects.q_p_value:.3g}")
+        metric = label or effects.metric
+        ax.set_title(t("ab.plot.segments_title", metric=metric, p=effects.q_p_value))
     return ax
 
 
@@ -124,8 +144,8 @@ def plot_cumulative_assignments(
                 f"`assignments_df` needs a column {col!r}; found {list(a.columns)}."
             )
     first = a.sort_values(time_col).drop_duplicates(S.USER_ID)
-    t = pd.to_datetime(first[time_col])
-    period = t.dt.tz_localize(None) if t.dt.tz is not None else t
+    times = pd.to_datetime(first[time_col])
+    period = times.dt.tz_localize(None) if times.dt.tz is not None else times
     counts = (
         first.assign(_t=period.dt.floor(freq))
         .groupby(["_t", S.VARIANT])
@@ -137,15 +157,19 @@ def plot_cumulative_assignments(
     ax = _ax(ax)
     for variant in counts.columns:
         ax.plot(counts.index, counts[variant], label=str(variant), **kwargs)
-    ax.set_ylabel("users assigned (cumulative)")
-    ax.set_xlabel("assignment date" if freq == "D" else f"assignment period ({freq})")
-    ax.set_title(
-        "Users assigned per variant over time" + (f": {experiment}" if experiment else "")
+    ax.set_ylabel(t("ab.plot.assignments_ylabel"))
+    ax.set_xlabel(
+        t("ab.plot.assignments_xlabel")
+        if freq == "D"
+        else t("ab.plot.assignments_xlabel_period", freq=freq)
     )
-    import matplotlib.dates as mdates
-
+    ax.set_title(
+        t("ab.plot.assignments_title_of", experiment=experiment)
+        if experiment
+        else t("ab.plot.assignments_title")
+    )
     locator = mdates.AutoDateLocator(maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.legend(title="variant")
+    ax.legend(title=t("ab.plot.variant"))
     return ax

@@ -1,343 +1,206 @@
-"""What the ``05_ab_readout`` notebook shows: preflight, inputs and its sections.
+"""What the ``05_ab_readout`` notebook shows, and the words of its artifact.
 
-* :func:`assignments_frame`: the preflight (is there an assignments source, is the ``experiment``
-  parameter one of its experiments?).
-* :func:`readout_health`, :func:`attach_segments`, :func:`add_segments`, :func:`decision_box`,
-  :func:`metrics_view`, :func:`segments_view`: the notebook's sections, each a displayable object.
+The analysis (:mod:`helpers.analysis.experiments`) returns numbers and codes; this module turns
+them into the report:
+
+* renderers of :class:`HealthReport`, :class:`Readout`, :class:`SegmentEffects` and
+  :class:`SegmentInputs` (a notebook cell ending in one of them shows it);
+* :func:`decision_box`, :func:`metrics_view` (frequentist, CUPED, Bayesian),
+  :func:`lifts_chart` and :func:`segments_view`: the notebook's sections. An invalid readout
+  (a failed health check) shows no lift after the decision box: each of these says why instead;
+* :func:`readout_record`: ``artifacts/ab_<experiment>.json``, with the sentences scripts read.
 """
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
+import matplotlib.pyplot as plt
 import pandas as pd
 
-from helpers.analysis.experiments.health import (
-    ASSIGNED_DAY,
-    INVALID,
-    HealthReport,
-    health_checks,
-)
-from helpers.analysis.experiments.readout import RatioMetric
-from helpers.analysis.experiments.stats import (
-    RatioStatistic,
-    _table_html,
-    bayesian_test,
-    segment_effects,
-    summarize,
-)
-from helpers.core import schema as S
-from helpers.core.checks import as_date, one_of, require_columns
-from helpers.core.errors import ParameterError
+from helpers.analysis.experiments import decision as dc
+from helpers.analysis.experiments.health import FAIL, OK, OVERLAP_PREFIX, SKIPPED, HealthReport
+from helpers.analysis.experiments.inputs import SegmentInputs
+from helpers.analysis.experiments.readout import Readout
+from helpers.analysis.experiments.segments import SegmentEffects
+from helpers.core.checks import jsonable, one_of
+from helpers.display.blocks import Bullets, Callout, Heading, Note, Paragraph, Stack
+from helpers.display.format import fmt
+from helpers.display.messages import has
+from helpers.display.registry import renders
+from helpers.display.table import Table
+from helpers.display.text import t, tn
+from helpers.plots.experiments import plot_lifts
 
-NO_SEGMENT = "(none)"  # segment label of users without a persona / platform
-METRIC_LABELS = {
-    "converted": "conversion",
-    "orders": "orders per user",
-    "revenue": "revenue per user",
-    "active_days": "active days",
-    "retained_d7": "day-7 retention",
-    "revenue_per_order": "revenue per order (delta method)",
+__all__ = [
+    "metric_label",
+    "decision_word",
+    "decision_box",
+    "metrics_view",
+    "lifts_chart",
+    "segments_view",
+    "readout_record",
+]
+
+#: How the mean of each readout metric is shown (others: share for 0/1 metrics, else number).
+METRIC_KINDS = {
+    "converted": "share",
+    "retained_d7": "share",
+    "revenue": "money",
+    "revenue_per_order": "money",
+    "orders": "number",
+    "active_days": "number",
+    "events": "number",
 }
+_DIFF_KINDS = {"share": "pp", "money": "money"}  # an absolute lift of a share is in points
+_TONES = {dc.SHIP: "good", dc.DO_NOT_SHIP: "bad", dc.KEEP_RUNNING: "warning", dc.INVALID: "bad"}
+_INVALID_WHAT = {"frequentist": "lifts", "cuped": "cuped", "bayesian": "bayes"}  # methods
+_REPORT, _RECORD = "ab", "ab.record"  # message prefixes: the page, and ab_<experiment>.json
 
 
-def readout_metrics() -> list:
-    """The metric family of the readout: conversion, orders and revenue per user, active days,
-    day-7 retention (all from :func:`helpers.analysis.experiments.readout.user_metrics`) and revenue per order
-    (a ratio, delta method).
-
-    Examples
-    --------
-    >>> [getattr(m, "name", m) for m in readout_metrics()][-1]
-    'revenue_per_order'
-    """
-    return [
-        "converted",
-        "orders",
-        "revenue",
-        "active_days",
-        "retained_d7",
-        RatioMetric("revenue_per_order", "revenue", "orders"),
-    ]
+# --- words ---------------------------------------------------------------------------------------
 
 
-def assignments_frame(assignments, *, experiment: str, as_of=None) -> pd.DataFrame:
-    """Preflight of a readout: the assignment rows known at ``as_of``, once ``experiment`` is
-    known to be in them.
-
-    One row per user and experiment (all experiments: the overlap check needs the others), so
-    the result is a per-user aggregate and may be pandas.
-
-    Parameters
-    ----------
-    assignments : ibis.Table, DataFrame or None
-        ``project.tables["assignments"]``: ``user_id, experiment, variant`` and optionally
-        ``assigned_at``, ``assigned_day``. None when the project has no assignments source.
-    experiment : str
-        The experiment to read out (the notebook parameter).
-    as_of : date, optional
-        Drop assignments after this business day (needs ``assigned_day``).
-
-    Returns
-    -------
-    DataFrame
-        ``user_id, experiment, variant`` (+ ``assigned_at, assigned_day`` when present).
-
-    Raises
-    ------
-    ParameterError
-        No assignments source; ``experiment`` not in the table (the message lists the ones
-        found); no assignment of ``experiment`` on or before ``as_of``.
+def metric_label(name) -> str:
+    """A metric in words (``converted`` -> "conversion"); unknown metrics keep their name.
 
     Examples
     --------
-    >>> df = pd.DataFrame({"user_id": ["a", "b"], "experiment": ["x", "y"],
-    ...                    "variant": ["control", "treatment"]})
-    >>> assignments_frame(df, experiment="x")["user_id"].tolist()
-    ['a', 'b']
+    >>> metric_label("retained_d7"), metric_label("refunds")
+    ('day-7 retention', 'refunds')
     """
-    if assignments is None:
-        raise ParameterError(
-            f"There are no assignments in this project: the config has no "
-            f"`sources.assignments` entry, so the parameter `experiment` ({experiment!r}) cannot "
-            f"be read out. Add an assignments source with user_id, experiment, variant and "
-            f"assigned_at columns (e.g. `assignments: {{path: data/assignments.csv}}`)."
+    key = f"ab.metric.{name}"
+    return t(key) if has(key) else str(name)
+
+
+def metric_kind(name, kind: str = "mean") -> str:
+    """The format kind of a metric's mean (see :data:`METRIC_KINDS`)."""
+    return METRIC_KINDS.get(name) or ("share" if kind == "prop" else "number")
+
+
+def decision_word(decision: dc.Decision) -> str:
+    """The decision in words ("ship treatment", "do not ship", "keep running", "invalid").
+
+    Examples
+    --------
+    >>> decision_word(dc.Decision(dc.SHIP, "treatment")), decision_word(dc.Decision(dc.INVALID))
+    ('ship treatment', 'invalid')
+    """
+    key = decision.code.replace(" ", "_")  # "do not ship" -> ab.decision.do_not_ship
+    return t(f"ab.decision.{key}", variant=decision.variant)
+
+
+def _join(items) -> str:
+    return t("ab.list_sep").join(str(i) for i in items)
+
+
+def _check_name(row) -> str:
+    if str(row["check"]).startswith(OVERLAP_PREFIX):
+        return t("ab.check.name.overlap", other=row["other_experiment"])
+    return t(f"ab.check.name.{row['check']}")
+
+
+def _check_text(report: HealthReport, row: dict, prefix: str) -> str:
+    """The sentence of one health check: for the page (``ab``) or the artifact (``ab.record``)."""
+    key = f"{prefix}.check"
+    check, value, p = str(row["check"]), row["value"], row["p_value"]
+    if row["status"] == SKIPPED:
+        return t(f"{key}.{check}.skipped")
+    state = "fail" if row["status"] == FAIL else "ok"
+    if check == "multiple_variants":
+        total = int(row["total"])
+        return t(f"{key}.{check}", users=int(value), total=total, share=value / total)
+    if check == "srm":
+        counts, shares = report.counts, report.expected_shares
+        return t(
+            f"{key}.srm.{state}",
+            observed=_join(t(f"{key}.variant_count", variant=v, n=n) for v, n in counts.items()),
+            expected=_join(
+                t(f"{key}.variant_share", variant=v, share=s) for v, s in shares.items()
+            ),
+            p=p,
         )
-    require_columns(assignments, [S.USER_ID, S.EXPERIMENT, S.VARIANT], "`assignments`")
-    cols = [
-        c
-        for c in (S.USER_ID, S.EXPERIMENT, S.VARIANT, S.ASSIGNED_AT, ASSIGNED_DAY)
-        if c in assignments.columns
-    ]
-    frame = assignments[cols]
-    frame = frame.copy() if isinstance(frame, pd.DataFrame) else frame.execute()
-    found = sorted(frame[S.EXPERIMENT].dropna().astype(str).unique())
-    if experiment not in found:
-        raise ParameterError(
-            f"The parameter `experiment` must be one of the experiments in the "
-            f"assignments table {found}, but {experiment!r} was passed."
+    if check == "min_sample":
+        small = report.too_small
+        return t(
+            f"{key}.min_sample.{state}",
+            users=int(report.counts.min()),
+            minimum=report.min_per_variant,
+            variants=small if prefix == _RECORD else _join(small),
         )
-    frame[S.USER_ID] = frame[S.USER_ID].astype(str)
-    if ASSIGNED_DAY in frame.columns:
-        frame[ASSIGNED_DAY] = pd.to_datetime(frame[ASSIGNED_DAY]).dt.date
-    if as_of is not None and ASSIGNED_DAY in frame.columns:
-        cutoff = as_date(as_of, "as_of")
-        mine = frame[frame[S.EXPERIMENT] == experiment]
-        if (mine[ASSIGNED_DAY] > cutoff).all():
-            raise ParameterError(
-                f"The parameter `experiment` ({experiment!r}) names an experiment whose first "
-                f"assignment ({min(mine[ASSIGNED_DAY]).isoformat()}) is after as_of "
-                f"{cutoff.isoformat()}: choose a later `month`."
-            )
-        frame = frame[frame[ASSIGNED_DAY] <= cutoff]
-    return frame.sort_values([S.EXPERIMENT, S.USER_ID], kind="mergesort").reset_index(drop=True)
+    if check == "before_start":
+        start = report.start.isoformat() if prefix == _RECORD else report.start
+        return tn(f"{key}.before_start", int(value), start=start)
+    if check == "no_later_activity":
+        total = int(row["total"])
+        share = value / total
+        return t(f"{key}.{check}.{state}", users=int(value), total=total, share=share, p=p)
+    other = row["other_experiment"]
+    return tn(f"{key}.overlap.{state}", int(value), other=other, p=p)
 
 
-def readout_health(
-    assignments_df: pd.DataFrame,
-    per_user: pd.DataFrame,
-    *,
-    experiment: str,
-    split=(),
-    start: str = "",
-    min_per_variant: int = 100,
-) -> HealthReport:
-    """All health checks of a readout, with the notebook's parameter conventions.
+def _reason_text(readout: Readout, reason: dc.Reason, prefix: str) -> str:
+    """One reason of the decision, for the page (``ab``) or the artifact (``ab.record``)."""
+    label = str if prefix == _RECORD else metric_label
+    values = {"variant": reason.variant, "p": reason.p_value, "alpha": reason.alpha}
+    if reason.metric is not None:
+        values["metric"] = label(reason.metric)
+    if reason.code == dc.HEALTH_FAILED:
+        table = readout.health.table
+        row = table[table["check"] == reason.check].iloc[0].to_dict()
+        values["check"] = _check_name(row)
+        values["finding"] = _check_text(readout.health, row, prefix)
+    if reason.p_values:
+        values["pvalues"] = _join(
+            t(f"{prefix}.reason.metric_p", metric=label(m), p=p) for m, p in reason.p_values
+        )
+    return t(f"{prefix}.reason.{reason.code}", **values)
 
-    Runs :func:`health_checks` with the later-activity check (``per_user``) and the overlap
-    check against every other experiment of ``assignments_df`` whose assignment period overlaps.
-    An empty ``split`` means equal shares; an empty ``start`` adds a ``before_start`` row with
-    status ``skipped`` (the start date is what the check needs).
 
-    Examples
-    --------
-    >>> a = pd.DataFrame({"user_id": list("abcd"), "experiment": "x",
-    ...                   "variant": ["control", "treatment"] * 2})
-    >>> pu = pd.DataFrame({"user_id": list("abcd"), "events": [1, 1, 0, 1]})
-    >>> h = readout_health(a, pu, experiment="x", min_per_variant=2)
-    >>> h.table["check"].tolist()
-    ['multiple_variants', 'srm', 'min_sample', 'no_later_activity', 'before_start']
-    """
-    report = health_checks(
-        assignments_df,
-        experiment=experiment,
-        split=list(split) if len(split) else None,
-        start=start or None,
-        min_per_variant=min_per_variant,
-        activity_after=per_user,
-        other_assignments=assignments_df,
+def _invalid_note(readout: Readout, what: str) -> Note:
+    failed = readout.health.blocking if readout.health is not None else pd.DataFrame()
+    checks = _join(_check_name(r) for r in failed.to_dict("records"))
+    return Note(t("ab.invalid", checks=checks, what=t(f"ab.invalid.{what}")), kind="warning")
+
+
+def _is_invalid(readout: Readout) -> bool:
+    return readout.decision.code == dc.INVALID
+
+
+# --- health checks and the decision --------------------------------------------------------------
+
+
+@renders(HealthReport)
+def health_view(report: HealthReport) -> Stack:
+    """The health checks: a summary, a warning when one failed, and one row per check."""
+    table = report.table
+    rows = table.to_dict("records")
+    shown = pd.DataFrame(
+        {
+            "ab_check": [_check_name(r) for r in rows],
+            "ab_status": [t(f"ab.status.{r['status']}") for r in rows],
+            "ab_p": table["p_value"].to_numpy(),
+            "ab_finding": [_check_text(report, r, _REPORT) for r in rows],
+        }
     )
-    if start:
-        return report
-    skipped = pd.DataFrame(
-        [
-            {
-                "check": "before_start",
-                "status": "skipped",
-                "value": np.nan,
-                "p_value": np.nan,
-                "sentence": "Assignments before the experiment start were not "
-                "checked: set the parameter `experiment_start` (YYYY-MM-DD).",
-            }
-        ]
+    status = table["status"]
+    summary = t(
+        "ab.health.summary",
+        n=len(table),
+        passed=int((status == OK).sum()),
+        failed=int((status == FAIL).sum()),
+        skipped=int((status == SKIPPED).sum()),
     )
-    return replace(report, table=pd.concat([report.table, skipped], ignore_index=True))
+    warning = None
+    if len(report.failed):
+        blocking = len(report.blocking) > 0
+        checks = _join(_check_name(r) for r in report.failed.to_dict("records"))
+        key = "ab.health.blocking" if blocking else "ab.health.small"
+        warning = Note(t(key, checks=checks), kind="warning")
+    return Stack.of(Paragraph(summary), warning, Table(shown, max_rows=50))
 
 
-def _platform_per_user(users, user_day) -> pd.Series | None:
-    if users is not None and S.PLATFORM in users.columns:
-        u = users.dropna(subset=[S.PLATFORM])
-        return (
-            u.assign(**{S.USER_ID: u[S.USER_ID].astype(str)})
-            .drop_duplicates(S.USER_ID)
-            .set_index(S.USER_ID)[S.PLATFORM]
-            .astype(str)
-        )
-    if user_day is not None and S.PLATFORM in user_day.columns:
-        counts = (
-            user_day.group_by([S.USER_ID, S.PLATFORM]).aggregate(days=user_day.count()).execute()
-        )  # one row per user and platform
-        counts = counts.sort_values(
-            [S.USER_ID, "days", S.PLATFORM], ascending=[True, False, True], kind="mergesort"
-        )
-        return counts.drop_duplicates(S.USER_ID).set_index(S.USER_ID)[S.PLATFORM].astype(str)
-    return None
-
-
-@dataclass
-class SegmentInputs:
-    """Per-user table with the segment columns found, and what was not available."""
-
-    per_user: pd.DataFrame
-    columns: list
-    notes: list
-
-    def _repr_html_(self) -> str:
-        found = ", ".join(self.columns) if self.columns else "none"
-        items = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
-        return f"<p><b>Segments available</b>: {html.escape(found)}.</p><ul>{items}</ul>"
-
-
-def attach_segments(
-    per_user: pd.DataFrame, *, personas_path=None, users=None, user_day=None
-) -> SegmentInputs:
-    """Add ``persona`` and ``platform`` columns to the readout's per-user table, when available.
-
-    Parameters
-    ----------
-    per_user : DataFrame
-        :func:`helpers.analysis.experiments.readout.user_metrics` output.
-    personas_path : path, optional
-        ``artifacts/personas.csv`` of the month (``user_id, persona``), written by 03_personas.
-        Missing file: no persona segment, and a note says why.
-    users : DataFrame, optional
-        The users table; its ``platform`` attribute is used when present.
-    user_day : ibis.Table, optional
-        Used for the platform (the user's most frequent one) when ``users`` has none.
-
-    Returns
-    -------
-    SegmentInputs
-        A new per-user table (the input is not modified); users without a value get
-        ``"(none)"``.
-
-    Examples
-    --------
-    >>> pu = pd.DataFrame({"user_id": ["a", "b"], "variant": ["control", "treatment"]})
-    >>> users = pd.DataFrame({"user_id": ["a"], "platform": ["ios"]})
-    >>> attach_segments(pu, users=users).per_user["platform"].tolist()
-    ['ios', '(none)']
-    """
-    out = per_user.copy()
-    ids = out[S.USER_ID].astype(str)
-    columns, notes = [], []
-    path = Path(personas_path) if personas_path else None
-    if path is not None and path.is_file():
-        personas = pd.read_csv(path, usecols=[S.USER_ID, S.PERSONA], dtype={S.USER_ID: str})
-        mapping = personas.drop_duplicates(S.USER_ID).set_index(S.USER_ID)[S.PERSONA]
-        out[S.PERSONA] = ids.map(mapping).fillna(NO_SEGMENT).astype(str)
-        columns.append(S.PERSONA)
-        notes.append(
-            f"Personas from {path.name}: {int((out[S.PERSONA] != NO_SEGMENT).sum())} "
-            f"of {len(out)} assigned users have one."
-        )
-    else:
-        where = str(path) if path is not None else "the artifacts folder"
-        notes.append(
-            f"Personas were not available ({where} not found: run 03_personas for "
-            f"this month first); no per-persona effects."
-        )
-    platform = _platform_per_user(users, user_day)
-    if platform is not None:
-        out[S.PLATFORM] = ids.map(platform).fillna(NO_SEGMENT).astype(str)
-        columns.append(S.PLATFORM)
-        notes.append(
-            f"Platform per user: {int((out[S.PLATFORM] != NO_SEGMENT).sum())} of "
-            f"{len(out)} assigned users have one."
-        )
-    else:
-        notes.append(
-            "No platform was available (neither a users `platform` attribute nor a "
-            "platform in user_day); no per-platform effects."
-        )
-    return SegmentInputs(per_user=out, columns=columns, notes=notes)
-
-
-def add_segments(readout, segments: SegmentInputs, *, alpha: float | None = None):
-    """The readout with per-segment effects of its primary metrics for every segment column.
-
-    Each :class:`~helpers.analysis.experiments.stats.SegmentEffects` holds Welch intervals per segment,
-    BH-adjusted p-values across the segments and Cochran's Q heterogeneity test. Returns a new
-    ``Readout`` (the input is not modified); ``to_json`` then includes the segments.
-    """
-    settings = readout.settings
-    alpha = settings.get("alpha", 0.05) if alpha is None else alpha
-    df = segments.per_user
-    treatments = sorted(v for v in df[S.VARIANT].dropna().unique() if v != readout.control)
-    found = list(readout.segments)
-    for col in segments.columns:
-        for metric in settings.get("primary", []):
-            for v in treatments:
-                eff = segment_effects(
-                    df,
-                    metric=metric,
-                    segment_col=col,
-                    control=readout.control,
-                    treatment=v,
-                    relative=settings.get("relative", True),
-                    alpha=alpha,
-                )
-                found.append(replace(eff, metric=f"{metric} by {col}"))
-    return replace(readout, segments=found)
-
-
-@dataclass
-class ReadoutView:
-    """One section of a readout: a heading sentence, a rounded table and notes."""
-
-    heading: str
-    table: pd.DataFrame
-    notes: list = field(default_factory=list)
-    color: str = ""
-
-    def _repr_html_(self) -> str:
-        style = f" style='color:{self.color}'" if self.color else ""
-        items = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
-        shown = self.table.copy()
-        for col in [c for c in shown.columns if c.startswith("p_") or c.endswith("p_value")]:
-            shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:.3g}")
-        body = _table_html(shown) if len(shown) else ""
-        return (
-            f"<p{style}><b>{html.escape(self.heading)}</b></p>"
-            + (f"<ul>{items}</ul>" if items else "")
-            + body
-        )
-
-
-def decision_box(readout) -> ReadoutView:
+def decision_box(readout: Readout) -> Callout:
     """The decision (ship / do not ship / keep running / invalid) with its reasons.
 
     Examples
@@ -345,199 +208,292 @@ def decision_box(readout) -> ReadoutView:
     >>> from helpers.analysis.experiments.readout import analyze_experiment
     >>> df = pd.DataFrame({"variant": ["control"] * 50 + ["treatment"] * 50,
     ...                    "converted": [0, 1] * 25 + [1, 1, 1, 0, 1] * 10})
-    >>> decision_box(analyze_experiment(df, primary=["converted"])).heading
-    'Decision for : ship treatment.'
+    >>> decision_box(analyze_experiment(df, experiment="x", primary=["converted"])).title
+    'Decision for x: ship treatment'
     """
-    color = (
-        "#2e7d32"
-        if readout.decision.startswith("ship")
-        else "#c0392b"
-        if readout.decision in ("do not ship", INVALID)
-        else "#b9770e"
-    )
-    return ReadoutView(
-        heading=f"Decision for {readout.experiment}: {readout.decision}.",
-        table=pd.DataFrame(),
-        notes=list(readout.reasons),
-        color=color,
+    d = readout.decision
+    return Callout(
+        title=t("ab.decision.title", experiment=readout.experiment, decision=decision_word(d)),
+        lines=[_reason_text(readout, r, _REPORT) for r in d.reasons],
+        tone=_TONES[d.code],
     )
 
 
-def _treatment_rows(readout) -> pd.DataFrame:
+@renders(Readout)
+def readout_view(readout: Readout) -> Stack:
+    """A readout shown as a whole: its decision box and its frequentist metrics."""
+    return Stack.of(decision_box(readout), metrics_view(readout))
+
+
+# --- metrics -------------------------------------------------------------------------------------
+
+
+def _treatment_rows(readout: Readout) -> pd.DataFrame:
     res = readout.results
-    ctrl = res[res[S.VARIANT] == readout.control].set_index("metric")
-    t = res[res[S.VARIANT] != readout.control].copy()
-    t["n_control"] = t["metric"].map(ctrl["n"])
-    t["mean_control"] = t["metric"].map(ctrl["mean"])
-    t["key"] = t["metric"]
-    t["metric"] = t["metric"].map(lambda m: METRIC_LABELS.get(m, m))
-    return t.reset_index(drop=True)
+    ctrl = res[res["variant"] == readout.control].set_index("metric")
+    rows = res[res["variant"] != readout.control].copy()
+    rows["mean_control"] = rows["metric"].map(ctrl["mean"])
+    return rows.reset_index(drop=True)
 
 
-_VIEWS = ("frequentist", "cuped", "bayesian")
+def _in_units(rows: pd.DataFrame, col: str, diff: bool) -> list:
+    """Values of ``col`` formatted in each row's metric unit (means, or absolute lifts)."""
+    out = []
+    for metric, kind, value in zip(rows["metric"], rows["kind"], rows[col]):
+        k = metric_kind(metric, kind)
+        out.append(fmt(value, _DIFF_KINDS.get(k, k) if diff else k))
+    return out
 
 
-def metrics_view(
-    readout, *, method: str = "frequentist", per_user: pd.DataFrame | None = None
-) -> ReadoutView:
-    """The metrics table of one method.
+def _metric_frame(readout: Readout, rows: pd.DataFrame, *, means: bool) -> pd.DataFrame:
+    frame = pd.DataFrame({"ab_metric": [metric_label(m) for m in rows["metric"]]})
+    several = len(readout.treatments) > 1
+    if several:
+        frame["ab_variant"] = rows["variant"].to_numpy()
+    if means:
+        frame["ab_role"] = [t(f"ab.role.{r}") for r in rows["role"]]
+        frame[readout.control] = _in_units(rows, "mean_control", diff=False)
+        variant_col = "ab_variant_mean" if several else readout.treatments[0]
+        frame[variant_col] = _in_units(rows, "mean", diff=False)
+    return frame
+
+
+def _users_lines(readout: Readout) -> list[str]:
+    res = readout.results
+    most = res.groupby("variant", sort=False)["n"].max()
+    counts = _join(t("ab.check.variant_count", variant=v, n=n) for v, n in most.items())
+    lines = [t("ab.metrics.users", counts=counts)]
+    for metric, g in res.groupby("metric", sort=False):
+        if (g.set_index("variant")["n"] < most.reindex(g["variant"])).any():
+            fewer = _join(
+                t("ab.check.variant_count", variant=v, n=n) for v, n in zip(g["variant"], g["n"])
+            )
+            lines.append(t("ab.metrics.fewer_users", metric=metric_label(metric), counts=fewer))
+    return lines
+
+
+_FREQUENTIST = {
+    "ab_lift": ("lift_rel", "lift_abs"),
+    "ab_ci_low": ("ci_rel_low", "ci_abs_low"),
+    "ab_ci_high": ("ci_rel_high", "ci_abs_high"),
+}
+_CUPED = {
+    **_FREQUENTIST,
+    "ab_cuped_lift": ("cuped_lift",) * 2,
+    "ab_cuped_ci_low": ("cuped_ci_low",) * 2,
+    "ab_cuped_ci_high": ("cuped_ci_high",) * 2,
+}
+_BAYESIAN = {
+    "ab_credible_low": ("credible_low",) * 2,
+    "ab_credible_high": ("credible_high",) * 2,
+    "ab_risk_keep": ("risk_control",) * 2,
+    "ab_risk_ship": ("risk_treatment",) * 2,
+}
+
+
+def _add_lifts(frame: pd.DataFrame, rows: pd.DataFrame, relative: bool, spec: dict) -> dict:
+    """Add the lift columns of ``spec`` (shown column -> (relative, absolute) result column):
+    relative lifts as numbers (kind ``change``), absolute ones in each metric's unit (formatted
+    per row, since the unit changes from row to row). Returns the kinds to pass to Table."""
+    kinds = {}
+    for target, (rel_col, abs_col) in spec.items():
+        if relative:
+            frame[target] = rows[rel_col].to_numpy()
+        else:
+            frame[target] = _in_units(rows, abs_col, diff=True)
+            kinds[target] = "text"
+    return kinds
+
+
+def metrics_view(readout: Readout, *, method: str = "frequentist") -> Stack | Note:
+    """The metrics table of one method; a Note instead when the readout is invalid.
 
     Parameters
     ----------
     readout : Readout
     method : {"frequentist", "cuped", "bayesian"}
-        ``frequentist``: means, absolute and relative lifts with intervals, p-value, Holm and BH;
-        ``cuped``: variance reduction and the adjusted lift and interval (metrics with a
-        pre-period); ``bayesian``: chance to win, credible interval of the relative lift (flat
-        prior; needs ``per_user``) and the risk (expected loss) of each choice.
-    per_user : DataFrame, optional
-        Per-user table of the readout, for the Bayesian credible intervals.
+        ``frequentist``: means per variant, the lift with its interval, the decision p-value
+        and its Holm and BH adjustments; ``cuped``: variance reduction and the lift and
+        interval before and after the adjustment (metrics with a pre-period); ``bayesian``:
+        chance to win, credible interval of the lift (flat prior) and the risk (expected loss)
+        of keeping the control or shipping the variant.
     """
-    one_of(method, list(_VIEWS), "method")
-    t = _treatment_rows(readout)
+    one_of(method, list(_INVALID_WHAT), "method")
+    if _is_invalid(readout):
+        return _invalid_note(readout, _INVALID_WHAT[method])
     settings = readout.settings
-    scale = "relative" if settings.get("relative", True) else "absolute"
+    relative = settings.get("relative", True)
+    level = 1 - settings.get("alpha", 0.05)
+    rows = _treatment_rows(readout)
     if method == "frequentist":
-        cols = [
-            "metric",
-            "role",
-            "variant",
-            "n_control",
-            "n",
-            "mean_control",
-            "mean",
-            "lift_abs",
-            "ci_abs_low",
-            "ci_abs_high",
-            "lift_rel",
-            "ci_rel_low",
-            "ci_rel_high",
-            "p_value",
-            "p_decision",
-            "p_holm",
-            "p_bh",
-        ]
-        heading = (
-            f"Lift of each metric over {readout.control} ({settings.get('intervals', '')} "
-            f"intervals at {1 - settings.get('alpha', 0.05):.0%}); p_value: the {scale} lift's "
-            "test; p_decision: the p-value the decision reads (CUPED's where CUPED applied, "
-            "else p_value); p_holm and p_bh: p_decision adjusted across the family (Holm, "
-            "Benjamini-Hochberg)."
+        frame = _metric_frame(readout, rows, means=True)
+        kinds = _add_lifts(frame, rows, relative, _FREQUENTIST)
+        frame["ab_p"] = rows["p_decision"].to_numpy()
+        frame["ab_p_holm"] = rows["p_holm"].to_numpy()
+        frame["ab_p_bh"] = rows["p_bh"].to_numpy()
+        intervals = "sequential" if settings.get("sequential") else "fixed"
+        caption = t(
+            "ab.metrics.caption",
+            control=readout.control,
+            level=level,
+            intervals=t(f"ab.intervals.{intervals}"),
+            scale=t(f"ab.scale.{'relative' if relative else 'absolute'}"),
+            family=int(rows["p_decision"].notna().sum()),
         )
-        return ReadoutView(
-            heading=heading,
-            table=t[cols].rename(columns={"n": "n_treatment", "mean": "mean_treatment"}),
-        )
+        table = Table(frame, kinds=kinds, caption=caption, value_columns=_variants(readout))
+        return Stack.of(*(Paragraph(x) for x in _users_lines(readout)), table)
     if method == "cuped":
-        c = t[t["cuped_variance_reduction"].notna()]
-        cols = [
-            "metric",
-            "variant",
-            "cuped_variance_reduction",
-            "lift_rel",
-            "ci_rel_low",
-            "ci_rel_high",
-            "cuped_lift",
-            "cuped_ci_low",
-            "cuped_ci_high",
-            "cuped_p_value",
-        ]
-        heading = (
-            "CUPED: each metric adjusted with its own pre-assignment value; the variance "
-            f"reduction and the adjusted {scale} lift with its interval."
-        )
-        skipped = sorted(set(t["metric"]) - set(c["metric"]))
-        notes = (
-            [f"Not adjusted (no pre-assignment value, or a ratio): {', '.join(skipped)}."]
-            if skipped and settings.get("cuped", True)
-            else []
-        )
         if not settings.get("cuped", True):
-            notes = ["CUPED was turned off (parameter `cuped`)."]
-        return ReadoutView(heading=heading, table=c[cols], notes=notes)
-    t = t.copy()
-    t["credible_low"], t["credible_high"] = np.nan, np.nan
-    if per_user is not None:
-        names = {getattr(m, "name", m): m for m in readout_metrics()}
-        for i, r in t.iterrows():
-            spec = names.get(r["key"], r["key"])
-            b = bayesian_test(
-                _stats(per_user, spec, readout.control),
-                _stats(per_user, spec, r[S.VARIANT]),
-                relative=settings.get("relative", True),
-                alpha=settings.get("alpha", 0.05),
-            )
-            t.loc[i, ["credible_low", "credible_high"]] = b.ci
-    cols = [
-        "metric",
-        "variant",
-        "lift_rel" if scale == "relative" else "lift_abs",
-        "credible_low",
-        "credible_high",
-        "chance_to_win",
-        "risk_control",
-        "risk_treatment",
-    ]
-    heading = (
-        f"Bayesian view (flat prior): chance that {', '.join(t[S.VARIANT].unique())} beats "
-        f"{readout.control}, the credible interval of the {scale} lift, and the expected "
-        f"loss (risk) of choosing each side."
+            return Note(t("ab.cuped.off"), kind="info")
+        done = rows[rows["cuped_variance_reduction"].notna()].reset_index(drop=True)
+        frame = _metric_frame(readout, done, means=False)
+        frame["ab_variance_reduction"] = done["cuped_variance_reduction"].to_numpy()
+        kinds = _add_lifts(frame, done, relative, _CUPED)
+        frame["ab_cuped_p"] = done["cuped_p_value"].to_numpy()
+        skipped = [m for m in dict.fromkeys(rows["metric"]) if m not in set(done["metric"])]
+        names = _join(metric_label(m) for m in skipped)
+        note = t("ab.cuped.skipped", metrics=names) if skipped else None
+        return Stack.of(Table(frame, kinds=kinds, caption=t("ab.cuped.caption"), note=note))
+    frame = _metric_frame(readout, rows, means=False)
+    frame["ab_chance_to_win"] = rows["chance_to_win"].to_numpy()
+    lift = ("lift_rel", "lift_abs")
+    kinds = _add_lifts(frame, rows, relative, {"ab_lift": lift, **_BAYESIAN})
+    caption = t(
+        "ab.bayes.caption",
+        variants=_join(readout.treatments),
+        control=readout.control,
+        level=level,
+        scale=t(f"ab.scale.{'relative' if relative else 'absolute'}"),
     )
-    return ReadoutView(heading=heading, table=t[cols])
+    return Stack.of(Table(frame, kinds=kinds, caption=caption))
 
 
-def _stats(per_user, spec, variant):
-    g = per_user[per_user[S.VARIANT] == variant]
-    if hasattr(spec, "numerator"):
-        return RatioStatistic.from_values(g[spec.numerator], g[spec.denominator])
-    return summarize(g[spec].dropna())
+def _variants(readout: Readout) -> list:
+    return [readout.control, *readout.treatments]
 
 
-@dataclass
-class SegmentsView:
-    """Per-segment effects of a readout, after the note on which segments were available."""
+def lifts_chart(readout: Readout, *, ax) -> Note | None:
+    """Draw the lift of every metric with its interval on ``ax``; for an invalid readout close
+    ``ax``'s figure instead (no lift of it is evidence) and return the Note that says why.
 
-    inputs: SegmentInputs
-    effects: list
-
-    def _repr_html_(self) -> str:
-        parts = [self.inputs._repr_html_()]
-        parts += [e._repr_html_() for e in self.effects]
-        return "".join(parts)
-
-
-def segments_view(readout, segments: SegmentInputs) -> SegmentsView:
-    """What segments were available and the per-segment effects of :func:`add_segments`."""
-    return SegmentsView(inputs=segments, effects=list(readout.segments))
-
-
-def headline_metrics(readout) -> dict:
-    """The readout's headline numbers for the index page: ``decision``, ``primary_lift`` (the
-    lift of the first primary metric of the first treatment, on the readout's scale; None when
-    the readout is invalid) and
-    ``srm_p_value`` (None without health checks).
-
-    Examples
-    --------
-    >>> from helpers.analysis.experiments.readout import analyze_experiment
-    >>> df = pd.DataFrame({"variant": ["control"] * 4 + ["treatment"] * 4,
-    ...                    "y": [1.0, 2.0, 3.0, 2.0, 2.0, 3.0, 4.0, 3.0]})
-    >>> h = headline_metrics(analyze_experiment(df, primary=["y"]))
-    >>> h["decision"], round(h["primary_lift"], 2), h["srm_p_value"]
-    ('keep running', 0.5, None)
+    A notebook cell ending in this call shows the chart, or the Note in its place.
     """
-    res = readout.results
-    primary = readout.settings.get("primary") or [res["metric"].iloc[0]]
-    lift_col = "lift_rel" if readout.settings.get("relative", True) else "lift_abs"
-    rows = res[(res["metric"] == primary[0]) & (res[S.VARIANT] != readout.control)]
-    srm = None
+    if _is_invalid(readout):
+        plt.close(ax.figure)
+        return _invalid_note(readout, "lifts")
+    scale = "relative" if readout.settings.get("relative", True) else "absolute"
+    labels = {m: metric_label(m) for m in readout.results["metric"]}
+    plot_lifts(readout, scale=scale, labels=labels, ax=ax)
+    return None
+
+
+# --- segments ------------------------------------------------------------------------------------
+
+
+def _segment_word(col) -> str:
+    key = f"ab.segment.{col}"
+    return t(key) if has(key) else str(col)
+
+
+@renders(SegmentInputs)
+def segment_inputs_view(inputs: SegmentInputs) -> Bullets:
+    """Which segments were available, and for how many of the assigned users."""
+    lines = []
+    persona = "persona"
+    if persona in inputs.columns:
+        file = Path(inputs.personas_path).name
+        lines.append(
+            t("ab.segments.personas", file=file, users=inputs.covered[persona], total=inputs.users)
+        )
+    else:
+        file = inputs.personas_path or t("ab.segments.no_personas_file")
+        lines.append(t("ab.segments.no_personas", file=file))
+    if "platform" in inputs.columns:
+        users = inputs.covered["platform"]
+        lines.append(t("ab.segments.platform", users=users, total=inputs.users))
+    else:
+        lines.append(t("ab.segments.no_platform"))
+    return Bullets(lines)
+
+
+@renders(SegmentEffects)
+def segment_effects_view(effects: SegmentEffects) -> Stack:
+    """The lift of one metric per segment, and whether the segment lifts differ."""
+    tab = effects.table
+    mean_kind = metric_kind(effects.metric, effects.kind)
+    lift_kind = "change" if effects.relative else _DIFF_KINDS.get(mean_kind, mean_kind)
+    frame = pd.DataFrame(
+        {
+            "ab_segment": tab["segment"].astype(str).to_numpy(),
+            "ab_users": (tab["n_control"] + tab["n_treatment"]).to_numpy(),
+            effects.control: tab["mean_control"].to_numpy(),
+            effects.variant: tab["mean_treatment"].to_numpy(),
+            "ab_lift": tab["lift"].to_numpy(),
+            "ab_ci_low": tab["ci_low"].to_numpy(),
+            "ab_ci_high": tab["ci_high"].to_numpy(),
+            "ab_p": tab["p_value"].to_numpy(),
+            "ab_p_bh": tab["p_bh"].to_numpy(),
+        }
+    )
+    kinds = {effects.control: mean_kind, effects.variant: mean_kind}
+    kinds.update({c: lift_kind for c in ("ab_lift", "ab_ci_low", "ab_ci_high")})
+    if pd.isna(effects.q_p_value):
+        verdict = t("ab.segments.untested")
+    else:
+        key = "differ" if effects.q_p_value < effects.alpha else "similar"
+        verdict = t(f"ab.segments.{key}", q=effects.q, p=effects.q_p_value)
+    title = t(
+        "ab.segments.title",
+        metric=metric_label(effects.metric),
+        segment=_segment_word(effects.segment_col),
+        variant=effects.variant,
+        control=effects.control,
+    )
+    caption = t("ab.segments.caption", level=1 - effects.alpha, n=len(tab))
+    table = Table(
+        frame,
+        kinds=kinds,
+        caption=caption,
+        value_columns=[effects.control, effects.variant],
+        max_rows=30,
+    )
+    return Stack.of(Heading(title), Paragraph(verdict), table)
+
+
+def segments_view(readout: Readout, segments: SegmentInputs) -> Stack:
+    """Which segments were available, then the per-segment effects of the primary metrics
+    (a Note instead of the effects when the readout is invalid)."""
+    parts = [segment_inputs_view(segments)]
+    if _is_invalid(readout):
+        parts.append(_invalid_note(readout, "segments"))
+    elif not readout.segments:
+        parts.append(Note(t("ab.segments.none")))
+    else:
+        parts.extend(segment_effects_view(e) for e in readout.segments)
+    return Stack.of(*parts)
+
+
+# --- artifact and headline -----------------------------------------------------------------------
+
+
+def readout_record(readout: Readout) -> dict:
+    """The ``artifacts/ab_<experiment>.json`` dict (NaN become null): decision, reasons,
+    settings, health checks (each with its sentence), metrics and segments."""
+    checks = []
     if readout.health is not None:
-        t = readout.health.table
-        srm = t.loc[t["check"] == "srm", "p_value"]
-        srm = float(srm.iloc[0]) if len(srm) else None
-    valid = readout.decision != INVALID  # a broken assignment's lift is no headline
-    return {
-        "decision": readout.decision,
-        "primary_lift": float(rows[lift_col].iloc[0]) if len(rows) and valid else None,
-        "srm_p_value": srm,
-    }
+        for row in readout.health.table.to_dict("records"):
+            record = {k: row[k] for k in ("check", "status", "value", "p_value")}
+            record["sentence"] = _check_text(readout.health, row, _RECORD)
+            checks.append(record)
+    return jsonable(
+        {
+            "experiment": readout.experiment,
+            "control": readout.control,
+            "decision": readout.decision.value,
+            "reasons": [_reason_text(readout, r, _RECORD) for r in readout.decision.reasons],
+            "settings": readout.settings,
+            "health_checks": checks,
+            "metrics": readout.metrics_record(),
+            "segments": readout.segments_record(),
+        }
+    )
