@@ -1,8 +1,9 @@
 """The user feature table: one row per user known at ``as_of``, computed from ``user_day``.
 
 Every reduction over ``user_day`` rows is an ibis expression (one aggregation per table); pandas
-only sees the per-user results. The columns are documented in :data:`FEATURE_DOCS`, so a report
-can show a data dictionary next to the table (:func:`feature_dictionary`).
+only sees the per-user results. :func:`feature_dictionary` says which entry of the data
+dictionary defines each column (:data:`FEATURE_COLUMNS`, or a family: an event share, a user
+attribute); the definitions themselves are report text (``helpers.sections.personas``).
 
 BTYD columns (``frequency``, ``recency``, ``T``, ``monetary_value``) follow lifetimes'
 ``summary_data_from_transaction_data`` with daily resolution (DESIGN.md): a purchase day is a
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import ibis
 import numpy as np
@@ -23,36 +25,44 @@ from helpers.core import schema as s
 from helpers.core.checks import as_date, numeric_text_to_numbers, require_columns
 from helpers.core.errors import DataError, ParameterError
 
-__all__ = ["FEATURE_DOCS", "btyd_summary", "user_features", "feature_dictionary"]
+__all__ = [
+    "FEATURE_COLUMNS",
+    "SHARE_ENTRY",
+    "ATTRIBUTE_ENTRY",
+    "btyd_summary",
+    "user_features",
+    "FeatureDictionary",
+    "feature_dictionary",
+]
 
 EVENTS_PER_ACTIVE_DAY_28 = "events_per_active_day_28"
 AOV = "aov"
 SHARE_PREFIX = "share_"
 
-FEATURE_DOCS: dict[str, str] = {
-    s.USER_ID: "User id (string).",
-    s.FIRST_ACTIVE: "First day with an active event (active_events > 0) up to as_of; empty if never active.",
-    s.LAST_ACTIVE: "Last day with an active event up to as_of; empty if never active.",
-    s.DAYS_SINCE_ACTIVE: "Days from last_active to as_of (0 = active on as_of); empty if never active.",
-    s.ACTIVE_DAYS_7: "Active days in the 7 days ending at as_of (as_of-6 .. as_of).",
-    s.ACTIVE_DAYS_28: "Active days in the 28 days ending at as_of (as_of-27 .. as_of).",
-    s.ACTIVE_DAYS_90: "Active days in the 90 days ending at as_of (as_of-89 .. as_of).",
-    s.EVENTS_28: "Active events in the 28 days ending at as_of (passive events excluded).",
-    EVENTS_PER_ACTIVE_DAY_28: "events_28 / active_days_28; 0 when the user had no active day in the window.",
-    s.TENURE_DAYS: "Days from the earlier of first_active and the signup day to as_of; empty if neither is known.",
-    s.UD_ORDERS: "Purchases up to as_of (orders with amount >= 0, free orders included, refunds excluded).",
-    s.UD_REVENUE: "Sum of purchase amounts up to as_of (refunds excluded).",
-    AOV: "Average order value: revenue / orders; empty for non-buyers.",
-    s.FREQUENCY: "BTYD frequency: purchase days after the first purchase day; empty for non-buyers.",
-    s.RECENCY: "BTYD recency: days from the first to the last purchase day; empty for non-buyers.",
-    s.T: "BTYD T: days from the first purchase day to as_of; empty for non-buyers.",
-    s.MONETARY_VALUE: "BTYD monetary value: mean revenue of the repeat purchase days (0 when frequency is 0); empty for non-buyers.",
-    s.RECENCY_DAYS: "RFM recency: days from the last purchase day to as_of; empty for non-buyers.",
-    SHARE_PREFIX
-    + "<event>": "Share of the user's active events in the last 90 days that were <event> (0 when none).",
-    s.SIGNUP_TIME: "Signup time from the users table (as stored).",
-    "<attribute>": "A user attribute copied from the users table (age, city, plan...).",
-}
+#: Every column the feature table always has, in its order (besides ``share_<event>`` columns
+#: and the users table's signup time and attributes): the data dictionary's own entries.
+FEATURE_COLUMNS: tuple[str, ...] = (
+    s.USER_ID,
+    s.FIRST_ACTIVE,
+    s.LAST_ACTIVE,
+    s.DAYS_SINCE_ACTIVE,
+    s.ACTIVE_DAYS_7,
+    s.ACTIVE_DAYS_28,
+    s.ACTIVE_DAYS_90,
+    s.EVENTS_28,
+    EVENTS_PER_ACTIVE_DAY_28,
+    s.TENURE_DAYS,
+    s.UD_ORDERS,
+    s.UD_REVENUE,
+    AOV,
+    s.FREQUENCY,
+    s.RECENCY,
+    s.T,
+    s.MONETARY_VALUE,
+    s.RECENCY_DAYS,
+)
+#: Dictionary entries of the column families: an event share, an attribute of the users table.
+SHARE_ENTRY, ATTRIBUTE_ENTRY = "share_of_event", "attribute"
 
 _BTYD_COLUMNS = [s.FREQUENCY, s.RECENCY, s.T, s.MONETARY_VALUE, s.RECENCY_DAYS]
 
@@ -209,7 +219,8 @@ def user_features(
     Returns
     -------
     pandas.DataFrame
-        One row per user (sorted by ``user_id``, RangeIndex), columns as in :data:`FEATURE_DOCS`.
+        One row per user (sorted by ``user_id``, RangeIndex): :data:`FEATURE_COLUMNS`, then
+        ``share_<event>`` per event, then the users table's columns.
         Non-buyers have ``orders`` 0, ``revenue`` 0 and empty (NaN) ``aov``, BTYD columns and
         ``recency_days``.
 
@@ -263,7 +274,10 @@ def user_features(
             for c in users.columns
             if c not in (s.USER_ID, s.SIGNUP_TIME)
             and (
-                c in aggs or c in _BTYD_COLUMNS or c in FEATURE_DOCS or c.startswith(SHARE_PREFIX)
+                c in aggs
+                or c in _BTYD_COLUMNS
+                or c in FEATURE_COLUMNS
+                or c.startswith(SHARE_PREFIX)
             )
         ]
         if clash:
@@ -328,21 +342,36 @@ def user_features(
     return f.sort_values(s.USER_ID, kind="mergesort").reset_index(drop=True)
 
 
-def feature_dictionary(features: pd.DataFrame) -> pd.DataFrame:
-    """Data dictionary of a feature table: one row per column with its one-line definition.
+@dataclass
+class FeatureDictionary:
+    """Which dictionary entry defines each column of a feature table (:func:`feature_dictionary`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per column, in the table's order: ``column`` and ``entry`` (the column itself
+        when it is one of :data:`FEATURE_COLUMNS` or ``signup_time``, else :data:`SHARE_ENTRY`
+        for ``share_<event>`` or :data:`ATTRIBUTE_ENTRY` for a users-table attribute).
+    """
+
+    table: pd.DataFrame
+
+
+def feature_dictionary(features: pd.DataFrame) -> FeatureDictionary:
+    """The data dictionary of a feature table: the entry that defines each column.
 
     Examples
     --------
-    >>> feature_dictionary(pd.DataFrame(columns=["user_id", "share_view", "city"]))["definition"].str[:14].tolist()
-    ['User id (strin', 'Share of the u', 'A user attribu']
+    >>> feature_dictionary(pd.DataFrame(columns=["user_id", "share_view", "city"])).table["entry"].tolist()
+    ['user_id', 'share_of_event', 'attribute']
     """
     rows = []
     for c in features.columns:
-        if c in FEATURE_DOCS:
-            doc = FEATURE_DOCS[c]
-        elif c.startswith(SHARE_PREFIX):
-            doc = FEATURE_DOCS[SHARE_PREFIX + "<event>"].replace("<event>", c[len(SHARE_PREFIX) :])
+        if c in FEATURE_COLUMNS or c == s.SIGNUP_TIME:
+            entry = c
+        elif str(c).startswith(SHARE_PREFIX):
+            entry = SHARE_ENTRY
         else:
-            doc = FEATURE_DOCS["<attribute>"]
-        rows.append({"column": c, "definition": doc})
-    return pd.DataFrame(rows, columns=["column", "definition"])
+            entry = ATTRIBUTE_ENTRY
+        rows.append({"column": c, "entry": entry})
+    return FeatureDictionary(pd.DataFrame(rows, columns=["column", "entry"]))

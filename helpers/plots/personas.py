@@ -1,4 +1,6 @@
-"""Drawing for personas; the numbers come from ``helpers.analysis.segments.personas`` (:class:`PersonaModel`).
+"""Drawing for personas; the numbers come from :mod:`helpers.analysis.segments.personas`
+(:class:`~helpers.analysis.segments.personas.PersonaModel`, its
+:class:`~helpers.analysis.segments.personas.Projection`), the words from the report catalog.
 
 Axes-level: each function takes ``ax=None`` (then draws on ``plt.gca()``) and returns the Axes.
 Nothing here calls ``plt.show()`` or ``savefig()``.
@@ -10,7 +12,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.features import SHARE_PREFIX
+from helpers.analysis.segments.personas import Projection
 from helpers.core.errors import ParameterError
+from helpers.display.format import fmt
+from helpers.display.labels import is_labelled, label
+from helpers.display.text import t
 
 __all__ = [
     "plot_persona_profiles",
@@ -21,7 +28,18 @@ __all__ = [
 
 
 def _names(model) -> dict:
-    return {c["persona"]: c["name"] for c in getattr(model, "cards_", [])}
+    return {c.persona: c.name for c in getattr(model, "cards_", [])}
+
+
+def _persona(p, names: dict) -> str:
+    return t("personas.plot.persona", persona=p, name=names[p]) if p in names else str(p)
+
+
+def _feature(col) -> str:
+    name = str(col)
+    if name.startswith(SHARE_PREFIX):
+        return t("personas.plot.profiles.share", event=name[len(SHARE_PREFIX) :])
+    return label(name) if is_labelled(name) else name
 
 
 def _need(model, attr: str, what: str):
@@ -66,48 +84,36 @@ def plot_persona_profiles(
     lim = max(float(np.nanmax(np.abs(vals))) if vals.size else 1.0, 0.5)
     im = ax.imshow(vals, aspect="auto", cmap=cmap, vmin=-lim, vmax=lim, **kwargs)
     ax.set_xticks(range(prof.shape[1]))
-    ax.set_xticklabels(
-        [str(c).replace("share_", "% ") for c in prof.columns], rotation=45, ha="right"
-    )
+    ax.set_xticklabels([_feature(c) for c in prof.columns], rotation=45, ha="right")
     ax.set_yticks(range(prof.shape[0]))
-    ax.set_yticklabels([f"{p}. {names[p]}" if p in names else str(p) for p in prof.index])
+    ax.set_yticklabels([_persona(p, names) for p in prof.index])
     if annotate:
         for i in range(vals.shape[0]):
             for j in range(vals.shape[1]):
                 ax.text(
                     j,
                     i,
-                    f"{vals[i, j]:.1f}",
+                    fmt(vals[i, j], "number", digits=1),
                     ha="center",
                     va="center",
                     fontsize=7,
                     color="white" if abs(vals[i, j]) > 0.6 * lim else "black",
                 )
-    ax.figure.colorbar(im, ax=ax, label="mean standardized value")
-    ax.set_title("Persona profiles (standardized feature means)")
+    ax.figure.colorbar(im, ax=ax, label=t("personas.plot.profiles.colorbar"))
+    ax.set_title(t("personas.plot.profiles.title"))
     return ax
 
 
 def plot_persona_projection(
-    model,
-    features: pd.DataFrame,
-    *,
-    sample_size: int = 3000,
-    random_state: int = 0,
-    ax=None,
-    s: float = 6,
-    alpha: float = 0.5,
-    **kwargs,
+    projection: Projection, *, ax=None, s: float = 6, alpha: float = 0.5, **kwargs
 ):
     """Users on the first two principal components of the clustering matrix, coloured by persona.
 
     Parameters
     ----------
-    model : PersonaModel (fitted)
-    features : DataFrame
-        The rows the model was fitted on (their persona is ``model.labels_``).
-    sample_size : int
-        Users drawn (at random, ``random_state``) to keep the plot readable.
+    projection : Projection
+        :meth:`helpers.analysis.segments.personas.PersonaModel.projection` (a sample of the
+        fitted users and the share of variance each component explains).
     ax : matplotlib Axes, optional
     s, alpha, **kwargs
         Passed to ``ax.scatter``.
@@ -116,36 +122,27 @@ def plot_persona_projection(
     -------
     matplotlib Axes
     """
-    from sklearn.decomposition import PCA
-
-    labels = np.asarray(_need(model, "labels_", "plot_persona_projection"))
-    if len(features) != len(labels):
+    if not isinstance(projection, Projection):
         raise ParameterError(
-            f"plot_persona_projection needs the {len(labels)} rows the model was fitted "
-            f"on, but `features` has {len(features)} rows."
+            "plot_persona_projection needs a Projection (PersonaModel.projection(features)), "
+            f"but a {type(projection).__name__} was passed."
         )
-    Z = model.transform(features).to_numpy()
-    rng = np.random.default_rng(random_state)
-    idx = (
-        np.sort(rng.choice(len(Z), sample_size, replace=False))
-        if len(Z) > sample_size
-        else np.arange(len(Z))
-    )
-    pca = PCA(n_components=min(2, Z.shape[1]), random_state=random_state).fit(Z[idx])
-    P = pca.transform(Z[idx])
-    if P.shape[1] == 1:
-        P = np.column_stack([P[:, 0], np.zeros(len(P))])
+    points, names = projection.points, projection.names
     ax = ax if ax is not None else plt.gca()
-    names = _names(model)
-    for p in sorted(np.unique(labels)):
-        sel = labels[idx] == p
+    for p in sorted(points["persona"].unique()):
+        sel = points["persona"] == p
         ax.scatter(
-            P[sel, 0], P[sel, 1], s=s, alpha=alpha, label=f"{p}. {names.get(p, p)}", **kwargs
+            points.loc[sel, "pc1"],
+            points.loc[sel, "pc2"],
+            s=s,
+            alpha=alpha,
+            label=_persona(p, names),
+            **kwargs,
         )
-    ev = pca.explained_variance_ratio_
-    ax.set_xlabel(f"PC1 ({ev[0]:.0%} of variance)")
-    ax.set_ylabel(f"PC2 ({ev[1]:.0%} of variance)" if len(ev) > 1 else "PC2")
-    ax.set_title(f"Personas on two principal components ({len(idx):,} users)")
+    ev = projection.explained
+    ax.set_xlabel(t("personas.plot.projection.axis", n=1, share=ev[0]))
+    ax.set_ylabel(t("personas.plot.projection.axis", n=2, share=ev[1]) if len(ev) > 1 else "PC2")
+    ax.set_title(t("personas.plot.projection.title", users=len(points)))
     ax.legend(loc="best", fontsize=7, markerscale=2)
     return ax
 
@@ -185,32 +182,38 @@ def plot_k_selection(data, *, ax=None, **kwargs):
         ax.text(
             0.5,
             0.5,
-            "k was set by parameter: no selection to show",
+            t("personas.plot.k.empty"),
             ha="center",
             va="center",
             transform=ax.transAxes,
         )
         ax.set_axis_off()
         return ax
-    ax.plot(table["k"], table["silhouette"], marker="o", label="silhouette", **kwargs)
-    ax.set_xlabel("number of personas k")
-    ax.set_ylabel("silhouette")
+    ax.plot(
+        table["k"],
+        table["silhouette"],
+        marker="o",
+        label=t("personas.plot.k.silhouette"),
+        **kwargs,
+    )
+    ax.set_xlabel(t("personas.plot.k.x"))
+    ax.set_ylabel(t("personas.plot.k.silhouette"))
     ax2 = ax.twinx()
     ax2.plot(
         table["k"],
         table["stability"],
         marker="s",
         color="tab:orange",
-        label="stability (ARI)",
+        label=t("personas.plot.k.stability"),
         **kwargs,
     )
-    ax2.set_ylabel("stability (mean adjusted Rand)")
+    ax2.set_ylabel(t("personas.plot.k.stability_axis"))
     ax2.set_ylim(min(0.0, float(table["stability"].min())), 1.05)
     if "chosen" in table.columns and table["chosen"].any():
         k = int(table.loc[table["chosen"], "k"].iloc[0])
         ax.axvline(k, color="grey", linestyle="--", linewidth=1)
         ax.annotate(
-            f"chosen k = {k}",
+            t("personas.plot.k.chosen", k=k),
             (k, float(table.loc[table["k"] == k, "silhouette"].iloc[0])),
             textcoords="offset points",
             xytext=(6, 6),
@@ -220,7 +223,7 @@ def plot_k_selection(data, *, ax=None, **kwargs):
     h2, l2 = ax2.get_legend_handles_labels()
     ax.legend(h1 + h2, l1 + l2, loc="lower right")
     ax.set_xticks(list(table["k"]))
-    ax.set_title("Choosing the number of personas")
+    ax.set_title(t("personas.plot.k.title"))
     return ax
 
 
@@ -253,18 +256,24 @@ def plot_persona_sizes(data, *, ax=None, **kwargs):
     ax = ax if ax is not None else plt.gca()
     pos = np.arange(len(table))[::-1]
     h = 0.4
-    ax.barh(pos + h / 2, table["user_share"].fillna(0), h, label="share of active users", **kwargs)
+    ax.barh(
+        pos + h / 2,
+        table["user_share"].fillna(0),
+        h,
+        label=t("personas.plot.sizes.users"),
+        **kwargs,
+    )
     ax.barh(
         pos - h / 2,
         table["revenue_share"].astype(float).fillna(0),
         h,
-        label="share of revenue",
+        label=t("personas.plot.sizes.revenue"),
         **kwargs,
     )
     ax.set_yticks(pos)
-    ax.set_yticklabels([f"{p}. {n}" for p, n in zip(table["persona"], table["name"])])
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-    ax.set_xlabel("share")
-    ax.set_title("Personas: users and revenue")
+    ax.set_yticklabels([_persona(p, {p: n}) for p, n in zip(table["persona"], table["name"])])
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt(v, "share", digits=0)))
+    ax.set_xlabel(t("personas.plot.sizes.x"))
+    ax.set_title(t("personas.plot.sizes.title"))
     ax.legend(loc="lower right")
     return ax

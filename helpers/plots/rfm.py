@@ -1,4 +1,5 @@
-"""Drawing for RFM; the numbers come from ``helpers.analysis.segments.rfm`` (:class:`helpers.analysis.segments.rfm.RFMResult`).
+"""Drawing for RFM; the numbers come from :mod:`helpers.analysis.segments.rfm`
+(:class:`~helpers.analysis.segments.rfm.RFMResult`), the words from the report catalog.
 
 Axes-level: each function takes ``ax=None`` (then draws on ``plt.gca()``) and returns the Axes.
 Nothing here calls ``plt.show()`` or ``savefig()``.
@@ -11,6 +12,8 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.errors import ParameterError
+from helpers.display.format import fmt
+from helpers.display.text import t
 
 __all__ = ["plot_rfm_segments", "plot_rf_heatmap"]
 
@@ -52,13 +55,21 @@ def plot_rfm_segments(data, *, ax=None, **kwargs):
     ax = ax if ax is not None else plt.gca()
     pos = np.arange(len(seg))[::-1]
     h = 0.4
-    ax.barh(pos + h / 2, seg["share_users"].fillna(0), h, label="share of buyers", **kwargs)
-    ax.barh(pos - h / 2, seg["share_revenue"].fillna(0), h, label="share of revenue", **kwargs)
+    ax.barh(
+        pos + h / 2, seg["share_users"].fillna(0), h, label=t("personas.plot.rfm.buyers"), **kwargs
+    )
+    ax.barh(
+        pos - h / 2,
+        seg["share_revenue"].fillna(0),
+        h,
+        label=t("personas.plot.rfm.revenue"),
+        **kwargs,
+    )
     ax.set_yticks(pos)
     ax.set_yticklabels(seg["segment"])
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-    ax.set_xlabel("share")
-    ax.set_title("RFM segments: buyers and revenue")
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt(v, "share", digits=0)))
+    ax.set_xlabel(t("personas.plot.rfm.share"))
+    ax.set_title(t("personas.plot.rfm.segments.title"))
     ax.legend(loc="lower right")
     return ax
 
@@ -97,11 +108,9 @@ def plot_rf_heatmap(
     ax.set_xticklabels(m.columns)
     ax.set_yticks(range(m.shape[0]))
     ax.set_yticklabels(m.index)
-    ax.set_xlabel("frequency score")
-    ax.set_ylabel("recency score")
-    ax.set_title(
-        "Buyers per R x F cell" if value == "users" else "Mean monetary value per R x F cell"
-    )
+    ax.set_xlabel(t("personas.plot.rfm.frequency_score"))
+    ax.set_ylabel(t("personas.plot.rfm.recency_score"))
+    ax.set_title(t(f"personas.plot.rfm.grid.{value}"))
     ax.figure.colorbar(im, ax=ax)
     if annotate:
         vmax = np.nanmax(m.to_numpy(dtype="float64")) if m.notna().any().any() else 0
@@ -112,7 +121,7 @@ def plot_rf_heatmap(
                     ax.text(
                         j,
                         i,
-                        f"{v:,.0f}",
+                        fmt(v, "count" if value == "users" else "money", digits=0),
                         ha="center",
                         va="center",
                         fontsize=8,

@@ -1,4 +1,6 @@
-"""Drawing for the customer value models; the numbers come from ``helpers.analysis.value``.
+"""Drawing for the customer value models; the numbers come from :mod:`helpers.analysis.value`
+(:mod:`~helpers.analysis.value.diagnostics`, :mod:`~helpers.analysis.value.bgnbd`), the words
+from the report catalog.
 
 Axes-level: each function takes ``ax=None`` (then draws on ``plt.gca()``) and returns the Axes.
 Nothing here calls ``plt.show()`` or ``savefig()``.
@@ -11,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.errors import ParameterError
+from helpers.display.text import t
 
 
 def _require(frame: pd.DataFrame, columns: list[str], what: str) -> None:
@@ -39,7 +42,7 @@ def plot_period_transactions(data: pd.DataFrame, *, ax=None, **kwargs):
     Parameters
     ----------
     data : DataFrame
-        The output of :func:`helpers.analysis.value.period_transactions` (index = bucket,
+        The output of :func:`helpers.analysis.value.diagnostics.period_transactions` (index = bucket,
         ``n_actual``, ``n_expected``).
     ax : matplotlib Axes, optional
     **kwargs
@@ -56,12 +59,12 @@ def plot_period_transactions(data: pd.DataFrame, *, ax=None, **kwargs):
         [str(i) for i in data.index],
         data["n_actual"],
         data["n_expected"],
-        ("actual", "model"),
+        (t("personas.plot.value.actual"), t("personas.plot.value.model")),
         **kwargs,
     )
-    ax.set_xlabel("repeat purchases in the calibration period")
-    ax.set_ylabel("customers")
-    ax.set_title("Repeat purchases: actual vs BG/NBD")
+    ax.set_xlabel(t("personas.plot.value.period.x"))
+    ax.set_ylabel(t("personas.plot.value.customers"))
+    ax.set_title(t("personas.plot.value.period.title"))
     return ax
 
 
@@ -71,7 +74,7 @@ def plot_holdout_check(data: pd.DataFrame, *, ax=None, **kwargs):
     Parameters
     ----------
     data : DataFrame
-        The output of :func:`helpers.analysis.value.holdout_check`; the ``all`` row is left out of the
+        The output of :func:`helpers.analysis.value.diagnostics.holdout_check`; the ``all`` row is left out of the
         bars and its totals go into the title.
     ax : matplotlib Axes, optional
     **kwargs
@@ -89,16 +92,17 @@ def plot_holdout_check(data: pd.DataFrame, *, ax=None, **kwargs):
         [str(i) for i in buckets.index],
         buckets["actual_mean"],
         buckets["predicted_mean"],
-        ("actual", "predicted"),
+        (t("personas.plot.value.actual"), t("personas.plot.value.predicted")),
         **kwargs,
     )
-    ax.set_xlabel("purchases in the calibration period")
-    ax.set_ylabel("mean purchases in the holdout period")
-    title = "Holdout purchases: actual vs predicted"
+    ax.set_xlabel(t("personas.plot.value.holdout.x"))
+    ax.set_ylabel(t("personas.plot.value.holdout.y"))
+    title = t("personas.plot.value.holdout.title")
     if "all" in data.index and {"actual_total", "predicted_total"} <= set(data.columns):
-        title += (
-            f"\n(total {data.loc['all', 'actual_total']:,.0f} actual, "
-            f"{data.loc['all', 'predicted_total']:,.0f} predicted)"
+        title += "\n" + t(
+            "personas.plot.value.holdout.totals",
+            actual=data.loc["all", "actual_total"],
+            predicted=data.loc["all", "predicted_total"],
         )
     ax.set_title(title)
     return ax
@@ -110,7 +114,7 @@ def plot_probability_alive(p_alive, *, bins: int = 20, ax=None, **kwargs):
     Parameters
     ----------
     p_alive : array-like or Series
-        From :meth:`helpers.analysis.value.BetaGeoModel.probability_alive`.
+        From :meth:`helpers.analysis.value.bgnbd.BetaGeoModel.probability_alive`.
     bins : int, default 20
         Equal-width bins on [0, 1].
     ax : matplotlib Axes, optional
@@ -130,7 +134,7 @@ def plot_probability_alive(p_alive, *, bins: int = 20, ax=None, **kwargs):
     ax = ax if ax is not None else plt.gca()
     ax.hist(values[np.isfinite(values)], bins=np.linspace(0, 1, bins + 1), **kwargs)
     ax.set_xlim(0, 1)
-    ax.set_xlabel("P(alive)")
-    ax.set_ylabel("customers")
-    ax.set_title("Probability each customer is still active")
+    ax.set_xlabel(t("personas.plot.value.alive.x"))
+    ax.set_ylabel(t("personas.plot.value.customers"))
+    ax.set_title(t("personas.plot.value.alive.title"))
     return ax

@@ -1,6 +1,7 @@
-"""Persona cards: what distinguishes each persona, a generated name, and a recommended action.
+"""Persona cards: what distinguishes each persona, its name, and the recommended action.
 
-One card per persona (:func:`build_cards`), from the fitted rows of :class:`helpers.analysis.segments.personas.PersonaModel`:
+One :class:`PersonaCard` per persona (:func:`build_cards`), from the fitted rows of
+:class:`helpers.analysis.segments.personas.PersonaModel`:
 
 - size, share of users, share of revenue (and of CLV when the table has a ``clv`` column);
 - the features that most distinguish it from everyone else: the standardized difference of
@@ -9,32 +10,42 @@ One card per persona (:func:`build_cards`), from the fitted rows of :class:`help
   plain means in their own units;
 - top events (mean ``share_<event>`` in the persona), attribute mix (age band, gender, city,
   channel, platform, plan: top values with their share in the persona and overall);
-- P(alive), expected purchases and CLV when the table carries them (:func:`helpers.analysis.segments.personas.fit_value`);
+- P(alive), expected purchases and CLV when the table carries them
+  (:func:`helpers.analysis.value.per_user.fit_value`);
 - a **generated** name and a one-line description from the distinguishing features
-  (:func:`persona_name`), unique across cards (:func:`unique_names`);
-- a recommended action from the playbook (:func:`recommend_action`, :data:`PLAYBOOK`).
+  (:mod:`helpers.analysis.segments.naming`), unique across cards;
+- a recommended action from the playbook (:mod:`helpers.analysis.segments.playbook`).
+
+A card's name, description, feature labels and action text are stored with it (they are in
+``persona_cards.json`` and a persona keeps its name across months), so they are composed when
+the card is built, through ``text``, the report's message function: this module holds the
+message keys, the catalog the words. :meth:`PersonaCard.to_json` is the card as
+``persona_cards.json`` holds it, :meth:`PersonaCard.from_json` reads it back.
 """
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.features import EVENTS_PER_ACTIVE_DAY_28, SHARE_PREFIX
+from helpers.analysis.features import SHARE_PREFIX
+from helpers.analysis.segments.naming import Text, persona_name, unique_names
+from helpers.analysis.segments.playbook import action_rule_key, action_text_key, recommend_action
 from helpers.core import schema as s
 
 __all__ = [
     "ATTRIBUTES",
-    "PLAYBOOK",
+    "CardFeature",
+    "CardEvent",
+    "AttributeShare",
+    "CardValue",
+    "Drift",
+    "PersonaCard",
+    "PersonaCards",
     "build_cards",
     "distinguishing_features",
-    "persona_name",
-    "unique_names",
-    "recommend_action",
-    "PersonaCards",
     "age_band",
 ]
 
@@ -43,66 +54,210 @@ AGE_BINS = [-np.inf, 25, 35, 45, 55, np.inf]
 AGE_LABELS = ["<25", "25-34", "35-44", "45-54", "55+"]
 COUPON_SHARE = SHARE_PREFIX + "coupon_view"
 
-# (phrase when higher than everyone else, phrase when lower)
-PHRASES = {
-    s.ACTIVE_DAYS_28: ("frequent visitors", "occasional visitors"),
-    s.ACTIVE_DAYS_7: ("active this week", "quiet this week"),
-    s.ACTIVE_DAYS_90: ("long-run regulars", "rare visitors"),
-    EVENTS_PER_ACTIVE_DAY_28: ("intense sessions", "quick visits"),
-    s.EVENTS_28: ("many actions", "few actions"),
-    s.UD_ORDERS: ("frequent buyers", "rare buyers"),
-    s.FREQUENCY: ("repeat buyers", "one-off buyers"),
-    s.UD_REVENUE: ("high spend", "low spend"),
-    "aov": ("big baskets", "small baskets"),
-    s.MONETARY_VALUE: ("big repeat baskets", "small repeat baskets"),
-    "clv": ("high future value", "low future value"),
-    s.TENURE_DAYS: ("long-standing", "newcomers"),
-    s.DAYS_SINCE_ACTIVE: ("drifting away", "just active"),
-    s.RECENCY_DAYS: ("lapsing buyers", "recent buyers"),
-}
 
-# Playbook, first match wins. Each rule reads the card's `profile` (persona vs all active users).
-PLAYBOOK = [
-    (
-        "onboarding",
-        "new users: median tenure_days <= 30",
-        "Onboarding: guide them to a first purchase and the core features in their first weeks.",
-    ),
-    (
-        "win_back",
-        "high value at risk: revenue share >= 1.5 x user share and (mean P(alive) <= 0.8 x "
-        "overall, or median days_since_active >= 14)",
-        "Win-back: personal outreach and a loyalty reward before they lapse.",
-    ),
-    (
-        "targeted_coupons",
-        "price-sensitive: mean share_coupon_view >= 0.15 and >= 2 x overall",
-        "Targeted coupons: time-limited offers on items they viewed, instead of blanket discounts.",
-    ),
-    (
-        "beta_program",
-        "power users: mean active_days_28 >= 1.5 x overall and revenue share >= 1.5 x user share",
-        "Beta programs and ambassador perks: early access, reviews, referrals.",
-    ),
-    (
-        "conversion_offer",
-        "high-activity non-payers: mean active_days_28 >= overall and buyer share "
-        "<= 0.5 x overall",
-        "Conversion offer: a first-purchase incentive where they already browse.",
-    ),
-    (
-        "re_engagement",
-        "light users: mean active_days_28 <= 0.5 x overall",
-        "Re-engagement: light-touch reminders and recommendations to bring them back more often.",
-    ),
-    (
-        "nurture",
-        "everyone else",
-        "Nurture: keep them engaged with regular recommendations and cross-sell.",
-    ),
-]
+# --- the card --------------------------------------------------------------------------------------
+@dataclass
+class CardFeature:
+    """A feature that distinguishes a persona: ``d`` and the means inside and overall."""
+
+    feature: str
+    label: str
+    d: float
+    share: bool
+    mean: float | None
+    overall_mean: float | None
 
 
+@dataclass
+class CardEvent:
+    """One of a persona's most frequent events and its mean share of the persona's events."""
+
+    event: str
+    share: float
+
+
+@dataclass
+class AttributeShare:
+    """One value of a user attribute: its share in the persona and among all active users."""
+
+    value: str
+    share: float
+    overall_share: float
+
+
+@dataclass
+class CardValue:
+    """A persona's customer value (None where the feature table has no value columns)."""
+
+    mean_p_alive: float | None = None
+    mean_expected_purchases: float | None = None
+    clv_per_user: float | None = None
+    clv_share: float | None = None
+
+
+@dataclass
+class Drift:
+    """How a persona moved since last month (:meth:`PersonaModel.align`)."""
+
+    status: str
+    persona_prev: int | None = None
+    centroid_shift: float | None = None
+    kept_share: float | None = None
+    stayed_share: float | None = None
+    drifted: bool = False
+
+
+@dataclass
+class PersonaCard:
+    """One persona: size, what sets it apart, value, name and recommended action.
+
+    The attributes are the keys of a card in ``persona_cards.json`` (:meth:`to_json`).
+    ``name_generated`` and ``drift`` are set when the personas were matched with last month's
+    (``name`` is then the name kept from last month), ``centroid`` when the card is written.
+    ``profile`` holds the numbers the playbook read (:func:`recommend_action`).
+    """
+
+    persona: int
+    users: int = 0
+    user_share: float | None = None
+    revenue_share: float | None = None
+    distinguishing: list[CardFeature] = field(default_factory=list)
+    top_events: list[CardEvent] = field(default_factory=list)
+    attributes: dict[str, list[AttributeShare]] = field(default_factory=dict)
+    value: CardValue = field(default_factory=CardValue)
+    profile: dict = field(default_factory=dict)
+    action: str = ""
+    action_text: str = ""
+    action_rule: str = ""
+    name: str = ""
+    description: str = ""
+    name_generated: str | None = None
+    drift: Drift | None = None
+    centroid: list[float] | None = None
+
+    _OPTIONAL = ("name_generated", "drift", "centroid")  # left out of the JSON when unset
+
+    def to_json(self) -> dict:
+        """The card as ``persona_cards.json`` holds it (plain JSON types, keys in field order).
+
+        Examples
+        --------
+        >>> PersonaCard(persona=2, users=10, name="Browsers").to_json()["name"]
+        'Browsers'
+        >>> "drift" in PersonaCard(persona=2).to_json()
+        False
+        """
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in self._OPTIONAL and value is None:
+                continue
+            out[f.name] = _plain(value)
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict) -> PersonaCard:
+        """A card from its ``persona_cards.json`` form; keys it lacks take their defaults.
+
+        Examples
+        --------
+        >>> card = PersonaCard.from_json({"persona": 1, "name": "Buyers", "value": {"clv_per_user": 5.0}})
+        >>> card.name, card.value.clv_per_user, card.users
+        ('Buyers', 5.0, 0)
+        """
+        known = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in data.items() if k in known}
+        kw["persona"] = int(data["persona"])
+        kw["distinguishing"] = [CardFeature(**r) for r in data.get("distinguishing") or []]
+        kw["top_events"] = [CardEvent(**r) for r in data.get("top_events") or []]
+        kw["attributes"] = {
+            a: [AttributeShare(**r) for r in rows]
+            for a, rows in (data.get("attributes") or {}).items()
+        }
+        kw["value"] = CardValue(**(data.get("value") or {}))
+        kw["profile"] = dict(data.get("profile") or {})
+        if data.get("drift") is not None:
+            kw["drift"] = Drift(**data["drift"])
+        return cls(**kw)
+
+    def renumbered(self, persona: int, *, name: str, drift: Drift) -> PersonaCard:
+        """This card as persona ``persona`` matched with last month: ``name`` kept from then,
+        the generated name in ``name_generated``, and the ``drift``."""
+        return replace(
+            self, persona=int(persona), name=name, name_generated=self.name, drift=drift
+        )
+
+    def with_centroid(self, centroid) -> PersonaCard:
+        """This card with its centroid (in the month's standardized space)."""
+        return replace(self, centroid=[float(x) for x in centroid])
+
+
+def _plain(value):
+    if isinstance(value, PersonaCard):
+        return value.to_json()
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+@dataclass
+class PersonaCards:
+    """The persona cards of a month, with what the clustering says about them.
+
+    Attributes
+    ----------
+    cards : list of PersonaCard
+    n_users : int
+        Active users clustered.
+    reason : str
+        Why this number of personas (as stored in ``persona_cards.json``).
+    silhouette : float
+    """
+
+    cards: list[PersonaCard]
+    n_users: int
+    reason: str = ""
+    silhouette: float = float("nan")
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per persona: persona, name, users, user_share, revenue_share, clv_per_user,
+        mean_p_alive, action."""
+        return pd.DataFrame(
+            [
+                {
+                    "persona": c.persona,
+                    "name": c.name,
+                    "users": c.users,
+                    "user_share": c.user_share,
+                    "revenue_share": c.revenue_share,
+                    "clv_per_user": c.value.clv_per_user,
+                    "mean_p_alive": c.value.mean_p_alive,
+                    "action": c.action,
+                }
+                for c in self.cards
+            ],
+            columns=[
+                "persona",
+                "name",
+                "users",
+                "user_share",
+                "revenue_share",
+                "clv_per_user",
+                "mean_p_alive",
+                "action",
+            ],
+        )
+
+    def __repr__(self) -> str:
+        return f"PersonaCards({[c.name for c in self.cards]})"
+
+
+# --- building the cards ----------------------------------------------------------------------------
 def age_band(age: pd.Series) -> pd.Series:
     """Age in bands ``<25, 25-34, 35-44, 45-54, 55+`` (missing stays missing).
 
@@ -115,12 +270,10 @@ def age_band(age: pd.Series) -> pd.Series:
     return pd.cut(a, AGE_BINS, right=False, labels=AGE_LABELS).astype(object).where(a.notna())
 
 
-def _label(col: str) -> str:
-    return (
-        "share of " + col[len(SHARE_PREFIX) :].replace("_", " ")
-        if col.startswith(SHARE_PREFIX)
-        else col
-    )
+def _feature_label(col: str, text: Text) -> str:
+    if col.startswith(SHARE_PREFIX):
+        return text("personas.card.share_label", event=col[len(SHARE_PREFIX) :].replace("_", " "))
+    return col
 
 
 def distinguishing_features(
@@ -131,7 +284,8 @@ def distinguishing_features(
     Parameters
     ----------
     Z : DataFrame
-        Clustering matrix (one row per user), e.g. :func:`helpers.analysis.segments.personas.persona_features`.
+        Clustering matrix (one row per user), e.g.
+        :func:`helpers.analysis.segments.clustering.persona_features`.
     labels : array
         Persona per row.
     persona : int
@@ -156,171 +310,6 @@ def distinguishing_features(
     return out.sort_values(["_abs", "feature"]).head(n).drop(columns="_abs").reset_index(drop=True)
 
 
-def _phrase(feature: str, d: float) -> str | None:
-    if feature in PHRASES:
-        return PHRASES[feature][0 if d > 0 else 1]
-    if feature.startswith(SHARE_PREFIX):
-        event = feature[len(SHARE_PREFIX) :].replace("_", " ")
-        return f"{event}-heavy" if d > 0 else None
-    return f"high {feature}" if d > 0 else f"low {feature}"
-
-
-def persona_name(
-    distinguishing: pd.DataFrame,
-    *,
-    attribute: str | None = None,
-    max_parts: int = 3,
-    max_event_parts: int = 2,
-) -> list[str]:
-    """Name parts from the distinguishing features, strongest first.
-
-    Phrases come from ``PHRASES`` (a ``share_<event>`` that is higher reads ``<event>-heavy``, a
-    lower share is not used); the name takes the strongest ``max_parts`` of them, at most
-    ``max_event_parts`` of which are event shares (so a name mixes what people do with how much),
-    then ``mostly <attribute>`` when given. The remaining phrases are kept after a ``|`` so
-    :func:`unique_names` can add one when two names collide.
-
-    Examples
-    --------
-    >>> dist = pd.DataFrame({"feature": ["share_review", "share_share", "share_search", "orders"],
-    ...                      "d": [1.5, 1.2, 1.1, 0.9]})
-    >>> persona_name(dist)
-    ['review-heavy', 'share-heavy', 'frequent buyers', '|search-heavy']
-    """
-    main, rest, n_event = [], [], 0
-    for feat, d in zip(distinguishing["feature"], distinguishing["d"]):
-        p = _phrase(str(feat), float(d))
-        if not p or p in main or p in rest:
-            continue
-        is_event = str(feat).startswith(SHARE_PREFIX)
-        if len(main) < max_parts and not (is_event and n_event >= max_event_parts):
-            main.append(p)
-            n_event += is_event
-        else:
-            rest.append(p)
-    if attribute:
-        main.append(f"mostly {attribute}")
-    return main + ["|" + p for p in rest]
-
-
-def unique_names(parts: list[list[str]]) -> list[str]:
-    """Names from :func:`persona_name` parts, made unique deterministically.
-
-    Names with the same phrases (in any order) get the next distinguishing phrase (the ``|``
-    parts) of each, until they differ or run out; then `` (persona N)`` with the persona's
-    number (position + 1).
-
-    Examples
-    --------
-    >>> unique_names([["frequent buyers", "|high spend"], ["frequent buyers", "|low spend"], ["quick visits"]])
-    ['Frequent buyers, high spend', 'Frequent buyers, low spend', 'Quick visits']
-    >>> unique_names([["frequent buyers"], ["frequent buyers"]])
-    ['Frequent buyers (persona 1)', 'Frequent buyers (persona 2)']
-    >>> unique_names([["low spend", "rare buyers", "|x"], ["rare buyers", "low spend", "|y"]])
-    ['Low spend, rare buyers, x', 'Rare buyers, low spend, y']
-    """
-
-    def join(ps):
-        text = ", ".join(ps) if ps else "typical users"
-        return text[:1].upper() + text[1:]
-
-    main = [[p for p in ps if not p.startswith("|")] for ps in parts]
-    extra = [[p[1:] for p in ps if p.startswith("|")] for ps in parts]
-
-    def clashes():
-        # the same phrases in another order read as the same name
-        keys = [frozenset(m) for m in main]
-        return [i for i, k in enumerate(keys) if keys.count(k) > 1]
-
-    for _ in range(max((len(e) for e in extra), default=0)):
-        dup = clashes()
-        if not dup:
-            break
-        for i in dup:
-            if extra[i]:
-                main[i].append(extra[i].pop(0))
-    dup = set(clashes())
-    return [join(m) + (f" (persona {i + 1})" if i in dup else "") for i, m in enumerate(main)]
-
-
-def recommend_action(profile: dict) -> dict:
-    """The playbook's action for a persona profile (first matching rule of :data:`PLAYBOOK`).
-
-    Parameters
-    ----------
-    profile : dict
-        Keys (missing ones make their rule not apply): ``median_tenure_days``, ``user_share``,
-        ``revenue_share``, ``mean_p_alive``, ``overall_p_alive``, ``median_days_since_active``,
-        ``coupon_share``, ``overall_coupon_share``, ``active_days_28``, ``overall_active_days_28``,
-        ``buyer_share``, ``overall_buyer_share``.
-
-    Returns
-    -------
-    dict with ``action`` (key), ``text`` and ``rule`` (why).
-
-    Examples
-    --------
-    >>> recommend_action({"median_tenure_days": 12})["action"]
-    'onboarding'
-    >>> recommend_action({"coupon_share": 0.4, "overall_coupon_share": 0.1})["action"]
-    'targeted_coupons'
-    >>> recommend_action({})["action"]
-    'nurture'
-    """
-
-    def get(key):
-        val = profile.get(key)
-        return None if val is None or (isinstance(val, float) and np.isnan(val)) else float(val)
-
-    def ratio_at_least(a, b, r):
-        a, b = get(a), get(b)
-        return a is not None and b is not None and a >= r * b
-
-    tenure = get("median_tenure_days")
-    value_idx = ratio_at_least("revenue_share", "user_share", 1.5)
-    p_low = (
-        ratio_at_least("overall_p_alive", "mean_p_alive", 1 / 0.8)
-        if get("mean_p_alive") is not None
-        else False
-    )
-    idle = get("median_days_since_active")
-    coupon, coupon_all = get("coupon_share"), get("overall_coupon_share")
-    act, act_all = get("active_days_28"), get("overall_active_days_28")
-    buy, buy_all = get("buyer_share"), get("overall_buyer_share")
-    checks = {
-        "onboarding": tenure is not None and tenure <= 30,
-        "win_back": value_idx and (p_low or (idle is not None and idle >= 14)),
-        "targeted_coupons": coupon is not None
-        and coupon_all is not None
-        and coupon >= 0.15
-        and coupon >= 2 * coupon_all,
-        "beta_program": act is not None
-        and act_all is not None
-        and act >= 1.5 * act_all
-        and value_idx,
-        "conversion_offer": (
-            act is not None
-            and act_all is not None
-            and buy is not None
-            and buy_all is not None
-            and act >= act_all
-            and buy <= 0.5 * buy_all
-        ),
-        "re_engagement": act is not None and act_all is not None and act <= 0.5 * act_all,
-        "nurture": True,
-    }
-    for key, rule, text in PLAYBOOK:
-        if checks[key]:
-            return {"action": key, "text": text, "rule": rule}
-    raise AssertionError("the playbook ends with a catch-all rule")
-
-
-def _fmt(x: float | None, *, share: bool = False) -> str:
-    if x is None or not np.isfinite(x):
-        return "n/a"
-    return f"{x:.0%}" if share else f"{x:,.1f}"
-
-
 def _attribute_mix(features: pd.DataFrame, inside: np.ndarray, top: int = 3) -> dict:
     mix = {}
     for attr in ATTRIBUTES:
@@ -330,21 +319,21 @@ def _attribute_mix(features: pd.DataFrame, inside: np.ndarray, top: int = 3) -> 
         overall = col.value_counts(normalize=True)
         here = col[inside].value_counts(normalize=True)
         mix[attr] = [
-            {"value": str(val), "share": float(sh), "overall_share": float(overall.get(val, 0.0))}
+            AttributeShare(str(val), float(sh), float(overall.get(val, 0.0)))
             for val, sh in here.head(top).items()
         ]
     return mix
 
 
-def _dominant_attribute(mix: dict) -> str | None:
-    """``<value>`` when one attribute value covers >= 40% of the persona and >= 1.5 x its overall share."""
+def _dominant_attribute(mix: dict) -> tuple[str, str] | None:
+    """``(attribute, value)`` when one value covers >= 40% of the persona and >= 1.5 x its
+    overall share (the largest such lift)."""
     best = None
     for attr, rows in mix.items():
         for r in rows:
-            lift = r["share"] / r["overall_share"] if r["overall_share"] > 0 else 0
-            if r["share"] >= 0.4 and lift >= 1.5 and (best is None or lift > best[0]):
-                label = f"aged {r['value']}" if attr == "age" else r["value"]
-                best = (lift, label)
+            lift = r.share / r.overall_share if r.overall_share > 0 else 0
+            if r.share >= 0.4 and lift >= 1.5 and (best is None or lift > best[0]):
+                best = (lift, (attr, r.value))
     return best[1] if best else None
 
 
@@ -364,10 +353,40 @@ def _median(features, col, sel=None):
     return float(x.median()) if x.notna().any() else None
 
 
+def _description(card: PersonaCard, text: Text) -> str:
+    """One line: the persona's shares and its three strongest features (mean vs everyone)."""
+    parts = [
+        text(
+            "personas.card.feature.share" if r.share else "personas.card.feature.number",
+            label=r.label,
+            mean=r.mean,
+            overall=r.overall_mean,
+        )
+        for r in card.distinguishing[:3]
+        if r.mean is not None
+    ]
+    features = text("personas.card.feature_separator").join(parts)
+    variant = (
+        ("full" if features else "no_features")
+        if card.revenue_share is not None
+        else ("no_revenue" if features else "bare")
+    )
+    return text(
+        f"personas.card.description.{variant}",
+        user_share=card.user_share,
+        revenue_share=card.revenue_share,
+        features=features,
+    )
+
+
 def build_cards(
-    features: pd.DataFrame, labels: np.ndarray, Z: pd.DataFrame, *, n_features: int = 4
-) -> list[dict]:
-    """One card (dict) per persona, in persona order (see the module docs for the contents)."""
+    features: pd.DataFrame, labels: np.ndarray, Z: pd.DataFrame, *, text: Text, n_features: int = 4
+) -> list[PersonaCard]:
+    """One :class:`PersonaCard` per persona, in persona order (see the module docs).
+
+    ``text`` is the report's message function (``helpers.display.text.t``): the card's name,
+    description, feature labels and action text are composed with it.
+    """
     labels = np.asarray(labels)
     n = len(labels)
     personas = sorted(np.unique(labels).tolist())
@@ -394,18 +413,17 @@ def build_cards(
         inside = labels == p
         size = int(inside.sum())
         dist = distinguishing_features(Z, labels, p, n=n_features)
-        dist_rows = []
-        for feat, d in zip(dist["feature"], dist["d"]):
-            dist_rows.append(
-                {
-                    "feature": str(feat),
-                    "label": _label(str(feat)),
-                    "d": float(d),
-                    "share": str(feat).startswith(SHARE_PREFIX),
-                    "mean": _mean(features, feat, inside),
-                    "overall_mean": _mean(features, feat),
-                }
+        dist_rows = [
+            CardFeature(
+                feature=str(feat),
+                label=_feature_label(str(feat), text),
+                d=float(d),
+                share=str(feat).startswith(SHARE_PREFIX),
+                mean=_mean(features, feat, inside),
+                overall_mean=_mean(features, feat),
             )
+            for feat, d in zip(dist["feature"], dist["d"])
+        ]
         events = sorted(
             ((c[len(SHARE_PREFIX) :], float(features.loc[inside, c].mean())) for c in shares),
             key=lambda t: (-t[1], t[0]),
@@ -426,140 +444,32 @@ def build_cards(
         }
         action = recommend_action(profile)
         naming = distinguishing_features(Z, labels, p, n=max(8, n_features))
-        parts.append(persona_name(naming, attribute=_dominant_attribute(mix)))
-        value = {
-            "mean_p_alive": profile["mean_p_alive"],
-            "mean_expected_purchases": _mean(features, "expected_purchases", inside),
-            "clv_per_user": float(clv[inside].sum() / size) if clv is not None else None,
-            "clv_share": float(clv[inside].sum() / clv.sum())
+        parts.append(persona_name(naming, text=text, attribute=_dominant_attribute(mix)))
+        value = CardValue(
+            mean_p_alive=profile["mean_p_alive"],
+            mean_expected_purchases=_mean(features, "expected_purchases", inside),
+            clv_per_user=float(clv[inside].sum() / size) if clv is not None else None,
+            clv_share=float(clv[inside].sum() / clv.sum())
             if clv is not None and clv.sum() > 0
             else None,
-        }
-        desc = "; ".join(
-            f"{r['label']} {_fmt(r['mean'], share=r['share'])} (all {_fmt(r['overall_mean'], share=r['share'])})"
-            for r in dist_rows[:3]
-            if r["mean"] is not None
         )
         cards.append(
-            {
-                "persona": int(p),
-                "users": size,
-                "user_share": size / n,
-                "revenue_share": profile["revenue_share"],
-                "distinguishing": dist_rows,
-                "top_events": [{"event": e, "share": sh} for e, sh in events],
-                "attributes": mix,
-                "value": value,
-                "profile": profile,
-                "action": action["action"],
-                "action_text": action["text"],
-                "action_rule": action["rule"],
-                "_desc": desc,
-            }
-        )
-    for card, name in zip(cards, unique_names(parts)):
-        card["name"] = name
-        rev = card["revenue_share"]
-        card["description"] = (
-            f"{card['user_share']:.0%} of active users"
-            + (f", {rev:.0%} of revenue" if rev is not None else "")
-            + (f": {card.pop('_desc')}." if card["_desc"] else ".")
-        )
-        card.pop("_desc", None)
-    return cards
-
-
-@dataclass
-class PersonaCards:
-    """Persona cards for display: a grid of cards and a summary table.
-
-    Attributes
-    ----------
-    cards : list of dict
-        From :func:`build_cards`.
-    n_users : int
-    reason : str
-        Why this number of personas.
-    silhouette : float
-    """
-
-    cards: list
-    n_users: int
-    reason: str = ""
-    silhouette: float = float("nan")
-
-    @property
-    def table(self) -> pd.DataFrame:
-        """One row per persona: persona, name, users, user_share, revenue_share, clv_per_user, mean_p_alive, action."""
-        return pd.DataFrame(
-            [
-                {
-                    "persona": c["persona"],
-                    "name": c["name"],
-                    "users": c["users"],
-                    "user_share": c["user_share"],
-                    "revenue_share": c["revenue_share"],
-                    "clv_per_user": c["value"]["clv_per_user"],
-                    "mean_p_alive": c["value"]["mean_p_alive"],
-                    "action": c["action"],
-                }
-                for c in self.cards
-            ]
-        )
-
-    def _card_html(self, c: dict) -> str:
-        e = html.escape
-        feats = "".join(
-            f"<li>{e(r['label'])}: {_fmt(r['mean'], share=r['share'])} vs "
-            f"{_fmt(r['overall_mean'], share=r['share'])} overall "
-            f"(d = {r['d']:+.2f})</li>"
-            for r in c["distinguishing"]
-        )
-        events = (
-            ", ".join(f"{e(x['event'])} {x['share']:.0%}" for x in c["top_events"][:3])
-            or "no event data"
-        )
-        attrs = (
-            "; ".join(
-                f"{e(a)}: "
-                + ", ".join(
-                    f"{e(r['value'])} {r['share']:.0%} ({r['overall_share']:.0%})"
-                    for r in rows[:2]
-                )
-                for a, rows in c["attributes"].items()
+            PersonaCard(
+                persona=int(p),
+                users=size,
+                user_share=size / n,
+                revenue_share=profile["revenue_share"],
+                distinguishing=dist_rows,
+                top_events=[CardEvent(e, sh) for e, sh in events],
+                attributes=mix,
+                value=value,
+                profile=profile,
+                action=action,
+                action_text=text(action_text_key(action)),
+                action_rule=text(action_rule_key(action)),
             )
-            or "no user attributes in the data"
         )
-        val = c["value"]
-        value = (
-            "value: not estimated"
-            if val["clv_per_user"] is None or not np.isfinite(val["clv_per_user"])
-            else f"CLV per user {val['clv_per_user']:,.1f}; P(alive) {_fmt(val['mean_p_alive'], share=True)}; "
-            f"expected purchases {_fmt(val['mean_expected_purchases'])}"
-        )
-        rev = "n/a" if c["revenue_share"] is None else f"{c['revenue_share']:.0%}"
-        return (
-            "<div style='border:1px solid #ccc;border-radius:6px;padding:8px 10px;width:330px;"
-            "font-size:0.85em;vertical-align:top'>"
-            f"<div style='font-weight:bold;font-size:1.1em'>{c['persona']}. {e(c['name'])}</div>"
-            f"<div style='color:#555'>{e(c['description'])}</div>"
-            f"<div><b>{c['users']:,}</b> users ({c['user_share']:.0%}), revenue share <b>{rev}</b></div>"
-            f"<div style='margin-top:4px'><b>Stands out by</b><ul style='margin:2px 0 2px 16px;padding:0'>{feats}</ul></div>"
-            f"<div><b>Top events</b>: {events}</div>"
-            f"<div><b>Attributes</b> (overall): {attrs}</div>"
-            f"<div>{e(value)}</div>"
-            f"<div style='margin-top:4px;background:#f3f7ff;padding:3px'><b>Action</b>: {e(c['action_text'])}</div>"
-            "</div>"
-        )
-
-    def _repr_html_(self) -> str:
-        head = (
-            f"<p><b>Personas</b>: {len(self.cards)} personas over {self.n_users:,} active users "
-            f"(silhouette {self.silhouette:.3f}). {html.escape(self.reason)} Distinguishing features "
-            "compare the persona with everyone else (d = standardized difference of means).</p>"
-        )
-        grid = "".join(self._card_html(c) for c in self.cards)
-        return head + f"<div style='display:flex;flex-wrap:wrap;gap:10px'>{grid}</div>"
-
-    def __repr__(self) -> str:
-        return f"PersonaCards({[c['name'] for c in self.cards]})"
+    return [
+        replace(card, name=name, description=_description(card, text))
+        for card, name in zip(cards, unique_names(parts, text=text))
+    ]

@@ -4,7 +4,7 @@
 population of buyers (``fit``), scores any buyers against it (``transform``: ``r_score``,
 ``f_score``, ``m_score`` in 1..bins, 5 = best, so recency is reversed) and names a segment.
 :meth:`RFMScorer.summarize` returns an :class:`RFMResult` (segment sizes, revenue share, the
-recency x frequency grid) that displays itself.
+recency x frequency grid); ``helpers.sections.personas`` shows it.
 
 Ties
 ----
@@ -412,6 +412,10 @@ class RFMResult:
     grid : DataFrame
         Tidy recency x frequency grid: r_score, f_score, users, mean_monetary (every cell,
         empty cells with 0 users), and, for the rf_grid map, the segment of the cell.
+    segment_map_name, bins, tie_rule, n_buyers
+        How the scores were made and on how many buyers.
+    score_ranges : DataFrame
+        The fitted population's range per dimension and score (``RFMScorer.score_ranges_``).
     """
 
     scores: pd.DataFrame
@@ -427,25 +431,6 @@ class RFMResult:
         """The grid as a matrix: recency score rows (best on top) x frequency score columns."""
         return self.grid.pivot(index=R_SCORE, columns=F_SCORE, values=value).sort_index(
             ascending=False
-        )
-
-    def _repr_html_(self) -> str:
-        seg = self.segments.round(
-            {
-                "share_users": 3,
-                "share_revenue": 3,
-                "revenue": 2,
-                "mean_recency_days": 1,
-                "mean_frequency": 2,
-                "mean_monetary": 2,
-            }
-        )
-        return (
-            f"<p><b>RFM</b>: {self.n_buyers:,} buyers scored 1..{self.bins} "
-            f"(ties: {self.tie_rule} rank), segments from the {self.segment_map_name!r} map.</p>"
-            + seg.to_html(index=False, escape=True)
-            + "<p>Buyers per recency (rows, 5 = most recent) x frequency (columns) score.</p>"
-            + self.grid_table("users").to_html(escape=True)
         )
 
     def __repr__(self) -> str:

@@ -4,6 +4,7 @@ Tags come from the ``tags:`` section of ``persona.yaml``, a list of
 ``{name, layer, rule, description}`` with ``layer`` one of ``basic`` (who the user is),
 ``behaviour`` (what they do) or ``value`` (what they are worth). :func:`evaluate_tags` turns
 them into 0/1 columns ``tag_<name>``; :func:`tag_report` summarises coverage and overlap.
+A tag's ``description`` is the config's own text (the defaults' are in :data:`DEFAULT_TAGS`).
 
 The rule language
 -----------------
@@ -379,16 +380,27 @@ class TagReport:
     overlap: pd.DataFrame
     n_users: int
 
-    def _repr_html_(self) -> str:
-        cov = self.coverage.assign(share=self.coverage["share"].round(3)).to_html(
-            index=False, escape=True
-        )
-        ov = self.overlap.round(2).to_html(escape=True)
-        return (
-            f"<p><b>Tags</b>: {len(self.coverage)} tags over {self.n_users:,} users; share of users "
-            "per tag, then pairwise overlap (Jaccard: shared users / users with either tag).</p>"
-            f"{cov}{ov}"
-        )
+    def pairs(self, *, top: int | None = None) -> pd.DataFrame:
+        """The overlap as one row per pair of tags (``tag``, ``other_tag``, ``overlap``), the
+        largest overlap first (ties by tag order); pairs whose overlap is undefined left out.
+
+        Examples
+        --------
+        >>> flags = pd.DataFrame({"tag_a": [1, 1, 0, 0], "tag_b": [0, 1, 1, 0], "tag_c": [1, 0, 0, 0]})
+        >>> tag_report(flags).pairs().values.tolist()
+        [['a', 'c', 0.5], ['a', 'b', 0.3333333333333333], ['b', 'c', 0.0]]
+        """
+        names = list(self.overlap.index)
+        rows = [
+            (names[i], names[j], float(self.overlap.iloc[i, j]), i, j)
+            for i in range(len(names))
+            for j in range(i + 1, len(names))
+            if pd.notna(self.overlap.iloc[i, j])
+        ]
+        out = pd.DataFrame(rows, columns=["tag", "other_tag", "overlap", "_i", "_j"])
+        out = out.sort_values(["overlap", "_i", "_j"], ascending=[False, True, True])
+        out = out.drop(columns=["_i", "_j"]).reset_index(drop=True)
+        return out if top is None else out.head(top)
 
     def __repr__(self) -> str:
         return f"TagReport({len(self.coverage)} tags, {self.n_users} users)"

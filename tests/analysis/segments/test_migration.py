@@ -10,15 +10,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.analysis import features as feat
+from helpers.analysis.segments import clustering
+from helpers.analysis.segments.cards import PersonaCard
+from helpers.analysis.segments.matching import match_personas
 from helpers.analysis.segments.migration import (
     GONE,
     NEW,
-    PersonaSnapshot,
+    MigrationTotals,
     compare_months,
-    match_personas,
     migration_matrix,
 )
+from helpers.analysis.segments.personas import PersonaModel
+from helpers.analysis.segments.snapshot import PersonaSnapshot
 from helpers.core.errors import DataError
+from helpers.core.time import month_bounds
+from helpers.data.pipeline import load_project
+from helpers.display.text import t as text
 
 
 def _assign(groups: dict) -> pd.DataFrame:
@@ -56,14 +64,17 @@ def test_migration_matrix_rows_and_columns_add_up():
     assert top["users"].tolist() == [2, 1]  # x y joining 2 is the largest move
     assert (top.iloc[0]["from"], top.iloc[0]["to"]) == (NEW, 2)
     assert mig.stay_shares().round(3).to_dict() == {1: 0.5, 2: 0.0, 3: 0.0}
-    assert mig.totals() == {"stayed": 2, "moved": 3, "new": 3, "gone": 2}
-    assert mig.flow_sentences(1) == [
-        "2 users stayed in their persona, 3 moved to another, 3 are new to the personas and 2 of "
-        "last month's were not active.",
-        "1 users moved from 1. A to 2. B (25% of 1. A).",
-        "2 users new to the personas joined 2. B (67% of it).",
-        "1 users of 1. A were not active this month (25% of it).",
-    ]
+    assert mig.totals() == MigrationTotals(stayed=2, moved=3, new=3, gone=2)
+    # what the review says in words (helpers.sections.review_personas): the largest move
+    # between personas, then the largest arrival of new users and the largest loss
+    move = mig.top_flows(1, between_personas=True).iloc[0]
+    assert (move["from"], move["from_name"], move["to"], move["to_name"]) == (1, "A", 2, "B")
+    assert (move["users"], move["share_of_from"]) == (1, 0.25)
+    ends = mig.largest_arrivals_and_losses()
+    assert ends[["from", "to", "users"]].values.tolist() == [[NEW, 2, 2], [1, GONE, 1]]
+    assert ends["share_of_to"].iloc[0] == pytest.approx(2 / 3)  # 67% of persona 2
+    assert ends["share_of_from"].iloc[1] == 0.25
+    assert ends["from_name"].iloc[0] is None and ends["to_name"].iloc[1] is None
 
 
 def test_migration_matrix_refuses_duplicated_users():
@@ -100,7 +111,7 @@ def test_matching_follows_members_when_clusters_are_permuted():
         {1: "Quick visits", 2: "Coupon-heavy", 3: "Frequent"},
         {"x": [-2.0, 0.0, 3.0]},
     )
-    m = match_personas(prev, cur)
+    m = match_personas(prev, cur, text=text)
     assert m.mapping == {1: 3, 2: 1, 3: 2}
     assert m.names == {1: "Coupon hunters", 2: "Power users", 3: "Browsers"}
     kept = m.table.set_index("persona")
@@ -130,7 +141,7 @@ def test_drift_numbers_new_and_gone_on_a_toy():
         {1: "Moved", 2: "Two again", 3: "Two"},
         {"x": [0.6, 2.0, -6.0], "y": [0.8, 0.0, -6.0]},
     )
-    m = match_personas(prev, cur)
+    m = match_personas(prev, cur, text=text)
     assert m.mapping == {1: 1, 2: 2, 3: 4}  # new cluster: the next unused number (4)
     assert m.next_number == 5
     # the new cluster's generated name clashes with a kept name: it gets its number
@@ -147,12 +158,12 @@ def test_drift_numbers_new_and_gone_on_a_toy():
     assert bool(t.loc[2, "drifted"]) is False
     assert t.loc[3, "status"] == "gone" and t.loc[3, "users_prev"] == 3
     assert t.loc[4, "status"] == "new" and t.loc[4, "users"] == 5
-    assert len(m.sentences()) == 3  # drifted 1, gone 3, new 4
+    assert m.changes["persona"].tolist() == [1, 3, 4]  # drifted 1, gone 3, new 4
     # a suffix that made a generated name unique among this month's clusters follows the new number
     cur.names = {1: "Moved", 2: "Two again", 3: "Fresh (persona 3)"}
-    assert match_personas(prev, cur).names[4] == "Fresh"
+    assert match_personas(prev, cur, text=text).names[4] == "Fresh"
     cur.names = {1: "Moved", 2: "Two again", 3: "Two (persona 3)"}
-    assert match_personas(prev, cur).names[4] == "Two (persona 4)"
+    assert match_personas(prev, cur, text=text).names[4] == "Two (persona 4)"
 
 
 def test_centroids_are_carried_into_this_months_scale():
@@ -171,7 +182,8 @@ def test_centroids_are_carried_into_this_months_scale():
         scale=pd.Series({"x": 4.0}),
         names={1: "Q"},
     )
-    m = match_personas(prev, cur)  # no users in both: the match rests on the distance 0.5 <= 1
+    # no users in both: the match rests on the distance 0.5 <= 1
+    m = match_personas(prev, cur, text=text)
     assert m.mapping == {1: 1} and m.names == {1: "P"}
     assert m.table.loc[0, "centroid_shift"] == pytest.approx(0.5)
 
@@ -179,15 +191,16 @@ def test_centroids_are_carried_into_this_months_scale():
 def test_compare_months_renumbers_and_adds_up():
     prev = _snap({1: list("abcd"), 2: list("efgh")}, {1: "A", 2: "B"}, month="2026-09")
     prev.cards = [
-        {"persona": 1, "user_share": 0.5, "revenue_share": 0.8},
-        {"persona": 2, "user_share": 0.5, "revenue_share": 0.2},
+        PersonaCard(persona=1, user_share=0.5, revenue_share=0.8),
+        PersonaCard(persona=2, user_share=0.5, revenue_share=0.2),
     ]
     cur = _snap({1: list("efghxy"), 2: list("abc")}, {1: "B'", 2: "A'"}, month="2026-10")
     cur.cards = [
-        {"persona": 1, "user_share": 6 / 9, "revenue_share": 0.3},
-        {"persona": 2, "user_share": 3 / 9, "revenue_share": 0.7},
+        PersonaCard(persona=1, user_share=6 / 9, revenue_share=0.3),
+        PersonaCard(persona=2, user_share=3 / 9, revenue_share=0.7),
     ]
-    comp = compare_months(prev, cur)
+    comp = compare_months(prev, cur, text=text)
+    assert comp.aligned is False  # this month was not matched to 2026-09 when it was built
     t = comp.table.set_index("persona")
     assert t["name"].to_dict() == {1: "A", 2: "B"}
     assert t["users_prev"].tolist() == [4, 4] and t["users"].tolist() == [3, 6]
@@ -203,11 +216,6 @@ def test_compare_months_renumbers_and_adds_up():
 
 # --- two consecutive months of a generated sample ------------------------------------------------
 def test_sample_personas_keep_their_names_across_two_months(small_sample):
-    from helpers.analysis import features as feat
-    from helpers.analysis.segments import personas
-    from helpers.core.time import month_bounds
-    from helpers.data.pipeline import load_project
-
     project = load_project(small_sample / "persona.yaml")
     cfg = project.config
     month = project.latest_complete_month()
@@ -227,19 +235,19 @@ def test_sample_personas_keep_their_names_across_two_months(small_sample):
             passive_events=cfg.activity.passive_events,
             timezone=cfg.timezone,
         )
-        active = personas.active_in_month(f, month_start=start)
-        model = personas.PersonaModel(k_range=range(3, 7), n_seeds=3, n_init=2).fit(active)
+        active = clustering.active_in_month(f, month_start=start)
+        model = PersonaModel(k_range=range(3, 7), n_seeds=3, n_init=2, text=text).fit(active)
         fitted[m] = (model, active)
     prev_model, prev_active = fitted[prev_month]
     prev_model.align(None, prev_active)
     prev = PersonaSnapshot.from_model(prev_model, prev_active, month=prev_month)
     model, active = fitted[month]
-    generated = {c["persona"]: c["name"] for c in model.cards_}
+    generated = {c.persona: c.name for c in model.cards_}
     model.align(prev, active)
     match = model.alignment_
     # the generator does not change between months: every persona is found again, same name
     assert match.table["status"].tolist() == ["kept"] * prev_model.k_
-    assert {c["persona"]: c["name"] for c in model.cards_} == prev.names
+    assert {c.persona: c.name for c in model.cards_} == prev.names
     assert sorted(model.centers_.index) == sorted(prev.names)
     assert (match.table["overlap"] >= 0.3).all()
     # a name that this month's generator spelled differently is still last month's name
@@ -260,3 +268,10 @@ def test_sample_personas_keep_their_names_across_two_months(small_sample):
     d = model.to_dict()
     assert d["alignment"]["previous_month"] == prev_month
     assert all("drift" in c for c in d["cards"])
+    assert d["alignment"]["rule"].startswith("Clusters are paired one-to-one by member overlap")
+    # and next month reads them back as they were written
+    again = PersonaSnapshot.from_cards(d, model.assignments(active), month=month)
+    assert [c.to_json() for c in again.cards] == d["cards"]
+    # compare_months sees that this month was matched to prev_month when it was built
+    comp = compare_months(prev, again, text=text)
+    assert comp.aligned and comp.match.rule == d["alignment"]["rule"]

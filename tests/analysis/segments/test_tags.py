@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.analysis.features import FEATURE_COLUMNS
 from helpers.analysis.segments.tags import DEFAULT_TAGS, evaluate_tags, tag_report
 from helpers.core.errors import ConfigError
 from helpers.core.rules import parse_tags
@@ -166,12 +167,10 @@ def test_config_validation():
 
 
 def test_default_tags_use_only_always_present_columns():
-    from helpers.analysis.features import FEATURE_DOCS
-
     parsed = parse_tags(DEFAULT_TAGS)
     assert 10 <= len(parsed) <= 14
     assert {t.layer for t in parsed} == {"basic", "behaviour", "value"}
-    always = {c for c in FEATURE_DOCS if "<" not in c and c != "signup_time"}
+    always = set(FEATURE_COLUMNS)
     f = pd.DataFrame({c: [1.0, 2.0] for c in always})
     out = evaluate_tags(f, DEFAULT_TAGS)  # raises if a default used an optional column
     assert out.shape == (2, len(parsed))
@@ -233,5 +232,6 @@ def test_tag_report_coverage_and_jaccard():
     assert rep.overlap.loc["a", "a"] == 1.0
     assert rep.overlap.loc["a", "c"] == 0.0
     assert np.isnan(rep.overlap.loc["c", "c"])
-    html = rep._repr_html_()
-    assert "3 tags over 5 users" in html and "0.5" in html
+    # pairs, largest overlap first (a-c and b-c have none; c has no users)
+    assert rep.pairs().values.tolist() == [["a", "b", 0.5], ["a", "c", 0.0], ["b", "c", 0.0]]
+    assert rep.pairs(top=1)["overlap"].tolist() == [0.5]
