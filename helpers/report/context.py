@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,10 @@ from helpers.report.notebooks import notebook_file
 from helpers.report.params import inspect_parameters, output_name
 from helpers.sections import SECTIONS
 
-__all__ = ["ReportContext", "start", "load_config_checked", "default_reports_dir"]
+__all__ = ["ReportContext", "start", "load_config_checked", "default_reports_dir", "RENDERED_ENV"]
+
+#: Set by the runner's workers: the page gets the runner's header, so the notebook shows none.
+RENDERED_ENV = "PERSONA_KIT_RENDERED"
 
 
 # --- the notebook context ------------------------------------------------------------------------
@@ -294,4 +298,5 @@ def _show(ctx: ReportContext) -> None:
         return
     assert SECTIONS  # importing helpers.sections registered every section's renderers
     registry.install(shell)
-    display(HTML(ctx.header()._repr_html_()))
+    if os.environ.get(RENDERED_ENV) != "1":  # JupyterLab: the notebook's own header
+        display(HTML(ctx.header()._repr_html_()))

@@ -135,6 +135,22 @@ def inspect_parameters(notebook) -> dict[str, str]:
     return {name: declared_type(decl) for name, decl in declared.items()}
 
 
+def declared_defaults(notebook) -> dict:
+    """``{parameter: default value}`` of a notebook's ``parameters`` cell, in declared order.
+
+    A default that is not a plain literal is kept as its source text.
+    """
+    path = Path(getattr(notebook, "file", notebook))
+    out = {}
+    for name, decl in papermill.inspect_notebook(str(path)).items():
+        text = decl.get("default", "None")
+        try:
+            out[name] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            out[name] = text
+    return out
+
+
 def check_user_params(params: dict, declared: dict[str, dict[str, str]]) -> None:
     valid = sorted({p for d in declared.values() for p in d} - set(RUNNER_PARAMETERS))
     for key in params:

@@ -19,7 +19,12 @@ from helpers.core.errors import ParameterError
 from helpers.core.time import month_bounds
 from helpers.display.text import t
 from helpers.report.manifest import jsonable_params
-from helpers.report.params import EXPERIMENT_PARAMETER, convert_parameter, output_name
+from helpers.report.params import (
+    EXPERIMENT_PARAMETER,
+    convert_parameter,
+    declared_defaults,
+    output_name,
+)
 from helpers.report.specs import NotebookSpec
 
 __all__ = ["plan_month"]
@@ -137,6 +142,7 @@ def plan_month(
             hashes_by_template[spec.name] = []
             continue
         file_hash = _sha256_file(spec.file)
+        defaults = declared_defaults(spec.file)
         dep_hashes = [h for d in spec.depends_on for h in hashes_by_template.get(d, [])]
         for extra in variants:
             job_params = {**params, **(extra or {})}
@@ -159,7 +165,8 @@ def plan_month(
                     "hash": digest,
                     "header": {
                         **header_base,
-                        "parameters": jsonable_params(job_params),
+                        # every parameter the notebook declares, with the value it runs with
+                        "parameters": jsonable_params({**defaults, **job_params}),
                     },
                 }
             )

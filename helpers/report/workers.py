@@ -26,6 +26,7 @@ from nbformat.v4 import new_markdown_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 
 from helpers.report import html as report_html
+from helpers.report.context import RENDERED_ENV
 from helpers.report.kernel import KERNEL_NAME
 
 START_TIMEOUT_S = 120
@@ -35,6 +36,8 @@ def _worker_init() -> None:
     # ipykernel installs the inline backend only when MPLBACKEND is unset: a global Agg setting
     # (common in CI) would silently remove every chart from the reports.
     os.environ.pop("MPLBACKEND", None)
+    # the rendered page has the runner's header: the notebook does not show its own again
+    os.environ[RENDERED_ENV] = "1"
 
 
 def _is_kernel_start_failure(exc: BaseException) -> bool:

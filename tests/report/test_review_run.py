@@ -151,3 +151,43 @@ def test_no_printout_outside_a_table_or_sentence(sample_run):
                         i,
                         str(data.get("text/plain", ""))[:200],
                     )
+
+
+def test_each_report_header_lists_every_parameter_its_notebook_declares(sample_run):
+    from bs4 import BeautifulSoup
+
+    from helpers.report.params import declared_defaults
+    from helpers.report.specs import REVIEW_NOTEBOOKS
+
+    _, _, result = sample_run
+    specs = {s.name: s for s in REVIEW_NOTEBOOKS}
+    for run in result.runs:
+        template = "05_ab_readout" if run.name.startswith("ab_") else run.name
+        declared = declared_defaults(specs[template].file)
+        header = BeautifulSoup(run.html.read_text(), "html.parser").find("header")
+        shown = [c.get_text() for c in header.find_all("code")]
+        assert [s.split(" = ")[0] for s in shown] == list(declared), run.name
+    two = next(r for r in result.runs if r.name == "02_active_users")
+    text = BeautifulSoup(two.html.read_text(), "html.parser").find("header").get_text()
+    assert "mau_days = 28" in text and "driver_retention_day = 28" in text  # all 15, not 5
+    assert len(declared_defaults(specs["02_active_users"].file)) == 15
+
+
+def test_no_two_notebooks_declare_one_name_with_two_meanings():
+    """`-p NAME VALUE` reaches every notebook that declares NAME: a shared name must mean the
+    same in each (same type and the same comment), as `start` once did not."""
+    import json as _json
+
+    from helpers.report.specs import REVIEW_NOTEBOOKS
+
+    seen: dict[str, tuple[str, str]] = {}
+    for spec in REVIEW_NOTEBOOKS:
+        cells = _json.loads(spec.file.read_text())["cells"]
+        params = next(c for c in cells if c["cell_type"] == "code")
+        for line in "".join(params["source"]).splitlines():
+            name, rest = line.split(":", 1)
+            meaning = (rest.split("=")[0].strip(), rest.split("#", 1)[1].strip())
+            if name in seen and name not in ("config_path", "month", "out_dir", "random_state"):
+                assert seen[name] == meaning, (spec.name, name, seen[name], meaning)
+            seen.setdefault(name, meaning)
+    assert "start" not in seen and {"life_start", "experiment_start"} <= set(seen)
