@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as _dt
 import fcntl
 import hashlib
@@ -34,8 +35,16 @@ from helpers import __version__
 from helpers.core import schema
 from helpers.core.config import Config, load_config
 from helpers.core.errors import DataError
-from helpers.data import audit as audit_mod
-from helpers.data import engine, sources, userday
+from helpers.data import (
+    activity_checks,
+    cleaning,
+    engine,
+    event_cleaning,
+    sources,
+    storage,
+    userday,
+)
+from helpers.data.audit import Audit, UserDaySpan
 
 CLEANING_VERSION = "7"  # 7: the first 3 days of a source are not volume-flagged
 TABLES = ("events", "orders", "users", "identities", "assignments")
@@ -62,8 +71,8 @@ class Project:
     tables : dict of ibis.Table or None
         Cleaned ``events``, ``orders``, ``users``, ``identities``, ``assignments``.
     user_day : ibis.Table
-    audit : dict
-        Ledger and checks per source (see :mod:`helpers.data.audit`).
+    audit : Audit
+        Ledger and checks per source, and of the whole (:class:`helpers.data.audit.Audit`).
     daily_volume : pandas.DataFrame
     fingerprint : str
     """
@@ -72,7 +81,7 @@ class Project:
     con: object
     tables: dict
     user_day: ibis.Table
-    audit: dict
+    audit: Audit
     daily_volume: pd.DataFrame
     fingerprint: str
     cache_path: Path
@@ -112,7 +121,7 @@ class Project:
         --------
         >>> project.dropped_events().group_by("drop_reason").aggregate(rows=_.copies.sum())  # doctest: +SKIP
         """
-        stored = engine.CacheStore(self.con, self.cache_path, self.fingerprint).open("events")
+        stored = storage.CacheStore(self.con, self.cache_path, self.fingerprint).open("events")
         if stored is None or "drop_reason" not in stored.columns:
             return None
         dups = stored.filter(stored.drop_reason.isnull() & (stored.copies > 1))
@@ -125,7 +134,7 @@ class Project:
         return None if t is None else t.drop(schema.SOURCE).execute()
 
 
-def _stage(con, cfg: Config, folder: Path, store: engine.CacheStore):
+def _stage(con, cfg: Config, folder: Path, store: storage.CacheStore):
     """Mapped tables. Small ones are stored and checked now; events stay lazy (the cleaning
     reads the raw files once, grouping them); the returned function raises on the counts of
     their values that did not parse."""
@@ -133,7 +142,7 @@ def _stage(con, cfg: Config, folder: Path, store: engine.CacheStore):
     checks = {}
     for table in TABLES:
         deferred: dict = {}
-        if table == "events":  # each source read once, by the cleaning (see audit.clean_events)
+        if table == "events":  # read once, by the cleaning (see event_cleaning.clean_events)
             staged[table] = (
                 sources.read_table(con, cfg, table, deferred=deferred, parts=True) or None
             )
@@ -215,7 +224,7 @@ def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
     con = _connect(cfg, tmp / "spill", building=True)
-    store = engine.CacheStore(con, tmp, folder.name)
+    store = storage.CacheStore(con, tmp, folder.name)
     say = (
         (lambda m: print(f"[persona-kit {time.perf_counter() - t0:6.1f}s] {m}", flush=True))
         if progress
@@ -226,10 +235,11 @@ def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
     say("cleaning")
 
     def materialize(expr, name):
-        # the distinct event rows are stored once, under their final name (see audit.kept_events)
+        # the distinct event rows are stored once, under their final name
+        # (see event_cleaning.kept_events)
         return store.write(expr, "events" if name == "events" else f"work_{name}")
 
-    cleaned = audit_mod.clean(staged, cfg, materialize=materialize, check_events=check_events)
+    cleaned = cleaning.clean(staged, cfg, materialize=materialize, check_events=check_events)
     stored = {
         name: t if name == "events" else store.write(t, name)
         for name, t in cleaned.tables.items()
@@ -258,29 +268,29 @@ def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
     if int(span["n"]) == 0:
         raise DataError(
             f"{cfg.config_path}: no rows are left after cleaning; see the audit "
-            f"(ledger: {json.dumps({k: v['dropped'] for k, v in cleaned.audit['sources'].items()})})"
+            f"(ledger: {json.dumps({k: v.dropped for k, v in cleaned.audit.sources.items()})})"
         )
     say("daily volume")
-    vol = audit_mod.daily_volume(events, orders, threshold=cfg.audit.spike_threshold)
+    vol = activity_checks.daily_volume(events, orders, threshold=cfg.audit.spike_threshold)
     vol.to_parquet(tmp / "daily_volume.parquet", index=False)
-    audit = cleaned.audit
-    audit["orphans"] = audit_mod.orphan_checks(
-        udt, stored.get("users"), events=events is not None, orders=orders is not None
+    audit = dataclasses.replace(
+        cleaned.audit,
+        orphans=activity_checks.orphan_checks(
+            udt, stored.get("users"), events=events is not None, orders=orders is not None
+        ),
+        user_day=UserDaySpan(
+            rows=int(span["n"]),
+            users=int(span["users"]),
+            first_day=str(pd.Timestamp(span["a"]).date()),
+            last_day=str(pd.Timestamp(span["b"]).date()),
+        ),
+        event_names={r[schema.EVENT_NAME]: int(r["rows"]) for _, r in names.iterrows()},
+        volume_flags=activity_checks.volume_flags(vol),
     )
-    audit["user_day"] = {
-        "rows": int(span["n"]),
-        "users": int(span["users"]),
-        "first_day": str(pd.Timestamp(span["a"]).date()),
-        "last_day": str(pd.Timestamp(span["b"]).date()),
-    }
-    audit["event_names"] = {r[schema.EVENT_NAME]: int(r["rows"]) for _, r in names.iterrows()}
-    audit["volume_flags"] = (
-        vol[vol["flag"] != ""].assign(day=lambda d: d[schema.DAY].astype(str)).to_dict("records")
-    )
-    (tmp / "audit.json").write_text(json.dumps(audit, indent=1, default=str))
+    (tmp / "audit.json").write_text(json.dumps(audit.to_json(), indent=1))
     meta = {
-        "data_start": audit["user_day"]["first_day"],
-        "data_end": audit["user_day"]["last_day"],
+        "data_start": audit.user_day.first_day,
+        "data_end": audit.user_day.last_day,
         "event_names": list(names[schema.EVENT_NAME]),
         "kit_version": __version__,
         "build_seconds": round(time.perf_counter() - t0, 3),
@@ -332,13 +342,13 @@ def load_project(
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     con = _connect(cfg)
-    store = engine.CacheStore(con, folder, key)
+    store = storage.CacheStore(con, folder, key)
     meta = json.loads((folder / "meta.json").read_text())
     tables = {name: store.open(name) for name in TABLES}
     if tables["events"] is not None:
-        tables["events"] = audit_mod.kept_events(tables["events"])
+        tables["events"] = event_cleaning.kept_events(tables["events"])
     ud = store.open("user_day")
-    audit = json.loads((folder / "audit.json").read_text())
+    audit = Audit.from_json(json.loads((folder / "audit.json").read_text()))
     vol = pd.read_parquet(folder / "daily_volume.parquet")
     return Project(
         config=cfg,

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from helpers.core import schema
+from helpers.display.text import t
 
 FLAG_STYLE = {"spike": ("^", "#d62728"), "drop": ("v", "#ff7f0e"), "gap": ("x", "#000000")}
 
@@ -16,7 +17,7 @@ def plot_daily_volume(volume: pd.DataFrame, *, ax=None, log: bool = True):
     Parameters
     ----------
     volume : DataFrame
-        ``helpers.data.audit.daily_volume`` output: source, day, rows, flag.
+        :func:`helpers.data.activity_checks.daily_volume` output: source, day, rows, flag.
     ax : matplotlib Axes, optional
     log : bool
         Log-scale y axis (sources of very different size share one chart).
@@ -40,12 +41,12 @@ def plot_daily_volume(volume: pd.DataFrame, *, ax=None, log: bool = True):
                     color=color,
                     s=36,
                     zorder=3,
-                    label=f"{flag} ({src})",
+                    label=t("audit.plot.flag_label", flag=t(f"audit.flag.{flag}"), source=src),
                 )
     if log:
         ax.set_yscale("log")
-    ax.set_title("Daily volume per source")
-    ax.set_xlabel("business day")
-    ax.set_ylabel("rows per day" + (" (log scale)" if log else ""))
+    ax.set_title(t("audit.plot.title"))
+    ax.set_xlabel(t("audit.plot.x"))
+    ax.set_ylabel(t("audit.plot.y_log" if log else "audit.plot.y"))
     ax.legend(fontsize=8, ncol=3, loc="lower center")
     return ax

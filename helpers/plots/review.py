@@ -6,18 +6,21 @@ The numbers come from :mod:`helpers.analysis.segments.migration` (:class:`~helpe
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 
+from helpers.analysis.segments.migration import GONE, NEW
 from helpers.core.errors import ParameterError
+from helpers.display.format import fmt
+from helpers.display.text import t
 
 __all__ = ["plot_migration", "plot_persona_change"]
 
 
 def _note(note, ax, figsize):
     """Draw a Note's sentence instead of a chart (an input of the review is missing)."""
-    import textwrap
-
     ax = ax if ax is not None else plt.subplots(figsize=figsize)[1]
     ax.text(
         0.5,
@@ -38,6 +41,18 @@ def _short(text: str, width: int = 28) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _label(p, names) -> str:
+    if str(p) == NEW:
+        return t("review.plot.new")
+    if str(p) == GONE:
+        return t("review.plot.gone")
+    return t("review.persona", persona=p, name=names.get(p, p))
+
+
+def _month(key: str, month: str) -> str:
+    return t(f"review.plot.{key}", month=month) if month else t(f"review.plot.{key}_plain")
+
+
 def plot_migration(
     migration,
     *,
@@ -48,12 +63,12 @@ def plot_migration(
     **kwargs,
 ):
     """Heatmap of the migration matrix: last month's personas (rows, plus new) to this month's
-    (columns, plus gone), coloured by the share of the row and annotated with user counts.
+    (columns, plus not active), coloured by the share of the row and annotated with user counts.
 
     Parameters
     ----------
-    migration : helpers.analysis.segments.migration.Migration or MonthComparison
-        (a :class:`helpers.sections.active_users.Note` is drawn as its sentence).
+    migration : Migration, MonthComparison or the review's PersonaComparison
+        (a :class:`helpers.display.blocks.Note` is drawn as its sentence).
     ax : matplotlib Axes, optional
     normalize : {"row", "none"}
         Colour by share of the row (where last month's users went) or by raw counts.
@@ -74,12 +89,12 @@ def plot_migration(
     if hasattr(migration, "text") and not hasattr(migration, "table"):
         return _note(migration, ax, (8, 2))
     migration = getattr(migration, "migration", migration)
-    if not hasattr(migration, "labelled"):
+    if not hasattr(migration, "matrix"):
         raise ParameterError(
             "plot_migration needs a helpers.analysis.segments.migration.Migration (migration_matrix() or "
             f"compare_months().migration); a {type(migration).__name__} was passed."
         )
-    m = migration.labelled()
+    m = migration.matrix
     counts = m.to_numpy(dtype=float)
     tot = counts.sum(axis=1, keepdims=True)
     values = (
@@ -94,9 +109,11 @@ def plot_migration(
     )
     im = ax.imshow(values, cmap=cmap, aspect="auto", **kwargs)
     ax.set_xticks(range(m.shape[1]))
-    ax.set_xticklabels([_short(c) for c in m.columns], rotation=30, ha="right")
+    ax.set_xticklabels(
+        [_short(_label(c, migration.names)) for c in m.columns], rotation=30, ha="right"
+    )
     ax.set_yticks(range(m.shape[0]))
-    ax.set_yticklabels([_short(r) for r in m.index])
+    ax.set_yticklabels([_short(_label(r, migration.names_prev)) for r in m.index])
     if annotate:
         vmax = np.nanmax(values) if values.size else 0
         for i in range(counts.shape[0]):
@@ -105,19 +122,20 @@ def plot_migration(
                 ax.text(
                     j,
                     i,
-                    f"{int(counts[i, j]):,}",
+                    fmt(counts[i, j], "count"),
                     ha="center",
                     va="center",
                     fontsize=8,
                     color="white" if dark else "black",
                 )
-    ax.set_xlabel(f"this month ({migration.month})" if migration.month else "this month")
-    ax.set_ylabel(
-        f"last month ({migration.previous_month})" if migration.previous_month else "last month"
-    )
+    ax.set_xlabel(_month("this_month", migration.month))
+    ax.set_ylabel(_month("last_month", migration.previous_month))
     ax.set_title(
-        "Where last month's users went"
-        + (" (colour: share of the row)" if normalize == "row" else "")
+        t(
+            "review.plot.migration.title_row"
+            if normalize == "row"
+            else "review.plot.migration.title"
+        )
     )
     ax.grid(False)
     ax.figure.colorbar(im, ax=ax, fraction=0.04, pad=0.02)
@@ -129,7 +147,7 @@ def plot_persona_change(comparison, *, ax=None, **kwargs):
 
     Parameters
     ----------
-    comparison : helpers.analysis.segments.migration.MonthComparison or its ``table``
+    comparison : MonthComparison, the review's PersonaComparison, or their ``table``
         Needs ``persona``, ``name``, ``users_prev``, ``users`` (a Note is drawn as its sentence).
     ax : matplotlib Axes, optional
     **kwargs
@@ -141,24 +159,31 @@ def plot_persona_change(comparison, *, ax=None, **kwargs):
     """
     if hasattr(comparison, "text") and not hasattr(comparison, "table"):
         return _note(comparison, ax, (8, 2))
-    t = getattr(comparison, "table", comparison)
+    tab = getattr(comparison, "table", comparison)
     missing = [
-        c for c in ("persona", "name", "users_prev", "users") if c not in getattr(t, "columns", [])
+        c
+        for c in ("persona", "name", "users_prev", "users")
+        if c not in getattr(tab, "columns", [])
     ]
     if missing:
         raise ParameterError(
             f"plot_persona_change needs the columns persona, name, users_prev, users; "
             f"{missing} are missing."
         )
-    ax = ax if ax is not None else plt.subplots(figsize=(9, 0.5 * len(t) + 1.5))[1]
-    y = np.arange(len(t))[::-1]
-    prev_label = f"last month ({getattr(comparison, 'previous_month', '')})".replace(" ()", "")
-    cur_label = f"this month ({getattr(comparison, 'month', '')})".replace(" ()", "")
-    ax.barh(y + 0.2, t["users_prev"], height=0.4, color="#BBBBBB", label=prev_label, **kwargs)
-    ax.barh(y - 0.2, t["users"], height=0.4, color="#0072B2", label=cur_label, **kwargs)
+    ax = ax if ax is not None else plt.subplots(figsize=(9, 0.5 * len(tab) + 1.5))[1]
+    y = np.arange(len(tab))[::-1]
+    prev_label = _month("last_month", getattr(comparison, "previous_month", ""))
+    cur_label = _month("this_month", getattr(comparison, "month", ""))
+    ax.barh(y + 0.2, tab["users_prev"], height=0.4, color="#BBBBBB", label=prev_label, **kwargs)
+    ax.barh(y - 0.2, tab["users"], height=0.4, color="#0072B2", label=cur_label, **kwargs)
     ax.set_yticks(y)
-    ax.set_yticklabels([f"{p}. {_short(n, 40)}" for p, n in zip(t["persona"], t["name"])])
-    ax.set_xlabel("active users")
-    ax.set_title("Persona sizes, last month and this month")
+    ax.set_yticklabels(
+        [
+            _short(t("review.persona", persona=p, name=n), 44)
+            for p, n in zip(tab["persona"], tab["name"])
+        ]
+    )
+    ax.set_xlabel(t("review.plot.sizes.x"))
+    ax.set_title(t("review.plot.sizes.title"))
     ax.legend(loc="lower right")
     return ax

@@ -1,48 +1,71 @@
-"""Tables that present a project's audit (``project.audit``) to people.
+"""What the ``01_data_audit`` notebook shows: a project's audit (``project.audit``) as tables and
+sentences.
 
-Numbers come from :mod:`helpers.data.audit` (computed once when the cache was built); this module only
-reshapes them into tidy DataFrames with a sentence each, for the ``01_data_audit`` notebook.
+The numbers come from :mod:`helpers.data.audit` (computed once when the cache was built) and
+:mod:`helpers.data.profile`; :class:`AuditView` only arranges them into
+:class:`~helpers.display.table.Table` objects and notes through the display layer.
 
 Examples
 --------
 >>> from helpers.data.pipeline import load_project
 >>> view = AuditView.from_project(load_project("data/sample/persona.yaml"))   # doctest: +SKIP
->>> view.ledger().columns.tolist()[:3]                                         # doctest: +SKIP
-['source', 'table', 'rows in']
+>>> view.ledger()                                                              # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import pandas as pd
 
 from helpers.core import schema
-from helpers.data.audit import DROP_REASONS
+from helpers.data.audit import DROP_REASONS, Audit, EventChecks, OrderChecks, UserChecks
+from helpers.data.profile import column_profile, dropped_examples
+from helpers.display.blocks import Note, Paragraph, Stack
+from helpers.display.format import fmt
+from helpers.display.table import Table
+from helpers.display.text import t, tn
+
+__all__ = ["AuditView", "PER_REASON"]
+
+#: Dropped event rows shown per source and reason.
+PER_REASON = 3
 
 
-@dataclass
-class Table:
-    """A DataFrame with a heading sentence; displays itself in notebooks."""
-
-    frame: pd.DataFrame
-    caption: str = ""
-
-    def _repr_html_(self) -> str:
-        cap = f"<p>{html.escape(self.caption)}</p>" if self.caption else ""
-        return cap + self.frame.to_html(
-            index=False, na_rep="–", float_format=lambda x: f"{x:,.2f}", escape=True
-        )
+def _time(text: str | None):
+    """An ISO timestamp of the audit as a UTC instant (None stays None)."""
+    return None if not text else pd.Timestamp(text).tz_convert("UTC")
 
 
-def _pct(x: float | None) -> float | None:
-    return None if x is None else round(100 * x, 2)
+def _table_name(code: str) -> str:
+    return t(f"audit.table.{code}")
+
+
+def _checks(rows: list[tuple[str, dict]], sources: list[str]) -> pd.DataFrame:
+    """A checks x sources frame (``rows``: label, {source: value}); None where a check does
+    not apply to a source. Rows of different kinds hold values already formatted."""
+    return pd.DataFrame(
+        [{"check": label, **{s: cells.get(s) for s in sources}} for label, cells in rows],
+        columns=["check", *sources],
+    )
 
 
 @dataclass
 class AuditView:
-    audit: dict
+    """The audit of a project arranged for people: one method per table of the notebook.
+
+    Attributes
+    ----------
+    audit : Audit
+    daily_volume : DataFrame
+        :func:`helpers.data.activity_checks.daily_volume` of the project.
+    columns : DataFrame or None
+        :func:`helpers.data.profile.column_profile`.
+    dropped : DataFrame or None
+        :func:`helpers.data.profile.dropped_examples`.
+    """
+
+    audit: Audit
     daily_volume: pd.DataFrame
     columns: pd.DataFrame | None = None
     dropped: pd.DataFrame | None = None
@@ -53,319 +76,314 @@ class AuditView:
             audit=project.audit,
             daily_volume=project.daily_volume,
             columns=column_profile(project),
-            dropped=dropped_examples(project),
-        )
-
-    def dropped_rows(self) -> Table:
-        """A few dropped event rows per source and reason, as they were read."""
-        if self.dropped is None or self.dropped.empty:
-            return Table(pd.DataFrame(), "No event row was dropped.")
-        return Table(
-            self.dropped,
-            "Examples of dropped event rows, up to 3 per source and reason (times in UTC; "
-            "`copies`: how many times the row was in the source, or for `duplicate` the "
-            "extra copies). `project.dropped_events()` returns all of them.",
+            dropped=dropped_examples(project, per_reason=PER_REASON),
         )
 
     # --- overview ------------------------------------------------------------------------------
     def sources(self) -> Table:
-        rows = []
-        for name, s in self.audit["sources"].items():
-            tr = s["checks"].get("time_range") or s["checks"].get("signup_range") or [None, None]
-            rows.append(
-                {
-                    "source": name,
-                    "table": s["table"],
-                    "rows in": s["rows_in"],
-                    "rows kept": s["rows_kept"],
-                    "kept %": round(100 * s["rows_kept"] / s["rows_in"], 2)
-                    if s["rows_in"]
-                    else None,
-                    "first timestamp read": (tr[0] or "")[:19],
-                    "last timestamp read": (tr[1] or "")[:19],
-                    "quality score": self.audit["quality"]["per_source"].get(name),
-                }
-            )
-        df = pd.DataFrame(rows)
-        total_in, total_kept = int(df["rows in"].sum()), int(df["rows kept"].sum())
-        return Table(
-            df,
-            f"{len(df)} sources, {total_in:,} rows read, {total_kept:,} kept "
-            f"({100 * total_kept / max(total_in, 1):.2f}%). The first and last timestamps are "
-            "those of every row read, dropped rows included (so out-of-range times show here); "
-            f"the kept rows lie in the valid range{self._valid_range()}. Timestamps are shown in "
-            f"UTC; days are cut in {self.audit['timezone']}.",
-        )
-
-    def _valid_range(self) -> str:
-        lo, hi = self.audit.get("valid_from"), self.audit.get("valid_until")
-        if not lo and not hi:
-            return ""
-        return f" ({lo or 'any time'} to before {hi or 'any time'}, local dates)"
-
-    def ledger(self) -> Table:
-        """Rows in = rows kept + each drop reason, per source (must balance)."""
-        reasons = sorted(
-            {r for s in self.audit["sources"].values() for r in s["dropped"]},
-            key=list(DROP_REASONS).index,
-        )
-        rows = []
-        for name, s in self.audit["sources"].items():
-            row = {"source": name, "table": s["table"], "rows in": s["rows_in"]}
-            row.update({r: s["dropped"].get(r, 0) for r in reasons})
-            row["rows kept"] = s["rows_kept"]
-            row["balances"] = (
-                "yes" if s["rows_in"] == s["rows_kept"] + sum(s["dropped"].values()) else "NO"
-            )
-            rows.append(row)
-        df = pd.DataFrame(rows)
-        bad = df[df["balances"] != "yes"]
-        note = (
-            "Every source balances: rows in = rows kept + the rows dropped for each reason."
-            if bad.empty
-            else f"{len(bad)} source(s) do NOT balance: {', '.join(bad['source'])}."
-        )
-        return Table(df, note)
-
-    def reasons(self) -> Table:
-        df = pd.DataFrame([{"reason": k, "meaning": v} for k, v in DROP_REASONS.items()])
-        return Table(df, "Each dropped row has exactly one reason, applied in this order.")
-
-    # --- checks --------------------------------------------------------------------------------
-    def event_checks(self) -> Table:
-        rows = []
-        for name, s in self.audit["sources"].items():
-            if s["table"] != "events":
-                continue
-            c = s["checks"]
-            rows.append(
-                {
-                    "source": name,
-                    "duplicates": c["duplicate"],
-                    "before launch": c["before_launch"],
-                    "in the future": c["in_future"],
-                    "no user id": c["null_user_id"],
-                    "anonymous rows": c["anonymous_rows"],
-                    "stitched via identities": c["stitched_via_identities"],
-                    "stitched via events": c["stitched_via_events"],
-                    "unstitched": c["unstitched_anonymous"],
-                    "stitching coverage %": _pct(c["stitching_coverage"]),
-                    "name variants (rows)": c["event_name_variant"],
-                }
-            )
-        return Table(
-            pd.DataFrame(rows),
-            "Event sources: rows found per check (before cleaning resolved them).",
-        )
-
-    def name_variants(self) -> Table:
-        rows = []
-        for name, s in self.audit["sources"].items():
-            for raw, n in (s["checks"].get("event_name_variants") or {}).items():
-                rows.append(
-                    {
-                        "source": name,
-                        "name as logged": repr(raw),
-                        "standard name": raw.strip().lower(),
-                        "rows": n,
-                    }
-                )
-        df = pd.DataFrame(rows, columns=["source", "name as logged", "standard name", "rows"])
-        return Table(
-            df.sort_values("rows", ascending=False).head(30),
-            f"{int(df['rows'].sum()) if len(df) else 0:,} rows carried an event name that differs from its "
-            "standard form (trimmed, lower-case) only in case or whitespace; they were renamed, not dropped.",
-        )
-
-    def orders(self) -> Table:
-        rows = []
-        for name, s in self.audit["sources"].items():
-            if s["table"] != "orders":
-                continue
-            c = s["checks"]
-            rows.append(
-                {
-                    "source": name,
-                    "orders kept": s["rows_kept"],
-                    "refunds (amount < 0)": c["refunds"],
-                    "refunded amount": round(c["refund_amount"], 2),
-                    "free orders (amount = 0)": c["free_orders"],
-                    "buyers": c["buyers"],
-                    "order id mapped": "yes" if c["has_order_id"] else "no",
-                    "duplicate order ids dropped": s["dropped"].get("duplicate_order_id", 0),
-                    "possible duplicates (no order id, kept)": c["possible_duplicate_orders"],
-                }
-            )
-        return Table(
-            pd.DataFrame(rows),
-            "Refunds are kept in the table but excluded from purchases and revenue; "
-            "free orders count as purchases (the BTYD convention).",
-        )
-
-    def users(self) -> Table:
-        rows = []
-        for name, s in self.audit["sources"].items():
-            if s["table"] != "users":
-                continue
-            c = s["checks"]
-            rows.append(
-                {
-                    "source": name,
-                    "rows in": s["rows_in"],
-                    "users kept": s["rows_kept"],
-                    "duplicated ids": c["duplicated_user_ids"],
-                    "extra rows dropped": c["duplicate_user_rows"],
-                    "ids with conflicting attributes": c["conflicting_duplicate_users"],
-                }
-            )
-        return Table(
-            pd.DataFrame(rows),
-            "A user id that appears twice keeps the row with the earliest signup.",
-        )
-
-    def orphans(self) -> Table:
-        o = self.audit.get("orphans", {})
-        if not o.get("users_table"):
-            return Table(
-                pd.DataFrame(),
-                "No users table is configured, so orphan ids cannot be checked; "
-                "add `sources.users` to get attributes and this check.",
-            )
+        """One row per source: table, rows in and kept, the time span read, the quality score."""
+        a = self.audit
         rows = [
             {
-                "check": "events of user ids absent from users",
-                "rows": o.get("orphan_events", 0),
-                "user ids": o.get("orphan_events_users", 0),
-            },
-            {
-                "check": "orders of user ids absent from users",
-                "rows": o.get("orphan_orders", 0),
-                "user ids": o.get("orphan_orders_users", 0),
-            },
-            {
-                "check": "users with no event or order",
-                "rows": None,
-                "user ids": o.get("users_without_activity", 0),
-            },
+                "source": name,
+                "source_table": _table_name(s.table),
+                "rows_in": s.rows_in,
+                "rows_kept": s.rows_kept,
+                "kept_share": s.rows_kept / s.rows_in if s.rows_in else None,
+                "first_read": _time(s.time_range[0]),
+                "last_read": _time(s.time_range[1]),
+                "quality_score": a.quality.per_source.get(name),
+            }
+            for name, s in a.sources.items()
         ]
+        rows_in, rows_kept = a.totals()
+        note = t("audit.sources.note", timezone=a.timezone)
+        if a.valid_from or a.valid_until:
+            valid = t(
+                "audit.sources.valid_range",
+                start=a.valid_from or t("audit.any_time"),
+                end=a.valid_until or t("audit.any_time"),
+            )
+            note = f"{note} {valid}"
         return Table(
             pd.DataFrame(rows),
-            "Orphan ids both ways. Activity of unknown users is kept (it is real "
-            "activity) but has no attributes.",
+            caption=t(
+                "audit.sources.caption",
+                n=len(rows),
+                rows_in=rows_in,
+                rows_kept=rows_kept,
+                share=rows_kept / max(rows_in, 1),
+            ),
+            note=note,
         )
 
-    def identities(self) -> Table:
-        i = self.audit.get("identities")
-        if not i:
-            return Table(pd.DataFrame(), "No anonymous ids to stitch.")
+    def reasons(self) -> Table:
+        """The drop reasons and what each means, in the order the cleaning applies them."""
+        df = pd.DataFrame(
+            [
+                {"reason": t(f"audit.reason.{k}"), "reason_meaning": t(f"audit.meaning.{k}")}
+                for k in DROP_REASONS
+            ]
+        )
+        return Table(df, max_rows=len(df))
+
+    def ledger(self) -> Table:
+        """Rows in = rows kept + each drop reason, per source (every source must balance)."""
+        src = self.audit.sources
+        names = list(src)
+        reasons = sorted(
+            {r for s in src.values() for r in s.dropped}, key=list(DROP_REASONS).index
+        )
+        rows = [(t("audit.ledger.rows_in"), {n: s.rows_in for n, s in src.items()})]
+        rows += [
+            (
+                t("audit.ledger.dropped", reason=t(f"audit.reason.{r}")),
+                {n: s.dropped[r] for n, s in src.items() if r in s.dropped},
+            )
+            for r in reasons
+        ]
+        rows += [(t("audit.ledger.rows_kept"), {n: s.rows_kept for n, s in src.items()})]
+        df = _checks(rows, names).rename(columns={"check": "ledger_item"})
+        bad = [n for n, s in src.items() if not s.balanced]
+        note = (
+            tn("audit.ledger.unbalanced", len(bad), sources=", ".join(bad))
+            if bad
+            else t("audit.ledger.balanced")
+        )
+        return Table(
+            df,
+            note=note,
+            value_columns=names,
+            kinds=dict.fromkeys(names, "count"),
+            max_rows=len(df),
+        )
+
+    def dropped_rows(self) -> Table | Note:
+        """A few dropped event rows per source and reason, as they were read."""
+        if self.dropped is None or self.dropped.empty:
+            return Note(t("audit.dropped.none"), kind="info")
+        df = self.dropped.assign(reason=[t(f"audit.reason.{r}") for r in self.dropped["reason"]])
+        return Table(
+            df,
+            caption=t("audit.dropped.caption", per_reason=PER_REASON),
+            note=t("audit.dropped.note"),
+            max_rows=30,
+        )
+
+    # --- checks --------------------------------------------------------------------------------
+    def event_checks(self) -> Table | Note:
+        """Per event source, the rows each check found (checks as rows, sources as columns)."""
+        src = {
+            n: s.checks for n, s in self.audit.of_table("events").items() if s.checks is not None
+        }
+        if not src:
+            return Note(t("audit.events.none"))
+        counts = [
+            "duplicate",
+            "before_launch",
+            "in_future",
+            "null_user_id",
+            "anonymous_rows",
+            "stitched_via_identities",
+            "stitched_via_events",
+            "unstitched_anonymous",
+            "event_name_variant",
+        ]
+        rows = [
+            (t(f"audit.check.{c}"), {n: getattr(k, c) for n, k in src.items()}) for c in counts
+        ]
+        coverage = [
+            t("audit.events.coverage_of", source=n, share=k.stitching_coverage)
+            for n, k in src.items()
+            if k.stitching_coverage is not None
+        ]
+        note = (
+            t("audit.events.coverage", sources="; ".join(coverage))
+            if coverage
+            else t("audit.events.no_anonymous")
+        )
+        return Table(
+            _checks(rows, list(src)),
+            caption=t("audit.events.caption"),
+            note=note,
+            value_columns=list(src),
+            kinds=dict.fromkeys(src, "count"),
+            max_rows=len(rows),
+        )
+
+    def identities(self) -> Table | Note:
+        """Anonymous ids mapped to users, and those mapped to several."""
+        i = self.audit.identities
+        if i is None:
+            return Note(t("audit.identities.none"), kind="info")
+        df = pd.DataFrame(
+            {
+                "check": [
+                    t("audit.check.anonymous_ids_mapped"),
+                    t("audit.check.conflicting_identities"),
+                ],
+                "user_ids": [i.anonymous_ids_mapped, i.conflicting_identities],
+            }
+        )
+        return Table(
+            df,
+            caption=t("audit.identities.caption"),
+            kinds={"user_ids": "count"},
+        )
+
+    def name_variants(self) -> Table | Note:
+        """Exported event names that differed from their standard form, most rows first."""
+        rows = [
+            {
+                "source": name,
+                "name_as_logged": repr(raw),
+                "standard_name": raw.strip().lower(),
+                "rows": n,
+            }
+            for name, s in self.audit.sources.items()
+            if isinstance(s.checks, EventChecks)
+            for raw, n in s.checks.event_name_variants.items()
+        ]
+        df = pd.DataFrame(rows, columns=["source", "name_as_logged", "standard_name", "rows"])
+        df = df.sort_values("rows", ascending=False, kind="stable").reset_index(drop=True)
+        return Table(
+            df,
+            caption=t("audit.variants.caption", rows=int(df["rows"].sum())),
+            note=t("audit.variants.note"),
+        )
+
+    def users(self) -> Table | Note:
+        """Per users source: rows in, users kept, duplicated ids and conflicts."""
+        src = self.audit.of_table("users")
+        if not src:
+            return Note(t("audit.users.none"))
+        rows = [
+            (t("audit.check.users_rows_in"), {n: s.rows_in for n, s in src.items()}),
+            (t("audit.check.users_kept"), {n: s.rows_kept for n, s in src.items()}),
+        ]
+        for c in ("duplicated_user_ids", "duplicate_user_rows", "conflicting_duplicate_users"):
+            rows.append(
+                (
+                    t(f"audit.check.{c}"),
+                    {
+                        n: getattr(s.checks, c)
+                        for n, s in src.items()
+                        if isinstance(s.checks, UserChecks)
+                    },
+                )
+            )
+        return Table(
+            _checks(rows, list(src)),
+            caption=t("audit.users.caption"),
+            note=t("audit.users.note"),
+            value_columns=list(src),
+            kinds=dict.fromkeys(src, "count"),
+        )
+
+    def orphans(self) -> Table | Note:
+        """Activity of ids absent from users, and users without activity."""
+        o = self.audit.orphans
+        if o is None or not o.users_table:
+            return Note(t("audit.orphans.none"))
         df = pd.DataFrame(
             [
                 {
-                    "anonymous ids mapped to a user": i["anonymous_ids_mapped"],
-                    "anonymous ids mapped to several users (smallest id kept)": i[
-                        "conflicting_identities"
-                    ],
-                }
+                    "check": t("audit.orphans.events"),
+                    "rows": o.orphan_events,
+                    "user_ids": o.orphan_events_users,
+                },
+                {
+                    "check": t("audit.orphans.orders"),
+                    "rows": o.orphan_orders,
+                    "user_ids": o.orphan_orders_users,
+                },
+                {
+                    "check": t("audit.orphans.inactive"),
+                    "rows": None,
+                    "user_ids": o.users_without_activity,
+                },
             ]
         )
+        return Table(df, caption=t("audit.orphans.caption"), note=t("audit.orphans.note"))
+
+    def orders(self) -> Table | Note:
+        """Per order source: orders kept, refunds, free orders, buyers and duplicates."""
+        src = {
+            n: s
+            for n, s in self.audit.of_table("orders").items()
+            if isinstance(s.checks, OrderChecks)
+        }
+        if not src:
+            return Note(t("audit.orders.none"))
+
+        def row(key, value):
+            return t(f"audit.check.{key}"), {n: value(s) for n, s in src.items()}
+
+        rows = [
+            row("orders_kept", lambda s: fmt(s.rows_kept, "count")),
+            row("refunds", lambda s: fmt(s.checks.refunds, "count")),
+            row("refund_amount", lambda s: fmt(s.checks.refund_amount, "money")),
+            row("free_orders", lambda s: fmt(s.checks.free_orders, "count")),
+            row("buyers", lambda s: fmt(s.checks.buyers, "count")),
+            row("has_order_id", lambda s: fmt(s.checks.has_order_id, "bool")),
+            row("duplicate_order_id", lambda s: fmt(s.dropped.get("duplicate_order_id"), "count")),
+            row(
+                "possible_duplicate_orders",
+                lambda s: fmt(s.checks.possible_duplicate_orders, "count"),
+            ),
+        ]
+        df = _checks(rows, list(src))
         return Table(
             df,
-            "Anonymous ids are stitched through the identities table and through event rows that carry "
-            "both ids.",
+            caption=t("audit.orders.caption"),
+            note=t("audit.orders.note"),
+            value_columns=list(src),
         )
 
-    def schema(self) -> Table:
-        if self.columns is None:
-            return Table(pd.DataFrame(), "")
-        return Table(
-            self.columns,
-            "Canonical columns after mapping: type and missing values in the kept rows, "
-            "per source.",
+    def schema(self) -> Table | Note:
+        """Type and missing values of every canonical column in the kept rows, per source."""
+        if self.columns is None or self.columns.empty:
+            return Note(t("audit.schema.none"))
+        df = self.columns.rename(
+            columns={
+                "table": "source_table",
+                "column": "column_name",
+                "type": "column_type",
+                "missing": "missing_values",
+            }
         )
+        df = df.assign(source_table=[_table_name(x) for x in df["source_table"]])
+        df = df.sort_values("missing_share", ascending=False, kind="stable")
+        return Table(df, caption=t("audit.schema.caption"), note=t("audit.schema.note"))
 
     # --- volume and score ----------------------------------------------------------------------
-    def volume_flags(self) -> Table:
+    def volume_flags(self) -> Table | Note:
+        """The source-days flagged as spikes, drops or gaps, the latest first."""
         v = self.daily_volume
-        flagged = v[v["flag"] != ""].copy()
-        flagged[schema.DAY] = flagged[schema.DAY].astype(str)
-        return Table(
-            flagged[[schema.SOURCE, schema.DAY, "rows", "expected", "robust_z", "flag"]],
-            f"{len(flagged)} source-days flagged as spikes, drops or gaps (robust z-score against the "
-            "centred 7-day median; threshold in `audit.spike_threshold`).",
-        )
-
-    def quality(self) -> Table:
-        q = self.audit["quality"]
+        flagged = v[v["flag"] != ""]
+        flagged = flagged.sort_values(schema.DAY, ascending=False, kind="stable")  # latest first
+        if flagged.empty:
+            return Note(t("audit.volume.none"), kind="info")
         df = pd.DataFrame(
-            [{"source": k, "score": v} for k, v in q["per_source"].items()]
-            + [{"source": "overall", "score": q["overall"]}]
+            {
+                "source": flagged[schema.SOURCE].to_numpy(),
+                "day": pd.to_datetime(flagged[schema.DAY]).dt.date.to_numpy(),
+                "rows": flagged["rows"].to_numpy(),
+                "expected_rows": flagged["expected"].to_numpy(),
+                "robust_z": flagged["robust_z"].to_numpy(),
+                "volume_flag": [t(f"audit.flag.{f}") for f in flagged["flag"]],
+            }
         )
-        return Table(df, f"Data-quality score (0-100). Formula: {q['formula']}.")
+        return Table(df, caption=tn("audit.volume.caption", len(df)), note=t("audit.volume.note"))
 
-
-def dropped_examples(project, per_reason: int = 3) -> pd.DataFrame | None:
-    """Up to ``per_reason`` dropped event rows per source and reason (one small engine query)."""
-    import ibis
-
-    dropped = project.dropped_events() if hasattr(project, "dropped_events") else None
-    if dropped is None:
-        return None
-    w = ibis.window(
-        group_by=[schema.SOURCE, "drop_reason"], order_by=[schema.EVENT_TIME, schema.EVENT_NAME]
-    )
-    cols = [
-        c
-        for c in (
-            schema.SOURCE,
-            "drop_reason",
-            schema.USER_ID,
-            schema.ANONYMOUS_ID,
-            schema.EVENT_TIME,
-            schema.EVENT_NAME,
-            "copies",
+    def quality(self) -> Stack:
+        """The data-quality score per source and overall, with its formula."""
+        q = self.audit.quality
+        df = pd.DataFrame(
+            [{"source": k, "quality_score": v} for k, v in q.per_source.items()]
+            + [{"source": t("audit.quality.overall"), "quality_score": q.overall}]
         )
-        if c in dropped.columns
-    ]
-    ex = (
-        dropped.mutate(_k=ibis.row_number().over(w))
-        .filter(ibis._._k < per_reason)
-        .select(*cols)
-        .order_by([schema.SOURCE, "drop_reason", schema.EVENT_TIME])
-        .execute()
-    )
-    ex[schema.EVENT_TIME] = pd.to_datetime(ex[schema.EVENT_TIME], utc=True).dt.strftime(
-        "%Y-%m-%d %H:%M:%S"
-    )
-    for c in (schema.USER_ID, schema.ANONYMOUS_ID):
-        if c in ex:
-            ex[c] = ex[c].where(ex[c].notna(), "–")  # an empty id reads as a dash, not "None"
-    return ex.rename(columns={"drop_reason": "reason"})
-
-
-def column_profile(project) -> pd.DataFrame:
-    """Type and missing values of each canonical column in the kept rows, per source (engine aggregates)."""
-    import ibis
-
-    frames = []
-    for name, t in project.tables.items():
-        if t is None:
-            continue
-        cols = [c for c in t.columns if c != schema.SOURCE]
-        aggs = {f"m{i}": t[c].isnull().sum() for i, c in enumerate(cols)}
-        aggs["n"] = t.count()
-        res = t.group_by(schema.SOURCE).aggregate(**aggs).execute()
-        sch = t.schema()
-        for _, r in res.iterrows():
-            for i, c in enumerate(cols):
-                frames.append(
-                    {
-                        "source": r[schema.SOURCE],
-                        "table": name,
-                        "column": c,
-                        "type": str(sch[c]),
-                        "missing": int(r[f"m{i}"]),
-                        "missing %": round(100 * r[f"m{i}"] / max(r["n"], 1), 2),
-                    }
-                )
-    _ = ibis
-    return pd.DataFrame(frames)
+        return Stack.of(
+            Table(df, caption=t("audit.quality.caption"), max_rows=len(df)),
+            Paragraph(t("audit.quality.formula")),
+        )

@@ -109,31 +109,62 @@ def project(toy):
 
 
 def test_ledger_per_source_balances_with_hand_counts(project):
-    s = project.audit["sources"]
-    assert s["app"]["rows_in"] == 6 and s["app"]["rows_kept"] == 3
-    assert s["app"]["dropped"] == {
+    s = project.audit.sources
+    assert s["app"].rows_in == 6 and s["app"].rows_kept == 3
+    assert s["app"].dropped == {
         "missing_time": 0,
         "time_out_of_range": 1,
         "duplicate": 1,
         "null_user_id": 1,
         "unstitched_anonymous": 0,
     }
-    assert s["app"]["checks"]["event_name_variant"] == 1
-    assert s["app"]["checks"]["event_name_variants"] == {"View_Item ": 1}
-    assert s["web"]["rows_in"] == 4 and s["web"]["rows_kept"] == 3
-    assert s["web"]["dropped"]["unstitched_anonymous"] == 1
-    assert s["web"]["checks"]["stitched_via_events"] == 1
-    assert s["web"]["checks"]["stitched_via_identities"] == 1
-    assert s["orders"]["rows_in"] == 4 and s["orders"]["rows_kept"] == 3
-    assert s["orders"]["dropped"]["duplicate_order_id"] == 1
-    assert s["orders"]["checks"]["refunds"] == 1 and s["orders"]["checks"]["free_orders"] == 1
-    assert s["users"]["dropped"]["duplicate_user_row"] == 1
-    assert s["users"]["checks"]["conflicting_duplicate_users"] == 1
+    assert s["app"].checks.event_name_variant == 1
+    assert s["app"].checks.event_name_variants == {"View_Item ": 1}
+    assert s["web"].rows_in == 4 and s["web"].rows_kept == 3
+    assert s["web"].dropped["unstitched_anonymous"] == 1
+    assert s["web"].checks.stitched_via_events == 1
+    assert s["web"].checks.stitched_via_identities == 1
+    assert s["orders"].rows_in == 4 and s["orders"].rows_kept == 3
+    assert s["orders"].dropped["duplicate_order_id"] == 1
+    assert s["orders"].checks.refunds == 1 and s["orders"].checks.free_orders == 1
+    assert s["users"].dropped["duplicate_user_row"] == 1
+    assert s["users"].checks.conflicting_duplicate_users == 1
     for name, src in s.items():
-        assert src["rows_in"] == src["rows_kept"] + sum(src["dropped"].values()), name
+        assert src.rows_in == src.rows_kept + sum(src.dropped.values()), name
     # u4 comes only from the identities-stitched web row and is absent from users
-    assert project.audit["orphans"]["orphan_events"] == 1
-    assert project.audit["orphans"]["orphan_events_users"] == 1
+    assert project.audit.orphans.orphan_events == 1
+    assert project.audit.orphans.orphan_events_users == 1
+
+
+def test_audit_is_cached_as_json_and_read_back_typed(project):
+    """The cache's audit.json is exactly the record's JSON, and reading it back gives the record."""
+    import json
+
+    from helpers.data.audit import Audit, EventChecks, OrderChecks, UserChecks
+
+    stored = (project.cache_path / "audit.json").read_text()
+    assert json.dumps(project.audit.to_json(), indent=1) == stored
+    assert Audit.from_json(json.loads(stored)) == project.audit
+    kinds = {name: type(src.checks) for name, src in project.audit.sources.items()}
+    assert kinds == {
+        "identities": type(None),
+        "users": UserChecks,
+        "app": EventChecks,
+        "web": EventChecks,
+        "orders": OrderChecks,
+    }
+    # the orphan counts of a project with events and orders, in the order the JSON keeps them
+    assert project.audit.to_json()["orphans"] == {
+        "users_table": True,
+        "orphan_events": 1,
+        "orphan_events_users": 1,
+        "orphan_orders": 0,
+        "orphan_orders_users": 0,
+        "users_without_activity": 0,
+        "orphan_users": 1,
+    }
+    assert project.audit.user_day.first_day == "2026-01-10"
+    assert project.audit.sources["app"].checks.time_range[0] == "2025-06-01T04:00:00+00:00"
 
 
 def test_user_day_days_in_business_timezone(project):
@@ -174,7 +205,7 @@ def test_cache_is_reused_and_keyed_by_file_state(toy):
     users.write_text(users.read_text() + "u9,2026-01-04 10:00:00,Beijing\n")
     rebuilt = load_project(toy)
     assert rebuilt.build_seconds is not None and rebuilt.fingerprint != first.fingerprint
-    assert rebuilt.audit["sources"]["users"]["rows_in"] == 5
+    assert rebuilt.audit.sources["users"].rows_in == 5
 
 
 def test_audit_totals_add_up_the_sources(project):
@@ -211,10 +242,10 @@ def test_stored_events_hold_each_distinct_row_once_with_its_fate(project):
     }
 
 
-def test_audit_view_shows_dropped_rows_as_read(project):
-    from helpers.sections.data_audit import AuditView
+def test_dropped_examples_are_the_rows_as_read(project):
+    from helpers.data.profile import dropped_examples
 
-    ex = AuditView.from_project(project).dropped_rows().frame
+    ex = dropped_examples(project)
     assert sorted(zip(ex["source"], ex["reason"])) == [
         ("app", "duplicate"),
         ("app", "null_user_id"),
@@ -224,10 +255,31 @@ def test_audit_view_shows_dropped_rows_as_read(project):
     row = ex[ex["reason"] == "time_out_of_range"].iloc[0]
     assert (row["user_id"], row["event_time"], row["copies"]) == (
         "u2",
-        "2025-06-01 04:00:00",
+        pd.Timestamp("2025-06-01 04:00:00", tz="UTC"),
         1,
     )  # 12:00 Shanghai
     assert ex.loc[ex["reason"] == "unstitched_anonymous", "anonymous_id"].tolist() == ["a3"]
+
+
+def test_audit_view_shows_dropped_rows_as_read(project):
+    """The same rows in the report: reasons in words, UTC times to the minute, one missing mark."""
+    from helpers.display.registry import render
+    from helpers.sections.data_audit import AuditView
+
+    table = AuditView.from_project(project).dropped_rows()
+    cells = table.cells()
+    row = cells[cells["reason"] == "Timestamp out of range"].iloc[0]
+    assert (row["user_id"], row["event_time"], row["copies"]) == ("u2", "2025-06-01 04:00", "1")
+    assert sorted(cells["reason"]) == [
+        "Anonymous id not stitched",
+        "Exact duplicate",
+        "No user id",
+        "Timestamp out of range",
+    ]
+    no_id = cells[cells["reason"] == "No user id"].iloc[0]
+    assert no_id["user_id"] == "–"  # an empty id shows the one missing mark, not None or nan
+    html = render(table)
+    assert "Event time (UTC)" in html and "drop_reason" not in html
 
 
 def test_daily_volume_skips_the_launch_ramp_but_flags_a_drop_later():
@@ -238,14 +290,14 @@ def test_daily_volume_skips_the_launch_ramp_but_flags_a_drop_later():
 
     import ibis
 
-    from helpers.data import audit
+    from helpers.data import activity_checks
 
     start = dt.date(2026, 1, 1)
     rows = [5, 40, 80] + [95 + (i * 7) % 11 for i in range(57)]
     rows[40] = 10
     days = [start + dt.timedelta(days=i) for i, n in enumerate(rows) for _ in range(n)]
     ev = ibis.memtable(pd.DataFrame({"source": "app", "day": days}))
-    vol = audit.daily_volume(ev, None)
+    vol = activity_checks.daily_volume(ev, None)
     flagged = vol[vol["flag"] != ""]
     assert flagged[["day", "flag"]].values.tolist() == [[start + dt.timedelta(days=40), "drop"]]
 
@@ -255,7 +307,7 @@ def test_distinct_rows_and_standard_event_name():
     (every column equal) and the standardized event name."""
     import ibis
 
-    from helpers.data import audit
+    from helpers.data import event_cleaning
 
     t = ibis.memtable(
         pd.DataFrame(
@@ -265,7 +317,7 @@ def test_distinct_rows_and_standard_event_name():
             }
         )
     )
-    got = audit.distinct_rows(t).execute().sort_values(["user_id", "event_name"])
+    got = event_cleaning.distinct_rows(t).execute().sort_values(["user_id", "event_name"])
     assert got["copies"].tolist() == [2, 1, 1]  # the two exact copies, then the variant apart
-    names = t.select(n=audit.standard_event_name(t.event_name)).execute()["n"].tolist()
+    names = t.select(n=event_cleaning.standard_event_name(t.event_name)).execute()["n"].tolist()
     assert names == ["add_to_cart", "add_to_cart", "add_to_cart", "search"]

@@ -1,139 +1,186 @@
-"""The monthly review's glue: KPIs with month-over-month change, action list, experiment lines,
-data-quality verdict, and the drawings, on hand-made inputs with answers worked out by hand."""
+"""The monthly review as it shows: KPI readings and table, data-quality verdict, action list,
+experiment lines, persona comparison, flows, drawings and recorded numbers, on hand-made inputs
+with answers worked out by hand."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from types import SimpleNamespace
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import ibis  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from helpers.analysis.segments.migration import PersonaSnapshot, compare_months, migration_matrix  # noqa: E402
+from helpers.analysis.actions import ActionList  # noqa: E402
+from helpers.analysis.kpis import MonthKpis, kpi_review  # noqa: E402
+from helpers.analysis.segments.cards import CardValue, PersonaCard  # noqa: E402
+from helpers.analysis.segments.migration import compare_months, migration_matrix  # noqa: E402
+from helpers.analysis.segments.snapshot import PersonaSnapshot  # noqa: E402
+from helpers.core.metrics import record_metric  # noqa: E402
+from helpers.data.audit import Audit, EventChecks, Quality, SourceAudit, VolumeFlag  # noqa: E402
+from helpers.display.blocks import Note  # noqa: E402
+from helpers.display.format import fmt, set_currency  # noqa: E402
+from helpers.display.messages import columns  # noqa: E402
+from helpers.display.registry import render  # noqa: E402
+from helpers.display.text import t  # noqa: E402
 from helpers.plots import review as rplots  # noqa: E402
 from helpers.sections import persona_review as review  # noqa: E402
-from helpers.sections.active_users import Note  # noqa: E402
+from helpers.sections import review_personas as personas  # noqa: E402
 
 
-# --- KPIs --------------------------------------------------------------------------------------------
-def _user_day(rows):
-    df = pd.DataFrame(
-        rows, columns=["user_id", "day", "events", "active_events", "orders", "revenue"]
-    )
-    df["day"] = pd.to_datetime(df["day"]).dt.date
-    df["refunds"] = 0
-    return ibis.memtable(df)
+@pytest.fixture(autouse=True)
+def _cny():
+    set_currency("CNY")
+    yield
+    set_currency(None)
 
 
-def test_month_kpis_on_a_hand_made_user_day():
-    # September: a and b active (a on 2 days), a spends 30. October: a (spends 10, 20), c new,
-    # b silent -> active 2, revenue 30 -> 15 per active user; lifecycle of October:
-    # a returning, c new, b dormant -> quick ratio (1 new + 0 resurrecting) / 1 dormant = 1.
-    ud = _user_day(
-        [
-            ("a", "2026-09-10", 3, 3, 1, 30.0),
-            ("a", "2026-09-20", 1, 1, 0, 0.0),
-            ("b", "2026-09-15", 2, 2, 0, 0.0),
-            ("a", "2026-10-05", 2, 2, 1, 10.0),
-            ("a", "2026-10-06", 2, 2, 1, 20.0),
-            ("c", "2026-10-20", 1, 1, 0, 0.0),
-            ("c", "2026-10-21", 4, 0, 0, 0.0),  # passive only: not active that day
-        ]
-    )
-    risk = pd.DataFrame({"risk_band": ["low", "high", "critical", "medium"]})
-    k = review.month_kpis(ud, month="2026-10", churn_risk=risk)
-    assert k["active_users"] == 2
-    assert k["revenue_per_active_user"] == pytest.approx(15.0)
-    assert k["quick_ratio"] == pytest.approx(1.0)
-    assert k["churn_risk_share"] == pytest.approx(0.5)
-    # stickiness: DAU/MAU per day (28-day MAU), averaged over October's 31 days. Hand count:
-    # MAU(d) = distinct users active in the 28 days to d; DAU is 1 on 10-05, 10-06, 10-20.
-    days = pd.date_range("2026-10-01", "2026-10-31").date
-    act = {
-        "a": {
-            dt.date(2026, 9, 10),
-            dt.date(2026, 9, 20),
-            dt.date(2026, 10, 5),
-            dt.date(2026, 10, 6),
-        },
-        "b": {dt.date(2026, 9, 15)},
-        "c": {dt.date(2026, 10, 20)},
-    }
-    ratios = []
-    for d in days:
-        mau = sum(any(d - dt.timedelta(days=27) <= x <= d for x in xs) for xs in act.values())
-        dau = sum(d in xs for xs in act.values())
-        ratios.append(dau / mau if mau else np.nan)
-    assert k["stickiness"] == pytest.approx(np.nanmean(ratios))
-    sept = review.month_kpis(ud, month="2026-09")
-    assert sept["active_users"] == 2 and sept["revenue_per_active_user"] == pytest.approx(15.0)
-    assert np.isnan(sept["churn_risk_share"])
+def headers_are_labels(html: str) -> list[str]:
+    """Every header that is not a data value (class pk-value), checked to be a catalog label."""
+    heads = re.findall(r"<th(?=[\s>])(?: class='([^']*)')?[^>]*>(.*?)</th>", html)
+    return [text for cls, text in heads if cls != "pk-value"]
 
 
-def test_kpi_review_changes_and_readings():
-    cur = {
-        "active_users": 8128,
-        "stickiness": 0.347,
-        "quick_ratio": 1.33,
-        "revenue_per_active_user": 45.5,
-        "churn_risk_share": float("nan"),
-    }
-    prev = {
-        "active_users": 7439,
-        "stickiness": 0.346,
-        "quick_ratio": 1.29,
-        "revenue_per_active_user": 35.7,
-        "churn_risk_share": 0.02,
-    }
-    k = review.kpi_review(cur, prev, month="2026-10", previous_month="2026-09")
-    t = k.table.set_index("kpi")
-    assert t.loc["active_users", "change"] == 689
-    assert t.loc["active_users", "change_pct"] == pytest.approx(689 / 7439)
+# --- KPIs ----------------------------------------------------------------------------------------
+CUR = MonthKpis(
+    active_users=8128.0,
+    stickiness=0.347,
+    quick_ratio=1.33,
+    revenue_per_active_user=45.5,
+    churn_risk_share=float("nan"),
+)
+PREV = MonthKpis(
+    active_users=7439.0,
+    stickiness=0.346,
+    quick_ratio=1.29,
+    revenue_per_active_user=35.7,
+    churn_risk_share=0.02,
+)
+
+
+def test_kpi_readings():
+    k = kpi_review(CUR, PREV, month="2026-10", previous_month="2026-09")
     assert (
-        t.loc["active_users", "reading"]
+        review.kpi_reading(k, "active_users")
         == "8,128 users were active in 2026-10, +9.3% vs 2026-09 (7,439)."
     )
-    assert t.loc["stickiness", "reading"].endswith("+0.1 points vs 2026-09 (34.6%).")
-    assert "more users came in" in t.loc["quick_ratio", "reading"]
-    assert t.loc["churn_risk_share", "reading"].startswith("No churn-risk scores this month")
-    # without a previous month: values stay, changes are missing and said so
-    alone = review.kpi_review(
-        cur, None, month="2026-10", previous_month="2026-09"
-    ).table.set_index("kpi")
-    assert np.isnan(alone.loc["active_users", "change_pct"])
-    assert alone.loc["active_users", "reading"].endswith("no comparison with 2026-09.")
-    html = k._repr_html_()
-    assert "+0.1 pts" in html and "+9.3%" in html
+    assert review.kpi_reading(k, "stickiness").endswith("+0.1 pts vs 2026-09 (34.6%).")
+    assert "more users came in" in review.kpi_reading(k, "quick_ratio")
+    assert review.kpi_reading(k, "revenue_per_active_user") == (
+        "Each active user brought ¥45.50 of revenue in 2026-10, +27.5% vs 2026-09 (¥35.70)."
+    )
+    assert review.kpi_reading(k, "churn_risk_share").startswith("No churn-risk scores this month")
+    alone = kpi_review(CUR, None, month="2026-10", previous_month="2026-09")
+    assert review.kpi_reading(alone, "active_users").endswith("no comparison with 2026-09.")
 
 
-# --- action list ---------------------------------------------------------------------------------------
+def test_kpi_table_shows_each_kpi_in_its_kind():
+    k = kpi_review(CUR, PREV, month="2026-10", previous_month="2026-09")
+    html = render(k)
+    for shown in ("8,128", "7,439", "+9.3%", "34.7%", "+0.1 pts", "1.33", "¥45.50", "¥35.70"):
+        assert f">{shown}<" in html, shown
+    assert "8,128.0" not in html and "change_pct" not in html and "nan" not in html
+    assert ">–<" in html  # the churn-risk share this month: one missing mark
+    assert headers_are_labels(html) == ["KPI", "This month", "Last month", "Change", "Reading"]
+
+
+# --- data quality --------------------------------------------------------------------------------
+def _audit(score, balanced=True, flags=(), coverage=0.9):
+    checks = EventChecks(
+        time_range=("2026-01-01T00:00:00+00:00", "2026-10-31T00:00:00+00:00"),
+        before_launch=0,
+        in_future=0,
+        duplicate=0,
+        null_user_id=0,
+        anonymous_rows=10,
+        stitched_via_identities=9,
+        stitched_via_events=0,
+        unstitched_anonymous=1,
+        stitching_coverage=coverage,
+        event_name_variant=0,
+    )
+    kept = 100 if balanced else 90  # 90 + 0 dropped != 100 read
+    src = SourceAudit("events", 100, kept, {"duplicate": 0}, checks)
+    return Audit({"events": src}, Quality({"events": score}, score), "UTC", volume_flags=flags)
+
+
+def test_data_quality_verdicts():
+    def status(audit):
+        return review.data_quality(audit, month="2026-10").status
+
+    assert status(_audit(97.8)) == "good"
+    assert status(_audit(90.0)) == "caution"
+    assert status(_audit(80.0)) == "poor"
+    assert status(_audit(99.0, balanced=False)) == "poor"
+    assert status(_audit(99.0, coverage=0.5)) == "caution"
+    flagged = review.data_quality(
+        _audit(
+            99.0,
+            flags=(
+                VolumeFlag("orders", "2026-10-04", 10, 90.0, -5.1, "drop"),
+                VolumeFlag("orders", "2026-09-30", 300, 90.0, 6.2, "spike"),
+            ),
+        ),
+        month="2026-10",
+    )
+    assert flagged.status == "caution"
+    assert review.quality_reasons(flagged) == ["unusual daily volume on 2026-10-04 (orders: drop)"]
+    assert review.quality_sentence(flagged) == (
+        "Read this month with care (data-quality score 99.0/100)."
+    )
+    assert review.quality_summary(flagged).endswith(
+        "Reasons: unusual daily volume on 2026-10-04 (orders: drop)."
+    )
+    poor = review.data_quality(_audit(80.0, balanced=False), month="2026-10")
+    assert review.quality_reasons(poor) == [
+        "the quality score is below 85",
+        "rows do not add up in events",
+    ]
+    low = review.data_quality(_audit(99.0, coverage=0.5), month="2026-10")
+    assert review.quality_reasons(low) == [
+        "only 50% of anonymous events rows are stitched to a user"
+    ]
+    assert isinstance(review.data_quality(None, month="2026-10"), Note)
+
+
+def test_data_quality_shows_as_a_callout():
+    html = render(review.data_quality(_audit(80.0), month="2026-10"))
+    assert "pk-callout pk-bad" in html and "Data quality: poor" in html
+    assert "Do not rely on this month&#x27;s numbers (data-quality score 80.0/100)." in html
+    assert "the quality score is below 85" in html
+
+
+# --- action list ---------------------------------------------------------------------------------
+def card(*, clv_per_user, **fields):
+    return PersonaCard(value=CardValue(clv_per_user=clv_per_user), **fields)
+
+
 CARDS = [
-    {
-        "persona": 1,
-        "name": "Power users",
-        "users": 4,
-        "user_share": 0.5,
-        "revenue_share": 0.9,
-        "value": {"clv_per_user": 100.0},
-        "action": "beta_program",
-        "action_text": "Beta programs.",
-    },
-    {
-        "persona": 3,
-        "name": "Browsers",
-        "users": 4,
-        "user_share": 0.5,
-        "revenue_share": 0.1,
-        "value": {"clv_per_user": None},
-        "action": "re_engagement",
-        "action_text": "Re-engagement.",
-    },
+    card(
+        persona=1,
+        name="Power users",
+        users=4,
+        user_share=0.5,
+        revenue_share=0.9,
+        clv_per_user=100.0,
+        action="beta_program",
+        action_text="Beta programs.",
+    ),
+    card(
+        persona=3,
+        name="Browsers",
+        users=4,
+        user_share=0.5,
+        revenue_share=0.1,
+        clv_per_user=None,
+        action="re_engagement",
+        action_text="Re-engagement.",
+    ),
 ]
 RISK = pd.DataFrame(
     {
@@ -146,17 +193,16 @@ RISK = pd.DataFrame(
 )
 
 
-def test_action_list_sizes_value_and_at_risk_users(tmp_path):
-    actions = review.action_list(CARDS, RISK)
-    t = actions.table.set_index("persona")
-    assert t["users"].tolist() == [4, 4]
-    assert t.loc[1, "clv_total"] == 400.0 and np.isnan(t.loc[3, "clv_total"])
-    assert t["at_risk_users"].tolist() == [2, 2]
-    assert t["at_risk_revenue_90d"].tolist() == [150.0, 5.0]
-    assert t["at_risk_csv"].tolist() == ["at_risk_persona_1.csv", "at_risk_persona_3.csv"]
-    # riskiest first within a persona, with the persona's action
-    assert actions.at_risk["user_id"].tolist() == ["b", "a", "d", "e"]
-    assert actions.at_risk["action"].tolist() == ["beta_program"] * 2 + ["re_engagement"] * 2
+def test_action_list_shows_and_writes_the_at_risk_lists(tmp_path):
+    actions = personas.action_list(CARDS, RISK)
+    assert isinstance(actions, ActionList)
+    html = render(actions)
+    for shown in ("1. Power users", "Beta programs.", "¥400", "¥150", "90.0%"):
+        assert shown in html, shown
+    assert "4 active users are at high or critical 30-day churn risk" in html
+    assert "artifacts/at_risk_persona_&lt;number&gt;.csv" in html
+    assert "400.0" not in html and "clv_total" not in html
+    assert all(is_labelled_text(h) for h in headers_are_labels(html))
 
     (tmp_path / "at_risk_persona_7.csv").write_text("user_id\nstale\n")  # left by an earlier run
 
@@ -168,25 +214,28 @@ def test_action_list_sizes_value_and_at_risk_users(tmp_path):
             df.to_csv(path, index=False)
             return path
 
-    paths = review.write_action_csvs(Ctx(), actions)
+    paths = personas.write_action_csvs(Ctx(), actions)
     assert [p.name for p in paths] == ["at_risk_persona_1.csv", "at_risk_persona_3.csv"]
     assert pd.read_csv(paths[1])["user_id"].tolist() == ["d", "e"]
     assert sorted(p.name for p in tmp_path.glob("at_risk_*.csv")) == [
         "at_risk_persona_1.csv",
         "at_risk_persona_3.csv",
     ]
-    assert "href='artifacts/at_risk_persona_1.csv'" in actions._repr_html_()
+
+
+def is_labelled_text(header: str) -> bool:
+    return header in {label for label, _ in columns().values()}
 
 
 def test_action_list_degrades_without_inputs():
-    assert isinstance(review.action_list([], RISK), Note)
-    no_risk = review.action_list(CARDS, None)
+    assert isinstance(personas.action_list([], RISK), Note)
+    no_risk = personas.action_list(CARDS, None)
     assert no_risk.table["at_risk_users"].tolist() == [0, 0]
-    assert "04_churn" in no_risk.note
-    assert review.write_action_csvs(object(), review.action_list(None, None)) == []
+    assert "04_churn" in render(no_risk)
+    assert personas.write_action_csvs(object(), personas.action_list(None, None)) == []
 
 
-# --- experiments ---------------------------------------------------------------------------------------
+# --- experiments ---------------------------------------------------------------------------------
 def _readout(name, decision, rel, ci, p, srm="ok"):
     return {
         "experiment": name,
@@ -218,53 +267,23 @@ def test_experiment_lines():
         [
             _readout("checkout_v2", "ship treatment", 0.2182, [0.1516, 0.2848], 4.41e-11),
             _readout("onboarding_tips", "invalid", 0.0046, [-0.074, 0.084], 1.0, srm="fail"),
+            _readout("banner", "keep control", -0.01, [-0.05, 0.03], 0.0123),
         ]
     )
     assert lines.lines == [
-        "checkout_v2: ship treatment; converted treatment +21.8% (95% CI +15.2% to +28.5%, p = 4.41e-11); "
-        "health checks ok.",
-        "onboarding_tips: invalid; health check failed: srm.",
+        "checkout_v2: ship treatment; converted treatment +21.8% (95% CI +15.2% to +28.5%, "
+        "p-value < 0.001); health checks ok.",
+        "onboarding_tips: invalid; health check failed: srm.",  # no lift for an invalid readout
+        "banner: keep control; converted treatment -1.0% (95% CI -5.0% to +3.0%, "
+        "p-value 0.012); health checks ok.",
     ]
-    assert lines.table["health"].tolist() == ["ok", "failed"]
+    assert lines.health == ["ok", "failed", "ok"]
+    html = render(lines)
+    assert "<li>checkout_v2: ship treatment;" in html and "p-value &lt; 0.001" in html
     assert isinstance(review.experiment_lines([]), Note)
 
 
-# --- data quality --------------------------------------------------------------------------------------
-def _audit(score, balanced=True, flags=(), coverage=0.9):
-    return {
-        "quality": {"overall": score},
-        "sources": {"events": {"balanced": balanced, "checks": {"stitching_coverage": coverage}}},
-        "volume_flags": list(flags),
-    }
-
-
-def test_data_quality_verdicts():
-    assert review.data_quality_status(_audit(97.8), month="2026-10").status == "good"
-    assert review.data_quality_status(_audit(90.0), month="2026-10").status == "caution"
-    assert review.data_quality_status(_audit(80.0), month="2026-10").status == "poor"
-    assert (
-        review.data_quality_status(_audit(99.0, balanced=False), month="2026-10").status == "poor"
-    )
-    assert (
-        review.data_quality_status(_audit(99.0, coverage=0.5), month="2026-10").status == "caution"
-    )
-    flagged = review.data_quality_status(
-        _audit(
-            99.0,
-            flags=[
-                {"source": "orders", "day": "2026-10-04", "flag": "drop"},
-                {"source": "orders", "day": "2026-09-30", "flag": "spike"},
-            ],
-        ),
-        month="2026-10",
-    )
-    assert flagged.status == "caution"
-    assert flagged.reasons == ["unusual daily volume on 2026-10-04 (orders: drop)"]
-    assert flagged.sentence.startswith("Read this month with care (data-quality score 99.0/100)")
-    assert isinstance(review.data_quality_status(None, month="2026-10"), Note)
-
-
-# --- comparison glue and drawings ------------------------------------------------------------------------
+# --- comparison glue and drawings ----------------------------------------------------------------
 def _snap(groups, names, month):
     a = pd.DataFrame(
         [(u, p) for p, us in groups.items() for u in us], columns=["user_id", "persona"]
@@ -275,25 +294,32 @@ def _snap(groups, names, month):
 def test_comparison_flows_and_plots():
     prev = _snap({1: list("abcd"), 2: list("efg")}, {1: "A", 2: "B"}, "2026-09")
     cur = _snap({1: list("abcx"), 2: list("efgyz")}, {1: "A now", 2: "B now"}, "2026-10")
-    comp = review.persona_comparison(prev, cur)
-    assert comp.table["name"].tolist() == ["A", "B"]
-    flows = review.flow_summary(comp, n=3)
+    comp = personas.persona_comparison(prev, cur)
+    assert comp.table["name"].tolist() == ["A", "B"] and not comp.aligned
+    html = render(comp)
+    assert "1. A" in html and "kept" in html and ">4<" in html and ">5<" in html
+    assert "centroid_shift" not in html and "False" not in html and "True" not in html
+    assert "renumbered for this comparison" in html
+    assert all(is_labelled_text(h) for h in headers_are_labels(html))
+    flows = personas.flow_summary(comp, n=3)
     assert flows.sentences[0] == (
         "6 users stayed in their persona, 0 moved to another, 3 are new to the "
         "personas and 1 of last month's were not active."
     )
     assert flows.changes == []
-    assert isinstance(review.persona_comparison(None, cur), Note)
-    assert isinstance(review.persona_comparison(prev, None), Note)
+    assert "none drifted beyond the thresholds" in render(flows)
+    assert isinstance(personas.persona_comparison(None, cur), Note)
+    assert isinstance(personas.persona_comparison(prev, None), Note)
     fig, axes = plt.subplots(1, 3)
     ax = rplots.plot_migration(comp, ax=axes[0])
     img = ax.images[0].get_array()
     # colour = share of the row: persona 1 row is 3 stayed, 1 gone of 4
     assert img[0].tolist() == [0.75, 0.0, 0.25]
-    assert [t.get_text() for t in ax.texts][:3] == ["3", "0", "1"]
+    assert [x.get_text() for x in ax.texts][:3] == ["3", "0", "1"]
+    assert [x.get_text() for x in ax.get_xticklabels()] == ["1. A", "2. B", "not active"]
     ax2 = rplots.plot_persona_change(comp, ax=axes[1])
     assert sorted(p.get_width() for p in ax2.patches) == [3, 4, 4, 5]
-    ax3 = rplots.plot_migration(review.persona_comparison(None, cur), ax=axes[2])
+    ax3 = rplots.plot_migration(personas.persona_comparison(None, cur), ax=axes[2])
     assert "No personas for the previous month" in ax3.texts[0].get_text().replace("\n", " ")
     plt.close(fig)
 
@@ -331,20 +357,27 @@ def test_compare_months_uses_the_recorded_alignment():
             },
         ],
     }
-    comp = compare_months(prev, cur)
-    t = comp.table.set_index("persona")
-    assert t["status"].to_dict() == {1: "kept", 2: "gone", 5: "new"}
-    assert t.loc[1, "centroid_shift"] == 0.7 and bool(t.loc[1, "drifted"])
+    comp = compare_months(prev, cur, text=t)
+    tab = comp.table.set_index("persona")
+    assert tab["status"].to_dict() == {1: "kept", 2: "gone", 5: "new"}
+    assert tab.loc[1, "centroid_shift"] == 0.7 and bool(tab.loc[1, "drifted"])
     assert comp.migration.matrix.loc[2, 5] == 3  # e f g moved from gone persona 2 to new 5
-    assert (
-        review.flow_summary(comp)
-        .changes[0]
-        .startswith("Persona 1. A drifted: its centre moved 0.70")
-    )
+    wrapped = personas.persona_comparison(prev, cur)
+    assert wrapped.aligned
+    changes = personas.flow_summary(wrapped).changes
+    assert changes == [
+        "Persona 1. A drifted: its centre moved 0.70 standard deviations and 100% of last "
+        "month's members still active stayed in it.",
+        "Persona 2. B (3 users last month) is gone.",
+        "New persona 5. New one: 4 users.",
+    ]
+    html = render(wrapped)
+    assert "when they were built" in html
+    assert "0.70" in html and ">yes<" in html  # the drifted persona; new and gone show a dash
     assert migration_matrix(prev.assignments, cur.assignments).matrix.values.sum() == 8
 
 
-# --- the runner builds the previous month's personas when they are missing ----------------------------
+# --- the runner builds the previous month's personas when they are missing ------------------------
 def _fixture_personas_notebook(folder):
     """A stand-in 03_personas: writes artifacts/persona_cards.json, nothing else (seconds to run)."""
     import nbformat
@@ -374,8 +407,6 @@ def _fixture_personas_notebook(folder):
 
 
 def test_runner_builds_the_previous_months_personas_first(tmp_path):
-    from types import SimpleNamespace
-
     from helpers.report.runner import run_review
 
     (tmp_path / "persona.yaml").write_text("name: Fixture shop\n")
@@ -412,14 +443,17 @@ def test_runner_builds_the_previous_months_personas_first(tmp_path):
     ]
 
 
+# --- recorded numbers ----------------------------------------------------------------------------
 def test_recorded_numbers_show_what_the_index_will(tmp_path):
-    from types import SimpleNamespace
-
-    from helpers.core.metrics import record_metric
-
     ctx = SimpleNamespace(out_dir=tmp_path, name="06_persona_review")
     record_metric(
-        tmp_path, ctx.name, "at_risk_users", 1234, label="at-risk users on the action list"
+        tmp_path,
+        ctx.name,
+        "at_risk_users",
+        1234,
+        label="at-risk users on the action list",
+        display="1,234",
+        kind="count",
     )
     record_metric(
         tmp_path,
@@ -427,7 +461,8 @@ def test_recorded_numbers_show_what_the_index_will(tmp_path):
         "data_quality",
         "good",
         label="data quality",
-        fmt="{}",
+        display="good",
+        kind="text",
         note="98.9 / 100",
     )
     rows = review.recorded_numbers(ctx).rows
@@ -435,7 +470,44 @@ def test_recorded_numbers_show_what_the_index_will(tmp_path):
         ["at-risk users on the action list", "1,234", ""],
         ["data quality", "good", "98.9 / 100"],
     ]
-    assert (
-        "No headline number"
-        in review.recorded_numbers(SimpleNamespace(out_dir=tmp_path, name="x"))._repr_html_()
+    html = render(review.recorded_numbers(ctx))
+    assert ">1,234<" in html and headers_are_labels(html) == ["Metric", "Value", "Note"]
+    assert "No headline number" in render(
+        review.recorded_numbers(SimpleNamespace(out_dir=tmp_path, name="x"))
     )
+
+
+def test_record_review_records_the_baseline_keys(tmp_path):
+    """What the review records: the KPI values as computed, the verdict as a code, counts."""
+
+    class Ctx(SimpleNamespace):
+        def record(self, key, value, *, kind="count", display=None, note="", **label_values):
+            record_metric(
+                self.out_dir,
+                self.name,
+                key,
+                value,
+                label=t(f"metric.{key}", **label_values),
+                display=display if display is not None else fmt(value, kind),
+                kind=kind,
+                note=note,
+            )
+
+    ctx = Ctx(out_dir=tmp_path, name="06_persona_review")
+    prev = _snap({1: list("abcd"), 2: list("efg")}, {1: "A", 2: "B"}, "2026-09")
+    cur = _snap({1: list("abcx"), 2: list("efgyz")}, {1: "A now", 2: "B now"}, "2026-10")
+    rows = review.record_review(
+        ctx,
+        kpis=kpi_review(CUR, PREV, month="2026-10", previous_month="2026-09"),
+        quality=review.data_quality(_audit(97.8), month="2026-10"),
+        comparison=personas.persona_comparison(prev, cur),
+        actions=personas.action_list(CARDS, RISK),
+    ).rows.set_index("metric")
+    assert rows.loc["active users (calendar month)", "value"] == "8,128"
+    assert rows.loc["active users (calendar month)", "note"] == "+9.3% vs 2026-09"
+    assert rows.loc["stickiness DAU/MAU", "note"] == "+0.1 pts vs 2026-09"
+    assert rows.loc["revenue per active user", "value"] == "¥45.50"
+    assert rows.loc["active users at high or critical churn risk", "value"] == "–"
+    assert rows.loc["data quality", "value"] == "good"
+    assert rows.loc["personas kept from last month", "value"] == "2"
+    assert rows.loc["at-risk users on the action list", "value"] == "4"

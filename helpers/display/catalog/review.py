@@ -1,0 +1,175 @@
+"""The monthly persona review (06_persona_review): its sentences, columns and headline numbers
+(English)."""
+
+MESSAGES = {
+    # headline numbers recorded for the month's index (stickiness and quick ratio: metrics.py)
+    "metric.active_users": "active users (calendar month)",
+    "metric.revenue_per_active_user": "revenue per active user",
+    "metric.churn_risk_share": "active users at high or critical churn risk",
+    "metric.data_quality": "data quality",
+    "metric.personas_kept": "personas kept from last month",
+    "metric.personas_new": "new personas",
+    "metric.personas_gone": "personas gone",
+    "metric.personas_drifted": "personas drifted",
+    "metric.at_risk_users": "at-risk users on the action list",
+    "review.metric_note.relative": "{change:change} vs {previous_month}",
+    "review.metric_note.points": "{change:pp} vs {previous_month}",
+    # KPIs
+    "review.kpi.active_users": "Active users (calendar month)",
+    "review.kpi.stickiness": "Stickiness (mean DAU/MAU)",
+    "review.kpi.quick_ratio": "Quick ratio: (new + resurrected) / dormant",
+    "review.kpi.revenue_per_active_user": "Revenue per active user",
+    "review.kpi.churn_risk_share": "Active users at high or critical churn risk",
+    "review.kpis.caption": "Headline KPIs of {month} against {previous_month}.",
+    "review.change.relative": "{change:change} vs {previous_month} ({previous})",
+    "review.change.points": "{change:pp} vs {previous_month} ({previous})",
+    "review.change.none": "no comparison with {previous_month}",
+    "review.reading.active_users": "{value:count} users were active in {month}, {change}.",
+    "review.reading.stickiness": (
+        "On an average day {value:share} of the monthly active users were active, {change}."
+    ),
+    "review.reading.quick_ratio.up": (
+        "Quick ratio {value:ratio}: more users came in (new or back) than went dormant; {change}."
+    ),
+    "review.reading.quick_ratio.down": (
+        "Quick ratio {value:ratio}: fewer users came in (new or back) than went dormant; {change}."
+    ),
+    "review.reading.revenue_per_active_user": (
+        "Each active user brought {value:money} of revenue in {month}, {change}."
+    ),
+    "review.reading.churn_risk_share": (
+        "{value:share} of the users scored for churn are at high or critical 30-day risk, "
+        "{change}."
+    ),
+    "review.reading.missing": "{label}: not available this month.",
+    "review.reading.no_churn": (
+        "No churn-risk scores this month (the 04_churn report did not run)."
+    ),
+    # data quality
+    "review.quality.status.good": "good",
+    "review.quality.status.caution": "caution",
+    "review.quality.status.poor": "poor",
+    "review.quality.verdict.good": "The data of this month can be trusted",
+    "review.quality.verdict.caution": "Read this month with care",
+    "review.quality.verdict.poor": "Do not rely on this month's numbers",
+    "review.quality.title": "Data quality: {status}",
+    "review.quality.sentence": "{verdict} (data-quality score {score:number}/100).",
+    "review.quality.sentence_no_score": "{verdict} (no quality score).",
+    "review.quality.with_reasons": "{sentence} Reasons: {reasons}.",
+    "review.quality.reason.score_below": "the quality score is below {threshold:count}",
+    "review.quality.reason.unbalanced": "rows do not add up in {sources}",
+    "review.quality.reason.volume": "unusual daily volume on {days}",
+    "review.quality.flag_day": "{day} ({source}: {flag})",
+    "review.quality.reason.stitching": (
+        "only {share:share.0} of anonymous {source} rows are stitched to a user"
+    ),
+    "review.quality.no_audit": (
+        "No audit for this month (the 01_data_audit report did not run): the data quality is "
+        "unknown."
+    ),
+    # personas this month and last
+    "review.status.kept": "kept",
+    "review.status.new": "new",
+    "review.status.gone": "gone",
+    "review.comparison.caption": "Personas of {month} against {previous_month}.",
+    "review.comparison.aligned": (
+        "This month's personas were matched to {previous_month}'s when they were built, so a "
+        "persona keeps its number and name."
+    ),
+    "review.comparison.matched_here": (
+        "This month's clusters are matched to {previous_month}'s here (they were built without "
+        "it) and renumbered for this comparison."
+    ),
+    "review.comparison.no_current": (
+        "No personas this month (the 03_personas report did not run), so there is no persona "
+        "comparison."
+    ),
+    "review.comparison.no_previous": (
+        "No personas for the previous month (its 03_personas artifacts are missing and could "
+        "not be built, e.g. it lies before the data starts), so this month's personas cannot be "
+        "compared with last month's yet."
+    ),
+    "review.persona": "{persona}. {name}",
+    "review.flows.heading": "Who moved",
+    "review.flows.totals": (
+        "{stayed:count} users stayed in their persona, {moved:count} moved to another, "
+        "{new:count} are new to the personas and {gone:count} of last month's were not active."
+    ),
+    "review.flows.joined": (
+        "{users:count} users new to the personas joined {to} ({share:share.0} of it)."
+    ),
+    "review.flows.left": (
+        "{users:count} users of {source} were not active this month ({share:share.0} of it)."
+    ),
+    "review.flows.moved": (
+        "{users:count} users moved from {source} to {to} ({share:share.0} of {source})."
+    ),
+    "review.changes.heading": "Personas that changed",
+    "review.changes.new": "New persona {persona}: {users:count} users.",
+    "review.changes.gone": "Persona {persona} ({users:count} users last month) is gone.",
+    "review.changes.drifted": (
+        "Persona {persona} drifted: its centre moved {shift:number.2} standard deviations and "
+        "{stayed:share.0} of last month's members still active stayed in it."
+    ),
+    "review.changes.none": (
+        "Every persona kept its number and name, none drifted beyond the thresholds."
+    ),
+    # action list
+    "review.actions.at_risk": (
+        "{users:count} active users are at high or critical 30-day churn risk; each persona's "
+        "list is artifacts/at_risk_persona_<number>.csv (riskiest first, with the drivers). "
+        "At-risk revenue: what they spent in the last 90 days."
+    ),
+    "review.actions.no_risk": (
+        "No churn-risk scores by persona this month (the 04_churn report did not run), so the "
+        "at-risk lists are empty."
+    ),
+    "review.actions.none": (
+        "No personas this month (the 03_personas report did not run or found too few active "
+        "users), so there is no action list."
+    ),
+    # experiments
+    "review.experiment.head": "{experiment}: {decision}",
+    "review.experiment.lift_ci": (
+        "{metric} {variant} {lift:change} (95% CI {low:change} to {high:change}, "
+        "p-value {p:pvalue})"
+    ),
+    "review.experiment.lift": "{metric} {variant} {lift:change}",
+    "review.experiment.no_lift": "{metric} {variant}",
+    "review.experiment.health_ok": "health checks ok",
+    "review.experiment.health_failed": "health check failed: {checks}",
+    "review.experiments.none": (
+        "No experiment readout this month (no assignments, or no experiment running)."
+    ),
+    # recorded numbers
+    "review.recorded.none": "No headline number was recorded.",
+    # drawings
+    "review.plot.migration.title": "Where last month's users went",
+    "review.plot.migration.title_row": "Where last month's users went (colour: share of the row)",
+    "review.plot.this_month": "this month ({month})",
+    "review.plot.last_month": "last month ({month})",
+    "review.plot.this_month_plain": "this month",
+    "review.plot.last_month_plain": "last month",
+    "review.plot.new": "new",
+    "review.plot.gone": "not active",
+    "review.plot.sizes.title": "Persona sizes, last month and this month",
+    "review.plot.sizes.x": "active users",
+}
+
+# column name -> (label, kind)
+COLUMNS = {
+    "kpi": ("KPI", "text"),
+    "kpi_this_month": ("This month", "text"),
+    "kpi_last_month": ("Last month", "text"),
+    "kpi_change": ("Change", "text"),
+    "kpi_reading": ("Reading", "text"),
+    "users_last_month": ("Users, last month", "count"),
+    "share_revenue_last_month": ("Share of revenue, last month", "share"),
+    "centre_shift_sd": ("Centre moved (SD)", "number"),
+    "members_stayed": ("Members who stayed", "share"),
+    "persona_drifted": ("Drifted", "bool"),
+    "recommended_action": ("Recommended action", "text"),
+    "persona_clv_total": ("CLV, all its users", "money"),
+    "persona_at_risk_users": ("At-risk users", "count"),
+    "at_risk_revenue_90d": ("At-risk revenue, 90 days", "money"),
+}

@@ -1,0 +1,199 @@
+"""The personas part of the ``06_persona_review`` notebook: this month's personas against last
+month's (sizes, shares, drift, who moved where) and the action list with its at-risk users.
+
+The numbers come from :mod:`helpers.analysis.segments.migration` and
+:mod:`helpers.analysis.actions`; this module words and arranges them, and writes each persona's
+at-risk users to ``artifacts/at_risk_persona_<n>.csv``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.analysis import actions as actions_mod
+from helpers.analysis.actions import ActionList
+from helpers.analysis.segments.migration import GONE, NEW, MonthComparison, compare_months
+from helpers.analysis.segments.naming import fallback_name
+from helpers.core import schema as s
+from helpers.display.blocks import Bullets, Heading, Note, Paragraph, Stack
+from helpers.display.registry import renders
+from helpers.display.table import Table
+from helpers.display.text import t
+
+__all__ = [
+    "persona_comparison",
+    "FlowSummary",
+    "flow_summary",
+    "action_list",
+    "write_action_csvs",
+]
+
+
+def _persona(number, name) -> str:
+    """``1. Name`` (a persona without a name gets the fallback name)."""
+    return t("review.persona", persona=number, name=name or fallback_name(number, text=t))
+
+
+# --- personas this month vs last -------------------------------------------------------------------
+def persona_comparison(previous, current, **match_options) -> MonthComparison | Note:
+    """:func:`helpers.analysis.segments.migration.compare_months`, or a Note when either month has
+    no personas.
+
+    Parameters
+    ----------
+    previous, current : helpers.analysis.segments.snapshot.PersonaSnapshot or None
+        From :func:`helpers.analysis.segments.snapshot.read_snapshot` of last month's and this
+        month's artifacts.
+    **match_options
+        Passed to :func:`helpers.analysis.segments.matching.match_personas` (when this month was
+        not matched yet).
+    """
+    if current is None:
+        return Note(t("review.comparison.no_current"))
+    if previous is None:
+        return Note(t("review.comparison.no_previous"))
+    return compare_months(previous, current, text=t, **match_options)
+
+
+@renders(MonthComparison)
+def _comparison(c: MonthComparison) -> Table:
+    tab = c.table
+    kept = tab["status"] == "kept"
+    df = pd.DataFrame(
+        {
+            "persona": [_persona(p, n) for p, n in zip(tab["persona"], tab["name"])],
+            "status": [t(f"review.status.{x}") for x in tab["status"]],
+            "users_last_month": tab["users_prev"].to_numpy(),
+            "users": tab["users"].to_numpy(),
+            "share_revenue_last_month": tab["revenue_share_prev"].to_numpy(),
+            "share_revenue": tab["revenue_share"].to_numpy(),
+            "centre_shift_sd": tab["centroid_shift"].to_numpy(),
+            "members_stayed": tab["stayed_share"].to_numpy(),
+            "persona_drifted": [bool(d) if k else None for d, k in zip(tab["drifted"], kept)],
+        }
+    )
+    how = "review.comparison.aligned" if c.aligned else "review.comparison.matched_here"
+    return Table(
+        df,
+        caption=t("review.comparison.caption", month=c.month, previous_month=c.previous_month),
+        note=t(how, previous_month=c.previous_month),
+        digits={"centre_shift_sd": 2},
+        max_rows=max(len(df), 20),
+    )
+
+
+@dataclass
+class FlowSummary:
+    """The migration in words: totals and biggest moves, and the personas that changed."""
+
+    sentences: list = field(default_factory=list)
+    changes: list = field(default_factory=list)
+
+
+def _flow(r) -> str:
+    if str(r["from"]) == NEW:
+        to = _persona(r["to"], r["to_name"])
+        return t("review.flows.joined", users=r["users"], to=to, share=r["share_of_to"])
+    frm = _persona(r["from"], r["from_name"])
+    if str(r["to"]) == GONE:
+        return t("review.flows.left", users=r["users"], source=frm, share=r["share_of_from"])
+    to = _persona(r["to"], r["to_name"])
+    return t("review.flows.moved", users=r["users"], source=frm, to=to, share=r["share_of_from"])
+
+
+def flow_summary(comparison, *, n: int = 5) -> FlowSummary | Note:
+    """The totals, the ``n`` biggest moves between personas, the largest inflow of new users, the
+    largest loss to inactivity, and the new, gone or drifted personas, in words (a Note as is)."""
+    if isinstance(comparison, Note):
+        return comparison
+    mig = comparison.migration
+    sentences = [t("review.flows.totals", **asdict(mig.totals()))]
+    sentences += [_flow(r) for _, r in mig.top_flows(n, between_personas=True).iterrows()]
+    sentences += [_flow(r) for _, r in mig.largest_arrivals_and_losses().iterrows()]
+    changes = []
+    for r in comparison.table.itertuples(index=False):
+        who = _persona(r.persona, r.name)
+        if r.status == "new":
+            changes.append(t("review.changes.new", persona=who, users=r.users))
+        elif r.status == "gone":
+            changes.append(t("review.changes.gone", persona=who, users=r.users_prev))
+        elif bool(r.drifted):
+            changes.append(
+                t(
+                    "review.changes.drifted",
+                    persona=who,
+                    shift=r.centroid_shift,
+                    stayed=r.stayed_share,
+                )
+            )
+    return FlowSummary(sentences, changes)
+
+
+@renders(FlowSummary)
+def _flows(f: FlowSummary) -> Stack:
+    changed = Bullets(f.changes) if f.changes else Paragraph(t("review.changes.none"))
+    return Stack.of(
+        Heading(t("review.flows.heading")),
+        Bullets(f.sentences),
+        Heading(t("review.changes.heading")),
+        changed,
+    )
+
+
+# --- the action list -------------------------------------------------------------------------------
+def action_list(cards, churn_risk: pd.DataFrame | None) -> ActionList | Note:
+    """:func:`helpers.analysis.actions.action_list`, or a Note when there are no personas."""
+    result = actions_mod.action_list(cards, churn_risk)
+    return Note(t("review.actions.none")) if result is None else result
+
+
+@renders(ActionList)
+def _actions(a: ActionList) -> Table:
+    tab = a.table
+    df = pd.DataFrame(
+        {
+            "persona": [_persona(p, n) for p, n in zip(tab[s.PERSONA], tab["name"])],
+            "recommended_action": tab["action_text"].to_numpy(),
+            "users": tab["users"].to_numpy(),
+            "share_users": tab["user_share"].to_numpy(),
+            "share_revenue": tab["revenue_share"].to_numpy(),
+            "persona_clv_total": tab["clv_total"].to_numpy(),
+            "persona_at_risk_users": tab["at_risk_users"].to_numpy(),
+            "at_risk_revenue_90d": tab["at_risk_revenue_90d"].to_numpy(),
+        }
+    )
+    note = (
+        t("review.actions.at_risk", users=a.at_risk_users)
+        if a.has_risk
+        else t("review.actions.no_risk")
+    )
+    return Table(
+        df,
+        note=note,
+        digits={"persona_clv_total": 0, "at_risk_revenue_90d": 0},
+        max_rows=max(len(df), 20),
+    )
+
+
+def write_action_csvs(ctx, actions) -> list[Path]:
+    """Write one ``artifacts/at_risk_persona_<n>.csv`` per persona with at-risk users (nothing
+    for a Note).
+
+    Lists left by an earlier run of the month for personas without at-risk users now are
+    removed, so every such CSV in ``artifacts/`` belongs to this action list.
+    """
+    if not isinstance(actions, ActionList):
+        return []
+    paths = [
+        ctx.write_csv(rows.reset_index(drop=True), actions_mod.at_risk_file(persona))
+        for persona, rows in actions.at_risk.groupby(s.PERSONA, sort=True)
+    ]
+    folder = getattr(ctx, "artifacts", None)
+    if folder is not None:
+        for old in Path(folder).glob("at_risk_persona_*.csv"):
+            if old not in paths:
+                old.unlink()
+    return paths
