@@ -71,9 +71,7 @@ def child(config: str) -> None:
     seconds = time.perf_counter() - t0
     stop.set()
     sampler.join()
-    raw_events = sum(
-        s["rows_in"] for s in project.audit["sources"].values() if s["table"] == "events"
-    )
+    raw_events = sum(s.rows_in for s in project.audit.sources.values() if s.table == "events")
     print(
         "RESULT "
         + json.dumps(
@@ -81,7 +79,7 @@ def child(config: str) -> None:
                 "engine": cfg.engine.kind,
                 "memory_limit": cfg.engine.memory_limit,
                 "raw_events": int(raw_events),
-                "user_day_rows": int(project.audit["user_day"]["rows"]),
+                "user_day_rows": int(project.audit.to_json()["user_day"]["rows"]),
                 "build_seconds": round(t_build, 1),
                 "aggregate_seconds": round(seconds - t_build, 1),
                 "seconds": round(seconds, 1),

@@ -55,9 +55,7 @@ def kit(config: str, out: str) -> dict:
     t0 = time.perf_counter()
     project = load_project(cfg)
     seconds = time.perf_counter() - t0
-    raw_events = sum(
-        s["rows_in"] for s in project.audit["sources"].values() if s["table"] == "events"
-    )
+    raw_events = sum(s.rows_in for s in project.audit.sources.values() if s.table == "events")
     shutil.copyfile(project.cache_path / "user_day.parquet", out)
     return {"seconds": seconds, "raw_events": int(raw_events)}
 
@@ -183,7 +181,7 @@ def floor(config: str, out: str) -> dict:
     import ibis
 
     from helpers.core.config import load_config
-    from helpers.data import audit, engine, sources, storage, userday
+    from helpers.data import engine, event_cleaning, sources, storage, userday
     from helpers.data.pipeline import _connect
 
     cfg = load_config(config)
@@ -214,7 +212,7 @@ def floor(config: str, out: str) -> dict:
                 con, ibis.union(*parts(), distinct=False), f"{tmp}/mapped.parquet"
             ),
         )
-        grouped = [audit.distinct_rows(t) for t in parts()]  # the kit's own grouping
+        grouped = [event_cleaning.distinct_rows(t) for t in parts()]  # the kit's own grouping
         timed(
             "dedup",
             lambda: storage.write_parquet(
@@ -224,7 +222,7 @@ def floor(config: str, out: str) -> dict:
         distinct = storage.read_parquet(con, f"{tmp}/distinct.parquet")
         distinct = distinct.mutate(
             day=engine.local_day(distinct.event_time, cfg.timezone),
-            event_name=audit.standard_event_name(distinct.event_name),
+            event_name=event_cleaning.standard_event_name(distinct.event_name),
         )
         timed(
             "user_day",

@@ -13,7 +13,8 @@ from helpers.sections import (
     data_audit,
     persona_review,
     personas,
+    review_personas,
 )
 
 #: Every section module, in the order of the review's notebooks.
-SECTIONS = (data_audit, active_users, personas, churn, ab_readout, persona_review)
+SECTIONS = (data_audit, active_users, personas, churn, ab_readout, persona_review, review_personas)

@@ -292,7 +292,7 @@ def test_source_table_in_a_duckdb_file(tmp_path):
         "    - {table: shop.events, columns: {user_id: uid, event_time: ts, event_name: action}}\n"
     )
     p = load_project(tmp_path / "persona.yaml")
-    s = p.audit["sources"]["events"]
+    s = p.audit.to_json()["sources"]["events"]
     assert (s["rows_in"], s["rows_kept"], s["dropped"]["duplicate"]) == (4, 3, 1)
     assert s["checks"]["event_name_variant"] == 1
     ud = p.user_day.order_by(["user_id", "day"]).execute()
@@ -346,7 +346,7 @@ def test_strip_text_trims_blank_and_control_ends_only():
 def test_time_valid_keeps_the_range_half_open_and_drops_missing_times(tmp_path):
     import datetime as _dt
 
-    from helpers.data.audit import _time_valid
+    from helpers.data.cleaning_rules import time_valid as _time_valid
 
     (tmp_path / "persona.yaml").write_text(
         "name: t\ntimezone: Asia/Shanghai\nsources:\n  orders: {path: o.csv}\n"

@@ -17,7 +17,7 @@ def project(cdnow_config):
 
 
 def test_orders_only_audit_counts(cdnow_dir, project):
-    s = project.audit["sources"]["orders"]
+    s = project.audit.to_json()["sources"]["orders"]
     assert s["rows_in"] == 6919 and s["rows_kept"] == 6919 and s["balanced"]
     c = s["checks"]
     assert c["buyers"] == 2357 and c["refunds"] == 0

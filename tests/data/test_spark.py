@@ -86,7 +86,9 @@ def _rounded(x):
 
 def assert_same_audit(duck, spark):
     for key in ("sources", "identities", "orphans", "user_day", "event_names", "quality"):
-        assert _rounded(spark.audit.get(key)) == _rounded(duck.audit.get(key)), key
+        assert _rounded(spark.audit.to_json().get(key)) == _rounded(
+            duck.audit.to_json().get(key)
+        ), key
 
 
 # -------------------------------------------------------------------------------------------------
@@ -100,7 +102,7 @@ def test_toy_ledger_and_user_day_identical(toy_pair):
     duck, spark = toy_pair
     assert_same_audit(duck, spark)
     # hand counts (tests/test_pipeline.py): app 6 in -> 3 kept; web 4 in -> 3 kept
-    app = spark.audit["sources"]["app"]
+    app = spark.audit.to_json()["sources"]["app"]
     assert (app["rows_in"], app["rows_kept"]) == (6, 3)
     assert app["dropped"] == {
         "missing_time": 0,
@@ -140,7 +142,7 @@ def sample_pair(tmp_path_factory):
 def test_sample_ledger_identical(sample_pair):
     duck, spark = sample_pair
     assert_same_audit(duck, spark)
-    assert all(s["balanced"] for s in spark.audit["sources"].values())
+    assert all(s.balanced for s in spark.audit.sources.values())
     assert (
         spark.meta["data_start"] == duck.meta["data_start"]
         and spark.meta["data_end"] == duck.meta["data_end"]
@@ -183,7 +185,7 @@ def cdnow_pair(tmp_path_factory, cdnow_config):
 def test_cdnow_orders_only_on_spark_matches_duckdb_and_lifetimes(cdnow_pair, cdnow_dir):
     duck, spark = cdnow_pair
     assert_same_audit(duck, spark)
-    s = spark.audit["sources"]["orders"]
+    s = spark.audit.to_json()["sources"]["orders"]
     assert (s["rows_in"], s["rows_kept"], s["checks"]["buyers"]) == (6919, 6919, 2357)
     expected = pd.read_csv(
         cdnow_dir / "expected_summary_days_1998-06-30.csv", dtype={"customer_id": str}

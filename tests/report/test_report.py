@@ -27,7 +27,7 @@ from helpers.core.errors import ParameterError  # noqa: E402
 from helpers.report import context as report
 from helpers.report import html as report_html
 from helpers.report import params as report_params
-from helpers.report import runner, sanitize
+from helpers.report import plan, runner, sanitize
 from helpers.report.runner import run_review
 from helpers.report.specs import NotebookSpec
 
@@ -416,7 +416,7 @@ def readouts(tmp_path_factory):
         return ["checkout_v2", "onboarding_tips"]
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(runner, "_running_experiments", running)
+        mp.setattr(plan, "_running_experiments", running)
         project = fake_project(root, assignments="an assignments table")
         kwargs = dict(month="2026-01", out=root / "out", notebooks=[AB], progress=False)
         auto = run_review(root / "persona.yaml", project=project, **kwargs)

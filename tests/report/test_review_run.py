@@ -55,7 +55,7 @@ def test_audit_artifact_equals_project_audit(sample_run):
     audit = json.loads((out / result.months[0] / "artifacts" / "audit.json").read_text())
     project = load_project(sample / "persona.yaml")
     truth = json.loads((sample / "truth.json").read_text())
-    assert audit["sources"] == project.audit["sources"]
+    assert audit["sources"] == project.audit.to_json()["sources"]
     assert (
         audit["sources"]["app_events"]["dropped"]["duplicate"]
         == truth["defects"]["app_events"]["duplicate"]

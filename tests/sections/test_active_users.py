@@ -232,7 +232,7 @@ def test_sensitivity_names_each_definition_and_formats_counts():
         "Ever active",
     ]
     row = cells(html)
-    assert row[:6] == ["Chosen definition", "3", "0", "+0.0%", "7", "4"]
+    assert row[:6] == ["Chosen definition", "3", "0", "0.0%", "7", "4"]  # zero has no sign
     assert "At least 2 active days in 28" in row and "Without view" in row
     assert "-66.7%" in row  # 1 against 3 users, in percent already
     assert "MAU (28 days to 2024-01-28) is 3 under the chosen definition" in html
