@@ -9,6 +9,7 @@ no section builds markup by hand.
   what is missing and what it would add), or a remark that needs attention.
 * :class:`Bullets`: a list of sentences.
 * :class:`Facts`: short "label value" pairs on one line (a header, a summary).
+* :class:`Links`: links to files beside the report (the artifacts a team downloads).
 * :class:`Callout`: a box with a verdict and its reasons (a decision, a data-quality status).
 * :class:`Heading`: a small heading inside a section.
 * :class:`Stack`: blocks one under the other (a section that shows several things).
@@ -20,7 +21,17 @@ import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Paragraph", "Note", "Bullets", "Facts", "Callout", "Heading", "Stack", "to_html"]
+__all__ = [
+    "Paragraph",
+    "Note",
+    "Bullets",
+    "Facts",
+    "Links",
+    "Callout",
+    "Heading",
+    "Stack",
+    "to_html",
+]
 
 _NOTE_STYLE = {
     "missing": "color:#6b5a1e;background:#fcf8e3;border-left:3px solid #d4a72c;padding:6px 10px",
@@ -105,6 +116,38 @@ class Facts:
             for k, v in self.pairs
         )
         return f"<div class='pk-facts' style='font-size:0.9em;color:#444'>{cells}</div>"
+
+
+@dataclass
+class Links:
+    """Links to files beside the report, e.g. ``("Persona 1", "artifacts/at_risk_persona_1.csv")``.
+
+    Only relative paths are linked (a report is opened from a folder, offline).
+
+    Examples
+    --------
+    >>> Links([("Persona 1", "artifacts/p1.csv")])._repr_html_()
+    "<ul class='pk-links'><li><a href='artifacts/p1.csv'>Persona 1</a></li></ul>"
+    """
+
+    items: Sequence[tuple[str, str]]
+    lead: str | None = None
+
+    def __post_init__(self):
+        for _, href in self.items:
+            if "://" in href or href.startswith(("/", "\\")):
+                raise ValueError(
+                    f"A link must be a relative path such as 'artifacts/x.csv', but "
+                    f"{href!r} was passed."
+                )
+
+    def _repr_html_(self) -> str:
+        lead = f"<p>{html.escape(self.lead)}</p>" if self.lead else ""
+        items = "".join(
+            f"<li><a href='{html.escape(href, quote=True)}'>{html.escape(text)}</a></li>"
+            for text, href in self.items
+        )
+        return f"{lead}<ul class='pk-links'>{items}</ul>" if self.items else lead
 
 
 @dataclass

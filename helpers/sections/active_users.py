@@ -482,7 +482,7 @@ def show_retention_drivers(result: RetentionDrivers) -> Stack:
 @renders(Headline)
 def show_headline(h: Headline) -> Stack:
     pairs = [
-        (t("metric.dau_avg"), fmt(h.dau_avg, "count")),
+        (t("metric.dau_avg"), fmt(h.dau_avg, "number")),
         (t("metric.wau", as_of=h.as_of), fmt(h.wau, "count")),
         (t("metric.mau", days=h.mau_days, as_of=h.as_of), fmt(h.mau, "count")),
         (t("metric.mau_calendar"), fmt(h.mau_calendar, "count")),

@@ -32,9 +32,11 @@ from helpers.data.audit import Audit
 from helpers.data.month_quality import MonthQuality, month_quality
 from helpers.display.blocks import Bullets, Callout, Note
 from helpers.display.format import fmt, is_missing
+from helpers.display.messages import has
 from helpers.display.registry import renders
 from helpers.display.table import Table
 from helpers.display.text import t
+from helpers.sections.ab_readout import metric_label
 
 __all__ = [
     "KPI_KIND",
@@ -256,6 +258,12 @@ def _failed_checks(readout: dict) -> list[str]:
     return [c["check"] for c in checks if c.get("status") in ("fail", "warn", "warning")]
 
 
+def _check_word(check: str) -> str:
+    """A health check's name in words ("srm" -> "Sample ratio"); unknown checks keep their code."""
+    key = f"ab.check.name.{check}"
+    return t(key) if has(key) else check
+
+
 def _lift(metric: str, variant: str, res: dict) -> str:
     rel = (res.get("lift") or {}).get("rel")
     ci = (res.get("ci") or {}).get("rel")
@@ -286,10 +294,10 @@ def _one_line(readout: dict) -> str:
         for metric in (readout.get("settings") or {}).get("primary") or []:
             for variant, res in (metrics.get(metric) or {}).items():
                 if variant != control and isinstance(res, dict) and "lift" in res:
-                    parts.append(_lift(metric, variant, res))
+                    parts.append(_lift(metric_label(metric), variant, res))
     failed = _failed_checks(readout)
     parts.append(
-        t("review.experiment.health_failed", checks=", ".join(failed))
+        t("review.experiment.health_failed", checks=", ".join(_check_word(c) for c in failed))
         if failed
         else t("review.experiment.health_ok")
     )

@@ -18,7 +18,7 @@ from helpers.analysis.actions import ActionList
 from helpers.analysis.segments.migration import GONE, NEW, MonthComparison, compare_months
 from helpers.analysis.segments.naming import fallback_name
 from helpers.core import schema as s
-from helpers.display.blocks import Bullets, Heading, Note, Paragraph, Stack
+from helpers.display.blocks import Bullets, Heading, Links, Note, Paragraph, Stack
 from helpers.display.registry import renders
 from helpers.display.table import Table
 from helpers.display.text import t
@@ -151,7 +151,7 @@ def action_list(cards, churn_risk: pd.DataFrame | None) -> ActionList | Note:
 
 
 @renders(ActionList)
-def _actions(a: ActionList) -> Table:
+def _actions(a: ActionList) -> Stack:
     tab = a.table
     df = pd.DataFrame(
         {
@@ -170,12 +170,24 @@ def _actions(a: ActionList) -> Table:
         if a.has_risk
         else t("review.actions.no_risk")
     )
-    return Table(
+    table = Table(
         df,
         note=note,
         digits={"persona_clv_total": 0, "at_risk_revenue_90d": 0},
         max_rows=max(len(df), 20),
     )
+    with_risk = tab[tab["at_risk_users"] > 0]
+    links = Links(
+        [
+            (
+                t("review.actions.link", persona=_persona(p, n), users=u),
+                f"artifacts/{actions_mod.at_risk_file(p)}",
+            )
+            for p, n, u in zip(with_risk[s.PERSONA], with_risk["name"], with_risk["at_risk_users"])
+        ],
+        lead=t("review.actions.links_lead"),
+    )
+    return Stack.of(table, links if a.has_risk else None)
 
 
 def write_action_csvs(ctx, actions) -> list[Path]:

@@ -27,7 +27,7 @@ from helpers.core.errors import ParameterError  # noqa: E402
 from helpers.report import context as report
 from helpers.report import html as report_html
 from helpers.report import params as report_params
-from helpers.report import plan, runner, sanitize
+from helpers.report import plan, sanitize
 from helpers.report.runner import run_review
 from helpers.report.specs import NotebookSpec
 

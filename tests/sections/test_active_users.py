@@ -167,7 +167,7 @@ def test_headline_renders_the_recorded_numbers_with_their_labels():
     assert "<b>users active in the month</b> 8,293<" in html
     assert "<b>month-over-month change</b> +9.4%" in html
     assert "<b>stickiness DAU/MAU</b> 35.9%" in html
-    assert "<b>DAU (month average)</b> 2,790.7<" in html  # a mean of counts keeps one decimal
+    assert "<b>DAU (month average)</b> 2,791<" in html  # a mean in the thousands: no decimals
     assert "<b>quick ratio (month)</b> –" in html
 
 

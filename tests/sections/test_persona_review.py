@@ -201,6 +201,10 @@ def test_action_list_shows_and_writes_the_at_risk_lists(tmp_path):
         assert shown in html, shown
     assert "4 active users are at high or critical 30-day churn risk" in html
     assert "artifacts/at_risk_persona_&lt;number&gt;.csv" in html
+    # each persona with at-risk users links to its list; persona 2 has none
+    assert "<a href='artifacts/at_risk_persona_1.csv'>1. Power users: 2 users at risk</a>" in html
+    assert "href='artifacts/at_risk_persona_3.csv'" in html
+    assert "at_risk_persona_2.csv" not in html
     assert "400.0" not in html and "clv_total" not in html
     assert all(is_labelled_text(h) for h in headers_are_labels(html))
 
@@ -271,10 +275,10 @@ def test_experiment_lines():
         ]
     )
     assert lines.lines == [
-        "checkout_v2: ship treatment; converted treatment +21.8% (95% CI +15.2% to +28.5%, "
+        "checkout_v2: ship treatment; conversion treatment +21.8% (95% CI +15.2% to +28.5%, "
         "p-value < 0.001); health checks ok.",
-        "onboarding_tips: invalid; health check failed: srm.",  # no lift for an invalid readout
-        "banner: keep control; converted treatment -1.0% (95% CI -5.0% to +3.0%, "
+        "onboarding_tips: invalid; health check failed: Sample ratio.",  # no lift when invalid
+        "banner: keep control; conversion treatment -1.0% (95% CI -5.0% to +3.0%, "
         "p-value 0.012); health checks ok.",
     ]
     assert lines.health == ["ok", "failed", "ok"]

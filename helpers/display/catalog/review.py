@@ -2,6 +2,8 @@
 (English)."""
 
 MESSAGES = {
+    "review.actions.links_lead": "The at-risk users of each persona, riskiest first, ready for a CRM campaign:",
+    "review.actions.link": "{persona}: {users:count} users at risk",
     # headline numbers recorded for the month's index (stickiness and quick ratio: metrics.py)
     "metric.active_users": "active users (calendar month)",
     "metric.revenue_per_active_user": "revenue per active user",
