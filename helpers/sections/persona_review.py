@@ -316,7 +316,7 @@ def experiment_lines(readouts: list[dict]) -> ExperimentLines | Note:
     ...                  "ci": {"rel": [0.1, 0.3]}, "p_holm": 0.001}}},
     ...      "health_checks": [{"check": "srm", "status": "ok"}]}
     >>> experiment_lines([r]).lines
-    ['x: ship treatment; converted treatment +20.0% (95% CI +10.0% to +30.0%, p-value 0.001); health checks ok.']
+    ['x: ship treatment; conversion treatment +20.0% (95% CI +10.0% to +30.0%, p-value 0.001); health checks ok.']
     """
     if not readouts:
         return Note(t("review.experiments.none"))

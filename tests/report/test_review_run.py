@@ -80,7 +80,9 @@ def test_activity_artifacts_and_metrics(sample_run):
     ).all()
     retention = pd.read_csv(art / "retention.csv")
     assert set(retention.columns) >= {"cohort_start", "period", "rate"} and len(retention) > 0
-    assert retention.loc[retention["period"] == 0, "rate"].eq(1.0).all()  # period 0 by definition
+    first = retention[retention["period"] == 0]
+    assert first.loc[first["complete"], "rate"].eq(1.0).all()  # period 0 by definition
+    assert first.loc[~first["complete"], "rate"].isna().all()  # a week still open is no zero
     assert retention["rate"].between(0, 1).all()
 
 
