@@ -24,7 +24,12 @@ import click
 
 from helpers.core.errors import ParameterError, PersonaKitError
 from helpers.report.kernel import ensure_kernel
-from helpers.report.notebooks import NOTEBOOKS_FOLDER, copy_notebooks, notebooks_dir
+from helpers.report.notebooks import (
+    NOTEBOOKS_FOLDER,
+    copy_notebooks,
+    kit_notebooks_dir,
+    notebooks_dir,
+)
 
 DEFAULT_CONFIG = "persona.yaml"
 
@@ -219,11 +224,18 @@ def lab(config: str, dry_run: bool) -> None:
     """Open JupyterLab on the report notebooks, with the kit's kernel registered."""
     root = Path(config).expanduser().resolve().parent
     folder = notebooks_dir(root)
-    ensure_kernel()
+    if folder == kit_notebooks_dir() and folder.parent != root:
+        # the notebooks inside the package read `../persona.yaml` next to them, not yours
+        raise ParameterError(
+            f"There are no notebooks beside {Path(config)} (a folder {root / NOTEBOOKS_FOLDER} "
+            "with copies), so JupyterLab would open the kit's own, which do not read your "
+            f"config; run `persona-kit init {root} --notebooks` first, then `persona-kit lab`."
+        )
     command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={folder}"]
     if dry_run:
         click.echo(" ".join(command))
         return
+    ensure_kernel()
     if importlib.util.find_spec("jupyterlab") is None:
         raise ParameterError(
             "JupyterLab is not installed in this environment; install it with "

@@ -201,3 +201,21 @@ def test_lab_opens_the_notebooks_beside_the_config(tmp_path):
     assert result.stdout.strip().endswith(
         f"-m jupyterlab --notebook-dir={(tmp_path / 'proj' / 'notebooks').resolve()}"
     )
+
+
+def test_lab_without_notebook_copies_says_how_to_get_them(tmp_path):
+    CliRunner().invoke(main, ["init", str(tmp_path / "proj")])  # a config, no notebooks
+    result = CliRunner().invoke(
+        main, ["lab", "--config", str(tmp_path / "proj" / "persona.yaml"), "--dry-run"]
+    )
+    assert result.exit_code == 2
+    assert f"run `persona-kit init {tmp_path / 'proj'} --notebooks` first" in result.stderr
+
+
+def test_lab_in_the_checkout_opens_the_repository_notebooks():
+    from helpers.report.notebooks import kit_notebooks_dir
+
+    root = kit_notebooks_dir().parent
+    result = CliRunner().invoke(main, ["lab", "--config", str(root / "persona.yaml"), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith(f"--notebook-dir={kit_notebooks_dir()}")

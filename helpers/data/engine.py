@@ -241,7 +241,7 @@ def backend_name(obj) -> str:
 
 def _unsupported(name: str, what: str) -> EngineError:
     return EngineError(
-        f"the {name} backend has no spelling of {what} in helpers/engine.py yet; supported: "
+        f"the {name} backend has no spelling of {what} in helpers/data/engine.py yet; supported: "
         f"{', '.join(SUPPORTED_TIME_BACKENDS)} (add one there, it is a one-line function)"
     )
 

@@ -12,6 +12,8 @@ import importlib
 import pkgutil
 from functools import cache
 
+from helpers.display import catalog as package
+
 __all__ = ["LANGUAGES", "set_language", "language", "catalog", "columns", "has", "word"]
 
 LANGUAGES = ("en",)
@@ -34,8 +36,6 @@ def language() -> str:
 
 @cache
 def _load() -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
-    from helpers.display import catalog as package
-
     messages: dict[str, str] = {}
     cols: dict[str, tuple[str, str]] = {}
     owner: dict[str, str] = {}

@@ -1,7 +1,7 @@
 """The report theme: one explicit call styles every chart of a report.
 
 Helpers never touch ``matplotlib.rcParams`` (STYLE.md rule 5). The only place that does is
-:func:`apply`, which a notebook calls once through ``report.start``. For a single figure, or in
+:func:`apply`, which a notebook calls once through ``helpers.report.context.start``. For a single figure, or in
 tests, :func:`theme_context` applies the same settings inside a ``with`` block and restores
 the previous ones afterwards.
 
@@ -107,7 +107,7 @@ def apply() -> dict:
     """Apply the report theme (seaborn ``whitegrid`` plus :func:`rc_params`) to this process.
 
     This is the one function of the kit that changes global plotting state, and only when it is
-    called: ``report.start`` calls it at the top of every report notebook.
+    called: ``helpers.report.context.start`` calls it at the top of every report notebook.
 
     Returns
     -------

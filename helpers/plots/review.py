@@ -67,7 +67,7 @@ def plot_migration(
 
     Parameters
     ----------
-    migration : Migration, MonthComparison or the review's PersonaComparison
+    migration : Migration or MonthComparison
         (a :class:`helpers.display.blocks.Note` is drawn as its sentence).
     ax : matplotlib Axes, optional
     normalize : {"row", "none"}
@@ -147,7 +147,7 @@ def plot_persona_change(comparison, *, ax=None, **kwargs):
 
     Parameters
     ----------
-    comparison : MonthComparison, the review's PersonaComparison, or their ``table``
+    comparison : MonthComparison or its ``table``
         Needs ``persona``, ``name``, ``users_prev``, ``users`` (a Note is drawn as its sentence).
     ax : matplotlib Axes, optional
     **kwargs

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from helpers.core.io import write_atomic
 from helpers.core.metrics import METRICS_FILE, Metric, read_merged
+from helpers.display.format import MISSING
 from helpers.display.text import t, tn
 from helpers.report.manifest import month_dirs, read_manifest
 
@@ -44,7 +45,7 @@ def duration_text(seconds: float | None) -> str:
     ('4.2 s', '2 min 05 s', '–')
     """
     if seconds is None:
-        return t("index.duration.none")
+        return MISSING
     seconds = float(seconds)
     if seconds < 60:
         return t("index.duration.seconds", s=f"{seconds:.1f}")

@@ -89,7 +89,7 @@ def plan_month(
         "project": getattr(project.config, "name", ""),
         "month": month,
         "as_of": last.isoformat(),
-        "data_window": f"{project.data_start} .. {project.data_end}",
+        "data_window": t("header.window", start=project.data_start, end=project.data_end),
         "kit_version": helpers.__version__,
     }
     fingerprint = str(getattr(project, "fingerprint", ""))

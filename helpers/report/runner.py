@@ -248,7 +248,7 @@ def _close_month(
             "month": month,
             "project": getattr(config, "name", ""),
             "as_of": last.isoformat(),
-            "data_window": f"{project.data_start} .. {project.data_end}",
+            "data_window": t("header.window", start=project.data_start, end=project.data_end),
             "kit_version": helpers.__version__,
             "fingerprint": str(getattr(project, "fingerprint", "")),
             "updated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),

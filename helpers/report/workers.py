@@ -25,6 +25,7 @@ import papermill
 from nbformat.v4 import new_markdown_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 
+from helpers.display.text import t
 from helpers.report import html as report_html
 from helpers.report.context import RENDERED_ENV
 from helpers.report.kernel import KERNEL_NAME
@@ -102,7 +103,7 @@ def execute_job(job: dict) -> dict:
             )
         )
     except Exception as exc:  # noqa: BLE001
-        error = (error + "; " if error else "") + f"HTML rendering failed: {exc}"
+        error = (error + "; " if error else "") + t("report.error.html_failed", error=exc)
         status = "failed"
     return {
         "name": job["name"],
@@ -117,7 +118,7 @@ def execute_job(job: dict) -> dict:
 
 
 def _write_error_notebook(path: Path, error: str) -> None:
-    nb = new_notebook(cells=[new_markdown_cell(f"**The notebook did not run:** `{error}`")])
+    nb = new_notebook(cells=[new_markdown_cell(t("report.error.did_not_run", error=error))])
     nbformat.write(nb, str(path))
 
 

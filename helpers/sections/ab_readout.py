@@ -19,7 +19,14 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from helpers.analysis.experiments import decision as dc
-from helpers.analysis.experiments.health import FAIL, OK, OVERLAP_PREFIX, SKIPPED, HealthReport
+from helpers.analysis.experiments.health import (
+    FAIL,
+    INVALID,
+    OK,
+    OVERLAP_PREFIX,
+    SKIPPED,
+    HealthReport,
+)
 from helpers.analysis.experiments.inputs import SegmentInputs
 from helpers.analysis.experiments.readout import Readout
 from helpers.analysis.experiments.segments import SegmentEffects
@@ -53,7 +60,7 @@ METRIC_KINDS = {
     "events": "number",
 }
 _DIFF_KINDS = {"share": "pp", "money": "money"}  # an absolute lift of a share is in points
-_TONES = {dc.SHIP: "good", dc.DO_NOT_SHIP: "bad", dc.KEEP_RUNNING: "warning", dc.INVALID: "bad"}
+_TONES = {dc.SHIP: "good", dc.DO_NOT_SHIP: "bad", dc.KEEP_RUNNING: "warning", INVALID: "bad"}
 _INVALID_WHAT = {"frequentist": "lifts", "cuped": "cuped", "bayesian": "bayes"}  # methods
 _REPORT, _RECORD = "ab", "ab.record"  # message prefixes: the page, and ab_<experiment>.json
 
@@ -83,7 +90,7 @@ def decision_word(decision: dc.Decision) -> str:
 
     Examples
     --------
-    >>> decision_word(dc.Decision(dc.SHIP, "treatment")), decision_word(dc.Decision(dc.INVALID))
+    >>> decision_word(dc.Decision(dc.SHIP, "treatment")), decision_word(dc.Decision(INVALID))
     ('ship treatment', 'invalid')
     """
     key = decision.code.replace(" ", "_")  # "do not ship" -> ab.decision.do_not_ship
@@ -164,7 +171,7 @@ def _invalid_note(readout: Readout, what: str) -> Note:
 
 
 def _is_invalid(readout: Readout) -> bool:
-    return readout.decision.code == dc.INVALID
+    return readout.decision.code == INVALID
 
 
 # --- health checks and the decision --------------------------------------------------------------

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.analysis.actions import ActionList
+from helpers.analysis.experiments import decision as dc
 from helpers.analysis.experiments.health import INVALID
 from helpers.analysis.kpis import KpiReview
 from helpers.analysis.segments.migration import MonthComparison
@@ -36,7 +37,7 @@ from helpers.display.messages import has
 from helpers.display.registry import renders
 from helpers.display.table import Table
 from helpers.display.text import t
-from helpers.sections.ab_readout import metric_label
+from helpers.sections.ab_readout import decision_word, metric_label
 
 __all__ = [
     "KPI_KIND",
@@ -258,6 +259,20 @@ def _failed_checks(readout: dict) -> list[str]:
     return [c["check"] for c in checks if c.get("status") in ("fail", "warn", "warning")]
 
 
+def decision_text(value: str) -> str:
+    """A readout's stored decision (``"ship treatment"``, ``"do not ship"``...) in words.
+
+    >>> decision_text("ship treatment"), decision_text("invalid"), decision_text("hold")
+    ('ship treatment', 'invalid', 'hold')
+    """
+    for code in (dc.DO_NOT_SHIP, dc.KEEP_RUNNING, INVALID):
+        if value == code:
+            return decision_word(dc.Decision(code))
+    if value.startswith(dc.SHIP + " "):
+        return decision_word(dc.Decision(dc.SHIP, value[len(dc.SHIP) + 1 :]))
+    return value
+
+
 def _check_word(check: str) -> str:
     """A health check's name in words ("srm" -> "Sample ratio"); unknown checks keep their code."""
     key = f"ab.check.name.{check}"
@@ -286,7 +301,11 @@ def _lift(metric: str, variant: str, res: dict) -> str:
 def _one_line(readout: dict) -> str:
     decision = readout.get("decision", "")
     parts = [
-        t("review.experiment.head", experiment=readout.get("experiment", ""), decision=decision)
+        t(
+            "review.experiment.head",
+            experiment=readout.get("experiment", ""),
+            decision=decision_text(decision),
+        )
     ]
     if decision != INVALID:  # a broken assignment's lifts say nothing
         control = readout.get("control")

@@ -117,7 +117,7 @@ def test_every_table_header_is_a_label_and_counts_are_whole(sample_run):
     _, _, result = sample_run
     labels, patterns = _label_matchers()
     snake = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
-    checked = 0
+    checked = counts = 0
     for run in result.runs:
         soup = BeautifulSoup(run.html.read_text(), "html.parser")
         for table in soup.find_all("table"):
@@ -133,7 +133,9 @@ def test_every_table_header_is_a_label_and_counts_are_whole(sample_run):
             for td in table.select("td.k-count"):
                 value = td.get_text(strip=True)
                 assert value == "–" or re.fullmatch(r"-?[\d,]+", value), (run.name, value)
+                counts += 1
     assert checked > 100  # the review has many tables; a parser that finds none proves nothing
+    assert counts > 500  # and many counts: every one is a whole number
 
 
 def test_no_printout_outside_a_table_or_sentence(sample_run):

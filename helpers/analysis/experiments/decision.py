@@ -19,7 +19,6 @@ __all__ = [
     "SHIP",
     "DO_NOT_SHIP",
     "KEEP_RUNNING",
-    "INVALID",
     "DECISIONS",
     "Reason",
     "Decision",

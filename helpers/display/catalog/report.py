@@ -21,8 +21,9 @@ MESSAGES = {
     "report.error.banner": "**This report stopped with an error{where}.** The error is shown below; the cells after it did not run.",
     "report.error.where": " at cell In [{cell}]",
     "report.error.next_cell": "**The error happened in the next cell:**",
+    "report.error.html_failed": "HTML rendering failed: {error}",
+    "report.error.did_not_run": "**The notebook did not run:** `{error}`",
     # month index and archive (helpers.report.index)
-    "index.duration.none": "–",
     "index.duration.seconds": "{s} s",
     "index.duration.minutes": "{m} min {s} s",
     "index.status.ok": "ok",
