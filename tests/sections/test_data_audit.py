@@ -176,8 +176,14 @@ def test_sections_without_a_source_say_so():
     empty = AuditView(bare, v.daily_volume.assign(flag=""))
     for part in (empty.event_checks(), empty.orders(), empty.users(), empty.orphans()):
         assert isinstance(part, Note)
-    assert isinstance(empty.identities(), Note) and isinstance(empty.volume_flags(), Note)
-    assert isinstance(empty.dropped_rows(), Note)
+    # each says what is missing and what adding it would check
+    assert "add `sources.events` to check duplicates" in empty.event_checks().text
+    assert "add `sources.orders` to check refunds" in empty.orders().text
+    assert "add `sources.users` to check duplicated ids" in empty.users().text
+    assert "add `sources.users`" in empty.orphans().text
+    assert empty.identities().text == "No anonymous ids to stitch."
+    assert empty.volume_flags().text.startswith("No day of unusual volume")
+    assert empty.dropped_rows().text == "No event row was dropped."
 
 
 def test_volume_flags_and_quality_score():

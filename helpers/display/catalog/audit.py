@@ -81,7 +81,10 @@ MESSAGES = {
     "audit.events.coverage": "Anonymous rows stitched to a user: {sources}.",
     "audit.events.coverage_of": "{source} {share:share}",
     "audit.events.no_anonymous": "No event source has anonymous rows to stitch.",
-    "audit.events.none": "No event source is configured, so there are no event checks.",
+    "audit.events.none": (
+        "No event source is configured, so there are no event checks; add `sources.events` to "
+        "check duplicates, timestamps, user ids and identity stitching."
+    ),
     # identities
     "audit.check.anonymous_ids_mapped": "Anonymous ids mapped to a user",
     "audit.check.conflicting_identities": (
@@ -109,7 +112,10 @@ MESSAGES = {
     "audit.check.conflicting_duplicate_users": "Ids whose rows disagree on an attribute",
     "audit.users.caption": "Users: duplicated ids.",
     "audit.users.note": "A user id that appears twice keeps the row with the earliest signup.",
-    "audit.users.none": "No users table is configured.",
+    "audit.users.none": (
+        "No users table is configured; add `sources.users` to check duplicated ids and "
+        "conflicting attributes."
+    ),
     # orphans
     "audit.orphans.events": "Events of user ids absent from users",
     "audit.orphans.orders": "Orders of user ids absent from users",
@@ -136,7 +142,10 @@ MESSAGES = {
         "Refunds are kept in the table but excluded from purchases and revenue; free orders "
         "count as purchases (the BTYD convention)."
     ),
-    "audit.orders.none": "No order source is configured.",
+    "audit.orders.none": (
+        "No order source is configured; add `sources.orders` to check refunds, free orders and "
+        "duplicate orders."
+    ),
     # schema
     "audit.schema.caption": (
         "Canonical columns after mapping: type and missing values in the kept rows, per source."
