@@ -111,6 +111,11 @@ class ReportContext:
             note=note,
         )
 
+    @property
+    def previous_artifacts(self) -> Path:
+        """The ``artifacts/`` folder of the month before (it may not exist: readers return None)."""
+        return self.out_dir.parent / self.prev_month / "artifacts"
+
     def _artifact_path(self, name: str, suffix: str) -> Path:
         if not name or "/" in name or "\\" in name or name.startswith("."):
             raise ParameterError(

@@ -101,10 +101,23 @@ def _join(items) -> str:
     return t("ab.list_sep").join(str(i) for i in items)
 
 
+def check_name(check: str, other: str | None = None) -> str:
+    """A health check's name in words, from its code; unknown codes keep their code.
+
+    Examples
+    --------
+    >>> check_name("srm"), check_name("overlap:banner"), check_name("custom")
+    ('Sample ratio', 'Overlap with banner', 'custom')
+    """
+    check = str(check)
+    if check.startswith(OVERLAP_PREFIX):
+        return t("ab.check.name.overlap", other=other or check[len(OVERLAP_PREFIX) :])
+    key = f"ab.check.name.{check}"
+    return t(key) if has(key) else check
+
+
 def _check_name(row) -> str:
-    if str(row["check"]).startswith(OVERLAP_PREFIX):
-        return t("ab.check.name.overlap", other=row["other_experiment"])
-    return t(f"ab.check.name.{row['check']}")
+    return check_name(row["check"], row.get("other_experiment") or None)
 
 
 def _check_text(report: HealthReport, row: dict, prefix: str) -> str:

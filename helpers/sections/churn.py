@@ -11,7 +11,6 @@ tables through :class:`~helpers.display.table.Table`, sentences through
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -33,7 +32,6 @@ from helpers.display.text import t, tn
 from helpers.plots.churn import covariate_label, group_name
 
 __all__ = [
-    "read_artifact",
     "life_start",
     "definition_note",
     "groups_frame",
@@ -46,12 +44,6 @@ _GROUP_SOURCES = {"persona_name": "personas", "persona": "personas", "rfm_segmen
 
 
 # --- inputs --------------------------------------------------------------------------------------
-def read_artifact(artifacts: Path, name: str) -> pd.DataFrame | None:
-    """An earlier report's CSV artifact of this month, or None when it was not produced."""
-    path = Path(artifacts) / name
-    return pd.read_csv(path, dtype={schema.USER_ID: str}) if path.exists() else None
-
-
 def life_start(start: str, users: pd.DataFrame | None) -> str:
     """Where lives start: ``start`` when a users table gives signups, else first activity.
 

@@ -15,7 +15,6 @@ linear. Reading artifacts happens in the ``read_*`` functions; the rest are pure
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,23 +25,19 @@ from helpers.analysis.experiments import decision as dc
 from helpers.analysis.experiments.health import INVALID
 from helpers.analysis.kpis import KpiReview
 from helpers.analysis.segments.migration import MonthComparison
-from helpers.core import schema as s
-from helpers.core.errors import DataError
+from helpers.core.io import read_artifact_json
 from helpers.core.metrics import metrics_path, read_metrics
 from helpers.data.audit import Audit
 from helpers.data.month_quality import MonthQuality, month_quality
 from helpers.display.blocks import Bullets, Callout, Note
 from helpers.display.format import fmt, is_missing
-from helpers.display.messages import has
 from helpers.display.registry import renders
 from helpers.display.table import Table
 from helpers.display.text import t
-from helpers.sections.ab_readout import decision_word, metric_label
+from helpers.sections.ab_readout import check_name, decision_word, metric_label
 
 __all__ = [
     "KPI_KIND",
-    "read_json",
-    "read_csv",
     "read_audit",
     "read_experiments",
     "data_quality",
@@ -68,36 +63,16 @@ KPI_KIND = {
 
 
 # --- reading artifacts (the edge) ------------------------------------------------------------------
-def read_json(artifacts: str | Path, name: str) -> dict | None:
-    """``artifacts/<name>`` as a dict, or None when the file is missing."""
-    path = Path(artifacts) / name
-    if not path.exists():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DataError(
-            f"{path} is not valid JSON ({exc}); re-run the report that writes it."
-        ) from exc
-
-
-def read_csv(artifacts: str | Path, name: str) -> pd.DataFrame | None:
-    """``artifacts/<name>`` as a DataFrame (user ids as text), or None when the file is missing."""
-    path = Path(artifacts) / name
-    return pd.read_csv(path, dtype={s.USER_ID: str}) if path.exists() else None
-
-
 def read_audit(artifacts: str | Path) -> Audit | None:
     """The month's ``artifacts/audit.json`` (written by ``01_data_audit``), or None."""
-    data = read_json(artifacts, "audit.json")
+    data = read_artifact_json(artifacts, "audit.json")
     return None if data is None else Audit.from_json(data)
 
 
 def read_experiments(artifacts: str | Path) -> list[dict]:
     """Every ``ab_<experiment>.json`` readout of a month, sorted by name."""
     return [
-        json.loads(p.read_text(encoding="utf-8"))
-        for p in sorted(Path(artifacts).glob("ab_*.json"))
+        read_artifact_json(artifacts, p.name) for p in sorted(Path(artifacts).glob("ab_*.json"))
     ]
 
 
@@ -273,12 +248,6 @@ def decision_text(value: str) -> str:
     return value
 
 
-def _check_word(check: str) -> str:
-    """A health check's name in words ("srm" -> "Sample ratio"); unknown checks keep their code."""
-    key = f"ab.check.name.{check}"
-    return t(key) if has(key) else check
-
-
 def _lift(metric: str, variant: str, res: dict) -> str:
     rel = (res.get("lift") or {}).get("rel")
     ci = (res.get("ci") or {}).get("rel")
@@ -316,7 +285,7 @@ def _one_line(readout: dict) -> str:
                     parts.append(_lift(metric_label(metric), variant, res))
     failed = _failed_checks(readout)
     parts.append(
-        t("review.experiment.health_failed", checks=", ".join(_check_word(c) for c in failed))
+        t("review.experiment.health_failed", checks=", ".join(check_name(c) for c in failed))
         if failed
         else t("review.experiment.health_ok")
     )

@@ -195,6 +195,7 @@ def test_start_resolves_month_paths_and_records(tmp_path):
     assert (ctx.month, ctx.prev_month) == ("2026-01", "2025-12")
     assert (ctx.month_start, ctx.as_of) == (dt.date(2026, 1, 1), dt.date(2026, 1, 31))
     assert ctx.artifacts == (tmp_path / "r" / "artifacts").resolve() and ctx.artifacts.is_dir()
+    assert ctx.previous_artifacts == (tmp_path / "2025-12" / "artifacts").resolve()
     ctx.record("mau", 321.0, kind="count", days=28, as_of=ctx.as_of)
     saved = json.loads((ctx.artifacts / "metrics" / "02_active_users.json").read_text())
     assert saved["mau"]["display"] == "321"  # a count, never "321.00"
