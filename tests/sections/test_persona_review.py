@@ -18,7 +18,6 @@ import pytest  # noqa: E402
 
 from helpers.analysis.actions import ActionList  # noqa: E402
 from helpers.analysis.kpis import MonthKpis, kpi_review  # noqa: E402
-from helpers.analysis.segments.cards import CardValue, PersonaCard  # noqa: E402
 from helpers.analysis.segments.migration import compare_months, migration_matrix  # noqa: E402
 from helpers.analysis.segments.snapshot import PersonaSnapshot  # noqa: E402
 from helpers.core.metrics import record_metric  # noqa: E402
@@ -31,6 +30,8 @@ from helpers.display.text import t  # noqa: E402
 from helpers.plots import review as rplots  # noqa: E402
 from helpers.sections import persona_review as review  # noqa: E402
 from helpers.sections import review_personas as personas  # noqa: E402
+from tests.analysis.action_toys import CARDS as TOY_CARDS  # noqa: E402
+from tests.analysis.action_toys import RISK
 
 
 @pytest.fixture(autouse=True)
@@ -156,41 +157,7 @@ def test_data_quality_shows_as_a_callout():
 
 
 # --- action list ---------------------------------------------------------------------------------
-def card(*, clv_per_user, **fields):
-    return PersonaCard(value=CardValue(clv_per_user=clv_per_user), **fields)
-
-
-CARDS = [
-    card(
-        persona=1,
-        name="Power users",
-        users=4,
-        user_share=0.5,
-        revenue_share=0.9,
-        clv_per_user=100.0,
-        action="beta_program",
-        action_text="Beta programs.",
-    ),
-    card(
-        persona=3,
-        name="Browsers",
-        users=4,
-        user_share=0.5,
-        revenue_share=0.1,
-        clv_per_user=None,
-        action="re_engagement",
-        action_text="Re-engagement.",
-    ),
-]
-RISK = pd.DataFrame(
-    {
-        "user_id": ["a", "b", "c", "d", "e", "f"],
-        "persona": [1, 1, 1, 3, 3, 3],
-        "churn_risk_30d": [0.6, 0.9, 0.1, 0.8, 0.55, 0.2],
-        "risk_band": ["high", "critical", "low", "critical", "high", "low"],
-        "revenue_90d": [100.0, 50.0, 999.0, 0.0, 5.0, 7.0],
-    }
-)
+CARDS = list(reversed(TOY_CARDS))  # power users first, as the review receives them
 
 
 def test_action_list_shows_and_writes_the_at_risk_lists(tmp_path):
