@@ -4,6 +4,11 @@
 execution counts, no ``parameters`` cell first, or a ``def``/``class`` in a code cell.
 ``python -m helpers.devtools check-modules helpers`` fails when a module is longer than
 :data:`MAX_MODULE_LINES` (split it along its seams into a package).
+``python -m helpers.devtools key-markdown notebooks`` gives every markdown cell without one a
+message key (``metadata.persona_kit.key``), so the renderer can show the cell in the report
+language. ``python -m helpers.devtools update-catalogs`` writes the translators' ``.po`` files
+from the English catalogs and the notebooks; ``check-catalogs`` fails on any key without a
+current translation (:mod:`helpers.display.po`).
 ``python -m helpers.devtools from-percent SCRIPT.py NOTEBOOK.ipynb`` turns a script with
 ``# %%`` / ``# %% [markdown]`` cell markers into a clean notebook (first code cell tagged
 ``parameters``), the way the report templates were first written.
@@ -51,6 +56,9 @@ def check_notebooks(folder: str | Path) -> list[str]:
     for nb_path in sorted(Path(folder).glob("*.ipynb")):
         nb = json.loads(nb_path.read_text())
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        for i, c in enumerate(c for c in nb["cells"] if c["cell_type"] == "markdown"):
+            if not c.get("metadata", {}).get("persona_kit", {}).get("key"):
+                problems.append(f"{nb_path}: markdown cell {i} has no message key (key-markdown)")
         if any(c.get("outputs") or c.get("execution_count") for c in code):
             problems.append(f"{nb_path}: has outputs or execution counts")
         if not code or "parameters" not in code[0].get("metadata", {}).get("tags", []):
@@ -59,6 +67,36 @@ def check_notebooks(folder: str | Path) -> list[str]:
             if re.search(r"^\s*(def|class)\s", "".join(c["source"]), re.M):
                 problems.append(f"{nb_path}: code cell {i} defines a function or class")
     return problems
+
+
+def _slug(text: str) -> str:
+    words = re.findall(r"[a-z0-9]+", text.lower().lstrip("#* "))
+    return "_".join(words[:4]) or "cell"
+
+
+def key_markdown(folder: str | Path) -> list[str]:
+    """Give each markdown cell of the notebooks in ``folder`` a key; returns the keys added."""
+    added = []
+    for nb_path in sorted(Path(folder).glob("*.ipynb")):
+        nb = nbformat.read(nb_path, as_version=4)
+        stem = nb_path.stem
+        cells = [c for c in nb.cells if c.cell_type == "markdown"]
+        used = {c.metadata.get("persona_kit", {}).get("key") for c in cells} - {None}
+        changed = False
+        for cell in cells:
+            if cell.metadata.get("persona_kit", {}).get("key"):
+                continue
+            base = f"nb.{stem}.{_slug(cell.source.splitlines()[0] if cell.source else '')}"
+            key, n = base, 2
+            while key in used:
+                key, n = f"{base}_{n}", n + 1
+            used.add(key)
+            cell.metadata.setdefault("persona_kit", {})["key"] = key
+            added.append(key)
+            changed = True
+        if changed:
+            nbformat.write(nb, nb_path)
+    return added
 
 
 #: Longest module allowed (after ``ruff format`` at 99 columns); the house rule is "about 500".
@@ -84,6 +122,25 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["check-modules"]:
         problems = check_modules(argv[1] if len(argv) > 1 else "helpers")
         print("\n".join(problems) or f"every module has at most {MAX_MODULE_LINES} lines")
+        return 1 if problems else 0
+    if argv[:1] == ["key-markdown"]:
+        added = key_markdown(argv[1] if len(argv) > 1 else "notebooks")
+        print("\n".join(added) or "every markdown cell has a key")
+        return 0
+    if argv[:1] == ["update-catalogs"]:
+        from helpers.display.po import update_catalogs
+
+        print("\n".join(update_catalogs(argv[1] if len(argv) > 1 else "notebooks")) or "no change")
+        return 0
+    if argv[:1] == ["check-catalogs"]:
+        from helpers.display.messages import LANGUAGES
+        from helpers.display.po import catalog_problems
+
+        folder = argv[1] if len(argv) > 1 else "notebooks"
+        problems = [p for code in LANGUAGES if code != "en" for p in catalog_problems(folder, code)]
+        print("\n".join(problems[:50]) or "every message has a current translation")
+        if len(problems) > 50:
+            print(f"... and {len(problems) - 50} more")
         return 1 if problems else 0
     if argv[:1] == ["from-percent"] and len(argv) == 3:
         nbformat.write(from_percent(Path(argv[1]).read_text()), argv[2])

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from babel.numbers import is_currency
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -215,10 +216,11 @@ class Config(_Strict):
 
     name: str = "persona-kit project"
     timezone: str = "UTC"
-    language: Literal["en"] = Field(default="en", description="report language")
+    language: Literal["en", "zh"] = Field(
+        default="en", description="report language: en (English) or zh (Simplified Chinese)"
+    )
     currency: str | None = Field(
         default=None,
-        pattern=r"^[A-Z]{3}$",
         description="ISO 4217 code money is shown with, e.g. CNY, USD, EUR (default: none)",
     )
     cache_dir: str = "data/processed"
@@ -234,6 +236,24 @@ class Config(_Strict):
 
     # set by load_config, not read from YAML
     config_path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _check_language(cls, v):
+        return normalize_language(v)
+
+    @field_validator("currency")
+    @classmethod
+    def _check_currency(cls, v):
+        if v is None:
+            return v
+        code = str(v).strip().upper()
+        if not is_currency(code):
+            raise ValueError(
+                "must be an ISO 4217 currency code such as 'CNY', 'USD' or 'EUR', "
+                f"but {v!r} was passed"
+            )
+        return code
 
     @field_validator("timezone")
     @classmethod
@@ -305,6 +325,31 @@ def _default_label(path: str | None, table: str, i: int, engine_table: str | Non
     stem = Path(path.split("*")[0]).name or Path(path).parent.name
     stem = re.sub(r"(\.csv\.gz|\.csv|\.parquet|\.gz)$", "", stem) or f"{table}_{i}"
     return stem
+
+
+#: The report languages: English and Simplified Chinese (zh-CN).
+REPORT_LANGUAGES = ("en", "zh")
+#: Spellings of the report languages that mean the same catalog.
+_LANGUAGE_ALIASES = {
+    "en": "en",
+    "en-us": "en",
+    "en-gb": "en",
+    "zh": "zh",
+    "zh-cn": "zh",
+    "zh-hans": "zh",
+    "zh-hans-cn": "zh",
+}
+
+
+def normalize_language(value):
+    """The report language ``value`` spells (``zh-CN``, ``zh_Hans`` -> ``zh``), else ``value``.
+
+    Examples
+    --------
+    >>> normalize_language("zh_CN"), normalize_language("EN"), normalize_language("fr")
+    ('zh', 'en', 'fr')
+    """
+    return _LANGUAGE_ALIASES.get(str(value).strip().lower().replace("_", "-"), value)
 
 
 def _validate_timezone(v: str) -> None:

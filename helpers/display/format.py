@@ -15,6 +15,7 @@ change     a relative change (fraction), signed      ``+20.8%``
 pct        a change already in percent, signed       ``+20.8%``
 pp         a difference of two shares, signed        ``+1.2 pts``
 money      an amount in the project currency         ``¥12,345.60``
+month      a calendar month (``2026-10``)                ``2026-10``, ``2026年10月``
 pvalue     a p-value                                 ``0.012``, ``< 0.001``
 ratio      hazard ratios, lifts as multiples         ``0.52``
 score      a 0..1 model score (AUC, silhouette)      ``0.937``
@@ -23,6 +24,12 @@ date       dates and instants (as given)             ``2026-10-31``
 bool       yes/no flags                              ``yes``
 text       anything else, shown as is                ``checkout_v2``
 ========== ========================================= ==================
+
+The report language's locale (:func:`helpers.display.messages.locale`) decides the symbols,
+through Babel: money is ``¥12,345.60`` in Chinese and ``CN¥12,345.60`` in English (CLDR's
+unambiguous symbol), a month ``2026年10月`` in Chinese. In sentences (:func:`helpers.display.text.t`
+passes ``prose=True``) Chinese reads large counts and amounts the Chinese way, ``1.2万`` and
+``¥3.4亿``; tables keep every digit.
 """
 
 from __future__ import annotations
@@ -34,31 +41,32 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from babel.dates import format_skeleton
+from babel.numbers import (
+    format_compact_currency,
+    format_compact_decimal,
+    format_currency,
+    get_decimal_symbol,
+    get_group_symbol,
+)
 
-from helpers.display.messages import word
+from helpers.display.messages import language, locale, word
 
-__all__ = ["MISSING", "KINDS", "fmt", "is_missing", "set_currency", "currency"]
+__all__ = [
+    "MISSING",
+    "KINDS",
+    "fmt",
+    "is_missing",
+    "set_currency",
+    "currency",
+    "set_timezone",
+    "timezone",
+]
 
 #: The one mark for a value that is missing or undefined, in every table and sentence.
 MISSING = "–"
 
-#: Currency symbols written before the amount; other ISO codes are written after it.
-_SYMBOLS = {
-    "CNY": "¥",
-    "JPY": "¥",
-    "USD": "$",
-    "EUR": "€",
-    "GBP": "£",
-    "HKD": "HK$",
-    "TWD": "NT$",
-    "KRW": "₩",
-    "INR": "₹",
-    "SGD": "S$",
-    "AUD": "A$",
-    "CAD": "C$",
-}
-
-_settings = {"currency": None}
+_settings: dict[str, str | None] = {"currency": None, "timezone": None}
 
 
 def set_currency(code: str | None) -> None:
@@ -72,6 +80,19 @@ def set_currency(code: str | None) -> None:
 def currency() -> str | None:
     """The ISO currency code money is shown with, or ``None``."""
     return _settings["currency"]
+
+
+def set_timezone(name: str | None) -> None:
+    """Set the business timezone instants are shown in (``None``: as given).
+
+    ``helpers.report.context.start`` calls it from the config's ``timezone`` key.
+    """
+    _settings["timezone"] = name or None
+
+
+def timezone() -> str | None:
+    """The business timezone instants are shown in, or ``None``."""
+    return _settings["timezone"]
 
 
 def is_missing(value) -> bool:
@@ -92,8 +113,25 @@ def is_missing(value) -> bool:
         return False
 
 
+#: From this size on, a sentence in a language that counts in 万 reads ``1.2万``.
+_COMPACT_FROM = 10_000
+_COMPACT_LANGUAGES = frozenset({"zh"})
+
+
 def _grouped(x: float, decimals: int) -> str:
-    return f"{x:,.{decimals}f}"
+    text = f"{x:,.{decimals}f}"
+    loc = locale()
+    group, point = get_group_symbol(loc), get_decimal_symbol(loc)
+    if (group, point) != (",", "."):
+        text = text.replace(",", "\0").replace(".", point).replace("\0", group)
+    return text
+
+
+def _compact(x: float) -> str | None:
+    """``1.2万``, ``3.4亿`` in a sentence of a language that counts so; else None."""
+    if language() not in _COMPACT_LANGUAGES or abs(x) < _COMPACT_FROM:
+        return None
+    return format_compact_decimal(x, locale=locale(), fraction_digits=1)
 
 
 def _count(x) -> str:
@@ -148,16 +186,35 @@ def _pp(x, digits: int | None = None) -> str:
     return word("format.pp").format(value=_signed(100 * float(x), d))
 
 
-def _money(x, digits: int | None = None) -> str:
+def _money(x, digits: int | None = None, prose: bool = False) -> str:
     x = float(x)
     d = 2 if digits is None else digits
     code = _settings["currency"]
-    amount = _grouped(abs(x), d)
-    sign = "−" if x < 0 else ""
+    compact = prose and _compact(x) is not None
     if code is None:
-        return sign + amount
-    symbol = _SYMBOLS.get(code)
-    return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {code}"
+        return _compact(x) if compact else ("−" if x < 0 else "") + _grouped(abs(x), d)
+    if compact:
+        text = format_compact_currency(x, code, locale=locale(), fraction_digits=1)
+        return "−" + text[1:] if text.startswith("-") else text
+    pattern = "¤#,##0" + ("." + "0" * d if d > 0 else "")
+    text = format_currency(x, code, format=pattern, locale=locale(), currency_digits=False)
+    return "−" + text[1:] if text.startswith("-") else text
+
+
+def _month(x, digits: int | None = None) -> str:
+    """A month (``"2026-10"``, a date or a pandas Period) as the language writes it."""
+    if isinstance(x, pd.Period):
+        x = x.start_time
+    if isinstance(x, str):
+        try:
+            x = dt.date.fromisoformat(x[:7] + "-01")
+        except ValueError:
+            return x
+    if isinstance(x, dt.datetime | pd.Timestamp):
+        x = x.date()
+    if language() == "en":
+        return f"{x.year:04d}-{x.month:02d}"
+    return format_skeleton("yMMM", x, locale=locale())
 
 
 def _pvalue(p, digits: int | None = None) -> str:
@@ -185,8 +242,15 @@ def _days(x, digits: int | None = None) -> str:
 
 
 def _date(x, digits: int | None = None) -> str:
+    """A date as ``2026-10-31``; an instant (a timezone-aware time) in the business timezone,
+    named: ``2025-11-01 00:09 Asia/Shanghai``."""
     if isinstance(x, pd.Timestamp):
         x = x.to_pydatetime()
+    if isinstance(x, dt.datetime) and x.tzinfo is not None:
+        zone = _settings["timezone"]
+        if zone:
+            x = pd.Timestamp(x).tz_convert(zone).to_pydatetime()
+        return f"{x:%Y-%m-%d %H:%M} {zone or x.tzname()}"
     if isinstance(x, dt.datetime):
         if x.hour == x.minute == x.second == 0 and x.microsecond == 0:
             return x.date().isoformat()
@@ -220,6 +284,7 @@ _FORMATTERS: dict[str, Callable] = {
     "pct": _pct,
     "pp": _pp,
     "money": _money,
+    "month": _month,
     "pvalue": _pvalue,
     "ratio": _ratio,
     "score": _score,
@@ -233,7 +298,7 @@ _FORMATTERS: dict[str, Callable] = {
 KINDS = tuple(_FORMATTERS)
 
 
-def fmt(value, kind: str = "number", *, digits: int | None = None) -> str:
+def fmt(value, kind: str = "number", *, digits: int | None = None, prose: bool = False) -> str:
     """Format one value for a report.
 
     Parameters
@@ -244,6 +309,9 @@ def fmt(value, kind: str = "number", *, digits: int | None = None) -> str:
         One of :data:`KINDS` (see the module docs).
     digits : int, optional
         Decimals, where the kind's default does not fit.
+    prose : bool
+        The value stands in a sentence: in Chinese, counts and amounts of 10,000 and more read
+        ``1.2万`` (tables keep every digit).
 
     Examples
     --------
@@ -259,6 +327,12 @@ def fmt(value, kind: str = "number", *, digits: int | None = None) -> str:
     if is_missing(value):
         return MISSING
     try:
+        if prose and kind in ("count", "number"):
+            compact = _compact(float(value))
+            if compact is not None:
+                return compact
+        if kind == "money":
+            return _money(value, digits, prose)
         return _FORMATTERS[kind](value, digits)
     except (TypeError, ValueError):
         return str(value)

@@ -22,7 +22,7 @@ class _Formatter(string.Formatter):
     def format_field(self, value, format_spec):
         kind, _, digits = format_spec.partition(".")
         if kind in KINDS:
-            return fmt(value, kind, digits=int(digits) if digits else None)
+            return fmt(value, kind, digits=int(digits) if digits else None, prose=True)
         return super().format_field(value, format_spec)
 
 

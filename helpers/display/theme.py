@@ -5,15 +5,21 @@ Helpers never touch ``matplotlib.rcParams`` (STYLE.md rule 5). The only place th
 tests, :func:`theme_context` applies the same settings inside a ``with`` block and restores
 the previous ones afterwards.
 
-Chinese (or any CJK) labels need a CJK-capable font: when one is installed, it is put in the
-fallback list of ``font.sans-serif`` right after the default font, so Latin text keeps its look
-and CJK glyphs no longer draw as boxes.
+Chinese (or any CJK) labels need a CJK-capable font. An installed one (:data:`CJK_FONT_CANDIDATES`)
+is preferred; a machine with none uses Noto Sans CJK SC from the ``mplfonts`` wheel, a pinned
+dependency, so no OS package and no download is needed. The font goes in the fallback list of
+``font.sans-serif`` right after the default font: Latin text keeps its look and CJK glyphs no
+longer draw as boxes. Text is never read as mathtext (``text.parse_math`` off): a label such as
+"$5_$10 tier" from the data draws as written.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
+import logging
 from functools import lru_cache
+from pathlib import Path
 
 #: Colour cycle of the reports: colour-blind safe (Okabe-Ito), ordered for contrast.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -35,7 +41,11 @@ CJK_FONT_CANDIDATES = [
     "AR PL UMing CN",
 ]
 
+#: The CJK font shipped with the kit's dependencies: (package, file inside it, family name).
+BUNDLED_CJK_FONT = ("mplfonts", "fonts/NotoSansCJKsc-Regular.otf", "Noto Sans CJK SC")
+
 _BASE_RC = {
+    "text.parse_math": False,  # "$" in a city or event name is a dollar, not mathtext
     "figure.figsize": (7.5, 4.0),
     "figure.dpi": 100,
     "savefig.dpi": 110,
@@ -57,12 +67,13 @@ _BASE_RC = {
 
 @lru_cache(maxsize=1)
 def cjk_fonts() -> tuple[str, ...]:
-    """Names of the installed fonts from :data:`CJK_FONT_CANDIDATES`, best first.
+    """The CJK fonts charts fall back to: the installed ones of :data:`CJK_FONT_CANDIDATES`,
+    best first; else the bundled :data:`BUNDLED_CJK_FONT`, registered with matplotlib.
 
     Returns
     -------
     tuple of str
-        Empty when no CJK-capable font is installed.
+        Empty only when no CJK font is installed and the bundled one is missing.
 
     Examples
     --------
@@ -72,7 +83,28 @@ def cjk_fonts() -> tuple[str, ...]:
     from matplotlib import font_manager
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
-    return tuple(name for name in CJK_FONT_CANDIDATES if name in installed)
+    found = tuple(name for name in CJK_FONT_CANDIDATES if name in installed)
+    if found:
+        return found
+    bundled = bundled_cjk_font()
+    if bundled is None:
+        return ()
+    font_manager.fontManager.addfont(str(bundled))
+    return (BUNDLED_CJK_FONT[2],)
+
+
+def bundled_cjk_font() -> Path | None:
+    """The file of the CJK font that ships with the kit's dependencies, or None if missing.
+
+    The package is located, not imported (importing it would run its own font setup).
+    """
+    package, relative, _ = BUNDLED_CJK_FONT
+    spec = importlib.util.find_spec(package)
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / relative
+        if path.is_file():
+            return path
+    return None
 
 
 def rc_params() -> dict:
@@ -97,8 +129,10 @@ def rc_params() -> dict:
     default_sans = list(mpl.rcParamsDefault["font.sans-serif"])
     cjk = list(cjk_fonts())
     if cjk:
-        # First the default Latin font, then CJK: matplotlib falls back glyph by glyph.
-        rc["font.family"] = "sans-serif"
+        # First the default Latin font, then CJK: matplotlib falls back glyph by glyph, but
+        # only along the families named in font.family (a generic "sans-serif" resolves to
+        # one font), so they are named there.
+        rc["font.family"] = default_sans[:1] + cjk + ["sans-serif"]
         rc["font.sans-serif"] = default_sans[:1] + cjk + default_sans[1:]
     return rc
 
@@ -124,6 +158,10 @@ def apply() -> dict:
     rc = rc_params()
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE, rc=rc)
     mpl.rcParams.update(rc)  # seaborn's style resets some keys; ours win
+    if BUNDLED_CJK_FONT[2] in cjk_fonts():
+        # the bundled CJK font has one weight: bold titles draw their CJK glyphs in it, and
+        # matplotlib would log "Failed to find font weight bold" for every title
+        logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     return rc
 
 

@@ -27,6 +27,7 @@ from IPython.display import HTML, display
 
 from helpers.core.checks import jsonable
 from helpers.core.config import load_config
+from helpers.core.config import normalize_language
 from helpers.core.errors import ParameterError
 from helpers.core.io import write_atomic
 from helpers.core.metrics import record_metric
@@ -35,8 +36,8 @@ from helpers.data.pipeline import load_project
 from helpers.display import registry
 from helpers.display import theme as _theme
 from helpers.display.blocks import Facts
-from helpers.display.format import fmt, set_currency
-from helpers.display.messages import set_language
+from helpers.display.format import fmt, set_currency, set_timezone
+from helpers.display.messages import LANGUAGES, set_language
 from helpers.display.text import t
 from helpers.report.notebooks import notebook_file
 from helpers.report.params import inspect_parameters, output_name
@@ -203,6 +204,26 @@ def load_config_checked(config_path: str | Path, *, parameter: str = "config_pat
     return load_config(path.resolve())
 
 
+def report_language(config, override: str | None = None) -> str:
+    """The report language: ``override`` (``-p language zh``) when given, else the config's.
+
+    Raises
+    ------
+    ParameterError
+        ``override`` is not a report language.
+    """
+    code = str(override or "").strip()
+    if not code:
+        return getattr(config, "language", "en") or "en"
+    code = normalize_language(code)
+    if code not in LANGUAGES:
+        raise ParameterError(
+            f"The parameter `language` must be one of {list(LANGUAGES)} (empty: the config's "
+            f"`language`), but {override!r} was passed."
+        )
+    return code
+
+
 def notebook_parameters(notebook: str, namespace: dict) -> dict:
     """Every parameter notebook ``notebook`` declares, with its value in ``namespace``.
 
@@ -234,8 +255,9 @@ def start(
         every name its ``parameters`` cell declares, with its current value. ``config_path``
         (relative paths resolve against the notebook's folder), ``month`` (``YYYY-MM``; empty:
         the latest complete month in the data) and ``out_dir`` (empty:
-        ``<report.out_dir or reports>/<month>/``) are the runner's; a non-empty ``experiment``
-        makes the output name ``ab_<experiment>``.
+        ``<report.out_dir or reports>/<month>/``) are the runner's; ``language`` (``en``,
+        ``zh``; empty: the config's) is the report language; a non-empty ``experiment`` makes
+        the output name ``ab_<experiment>``.
     project : Project, optional
         An already opened project (then ``config_path`` is not read).
     theme : bool
@@ -266,8 +288,9 @@ def start(
         config = load_config_checked(params.get("config_path") or "")
         project = load_project(config)
     config = project.config
-    set_language(getattr(config, "language", "en"))
+    set_language(report_language(config, params.get("language")))
     set_currency(getattr(config, "currency", None))
+    set_timezone(getattr(config, "timezone", None))
     if not month:
         month = project.latest_complete_month()
     check_month_in_data(

@@ -18,6 +18,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from helpers.core.io import write_atomic
+from helpers.display.messages import html_lang, translate
 from helpers.display.text import t
 from helpers.report.index import duration_text
 from helpers.report.sanitize import sanitize_fragment, strip_remote_resources
@@ -27,6 +28,7 @@ __all__ = [
     "TEMPLATES_DIR",
     "HIDDEN_CELL_TAGS",
     "notebook_title",
+    "translate_markdown",
     "header_html",
     "render_notebook_html",
 ]
@@ -113,6 +115,17 @@ def header_html(info: dict) -> str:
     )
 
 
+def translate_markdown(nb):
+    """Each markdown cell with a message key (``metadata.persona_kit.key``) in the report
+    language. A cell whose English differs from the catalog's (an analyst edited their copy)
+    keeps its own text."""
+    for cell in nb.cells:
+        key = cell.metadata.get("persona_kit", {}).get("key") if cell.cell_type == "markdown" else None
+        if key:
+            cell.source = translate(key, cell.source)
+    return nb
+
+
 def _plain_error_banners(nb):
     """Papermill's error banners are raw HTML that the sanitizer mangles: say it in markdown."""
     failing = next(
@@ -164,7 +177,7 @@ def render_notebook_html(
     """
     ipynb_path = Path(ipynb_path)
     html_path = Path(html_path) if html_path else ipynb_path.with_suffix(".html")
-    nb = _plain_error_banners(nbformat.read(ipynb_path, as_version=4))
+    nb = _plain_error_banners(translate_markdown(nbformat.read(ipynb_path, as_version=4)))
     info = dict(header or {})
     info.setdefault("title", notebook_title(nb, ipynb_path.stem))
 
@@ -187,5 +200,7 @@ def render_notebook_html(
         "metadata": {"name": info["title"]},
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
+    # nbconvert's language_code takes only ISO 639-1 codes; the page names the locale (zh-CN)
+    body = body.replace('<html lang="en">', f'<html lang="{html_lang()}">', 1)
     write_atomic(html_path, strip_remote_resources(body))
     return html_path

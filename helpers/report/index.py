@@ -13,6 +13,7 @@ from pathlib import Path
 from helpers.core.io import write_atomic
 from helpers.core.metrics import METRICS_FILE, Metric, read_merged
 from helpers.display.format import MISSING
+from helpers.display.messages import html_lang
 from helpers.display.text import t, tn
 from helpers.report.manifest import month_dirs, read_manifest
 
@@ -83,7 +84,7 @@ def _metrics_list(metrics: dict[str, Metric], limit: int | None = None) -> str:
 
 def _page(title: str, subtitle: str, table: str) -> str:
     return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<!DOCTYPE html>\n<html lang='{html_lang()}'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1.0'>"
         f"<title>{html.escape(title)}</title><style>{INDEX_CSS}</style></head><body>"
         f"<h1>{html.escape(title)}</h1><div class='sub'>{subtitle}</div>"

@@ -17,6 +17,8 @@ from helpers.analysis.experiments.readout import running_experiments
 from helpers.core import schema
 from helpers.core.errors import ParameterError
 from helpers.core.time import month_bounds
+from helpers.display.format import currency
+from helpers.display.messages import language
 from helpers.display.text import t
 from helpers.report.manifest import jsonable_params
 from helpers.report.params import (
@@ -84,7 +86,18 @@ def plan_month(
     with_code: bool,
 ) -> list[dict]:
     first, last = month_bounds(month)
-    base = {"config_path": str(config_path), "month": month, "out_dir": str(month_dir)}
+    base = {
+        "config_path": str(config_path),
+        "month": month,
+        "out_dir": str(month_dir),
+        "language": language(),
+    }
+    # what the worker needs to render the page in the run's language and formats
+    display_settings = {
+        "language": language(),
+        "currency": currency(),
+        "timezone": getattr(project.config, "timezone", None),
+    }
     header_base = {
         "project": getattr(project.config, "name", ""),
         "month": month,
@@ -162,6 +175,7 @@ def plan_month(
                     "metrics_file": str(month_dir / "artifacts" / "metrics" / f"{name}.json"),
                     "parameters": job_params,
                     "with_code": with_code,
+                    "display": display_settings,
                     "hash": digest,
                     "header": {
                         **header_base,

@@ -28,8 +28,10 @@ from helpers.core.time import (
     shift_month,
 )
 from helpers.data.pipeline import load_project
+from helpers.display.format import set_currency, set_timezone
+from helpers.display.messages import set_language
 from helpers.display.text import t
-from helpers.report.context import default_reports_dir, load_config_checked
+from helpers.report.context import default_reports_dir, load_config_checked, report_language
 from helpers.report.index import render_archive_index, render_month_index, status_label
 from helpers.report.kernel import ensure_kernel
 from helpers.report.manifest import jsonable_params, read_manifest, write_manifest
@@ -435,6 +437,11 @@ def run_review(
     if project is None:
         project = _load_project(config_path, progress=progress)
     config = project.config
+    # -p language zh is this run's report language; the index pages are written here
+    user_params["language"] = report_language(config, user_params.get("language"))
+    set_language(user_params["language"])
+    set_currency(getattr(config, "currency", None))
+    set_timezone(getattr(config, "timezone", None))
     config_file = Path(getattr(config, "config_path", None) or config_path).resolve()
     wanted_months = wanted_months or [project.latest_complete_month()]
     for m in wanted_months:

@@ -25,6 +25,8 @@ import papermill
 from nbformat.v4 import new_markdown_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 
+from helpers.display.format import set_currency, set_timezone
+from helpers.display.messages import set_language
 from helpers.display.text import t
 from helpers.report import html as report_html
 from helpers.report.context import RENDERED_ENV
@@ -57,6 +59,10 @@ def _is_kernel_start_failure(exc: BaseException) -> bool:
 def execute_job(job: dict) -> dict:
     """Execute one notebook with papermill and render its HTML (runs in a worker process)."""
     _worker_init()
+    settings = job.get("display") or {}
+    set_language(settings.get("language") or "en")
+    set_currency(settings.get("currency"))
+    set_timezone(settings.get("timezone"))
     out_ipynb, out_html = Path(job["ipynb"]), Path(job["html"])
     out_ipynb.parent.mkdir(parents=True, exist_ok=True)
     Path(job["metrics_file"]).unlink(missing_ok=True)  # stale numbers of an earlier run

@@ -48,7 +48,17 @@ WEB_PAGES = (
 )
 
 # Raw spellings that standardize (lower(trim(name))) to the canonical name: planted defects.
+# The English sample plants VARIANT_FORMS; a language without case (Chinese) plants as many
+# forms that differ in surrounding spaces only (see helpers.sample.names).
 VARIANT_FORMS = ("title", "upper", "padded", "trailing")
+_SPELLINGS = {
+    "title": lambda name: "_".join(part.capitalize() for part in name.split("_")),
+    "upper": str.upper,
+    "padded": lambda name: f" {name} ",
+    "trailing": lambda name: f"{name} ",
+    "leading": lambda name: f" {name}",
+    "double_trailing": lambda name: f"{name}  ",
+}
 
 
 def variant_spelling(name: str, form: str) -> str:
@@ -58,18 +68,14 @@ def variant_spelling(name: str, form: str) -> str:
     --------
     >>> variant_spelling("view_item", "title"), variant_spelling("add_to_cart", "padded")
     ('View_Item', ' add_to_cart ')
+    >>> variant_spelling("浏览商品", "leading")
+    ' 浏览商品'
     """
-    if form == "title":
-        return "_".join(part.capitalize() for part in name.split("_"))
-    if form == "upper":
-        return name.upper()
-    if form == "padded":
-        return f" {name} "
-    if form == "trailing":
-        return f"{name} "
-    raise ValueError(
-        f"The value for `form` must be one of {list(VARIANT_FORMS)}, but {form!r} was passed."
-    )
+    if form not in _SPELLINGS:
+        raise ValueError(
+            f"The value for `form` must be one of {list(_SPELLINGS)}, but {form!r} was passed."
+        )
+    return _SPELLINGS[form](name)
 
 
 # Event mix of the events after the first of a day (order of EVENT_NAMES).
@@ -196,8 +202,9 @@ def population_median_lifetime(
     return (lo + hi) / 2
 
 
-def truth_params() -> dict:
-    """The persona parameters as recorded in ``truth.json``."""
+def truth_params(event_names: tuple[str, ...] = EVENT_NAMES) -> dict:
+    """The persona parameters as recorded in ``truth.json`` (event mix keyed by ``event_names``,
+    the labels of :data:`EVENT_NAMES` in the sample's language)."""
     arrays = persona_arrays()
     out = {}
     for i, name in enumerate(PERSONA_NAMES):
@@ -211,7 +218,7 @@ def truth_params() -> dict:
             "median_lifetime_days_non_member": spec["median_lifetime_baseline"],
             "web_share": spec["web_share"],
             "event_mix": {
-                ev: round(float(arrays["event_mix"][i, j]), 4) for j, ev in enumerate(EVENT_NAMES)
+                ev: round(float(arrays["event_mix"][i, j]), 4) for j, ev in enumerate(event_names)
             },
         }
     return out

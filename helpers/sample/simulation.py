@@ -1,7 +1,8 @@
 """Simulation of the sample's users, chunk by chunk: lives, visits, events, orders, experiment
 assignments and planted defects, as numpy arrays (:class:`UserChunk`).
 
-The personas and their parameters are :mod:`helpers.sample.personas`; the generator
+Events and user attributes are codes; :mod:`helpers.sample.names` labels them in the sample's
+language. The personas and their parameters are :mod:`helpers.sample.personas`; the generator
 (:mod:`helpers.sample.generator`) writes the chunks and assembles the truth.
 """
 
@@ -24,7 +25,6 @@ from helpers.sample.personas import (
     SPEND_SIGMA,
     VARIANT_FORMS,
     persona_arrays,
-    variant_spelling,
 )
 
 CHUNK_USERS = 50_000
@@ -86,26 +86,12 @@ _HOURS = np.array(
 )
 _HOURS = _HOURS / _HOURS.sum()
 _WEEKLY = np.array([1.0, 0.95, 0.95, 1.0, 1.1, 1.3, 1.25])  # signups, Monday..Sunday
-_CITIES = np.array(
-    [
-        "Shanghai",
-        "Beijing",
-        "Shenzhen",
-        "Guangzhou",
-        "Hangzhou",
-        "Chengdu",
-        "Wuhan",
-        "Nanjing",
-        "Xi'an",
-        "Chongqing",
-    ]
-)
+# Attribute distributions of users.csv, by code (labels per language in helpers.sample.names):
+# cities, channels (organic, search ads, social, referral, app store), genders, platforms.
 _CITY_P = np.array([0.16, 0.15, 0.12, 0.11, 0.1, 0.09, 0.08, 0.07, 0.06, 0.06])
-_CHANNELS = np.array(["organic", "search_ads", "social", "referral", "app_store"])
 _CHANNEL_P = np.array([0.35, 0.2, 0.2, 0.1, 0.15])
-_GENDERS = np.array(["female", "male", "other"])
 _GENDER_P = np.array([0.52, 0.45, 0.03])
-_VOCAB = list(EVENT_NAMES) + [variant_spelling(n, f) for n in EVENT_NAMES for f in VARIANT_FORMS]
+_PLATFORM_P = [0.4, 0.45, 0.15]
 _N_EV = len(EVENT_NAMES)
 _PASSIVE_CODES = np.array([EVENT_NAMES.index(e) for e in PASSIVE_EVENTS])
 
@@ -480,10 +466,11 @@ class UserChunk:
         n = self.n
         P = persona_arrays()
         age = np.clip(np.round(rng.normal(P["age_mean"][persona], 9)), 16, 75).astype(int)
-        city = rng.choice(len(_CITIES), n, p=_CITY_P)
-        channel = rng.choice(len(_CHANNELS), n, p=_CHANNEL_P)
-        gender = rng.choice(len(_GENDERS), n, p=_GENDER_P)
-        platform = rng.choice(3, n, p=[0.4, 0.45, 0.15])
+        n_cities = len(_CITY_P)
+        city = rng.choice(n_cities, n, p=_CITY_P)
+        channel = rng.choice(len(_CHANNEL_P), n, p=_CHANNEL_P)
+        gender = rng.choice(len(_GENDER_P), n, p=_GENDER_P)
+        platform = rng.choice(3, n, p=_PLATFORM_P)
         plan = (rng.random(n) < P["plus_share"][persona]).astype(int)
         n_conf = round(USER_DUP_CONFLICT * n)
         n_same = round(USER_DUP_SAME * n)
@@ -497,24 +484,21 @@ class UserChunk:
             ]
         )
         city_x, plan_x = city[idx].copy(), plan[idx].copy()
-        city_x[n : n + n_conf] = (city[conf] + rng.integers(1, len(_CITIES), n_conf)) % len(
-            _CITIES
-        )
+        city_x[n : n + n_conf] = (city[conf] + rng.integers(1, n_cities, n_conf)) % n_cities
         plan_x[n : n + n_conf] = 1 - plan[conf]
         created = _local_text(ms, self.cal.timezone)
-        self.users = pa.table(
-            {
-                "id": _ids("u", self.first + idx, self.width),
-                "created_at": created,
-                "age": age[idx],
-                "gender": _GENDERS[gender[idx]],
-                "city": _CITIES[city_x],
-                "channel": _CHANNELS[channel[idx]],
-                "platform": np.array(["ios", "android", "web"])[platform[idx]],
-                "plan": np.array(["free", "plus"])[plan_x],
-                "joined_community": community[idx].astype(int),
-            }
-        )
+        # attributes as codes (gender, city, channel, platform, plan): the writer labels them
+        self.users = {
+            "id": _ids("u", self.first + idx, self.width),
+            "created_at": created,
+            "age": age[idx],
+            "gender": gender[idx],
+            "city": city_x,
+            "channel": channel[idx],
+            "platform": platform[idx],
+            "plan": plan_x,
+            "joined_community": community[idx].astype(int),
+        }
         self.user_dups = {
             "duplicate_user_rows": len(dup),
             "conflicting_duplicate_users": n_conf,

@@ -193,7 +193,7 @@ COLUMNS = {
     "standard_name": ("Standard name", "text"),
     "user_ids": ("User ids", "count"),
     "anonymous_id": ("Anonymous id", "text"),
-    "event_time": ("Event time (UTC)", "date"),
+    "event_time": ("Event time", "date"),
     "copies": ("Copies", "count"),
     "column_name": ("Column", "text"),
     "column_type": ("Type", "text"),
