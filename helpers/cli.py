@@ -75,11 +75,20 @@ def main() -> None:
     help="Months of history.",
 )
 @click.option("--seed", default=42, show_default=True, type=int, help="Random seed.")
-def sample(out: str, users: int, months: int, seed: int) -> None:
+@click.option(
+    "--language",
+    default="en",
+    show_default=True,
+    type=click.Choice(["en", "zh"]),
+    help="Language of the product: event names, attribute values, headers (zh: Chinese).",
+)
+def sample(out: str, users: int, months: int, seed: int, language: str) -> None:
     """Write a sample product (sources with planted truths) and its persona.yaml."""
     from helpers.sample.generator import generate_sample
 
-    generate_sample(out, users=users, months=months, seed=seed, progress=True)
+    generate_sample(
+        out, users=users, months=months, seed=seed, language=language, progress=True
+    )
     click.echo(f"sample written to {Path(out).resolve()}")
     click.echo(f"run it with: persona-kit run --config {Path(out) / 'persona.yaml'}")
 

@@ -15,7 +15,7 @@ import re
 import pandas as pd
 
 from helpers.core import schema
-from helpers.display.messages import columns
+from helpers.display.messages import columns, has, word
 from helpers.display.text import t
 
 __all__ = ["label", "kind_of", "is_labelled", "STRICT_ENV"]
@@ -77,6 +77,20 @@ def label(col) -> str:
             "helpers/display/catalog/."
         )
     return name.replace("_", " ").strip().capitalize()
+
+
+def value_text(value: str) -> str:
+    """A text cell in the report language: a value the kit wrote in English (an RFM segment,
+    a default tag's description; the messages ``value.<text>``) translated, anything else (data
+    values, names) as it is.
+
+    Examples
+    --------
+    >>> value_text("Champions"), value_text("add_to_cart")
+    ('Champions', 'add_to_cart')
+    """
+    key = f"value.{value}"
+    return word(key) if has(key) else value
 
 
 def kind_of(col, values: pd.Series | None = None) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from helpers.display.format import fmt
-from helpers.display.labels import kind_of, label
+from helpers.display.labels import kind_of, label, value_text
 from helpers.display.text import tn
 
 __all__ = ["Table", "WRAP_CLASS", "VALUE_CLASS"]
@@ -115,7 +115,8 @@ class Table:
         for col in shown.columns:
             kind = self._kind(col, shown[col])
             digits = self.digits.get(col)
-            out[col] = [fmt(v, kind, digits=digits) for v in shown[col]]
+            texts = [fmt(v, kind, digits=digits) for v in shown[col]]
+            out[col] = [value_text(v) for v in texts] if kind == "text" else texts
         return out
 
     def _cut_line(self) -> str:
@@ -163,4 +164,4 @@ class Table:
         kind = self.kinds.get(name) if name is not None else None
         if kind:
             return fmt(idx, kind)
-        return fmt(idx, "text")
+        return value_text(fmt(idx, "text"))

@@ -8,6 +8,8 @@ and shared with the tables of :mod:`helpers.sections.churn`.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
@@ -16,7 +18,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from helpers.analysis.churn.covariates import early_feature, level_of
 from helpers.display.format import fmt
-from helpers.display.labels import is_labelled, label
+from helpers.display.labels import is_labelled, label, value_text
 from helpers.display.messages import has
 from helpers.display.text import t
 from helpers.plots.value import plot_probability_alive
@@ -130,7 +132,34 @@ def plot_km(result, *, ax=None, at_risk: bool = True, ci: bool = True, **kwargs)
         from lifelines.plotting import add_at_risk_counts
 
         add_at_risk_counts(*fitters, ax=ax, rows_to_show=["At risk"])
+        for extra in ax.figure.axes:  # lifelines draws the table as the tick labels of a twin
+            texts = [x.get_text() for x in extra.get_xticklabels()]
+            if texts and "At risk" in texts[0]:
+                extra.set_xticks(extra.get_xticks())
+                extra.set_xticklabels([_at_risk_words(x) for x in texts], ha="right")
+    legend = ax.get_legend()
+    if legend is not None:
+        for text in legend.get_texts():
+            text.set_text(value_text(text.get_text()))
     return ax
+
+
+def _at_risk_words(text: str) -> str:
+    """A tick label of lifelines' at-risk table in the report language (its row name is
+    English, its group names are the kit's)."""
+    out = []
+    for line in text.split("\n"):
+        row = _AT_RISK_ROW.match(line)
+        if line.strip() == "At risk":
+            line = t("churn.plot.at_risk")
+        elif row:
+            line = f"{row['pad']}{value_text(row['name'])}{row['gap']}{row['n']}"
+        out.append(line)
+    return "\n".join(out)
+
+
+#: A row of lifelines' condensed at-risk table: a group's name, then its count.
+_AT_RISK_ROW = re.compile(r"^(?P<pad>\s*)(?P<name>\S.*?)(?P<gap>\s+)(?P<n>\d+)$")
 
 
 def plot_km_section(result, *, ax=None, **kwargs):

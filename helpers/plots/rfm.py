@@ -13,6 +13,7 @@ import pandas as pd
 
 from helpers.core.errors import ParameterError
 from helpers.display.format import fmt
+from helpers.display.labels import value_text
 from helpers.display.text import t
 
 __all__ = ["plot_rfm_segments", "plot_rf_heatmap"]
@@ -66,7 +67,7 @@ def plot_rfm_segments(data, *, ax=None, **kwargs):
         **kwargs,
     )
     ax.set_yticks(pos)
-    ax.set_yticklabels(seg["segment"])
+    ax.set_yticklabels([value_text(str(s)) for s in seg["segment"]])
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt(v, "share", digits=0)))
     ax.set_xlabel(t("personas.plot.rfm.share"))
     ax.set_title(t("personas.plot.rfm.segments.title"))

@@ -5,6 +5,9 @@ users, orders, experiment assignments; schemas in ``docs/internals.md``), a ``pe
 configured for them, ``truth.json`` (planted parameters and exact defect counts) and
 ``truth_users.csv.gz`` (each user's true persona, lifetimes and variants).
 
+``language="zh"`` writes the same users, behaviour and numbers with Chinese event names and
+attribute values and a Chinese app-log header (:mod:`helpers.sample.names`): only labels differ.
+
 Everything is vectorized numpy over chunks of users and streamed to disk, so a million users fit
 in a few GB. The output depends only on the arguments (numpy Generator per chunk from ``seed``).
 """
@@ -26,8 +29,8 @@ import pyarrow.parquet as pq
 
 from helpers.core.errors import ParameterError
 from helpers.sample import personas as sp
+from helpers.sample.names import APP_FIELDS, SampleNames, sample_names
 from helpers.sample.simulation import (  # the simulation side of the generator
-    _VOCAB,
     _WEEKLY,
     CHECKOUT_ASSIGN_DAYS,
     CHUNK_USERS,
@@ -50,6 +53,7 @@ def generate_sample(
     start: str = "2025-11-01",
     seed: int = 42,
     timezone: str = "Asia/Shanghai",
+    language: str = "en",
     progress: bool = False,
 ) -> dict:
     """Write the sample sources, ``out_dir/persona.yaml`` and ``out_dir/truth.json``.
@@ -68,6 +72,9 @@ def generate_sample(
         Seed of every random draw: the same arguments write the same files.
     timezone : str
         Business timezone (IANA name) of local times and days.
+    language : {"en", "zh"}
+        Language of the event names, attribute values, app-log header and project name
+        (``zh``: Chinese, with ``language: zh`` in persona.yaml). The numbers do not change.
     progress : bool
         Show a progress bar over user chunks.
 
@@ -81,7 +88,11 @@ def generate_sample(
     >>> truth = generate_sample("data/sample", users=2_000, seed=1)  # doctest: +SKIP
     >>> truth["personas"]["order_by_median_lifetime"][0]  # doctest: +SKIP
     'trialist'
+    >>> zh = generate_sample("data/sample_zh", users=2_000, seed=1, language="zh")  # doctest: +SKIP
+    >>> zh["passive_events"]  # doctest: +SKIP
+    ['收到推送', '打开邮件']
     """
+    names = sample_names(language)
     cal = _Calendar(start, months, timezone)
     if not isinstance(users, (int, np.integer)) or users < 100:
         raise ParameterError(
@@ -97,8 +108,8 @@ def generate_sample(
         old.unlink()
     n_orphans = max(1, round(users * ORPHANS_PER_USER))
     width = max(6, len(str(users + n_orphans)))
-    writer = _Writers(out, cal)
-    acc = TruthAccumulator(cal)
+    writer = _Writers(out, cal, names)
+    acc = TruthAccumulator(cal, names)
     starts = list(range(0, users, CHUNK_USERS))
     bar = None
     if progress:
@@ -120,8 +131,10 @@ def generate_sample(
         bar.close()
     writer.close()
     truth = acc.truth(seed=seed, users=users, n_orphans=n_orphans)
-    _write_yaml(out / "persona.yaml", cal)
-    (out / "truth.json").write_text(json.dumps(truth, indent=2, sort_keys=False) + "\n")
+    _write_yaml(out / "persona.yaml", cal, names)
+    (out / "truth.json").write_text(
+        json.dumps(truth, indent=2, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return truth
 
 
@@ -177,9 +190,9 @@ class _Calendar:
 class _Writers:
     """Streams each chunk's rows to the source files."""
 
-    def __init__(self, out, cal):
-        self.out, self.cal = out, cal
-        self.vocab = pa.array(_VOCAB)
+    def __init__(self, out, cal, names: SampleNames):
+        self.out, self.cal, self.names = out, cal, names
+        self.vocab = pa.array(names.vocabulary)
         self.pages = pa.array(sp.WEB_PAGES)
         self._csv = {}
         self.orders = pq.ParquetWriter(
@@ -223,17 +236,16 @@ class _Writers:
             pc.utf8_lpad(pa.array(app["day"][o]).cast(pa.string()), 3, padding="0"),
             "-",
         )
+        fields = {
+            "user_id": uid,
+            "event_time": pa.array(app["ts"][o]),
+            "event_name": self.vocab.take(app["name"][o]),
+            "platform": np.array(self.names.devices)[app["device"][o]],
+            "session_id": session,
+        }
         self._write_csv(
             "app_events.csv.gz",
-            pa.table(
-                {
-                    "uid": uid,
-                    "ts_ms": pa.array(app["ts"][o]),
-                    "action": self.vocab.take(app["name"][o]),
-                    "device": np.array(["android", "ios"])[app["device"][o]],
-                    "session": session,
-                }
-            ),
+            pa.table({header: fields[field] for field, header in self.names.app_columns}),
             gzip=True,
         )
         web = chunk.web
@@ -256,7 +268,7 @@ class _Writers:
             "identities.csv",
             pa.table({"anonymous_id": _ids("a", a, 8), "user_id": _ids("u", u, w)}),
         )
-        self._write_csv("users.csv", chunk.users)
+        self._write_csv("users.csv", self._users(chunk))
         self.orders.write_table(
             pa.table(
                 {
@@ -271,6 +283,22 @@ class _Writers:
         )
         self._write_csv("assignments.csv", self._assignments(chunk))
         self._write_csv("truth_users.csv.gz", self._truth_users(chunk), gzip=True)
+
+    def _users(self, chunk):
+        u, n = chunk.users, self.names
+        labels = {
+            "gender": n.genders,
+            "city": n.cities,
+            "channel": n.channels,
+            "platform": n.platforms,
+            "plan": n.plans,
+        }
+        return pa.table(
+            {
+                col: np.array(labels[col])[values] if col in labels else values
+                for col, values in u.items()
+            }
+        )
 
     def _assignments(self, chunk):
         cal, first, w = self.cal, chunk.first, chunk.width
@@ -326,18 +354,36 @@ class _Writers:
             raw.close()
 
 
-def _write_yaml(path, cal):
+# the comments of the written persona.yaml: cache_dir, valid_from, valid_until
+_YAML_NOTES = {
+    "en": (
+        "cleaned tables + user_day cache (relative to this file)",
+        "launch: earlier timestamps are invalid (local date, project timezone)",
+        'export time: timestamps at/after it are "in the future"',
+    ),
+    "zh": (
+        "清洗后的表和 user_day 缓存（相对本文件）",
+        "上线日期：更早的时间戳无效（项目时区的本地日期）",
+        "导出时间：此刻及之后的时间戳视为“未来”",
+    ),
+}
+
+
+def _write_yaml(path, cal, names: SampleNames):
     valid_until = (cal.end + pd.Timedelta(days=1).to_pytimedelta()).isoformat()
-    path.write_text(f"""name: Sample shop
+    cache_note, from_note, until_note = _YAML_NOTES[names.language]
+    app_columns = ", ".join(f"{field}: {names.app_column[field]}" for field in APP_FIELDS)
+    path.write_text(
+        f"""name: {names.project}
 timezone: {cal.timezone}
-language: en
+language: {names.language}
 currency: CNY
-cache_dir: ../processed          # cleaned tables + user_day cache (relative to this file)
+cache_dir: ../processed          # {cache_note}
 sources:
   events:
     - name: app_events
       path: app_events.csv.gz
-      columns: {{user_id: uid, event_time: ts_ms, event_name: action, platform: device, session_id: session}}
+      columns: {{{app_columns}}}
       time_format: epoch_ms
     - name: web_events
       path: web_events/*.parquet
@@ -348,10 +394,12 @@ sources:
   identities: {{name: identities, path: identities.csv}}
   assignments: {{name: assignments, path: assignments.csv}}
 audit:
-  valid_from: "{cal.start.isoformat()}"     # launch: earlier timestamps are invalid (local date, project timezone)
-  valid_until: "{valid_until}"    # export time: timestamps at/after it are "in the future"
+  valid_from: "{cal.start.isoformat()}"     # {from_note}
+  valid_until: "{valid_until}"    # {until_note}
 activity:
-  passive_events: [{", ".join(sp.PASSIVE_EVENTS)}]
+  passive_events: [{", ".join(names.passive_events)}]
 churn:
   inactive_days: {INACTIVE_DAYS}
-""")
+""",
+        encoding="utf-8",
+    )

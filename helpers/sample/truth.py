@@ -12,7 +12,6 @@ from scipy import stats
 
 from helpers.sample import personas as sp
 from helpers.sample.simulation import (
-    _VOCAB,
     CHECKOUT_LIFT,
     COMMUNITY_SHARE,
     HAZARD_RATIO,
@@ -25,10 +24,13 @@ from helpers.sample.simulation import (
 
 
 class TruthAccumulator:
-    """Sums the exact counts and collects the experiment arrays over chunks."""
+    """Sums the exact counts and collects the experiment arrays over chunks.
 
-    def __init__(self, cal):
-        self.cal = cal
+    ``names`` (:class:`helpers.sample.names.SampleNames`) labels the events the truth names.
+    """
+
+    def __init__(self, cal, names):
+        self.cal, self.names = cal, names
         self.sum = {}
         self.parts = {}
         self.variant_codes = {"app_events": set(), "web_events": set()}
@@ -56,7 +58,7 @@ class TruthAccumulator:
         self._add("web.via_events", c.stitched_via_events)
         self._add("identities.rows_written", len(c.identities[0]))
         self._add("identities.conflicting_identities", c.identity_conflicts)
-        self._add("users.rows_written", c.users.num_rows)
+        self._add("users.rows_written", len(c.users["id"]))
         for key, val in c.user_dups.items():
             self._add(f"users.{key}", val)
         self._add("orders.rows_written", len(c.o_ms))
@@ -96,7 +98,8 @@ class TruthAccumulator:
             d.setdefault("null_user_id", 0)
             d.setdefault("unstitched_anonymous", 0)
             d.pop("real_rows", None)
-            d["event_name_variants"] = sorted(_VOCAB[i] for i in self.variant_codes[src])
+            vocab = self.names.vocabulary
+            d["event_name_variants"] = sorted(vocab[i] for i in self.variant_codes[src])
             d["rows_kept"] = (
                 d["rows_written"]
                 - d["time_out_of_range"]
@@ -171,15 +174,15 @@ class TruthAccumulator:
             "latest_complete_month": cal.month_labels[-1],
             "valid_from": cal.start.isoformat(),
             "valid_until": (cal.end + pd.Timedelta(days=1).to_pytimedelta()).isoformat(),
-            "event_names": list(sp.EVENT_NAMES),
-            "passive_events": list(sp.PASSIVE_EVENTS),
+            "event_names": list(self.names.events),
+            "passive_events": list(self.names.passive_events),
             "personas": {
                 "names": list(sp.PERSONA_NAMES),
                 "share": {
                     n: round(float(arrays["share"][i]), 4) for i, n in enumerate(sp.PERSONA_NAMES)
                 },
                 "users": {n: int((persona == i).sum()) for i, n in enumerate(sp.PERSONA_NAMES)},
-                "params": sp.truth_params(),
+                "params": sp.truth_params(self.names.events),
                 "median_lifetime_days": medians,
                 "order_by_median_lifetime": sorted(medians, key=medians.get),
             },

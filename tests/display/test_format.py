@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from helpers.display import format as F
+from helpers.display.messages import set_language
 
 
 @pytest.mark.parametrize(
@@ -62,13 +63,47 @@ def test_money_carries_the_configured_currency():
     try:
         F.set_currency(None)
         assert F.fmt(12345.6, "money") == "12,345.60"
-        F.set_currency("CNY")
-        assert F.fmt(12345.6, "money") == "¥12,345.60"
-        assert F.fmt(-3.5, "money") == "−¥3.50"
+        F.set_currency("CNY")  # English: CLDR's unambiguous symbol
+        assert F.fmt(12345.6, "money") == "CN¥12,345.60"
+        assert F.fmt(-3.5, "money") == "−CN¥3.50"
+        assert F.fmt(12345.6, "money", prose=True) == "CN¥12,345.60"  # English keeps digits
         F.set_currency("CHF")
-        assert F.fmt(10, "money") == "10.00 CHF"
+        assert F.fmt(10, "money") == "CHF10.00"
     finally:
         F.set_currency(None)
+
+
+def test_chinese_money_large_figures_and_months():
+    try:
+        set_language("zh")
+        F.set_currency("CNY")
+        assert F.fmt(12345.6, "money") == "¥12,345.60"  # tables keep every digit
+        assert F.fmt(-3.5, "money") == "−¥3.50"
+        assert F.fmt(12345.6, "money", prose=True) == "¥1.2万"
+        assert F.fmt(340_000_000, "count", prose=True) == "3.4亿"
+        assert F.fmt(9_999, "count", prose=True) == "9,999"  # below 1万: every digit
+        assert F.fmt(12_345, "count") == "12,345"
+        assert F.fmt("2026-10", "month") == "2026年10月"
+        assert F.fmt(0.1234, "share") == "12.3%"
+        assert F.fmt(True, "bool") == "是"
+        F.set_currency(None)
+        assert F.fmt(12345.6, "money", prose=True) == "1.2万"
+    finally:
+        set_language("en")
+        F.set_currency(None)
+    assert F.fmt("2026-10", "month") == "2026-10"  # English keeps its format
+
+
+def test_instants_show_in_the_business_timezone_named():
+    utc = pd.Timestamp("2025-10-31T16:09:52", tz="UTC")
+    try:
+        F.set_timezone("Asia/Shanghai")
+        assert F.fmt(utc, "date") == "2025-11-01 00:09 Asia/Shanghai"
+        F.set_timezone(None)
+        assert F.fmt(utc, "date") == "2025-10-31 16:09 UTC"
+    finally:
+        F.set_timezone(None)
+    assert F.fmt(pd.Timestamp("2025-10-31"), "date") == "2025-10-31"  # a date stays a date
 
 
 def test_digits_override_the_kind_default():

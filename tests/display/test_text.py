@@ -74,12 +74,12 @@ def test_a_key_defined_twice_is_refused(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "helpers.display.catalog.zz_dup", fake)
     (tmp_path / "zz_dup.py").write_text("")
     monkeypatch.setattr(catalog, "__path__", [*catalog.__path__, str(tmp_path)])
-    messages._load.cache_clear()
+    messages._english.cache_clear()
     try:
         with pytest.raises(RuntimeError, match="'format.yes' is defined twice"):
             messages.catalog()
     finally:
         monkeypatch.undo()
-        messages._load.cache_clear()
+        messages._english.cache_clear()
         importlib.invalidate_caches()
     assert messages.word("format.yes") == "yes"

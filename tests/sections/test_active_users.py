@@ -344,7 +344,7 @@ def test_profile_and_behaviour_render_levels_indexes_and_money():
     finally:
         set_currency(None)
     assert_clean(html)
-    assert "¥3.33" in cells(html) and "33.3%" in cells(html) and "87.5%" in cells(html)
+    assert "CN¥3.33" in cells(html) and "33.3%" in cells(html) and "87.5%" in cells(html)
     assert "What the 3 active users did in the 28 days to 2024-01-28." in html
 
 

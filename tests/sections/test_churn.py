@@ -263,7 +263,7 @@ def test_revenue_at_stake_renders_money_and_counts():
     assert ">352<" in page and "352.0" not in page and ">Critical<" in page and "5.0%" in page
     assert_labelled(render(RevenueAtStake(table)))
     set_currency("CNY")
-    assert ">¥66,078<" in render(RevenueAtStake(table))
+    assert ">CN¥66,078<" in render(RevenueAtStake(table))
 
 
 # --- P(alive) ------------------------------------------------------------------------------------

@@ -155,7 +155,7 @@ def test_checks_tables_use_words_and_kinds():
     assert events.loc["Event names repaired (rows)", "app"] == "12"
     assert "Anonymous rows stitched to a user: app 95.0%." in render(v.event_checks())
     orders = v.orders().cells().set_index("check")
-    assert orders.loc["Refunded amount", "orders"] == "−¥1,234.50"
+    assert orders.loc["Refunded amount", "orders"] == "−CN¥1,234.50"
     assert orders.loc["Order id mapped", "orders"] == "yes"
     users = v.users().cells().set_index("check")
     assert users.loc["Users kept", "users"] == "100"

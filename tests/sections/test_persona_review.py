@@ -73,7 +73,7 @@ def test_kpi_readings():
     assert review.kpi_reading(k, "stickiness").endswith("+0.1 pts vs 2026-09 (34.6%).")
     assert "more users came in" in review.kpi_reading(k, "quick_ratio")
     assert review.kpi_reading(k, "revenue_per_active_user") == (
-        "Each active user brought ¥45.50 of revenue in 2026-10, +27.5% vs 2026-09 (¥35.70)."
+        "Each active user brought CN¥45.50 of revenue in 2026-10, +27.5% vs 2026-09 (CN¥35.70)."
     )
     assert review.kpi_reading(k, "churn_risk_share").startswith("No churn-risk scores this month")
     alone = kpi_review(CUR, None, month="2026-10", previous_month="2026-09")
@@ -83,7 +83,7 @@ def test_kpi_readings():
 def test_kpi_table_shows_each_kpi_in_its_kind():
     k = kpi_review(CUR, PREV, month="2026-10", previous_month="2026-09")
     html = render(k)
-    for shown in ("8,128", "7,439", "+9.3%", "34.7%", "+0.1 pts", "1.33", "¥45.50", "¥35.70"):
+    for shown in ("8,128", "7,439", "+9.3%", "34.7%", "+0.1 pts", "1.33", "CN¥45.50", "CN¥35.70"):
         assert f">{shown}<" in html, shown
     assert "8,128.0" not in html and "change_pct" not in html and "nan" not in html
     assert ">–<" in html  # the churn-risk share this month: one missing mark
@@ -164,7 +164,7 @@ def test_action_list_shows_and_writes_the_at_risk_lists(tmp_path):
     actions = personas.action_list(CARDS, RISK)
     assert isinstance(actions, ActionList)
     html = render(actions)
-    for shown in ("1. Power users", "Beta programs.", "¥400", "¥150", "90.0%"):
+    for shown in ("1. Power users", "Beta programs.", "CN¥400", "CN¥150", "90.0%"):
         assert shown in html, shown
     assert "4 active users are at high or critical 30-day churn risk" in html
     assert "artifacts/at_risk_persona_&lt;number&gt;.csv" in html
@@ -477,7 +477,7 @@ def test_record_review_records_the_baseline_keys(tmp_path):
     assert rows.loc["active users (calendar month)", "value"] == "8,128"
     assert rows.loc["active users (calendar month)", "note"] == "+9.3% vs 2026-09"
     assert rows.loc["stickiness DAU/MAU", "note"] == "+0.1 pts vs 2026-09"
-    assert rows.loc["revenue per active user", "value"] == "¥45.50"
+    assert rows.loc["revenue per active user", "value"] == "CN¥45.50"
     assert rows.loc["active users at high or critical churn risk", "value"] == "–"
     assert rows.loc["data quality", "value"] == "good"
     assert rows.loc["personas kept from last month", "value"] == "2"

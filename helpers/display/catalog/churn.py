@@ -139,6 +139,7 @@ MESSAGES = {
         "Back-test calibration by tenth of predicted risk (10: the riskiest)."
     ),
     "churn.risk.bands_caption": "Risk bands of the users active on {as_of:date}.",
+    "churn.plot.at_risk": "At risk",
     "churn.band.low": "Low",
     "churn.band.medium": "Medium",
     "churn.band.high": "High",
