@@ -54,12 +54,13 @@ bench-scale: setup ## out-of-core DuckDB at 20M and 100M events, and Spark vs Du
 	$(BIN)/python benchmarks/bench_scale.py duckdb --users 175000 --replicate 5 --memory-limit 4GB
 	$(BIN)/python benchmarks/bench_scale.py both --users 45000
 
-lint: setup ## ruff (lint + format, 99 columns), the layer contract and no cycles (import-linter), clean notebooks, modules of at most 550 lines
+lint: setup ## ruff (lint + format, 99 columns), the layer contract and no cycles (import-linter), clean notebooks, modules of at most 550 lines, every message translated
 	$(BIN)/ruff check helpers tests benchmarks
 	$(BIN)/ruff format --check helpers tests benchmarks
 	$(BIN)/lint-imports
 	$(BIN)/python -m helpers.devtools check-notebooks notebooks
 	$(BIN)/python -m helpers.devtools check-modules helpers
+	$(BIN)/python -m helpers.devtools check-catalogs notebooks
 
 clean: ## remove generated reports, caches and the sample (keeps .venv)
 	rm -rf reports/2* reports/index.html data/processed data/sample

@@ -22,6 +22,7 @@ score      a 0..1 model score (AUC, silhouette)      ``0.937``
 days       durations in days                         ``18``, ``3.5``
 date       dates and instants (as given)             ``2026-10-31``
 bool       yes/no flags                              ``yes``
+event      an event name from the data               ``add to cart``, ``加入购物车``
 text       anything else, shown as is                ``checkout_v2``
 ========== ========================================= ==================
 
@@ -260,6 +261,11 @@ def _date(x, digits: int | None = None) -> str:
     return str(x)
 
 
+def _event(x, digits: int | None = None) -> str:
+    """An event name from the data: in English words (``add to cart``), elsewhere as logged."""
+    return str(x).replace("_", " ") if language() == "en" else str(x)
+
+
 def _bool(x, digits: int | None = None) -> str:
     return word("format.yes") if bool(x) else word("format.no")
 
@@ -291,6 +297,7 @@ _FORMATTERS: dict[str, Callable] = {
     "days": _days,
     "date": _date,
     "bool": _bool,
+    "event": _event,
     "text": _text,
 }
 

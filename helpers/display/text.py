@@ -4,7 +4,7 @@ A report never writes an English sentence itself: it names a message by key and 
 values, ``t("churn.at_risk", users=1947, share=0.24)``, and the catalog of the report language
 (:mod:`helpers.display.messages`) holds the text, ``"{users:count} users ({share:share}) are at
 high risk"``. A value's format spec may name a kind of :mod:`helpers.display.format` (``count``,
-``share``, ``money``, ``pvalue``...), optionally with decimals (``{x:share.0}``), so numbers in
+``share``, ``money``, ``pvalue``, ``event``...) or ``column`` (a column name shown as its label), optionally with decimals (``{x:share.0}``), so numbers in
 sentences follow the same rules as numbers in tables; an ordinary spec (``{x:.2f}``) works too.
 """
 
@@ -15,12 +15,19 @@ import string
 from helpers.display.format import KINDS, fmt
 from helpers.display.messages import word
 
-__all__ = ["t", "tn"]
+__all__ = ["t", "tn", "join_words", "join_clauses", "SPEC_KINDS"]
+
+#: What a field's format spec may name: a kind of :mod:`helpers.display.format`, or ``column``.
+SPEC_KINDS = (*KINDS, "column")
 
 
 class _Formatter(string.Formatter):
     def format_field(self, value, format_spec):
         kind, _, digits = format_spec.partition(".")
+        if kind == "column":  # a column's name -> its label in the report language
+            from helpers.display.labels import label
+
+            return label(value)
         if kind in KINDS:
             return fmt(value, kind, digits=int(digits) if digits else None, prose=True)
         return super().format_field(value, format_spec)
@@ -57,3 +64,19 @@ def tn(key: str, n, /, **values) -> str:
     ('1 more row in artifacts/a.csv.', '2 more rows in artifacts/a.csv.')
     """
     return t(f"{key}.{'one' if n == 1 else 'other'}", n=n, **values)
+
+
+def join_words(items) -> str:
+    """Names in a list inside a sentence: ``a, b, c`` in English, ``a、b、c`` in Chinese.
+
+    Examples
+    --------
+    >>> join_words(["app_events", "web_events"])
+    'app_events, web_events'
+    """
+    return word("list.sep").join(str(i) for i in items)
+
+
+def join_clauses(items) -> str:
+    """Clauses in a row inside a sentence: ``a; b`` in English, ``a；b`` in Chinese."""
+    return word("list.clause_sep").join(str(i) for i in items)

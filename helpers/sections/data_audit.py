@@ -24,7 +24,7 @@ from helpers.data.profile import column_profile, dropped_examples
 from helpers.display.blocks import Note, Paragraph, Stack
 from helpers.display.format import fmt
 from helpers.display.table import Table
-from helpers.display.text import t, tn
+from helpers.display.text import join_clauses, join_words, t, tn
 
 __all__ = ["AuditView", "PER_REASON"]
 
@@ -146,7 +146,7 @@ class AuditView:
         df = _checks(rows, names).rename(columns={"check": "ledger_item"})
         bad = [n for n, s in src.items() if not s.balanced]
         note = (
-            tn("audit.ledger.unbalanced", len(bad), sources=", ".join(bad))
+            tn("audit.ledger.unbalanced", len(bad), sources=join_words(bad))
             if bad
             else t("audit.ledger.balanced")
         )
@@ -166,7 +166,7 @@ class AuditView:
         return Table(
             df,
             caption=t("audit.dropped.caption", per_reason=PER_REASON),
-            note=t("audit.dropped.note"),
+            note=t("audit.dropped.note", timezone=self.audit.timezone),
             max_rows=30,
         )
 
@@ -198,7 +198,7 @@ class AuditView:
             if k.stitching_coverage is not None
         ]
         note = (
-            t("audit.events.coverage", sources="; ".join(coverage))
+            t("audit.events.coverage", sources=join_clauses(coverage))
             if coverage
             else t("audit.events.no_anonymous")
         )

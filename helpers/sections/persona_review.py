@@ -33,7 +33,7 @@ from helpers.display.blocks import Bullets, Callout, Note
 from helpers.display.format import fmt, is_missing
 from helpers.display.registry import renders
 from helpers.display.table import Table
-from helpers.display.text import t
+from helpers.display.text import join_clauses, join_words, t
 from helpers.sections.ab_readout import check_name, decision_word, metric_label
 
 __all__ = [
@@ -93,7 +93,7 @@ def quality_reasons(q: MonthQuality) -> list[str]:
     )
     out = score if q.score_level == "poor" else []
     if q.unbalanced:
-        out.append(t("review.quality.reason.unbalanced", sources=", ".join(q.unbalanced)))
+        out.append(t("review.quality.reason.unbalanced", sources=join_words(q.unbalanced)))
     if q.score_level != "poor":
         out += score
     if q.flags:
@@ -106,7 +106,7 @@ def quality_reasons(q: MonthQuality) -> list[str]:
             )
             for f in q.flags[:4]
         ]
-        out.append(t("review.quality.reason.volume", days=", ".join(days)))
+        out.append(t("review.quality.reason.volume", days=join_words(days)))
     out += [
         t("review.quality.reason.stitching", share=cov, source=name)
         for name, cov in q.low_stitching
@@ -129,7 +129,7 @@ def quality_summary(q: MonthQuality) -> str:
     if not reasons:
         return quality_sentence(q)
     return t(
-        "review.quality.with_reasons", sentence=quality_sentence(q), reasons="; ".join(reasons)
+        "review.quality.with_reasons", sentence=quality_sentence(q), reasons=join_clauses(reasons)
     )
 
 
@@ -285,11 +285,11 @@ def _one_line(readout: dict) -> str:
                     parts.append(_lift(metric_label(metric), variant, res))
     failed = _failed_checks(readout)
     parts.append(
-        t("review.experiment.health_failed", checks=", ".join(check_name(c) for c in failed))
+        t("review.experiment.health_failed", checks=join_words(check_name(c) for c in failed))
         if failed
         else t("review.experiment.health_ok")
     )
-    return "; ".join(parts) + "."
+    return join_clauses(parts) + t("list.end")
 
 
 def experiment_lines(readouts: list[dict]) -> ExperimentLines | Note:

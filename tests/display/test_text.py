@@ -40,16 +40,22 @@ def test_every_message_formats_with_its_placeholders():
     named in a field spec is one the display layer knows."""
     import string
 
-    from helpers.display.format import KINDS
+    from helpers.display.text import SPEC_KINDS
 
-    for key, text in messages.catalog().items():
-        for _, name, spec, _ in string.Formatter().parse(text):
-            if name is None:
-                continue
-            assert re.fullmatch(r"\w+", name), (key, text)
-            kind = (spec or "").split(".")[0]
-            if kind and kind.isalpha() and len(kind) > 1:  # one letter: a Python spec (g, f, d)
-                assert kind in KINDS, (key, text)
+    for code in messages.LANGUAGES:
+        messages.set_language(code)
+        try:
+            texts = messages.catalog()
+        finally:
+            messages.set_language("en")
+        for key, text in texts.items():
+            for _, name, spec, _ in string.Formatter().parse(text):
+                if name is None:
+                    continue
+                assert re.fullmatch(r"\w+", name), (code, key, text)
+                kind = (spec or "").split(".")[0]
+                if kind and kind.isalpha() and len(kind) > 1:  # one letter: a Python spec (g, f)
+                    assert kind in SPEC_KINDS, (code, key, text)
 
 
 def test_every_column_has_a_label_and_a_known_kind():

@@ -272,8 +272,8 @@ def age_band(age: pd.Series) -> pd.Series:
 
 def _feature_label(col: str, text: Text) -> str:
     if col.startswith(SHARE_PREFIX):
-        return text("personas.card.share_label", event=col[len(SHARE_PREFIX) :].replace("_", " "))
-    return col
+        return text("personas.card.share_label", event=col[len(SHARE_PREFIX) :])
+    return text("personas.card.column", col=col)
 
 
 def distinguishing_features(

@@ -70,7 +70,7 @@ def phrase_key(feature: str, d: float) -> tuple[str, dict] | None:
     Examples
     --------
     >>> phrase_key("orders", 1.2), phrase_key("share_add_to_cart", 0.8)
-    (('personas.phrase.orders.high', {}), ('personas.phrase.event_heavy', {'event': 'add to cart'}))
+    (('personas.phrase.orders.high', {}), ('personas.phrase.event_heavy', {'event': 'add_to_cart'}))
     >>> phrase_key("share_search", -1.0), phrase_key("age", -0.5)
     (None, ('personas.phrase.low_feature', {'feature': 'age'}))
     """
@@ -78,7 +78,7 @@ def phrase_key(feature: str, d: float) -> tuple[str, dict] | None:
     if feature in PHRASE_FEATURES:
         return f"personas.phrase.{feature}.{direction}", {}
     if feature.startswith(SHARE_PREFIX):
-        event = feature[len(SHARE_PREFIX) :].replace("_", " ")
+        event = feature[len(SHARE_PREFIX) :]  # the message formats it ({event:event})
         return ("personas.phrase.event_heavy", {"event": event}) if d > 0 else None
     return f"personas.phrase.{direction}_feature", {"feature": feature}
 
@@ -188,7 +188,10 @@ def unique_names(parts: list[list[str]], *, text: Text) -> list[str]:
 
     def join(ps):
         name = text("personas.name.separator").join(ps) if ps else text("personas.name.typical")
-        return name[:1].upper() + name[1:]
+        # a name that starts with a word is capitalized; one that starts with an event name as
+        # logged (add_to_cart, 加入购物车) is not
+        first = name.split(" ", 1)[0]
+        return name[:1].upper() + name[1:] if first.isalpha() and first.isascii() else name
 
     main = [[p for p in ps if not p.startswith(_SEPARATOR)] for ps in parts]
     extra = [[p[1:] for p in ps if p.startswith(_SEPARATOR)] for ps in parts]

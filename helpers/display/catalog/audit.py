@@ -39,7 +39,8 @@ MESSAGES = {
     ),
     "audit.sources.note": (
         "The first and last timestamps are those of every row read, dropped rows included (so "
-        "out-of-range times show here). Timestamps are in UTC; days are cut in {timezone}."
+        "out-of-range times show here). Times are shown in {timezone}, the business timezone "
+        "where days are cut."
     ),
     "audit.sources.valid_range": (
         "The kept rows lie in the valid range from {start} to before {end} (local dates)."
@@ -62,7 +63,7 @@ MESSAGES = {
         "were read."
     ),
     "audit.dropped.note": (
-        "Times in UTC. Copies: how many times the row was in the source, or for an exact "
+        "Times in {timezone}. Copies: how many times the row was in the source, or for an exact "
         "duplicate the extra copies. `project.dropped_events()` returns every dropped row."
     ),
     # event checks

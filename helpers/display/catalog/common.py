@@ -6,6 +6,10 @@ MESSAGES = {
     "format.no": "no",
     "format.pp": "{value} pts",
     "format.not_reached": "not reached",
+    # lists inside a sentence (helpers.display.text.join_words / join_clauses)
+    "list.sep": ", ",
+    "list.clause_sep": "; ",
+    "list.end": ".",
     # tables (helpers.display.table)
     "table.more_rows.one": "{n:count} more row in artifacts/{file}.",
     "table.more_rows.other": "{n:count} more rows in artifacts/{file}.",

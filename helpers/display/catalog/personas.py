@@ -118,7 +118,7 @@ MESSAGES = {
     # --- stored with the personas (see the module docs: Python format specs) ---------------------
     **{f"personas.phrase.{f}.high": high for f, (high, _) in _PHRASES.items()},
     **{f"personas.phrase.{f}.low": low for f, (_, low) in _PHRASES.items()},
-    "personas.phrase.event_heavy": "{event}-heavy",
+    "personas.phrase.event_heavy": "{event:event}-heavy",
     "personas.phrase.high_feature": "high {feature}",
     "personas.phrase.low_feature": "low {feature}",
     "personas.phrase.mostly": "mostly {value}",
@@ -127,7 +127,8 @@ MESSAGES = {
     "personas.name.typical": "typical users",
     "personas.name.numbered": "{name} (persona {number})",
     "personas.name.fallback": "Persona {number}",
-    "personas.card.share_label": "share of {event}",
+    "personas.card.share_label": "share of {event:event}",
+    "personas.card.column": "{col:column}",
     "personas.card.feature.share": "{label} {mean:.0%} (all {overall:.0%})",
     "personas.card.feature.number": "{label} {mean:,.1f} (all {overall:,.1f})",
     "personas.card.feature_separator": "; ",
@@ -339,7 +340,7 @@ MESSAGES = {
     # --- charts --------------------------------------------------------------------------------------
     "personas.plot.profiles.title": "Persona profiles (standardized feature means)",
     "personas.plot.profiles.colorbar": "mean standardized value",
-    "personas.plot.profiles.share": "% {event}",
+    "personas.plot.profiles.share": "% {event:event}",
     "personas.plot.projection.title": "Personas on two principal components ({users:count} users)",
     "personas.plot.projection.axis": "PC{n} ({share:share.0} of variance)",
     "personas.plot.k.empty": "k was set by parameter: no selection to show",

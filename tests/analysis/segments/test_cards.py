@@ -84,8 +84,8 @@ def test_cards_on_toy():
     assert b.action_rule.startswith("price-sensitive: mean share_coupon_view >= 0.15")
     # all four features tie on |d| = 2: the first three by name, means in their own units
     assert b.description == (
-        "50% of active users, 100% of revenue: active_days_28 10.0 (all 6.0); orders 4.0 "
-        "(all 2.0); revenue 100.0 (all 50.0)."
+        "50% of active users, 100% of revenue: Active days (28 d) 10.0 (all 6.0); Orders 4.0 "
+        "(all 2.0); Revenue 100.0 (all 50.0)."
     )
     assert [r.label for r in b.distinguishing][-1] == "share of coupon view"
     assert other.description.startswith("50% of active users, 0% of revenue: ")
