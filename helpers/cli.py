@@ -86,9 +86,7 @@ def sample(out: str, users: int, months: int, seed: int, language: str) -> None:
     """Write a sample product (sources with planted truths) and its persona.yaml."""
     from helpers.sample.generator import generate_sample
 
-    generate_sample(
-        out, users=users, months=months, seed=seed, language=language, progress=True
-    )
+    generate_sample(out, users=users, months=months, seed=seed, language=language, progress=True)
     click.echo(f"sample written to {Path(out).resolve()}")
     click.echo(f"run it with: persona-kit run --config {Path(out) / 'persona.yaml'}")
 

@@ -14,10 +14,12 @@ import re
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from helpers.core.io import write_atomic
+from helpers.display.format import fmt
 from helpers.display.messages import html_lang, translate
 from helpers.display.text import t
 from helpers.report.index import duration_text
@@ -86,14 +88,15 @@ def header_html(info: dict) -> str:
     param_text = ", ".join(
         f"<code>{esc(str(k))} = {esc(repr(v))}</code>" for k, v in params.items()
     ) or esc(t("report.header.no_parameters"))
+    started = info.get("started_at", "")
     run = t(
         "report.header.run_value",
-        started=info.get("started_at", ""),
+        started=fmt(pd.Timestamp(started), "date") if started else "",
         took=duration_text(info.get("duration_s")),
     )
     rows = [
         (t("header.project"), esc(str(info.get("project", "")))),
-        (t("header.month"), esc(str(info.get("month", "")))),
+        (t("header.month"), esc(fmt(info.get("month", ""), "month"))),
         (t("header.as_of"), esc(str(info.get("as_of", "")))),
         (t("header.data_window"), esc(str(info.get("data_window", "")))),
         (t("report.header.parameters"), param_text),

@@ -10,11 +10,13 @@ import datetime as dt
 import html
 from pathlib import Path
 
+import pandas as pd
+
 from helpers.core.io import write_atomic
 from helpers.core.metrics import METRICS_FILE, Metric, read_merged
-from helpers.display.format import MISSING
+from helpers.display.format import MISSING, fmt
 from helpers.display.messages import html_lang
-from helpers.display.text import t, tn
+from helpers.display.text import join_words, t, tn
 from helpers.report.manifest import month_dirs, read_manifest
 
 __all__ = [
@@ -96,6 +98,14 @@ def _head(*keys: str) -> str:
     return "<thead><tr>" + "".join(f"<th>{html.escape(t(k))}</th>" for k in keys) + "</tr></thead>"
 
 
+def _instant(text: str) -> str:
+    """An ISO instant of a manifest in the business timezone, named (as given if unreadable)."""
+    try:
+        return fmt(pd.Timestamp(text), "date") if text else ""
+    except ValueError:
+        return str(text)
+
+
 def render_month_index(month_dir: str | Path) -> Path:
     """Write ``<month_dir>/index.html``: one row per report with status, duration, numbers, links.
 
@@ -142,7 +152,7 @@ def render_month_index(month_dir: str | Path) -> Path:
             project=manifest.get("project", ""),
             as_of=manifest.get("as_of", ""),
             window=manifest.get("data_window", ""),
-            updated=manifest.get("updated_at", ""),
+            updated=_instant(manifest.get("updated_at", "")),
             version=manifest.get("kit_version", ""),
         )
     )
@@ -165,7 +175,7 @@ def render_archive_index(out_root: str | Path, *, metrics_per_report: int = 2) -
         for entry in reports.values():
             counts[entry.get("status", "?")] = counts.get(entry.get("status", "?"), 0) + 1
         failed = [n for n, e in reports.items() if e.get("status") == "failed"]
-        status = ", ".join(
+        status = join_words(
             t(
                 "index.archive.count",
                 n=n,
@@ -174,14 +184,15 @@ def render_archive_index(out_root: str | Path, *, metrics_per_report: int = 2) -
             for s, n in counts.items()
         )
         if failed:
-            status += " (" + ", ".join(failed) + ")"
+            status += t("index.archive.failed_names", names=join_words(failed))
         css = "failed" if failed else "ok"
         metrics = read_merged(month_dir / "artifacts" / METRICS_FILE)
         numbers = "".join(_metrics_list(m, metrics_per_report) for m in metrics.values())
         rows.append(
-            f"<tr><td><a href='{esc(month_dir.name)}/index.html'>{esc(month_dir.name)}</a>"
+            f"<tr><td><a href='{esc(month_dir.name)}/index.html'>"
+            f"{esc(fmt(month_dir.name, 'month'))}</a>"
             f"</td><td class='{css}'>{esc(status)}</td><td>{numbers}</td>"
-            f"<td>{esc(str(manifest.get('updated_at', '')))}</td></tr>"
+            f"<td>{esc(_instant(manifest.get('updated_at', '')))}</td></tr>"
         )
     table = (
         "<table>"
@@ -195,7 +206,7 @@ def render_archive_index(out_root: str | Path, *, metrics_per_report: int = 2) -
             "index.archive.subtitle",
             project=project,
             months=tn("index.archive.months", len(rows)),
-            rebuilt=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            rebuilt=fmt(pd.Timestamp(dt.datetime.now(dt.UTC)), "date"),
         )
     )
     return write_atomic(out_root / "index.html", _page(t("index.archive.title"), subtitle, table))

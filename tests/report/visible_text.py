@@ -48,7 +48,9 @@ def english_runs(text: str, *, min_words: int = 5, allowed: frozenset = frozense
     Examples
     --------
     >>> english_runs("活跃用户 8,106 人 (users active in the last 28 days)")
-    ['users active in the last 28 days)']
+    ['(users active in the last']
+    >>> english_runs("数据源 app_events 共 12 行 ok then")
+    []
     >>> english_runs("事件 add_to_cart 与 view_item 的占比")
     []
     """

@@ -40,17 +40,17 @@ MESSAGES = {
         "each day, {start:date} to {end:date}."
     ),
     "activity.monthly.caption.up": (
-        "{users:count} users were active in {month}: {change:count} more than the month "
+        "{users:count} users were active in {month:month}: {change:count} more than the month "
         "before ({pct:pct})."
     ),
     "activity.monthly.caption.down": (
-        "{users:count} users were active in {month}: {change:count} fewer than the month "
+        "{users:count} users were active in {month:month}: {change:count} fewer than the month "
         "before ({pct:pct})."
     ),
     "activity.monthly.caption.same": (
-        "{users:count} users were active in {month}, as many as the month before."
+        "{users:count} users were active in {month:month}, as many as the month before."
     ),
-    "activity.monthly.caption.first": "{users:count} users were active in {month}.",
+    "activity.monthly.caption.first": "{users:count} users were active in {month:month}.",
     # power users and stickiness
     "activity.power.caption": (
         "{users:count} users were active in the {days:count} days to {as_of:date}, on "

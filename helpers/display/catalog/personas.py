@@ -259,7 +259,7 @@ MESSAGES = {
         "The personas were not aligned with a previous month: they are numbered by size."
     ),
     "personas.alignment.caption": (
-        "Matched with the personas of {previous_month}: {kept:count} kept their number and name, "
+        "Matched with the personas of {previous_month:month}: {kept:count} kept their number and name, "
         "{new:count} new, {gone:count} gone."
     ),
     "personas.alignment.none_changed": "No persona drifted beyond the thresholds.",

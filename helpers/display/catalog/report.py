@@ -41,17 +41,18 @@ MESSAGES = {
     "index.col.month": "Month",
     "index.col.reports": "Reports",
     "index.col.updated": "Updated",
-    "index.month.title": "Persona review {month}",
+    "index.month.title": "Persona review {month:month}",
     "index.month.subtitle": "{project} · as of {as_of} · data window {window} · updated {updated} · persona-kit {version}",
     "index.month.all_months": "all months",
     "index.archive.title": "Persona reviews",
     "index.archive.subtitle": "{project} · {months} · rebuilt {rebuilt}",
     "index.archive.months.one": "{n} month",
     "index.archive.months.other": "{n} months",
+    "index.archive.failed_names": " ({names})",
     "index.archive.count": "{n} {status}",
     # the runner's reasons for skipping a report (helpers.report.runner)
     "runner.skip.no_assignments": "no assignments",
-    "runner.skip.no_experiment": "no experiment running in {month}",
+    "runner.skip.no_experiment": "no experiment running in {month:month}",
     "runner.skip.depends_on_failed": "depends on failed {names}",
 }
 

@@ -14,19 +14,19 @@ MESSAGES = {
     "metric.personas_gone": "personas gone",
     "metric.personas_drifted": "personas drifted",
     "metric.at_risk_users": "at-risk users on the action list",
-    "review.metric_note.relative": "{change:change} vs {previous_month}",
-    "review.metric_note.points": "{change:pp} vs {previous_month}",
+    "review.metric_note.relative": "{change:change} vs {previous_month:month}",
+    "review.metric_note.points": "{change:pp} vs {previous_month:month}",
     # KPIs
     "review.kpi.active_users": "Active users (calendar month)",
     "review.kpi.stickiness": "Stickiness (mean DAU/MAU)",
     "review.kpi.quick_ratio": "Quick ratio: (new + resurrected) / dormant",
     "review.kpi.revenue_per_active_user": "Revenue per active user",
     "review.kpi.churn_risk_share": "Active users at high or critical churn risk",
-    "review.kpis.caption": "Headline KPIs of {month} against {previous_month}.",
-    "review.change.relative": "{change:change} vs {previous_month} ({previous})",
-    "review.change.points": "{change:pp} vs {previous_month} ({previous})",
-    "review.change.none": "no comparison with {previous_month}",
-    "review.reading.active_users": "{value:count} users were active in {month}, {change}.",
+    "review.kpis.caption": "Headline KPIs of {month:month} against {previous_month:month}.",
+    "review.change.relative": "{change:change} vs {previous_month:month} ({previous})",
+    "review.change.points": "{change:pp} vs {previous_month:month} ({previous})",
+    "review.change.none": "no comparison with {previous_month:month}",
+    "review.reading.active_users": "{value:count} users were active in {month:month}, {change}.",
     "review.reading.stickiness": (
         "On an average day {value:share} of the monthly active users were active, {change}."
     ),
@@ -37,7 +37,7 @@ MESSAGES = {
         "Quick ratio {value:ratio}: fewer users came in (new or back) than went dormant; {change}."
     ),
     "review.reading.revenue_per_active_user": (
-        "Each active user brought {value:money} of revenue in {month}, {change}."
+        "Each active user brought {value:money} of revenue in {month:month}, {change}."
     ),
     "review.reading.churn_risk_share": (
         "{value:share} of the users scored for churn are at high or critical 30-day risk, "
@@ -73,13 +73,13 @@ MESSAGES = {
     "review.status.kept": "kept",
     "review.status.new": "new",
     "review.status.gone": "gone",
-    "review.comparison.caption": "Personas of {month} against {previous_month}.",
+    "review.comparison.caption": "Personas of {month:month} against {previous_month:month}.",
     "review.comparison.aligned": (
-        "This month's personas were matched to {previous_month}'s when they were built, so a "
+        "This month's personas were matched to {previous_month:month}'s when they were built, so a "
         "persona keeps its number and name."
     ),
     "review.comparison.matched_here": (
-        "This month's clusters are matched to {previous_month}'s here (they were built without "
+        "This month's clusters are matched to {previous_month:month}'s here (they were built without "
         "it) and renumbered for this comparison."
     ),
     "review.comparison.no_current": (
@@ -148,8 +148,8 @@ MESSAGES = {
     # drawings
     "review.plot.migration.title": "Where last month's users went",
     "review.plot.migration.title_row": "Where last month's users went (colour: share of the row)",
-    "review.plot.this_month": "this month ({month})",
-    "review.plot.last_month": "last month ({month})",
+    "review.plot.this_month": "this month ({month:month})",
+    "review.plot.last_month": "last month ({month:month})",
     "review.plot.this_month_plain": "this month",
     "review.plot.last_month_plain": "last month",
     "review.plot.new": "new",
