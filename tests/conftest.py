@@ -118,3 +118,13 @@ def small_sample(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("sample") / "sample"
     generate_sample(d, users=2500, months=12, seed=7)
     return d
+
+
+@pytest.fixture(scope="session")
+def en_review(small_sample, tmp_path_factory):
+    """The English review of ``small_sample``: (sample folder, reports folder, RunResult)."""
+    from helpers.report.runner import run_review
+
+    out = tmp_path_factory.mktemp("reports_en")
+    result = run_review(small_sample / "persona.yaml", out=out, jobs=2, progress=False)
+    return small_sample, out, result

@@ -334,7 +334,7 @@ def fmt(value, kind: str = "number", *, digits: int | None = None, prose: bool =
     if is_missing(value):
         return MISSING
     try:
-        if prose and kind in ("count", "number"):
+        if prose and kind == "count":  # users, orders: 1.2万; a statistic keeps its digits
             compact = _compact(float(value))
             if compact is not None:
                 return compact

@@ -19,10 +19,8 @@ REMOTE = re.compile(r"<(script|link)[^>]+(src|href)=[\"']https?://", re.I)
 
 
 @pytest.fixture(scope="module")
-def sample_run(small_sample, tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    result = run_review(small_sample / "persona.yaml", out=out, jobs=2, progress=False)
-    return small_sample, out, result
+def sample_run(en_review):
+    return en_review
 
 
 def test_every_report_ran_ok(sample_run):

@@ -39,7 +39,7 @@ COLUMNS = {
     "segment": ("Segment", "text"),
     "day": ("Day", "date"),
     "date": ("Date", "date"),
-    "month": ("Month", "text"),
+    "month": ("Month", "month"),
     "week": ("Week", "text"),
     "period": ("Period", "text"),
     "period_start": ("Period starting", "date"),
