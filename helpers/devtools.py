@@ -137,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         from helpers.display.po import catalog_problems
 
         folder = argv[1] if len(argv) > 1 else "notebooks"
-        problems = [p for code in LANGUAGES if code != "en" for p in catalog_problems(folder, code)]
+        problems = [
+            p for code in LANGUAGES if code != "en" for p in catalog_problems(folder, code)
+        ]
         print("\n".join(problems[:50]) or "every message has a current translation")
         if len(problems) > 50:
             print(f"... and {len(problems) - 50} more")

@@ -147,7 +147,10 @@ def test_sample_passes_its_options(monkeypatch, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert calls == [
-        (str(tmp_path / "s"), {"users": 300, "months": 3, "seed": 7, "progress": True})
+        (
+            str(tmp_path / "s"),
+            {"users": 300, "months": 3, "seed": 7, "language": "en", "progress": True},
+        )
     ]
     assert f"persona-kit run --config {tmp_path / 's' / 'persona.yaml'}" in result.stdout
 

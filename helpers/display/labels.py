@@ -16,7 +16,6 @@ import pandas as pd
 
 from helpers.core import schema
 from helpers.display.messages import columns, has, word
-from helpers.display.text import t
 
 __all__ = ["label", "kind_of", "is_labelled", "STRICT_ENV"]
 
@@ -66,11 +65,11 @@ def label(col) -> str:
     name = str(col)
     known = columns()
     if name in known:
-        return t(f"col.{name}")
+        return word(f"col.{name}")
     hit = _pattern(name)
     if hit:
         key, inner, _ = hit
-        return t(key, name=inner)
+        return word(key).format(name=inner)  # the families have one plain field
     if os.environ.get(STRICT_ENV) == "1":
         raise KeyError(
             f"The column {name!r} has no label: add it to COLUMNS in a module of "

@@ -22,7 +22,6 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
-import re
 import string
 from functools import cache
 from pathlib import Path
@@ -223,8 +222,6 @@ def untranslated(code: str, english: dict[str, str] | None = None) -> list[str]:
     english = _english()[0] if english is None else english
     found = _translations(code)
     return sorted(k for k, text in english.items() if found.get(k, ("", ""))[0] != text)
-
-
 
 
 def placeholders(text: str) -> list[str]:

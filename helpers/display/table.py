@@ -133,7 +133,9 @@ class Table:
     def _repr_html_(self) -> str:
         cells = self.cells()
         kinds = {c: self._kind(c, self.shown[c]) for c in self.shown.columns}
-        numeric = {c for c, k in kinds.items() if k not in ("text", "date", "bool", "month", "event")}
+        numeric = {
+            c for c, k in kinds.items() if k not in ("text", "date", "bool", "month", "event")
+        }
         head = ""
         if self.index:
             name = self.data.index.name

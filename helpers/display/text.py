@@ -13,6 +13,7 @@ from __future__ import annotations
 import string
 
 from helpers.display.format import KINDS, fmt
+from helpers.display.labels import label
 from helpers.display.messages import word
 
 __all__ = ["t", "tn", "join_words", "join_clauses", "SPEC_KINDS"]
@@ -25,8 +26,6 @@ class _Formatter(string.Formatter):
     def format_field(self, value, format_spec):
         kind, _, digits = format_spec.partition(".")
         if kind == "column":  # a column's name -> its label in the report language
-            from helpers.display.labels import label
-
             return label(value)
         if kind in KINDS:
             return fmt(value, kind, digits=int(digits) if digits else None, prose=True)

@@ -9,7 +9,6 @@ and shared with the tables of :mod:`helpers.sections.churn`.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt

@@ -26,8 +26,7 @@ from IPython import get_ipython
 from IPython.display import HTML, display
 
 from helpers.core.checks import jsonable
-from helpers.core.config import load_config
-from helpers.core.config import normalize_language
+from helpers.core.config import load_config, normalize_language
 from helpers.core.errors import ParameterError
 from helpers.core.io import write_atomic
 from helpers.core.metrics import record_metric

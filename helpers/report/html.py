@@ -123,7 +123,11 @@ def translate_markdown(nb):
     language. A cell whose English differs from the catalog's (an analyst edited their copy)
     keeps its own text."""
     for cell in nb.cells:
-        key = cell.metadata.get("persona_kit", {}).get("key") if cell.cell_type == "markdown" else None
+        key = (
+            cell.metadata.get("persona_kit", {}).get("key")
+            if cell.cell_type == "markdown"
+            else None
+        )
         if key:
             cell.source = translate(key, cell.source)
     return nb

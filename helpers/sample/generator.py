@@ -400,6 +400,8 @@ activity:
   passive_events: [{", ".join(names.passive_events)}]
 churn:
   inactive_days: {INACTIVE_DAYS}
+personas:
+  coupon_event: {names.coupon_event}
 """,
         encoding="utf-8",
     )

@@ -41,6 +41,11 @@ class SampleNames:
     plans: tuple[str, ...]  #: free, plus
 
     @property
+    def coupon_event(self) -> str:
+        """The coupon event in this language (``personas.coupon_event`` of persona.yaml)."""
+        return self.events[EVENT_NAMES.index("coupon_view")]
+
+    @property
     def passive_events(self) -> tuple[str, ...]:
         """The passive events (push received, email opened) in this language."""
         return tuple(self.events[EVENT_NAMES.index(e)] for e in PASSIVE_EVENTS)

@@ -262,14 +262,24 @@ def test_dropped_examples_are_the_rows_as_read(project):
 
 
 def test_audit_view_shows_dropped_rows_as_read(project):
-    """The same rows in the report: reasons in words, UTC times to the minute, one missing mark."""
+    """The same rows in the report: reasons in words, times to the minute in the business
+    timezone (named), one missing mark."""
+    from helpers.display.format import set_timezone
     from helpers.display.registry import render
     from helpers.sections.data_audit import AuditView
 
     table = AuditView.from_project(project).dropped_rows()
-    cells = table.cells()
+    try:
+        set_timezone(project.config.timezone)
+        cells = table.cells()
+    finally:
+        set_timezone(None)
     row = cells[cells["reason"] == "Timestamp out of range"].iloc[0]
-    assert (row["user_id"], row["event_time"], row["copies"]) == ("u2", "2025-06-01 04:00", "1")
+    assert (row["user_id"], row["event_time"], row["copies"]) == (
+        "u2",
+        "2025-06-01 12:00 Asia/Shanghai",
+        "1",
+    )
     assert sorted(cells["reason"]) == [
         "Anonymous id not stitched",
         "Exact duplicate",
@@ -279,7 +289,7 @@ def test_audit_view_shows_dropped_rows_as_read(project):
     no_id = cells[cells["reason"] == "No user id"].iloc[0]
     assert no_id["user_id"] == "–"  # an empty id shows the one missing mark, not None or nan
     html = render(table)
-    assert "Event time (UTC)" in html and "drop_reason" not in html
+    assert "Event time" in html and "Times in Asia/Shanghai" in html and "drop_reason" not in html
 
 
 def test_daily_volume_skips_the_launch_ramp_but_flags_a_drop_later():

@@ -80,7 +80,9 @@ def test_no_missing_glyph_in_any_executed_notebook(zh_review):
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             for output in cell.get("outputs", []):
-                text = output.get("text", "") + json.dumps(output.get("data", {}).get("text/plain", ""))
+                text = output.get("text", "") + json.dumps(
+                    output.get("data", {}).get("text/plain", "")
+                )
                 assert "missing from" not in text and "Glyph" not in text, (path.name, text[:200])
                 images += "image/png" in output.get("data", {})
     assert images >= 20  # charts were drawn, with Chinese titles

@@ -126,7 +126,7 @@ def test_sources_show_counts_shares_and_times():
     cells = table.cells().set_index("source")
     assert cells.loc["app", "rows_in"] == "1,000" and cells.loc["orders", "rows_kept"] == "352"
     assert cells.loc["app", "kept_share"] == "95.2%"
-    assert cells.loc["app", "first_read"] == "2025-10-01 17:03"  # not raw ISO with a T
+    assert cells.loc["app", "first_read"] == "2025-10-01 17:03 UTC"  # not raw ISO with a T; named
     assert cells.loc["orders", "source_table"] == "orders"
     assert "352.00" not in html and "T17:03" not in html
     assert "3 sources, 1,453 rows read, 1,404 kept (96.6%)" in html
@@ -213,5 +213,12 @@ def test_dropped_rows_are_cut_and_show_times_and_missing_ids():
     html = render(table)
     cells = table.cells()
     assert len(cells) == 30 and "10 more rows not shown." in html
-    assert cells.iloc[0].tolist() == ["app", "No user id", "–", "2026-01-01 04:05", "search", "1"]
+    assert cells.iloc[0].tolist() == [
+        "app",
+        "No user id",
+        "–",
+        "2026-01-01 04:05 UTC",
+        "search",
+        "1",
+    ]
     assert all(h in LABELS for h in headers(html))

@@ -52,7 +52,9 @@ __all__ = [
 ATTRIBUTES = ("age", "gender", "city", "channel", "platform", "plan")
 AGE_BINS = [-np.inf, 25, 35, 45, 55, np.inf]
 AGE_LABELS = ["<25", "25-34", "35-44", "45-54", "55+"]
-COUPON_SHARE = SHARE_PREFIX + "coupon_view"
+#: The event that shows interest in coupons (``personas.coupon_event`` in persona.yaml):
+#: personas with a high share of it get the ``targeted_coupons`` action.
+COUPON_EVENT = "coupon_view"
 
 
 # --- the card --------------------------------------------------------------------------------------
@@ -380,13 +382,23 @@ def _description(card: PersonaCard, text: Text) -> str:
 
 
 def build_cards(
-    features: pd.DataFrame, labels: np.ndarray, Z: pd.DataFrame, *, text: Text, n_features: int = 4
+    features: pd.DataFrame,
+    labels: np.ndarray,
+    Z: pd.DataFrame,
+    *,
+    text: Text,
+    n_features: int = 4,
+    coupon_event: str = COUPON_EVENT,
 ) -> list[PersonaCard]:
     """One :class:`PersonaCard` per persona, in persona order (see the module docs).
+
+    ``coupon_event`` names the event whose share marks price-sensitive personas (the sample's
+    ``coupon_view``; a Chinese export's ``领取优惠券``).
 
     ``text`` is the report's message function (``helpers.display.text.t``): the card's name,
     description, feature labels and action text are composed with it.
     """
+    coupon_share = SHARE_PREFIX + coupon_event
     labels = np.asarray(labels)
     n = len(labels)
     personas = sorted(np.unique(labels).tolist())
@@ -404,7 +416,7 @@ def build_cards(
     )
     overall = {
         "overall_p_alive": _mean(features, "p_alive"),
-        "overall_coupon_share": _mean(features, COUPON_SHARE),
+        "overall_coupon_share": _mean(features, coupon_share),
         "overall_active_days_28": _mean(features, s.ACTIVE_DAYS_28),
         "overall_buyer_share": float(buyer.mean()) if buyer is not None else None,
     }
@@ -437,7 +449,7 @@ def build_cards(
             "median_tenure_days": _median(features, s.TENURE_DAYS, inside),
             "median_days_since_active": _median(features, s.DAYS_SINCE_ACTIVE, inside),
             "mean_p_alive": _mean(features, "p_alive", inside),
-            "coupon_share": _mean(features, COUPON_SHARE, inside),
+            "coupon_share": _mean(features, coupon_share, inside),
             "active_days_28": _mean(features, s.ACTIVE_DAYS_28, inside),
             "buyer_share": float(buyer[inside].mean()) if buyer is not None else None,
             **overall,

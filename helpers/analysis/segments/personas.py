@@ -24,7 +24,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
-from helpers.analysis.segments.cards import Drift, PersonaCards, build_cards
+from helpers.analysis.segments.cards import COUPON_EVENT, Drift, PersonaCards, build_cards
 from helpers.analysis.segments.clustering import (
     MIN_SHARE,
     MIN_STABILITY,
@@ -139,6 +139,7 @@ class PersonaModel:
         silhouette_size: int = 5000,
         n_threads: int | None = 1,
         n_card_features: int = 4,
+        coupon_event: str = COUPON_EVENT,
         text: Text,
     ):
         self.k = k
@@ -154,6 +155,7 @@ class PersonaModel:
         self.silhouette_size = silhouette_size
         self.n_threads = n_threads
         self.n_card_features = n_card_features
+        self.coupon_event = coupon_event
         self.text = text
 
     def fit(self, features: pd.DataFrame) -> PersonaModel:
@@ -228,7 +230,12 @@ class PersonaModel:
         )
         self.n_users_ = n
         self.cards_ = build_cards(
-            features, self.labels_, Z, text=self.text, n_features=self.n_card_features
+            features,
+            self.labels_,
+            Z,
+            text=self.text,
+            n_features=self.n_card_features,
+            coupon_event=self.coupon_event,
         )
         return self
 
