@@ -15,13 +15,14 @@ import pandas as pd
 from helpers.core.io import write_atomic
 from helpers.core.metrics import METRICS_FILE, Metric, read_merged
 from helpers.display.format import MISSING, fmt
-from helpers.display.messages import html_lang
+from helpers.display.messages import has, html_lang, word
 from helpers.display.text import join_words, t, tn
 from helpers.report.manifest import month_dirs, read_manifest
 
 __all__ = [
     "INDEX_CSS",
     "status_label",
+    "report_title",
     "duration_text",
     "render_month_index",
     "render_archive_index",
@@ -64,10 +65,21 @@ def status_label(entry: dict) -> str:
     status = entry.get("status", "")
     if status == "ok" and entry.get("last_run") == "unchanged":
         return t("index.status.unchanged")
-    word = t(f"index.status.{status}") if status in ("ok", "failed", "skipped") else status
+    said = t(f"index.status.{status}") if status in ("ok", "failed", "skipped") else status
     if status in ("skipped", "failed") and entry.get("reason"):
-        return t("index.status.with_reason", status=word, reason=entry["reason"])
-    return word
+        return t("index.status.with_reason", status=said, reason=entry["reason"])
+    return said
+
+
+def report_title(name: str) -> str:
+    """A report's title in the report language: ``03_personas`` -> "Personas",
+    ``ab_checkout_v2`` -> "A/B readout: checkout_v2"; an unknown (custom) notebook keeps its name.
+    """
+    if has(f"index.report.{name}"):
+        return t(f"index.report.{name}")
+    if name.startswith("ab_"):
+        return t("index.report.ab", experiment=name[3:])
+    return name
 
 
 def _metrics_list(metrics: dict[str, Metric], limit: int | None = None) -> str:
@@ -78,7 +90,8 @@ def _metrics_list(metrics: dict[str, Metric], limit: int | None = None) -> str:
     for m in items:
         note = f" <span class='note'>{html.escape(m.note)}</span>" if m.note else ""
         lis.append(
-            f"<li>{html.escape(m.label)}: <span class='v'>{html.escape(m.display)}</span>"
+            f"<li>{html.escape(m.label)}{html.escape(word('index.label_sep'))}"
+            f"<span class='v'>{html.escape(m.display)}</span>"
             f"{note}</li>"
         )
     return f"<ul class='m'>{''.join(lis)}</ul>"
@@ -128,7 +141,8 @@ def render_month_index(month_dir: str | Path) -> Path:
             duration_text(entry.get("duration_s")) if entry.get("duration_s") is not None else ""
         )
         rows.append(
-            f"<tr><td>{esc(name)}</td><td class='{esc(css)}'>{esc(status_label(entry))}</td>"
+            f"<tr><td>{esc(report_title(name))} <span class='note'>{esc(name)}</span></td>"
+            f"<td class='{esc(css)}'>{esc(status_label(entry))}</td>"
             f"<td class='num'>{esc(took)}</td>"
             f"<td>{_metrics_list(metrics.get(name, {}))}</td><td>{' &middot; '.join(links)}</td></tr>"
         )
