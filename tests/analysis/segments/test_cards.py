@@ -175,3 +175,16 @@ def test_renumbered_keeps_last_months_name():
     moved = card.renumbered(2, name="Old name", drift=Drift("kept", 4))
     assert (moved.persona, moved.name, moved.name_generated) == (2, "Old name", card.name)
     assert moved.with_centroid(np.array([1.0, 2.0])).centroid == [1.0, 2.0]
+
+
+def test_the_coupon_event_is_named_by_the_config():
+    """A Chinese export's coupon event (personas.coupon_event) marks price-sensitive personas
+    the same way; under the default name the Chinese column is just another event."""
+    f = _toy().rename(columns={"share_coupon_view": "share_领取优惠券"})
+    cols = ["active_days_28", "orders", "revenue", "share_领取优惠券"]
+    named = PersonaModel(k=2, text=t, columns=cols, coupon_event="领取优惠券").fit(f)
+    default = PersonaModel(k=2, text=t, columns=cols).fit(f)
+    buyer = [c for c in named.cards_ if c.revenue_share == 1.0][0]
+    assert buyer.action == "targeted_coupons"
+    assert buyer.top_events == [CardEvent("领取优惠券", 0.5)]
+    assert [c for c in default.cards_ if c.revenue_share == 1.0][0].action != "targeted_coupons"
