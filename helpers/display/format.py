@@ -42,7 +42,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from babel.dates import format_skeleton
+from babel.dates import format_date, format_skeleton
 from babel.numbers import (
     format_compact_currency,
     format_compact_decimal,
@@ -51,7 +51,7 @@ from babel.numbers import (
     get_group_symbol,
 )
 
-from helpers.display.messages import language, locale, word
+from helpers.display.messages import has, language, locale, word
 
 __all__ = [
     "MISSING",
@@ -62,6 +62,7 @@ __all__ = [
     "currency",
     "set_timezone",
     "timezone",
+    "date_axis_formats",
 ]
 
 #: The one mark for a value that is missing or undefined, in every table and sentence.
@@ -242,28 +243,62 @@ def _days(x, digits: int | None = None) -> str:
     return _grouped(x, 0) if abs(x) >= 10 or x == round(x) else _grouped(x, 1)
 
 
-def _date(x, digits: int | None = None) -> str:
-    """A date as ``2026-10-31``; an instant (a timezone-aware time) in the business timezone,
-    named: ``2025-11-01 00:09 Asia/Shanghai``."""
+#: Date-axis tick formats of matplotlib's ConciseDateFormatter per language (None: its
+#: defaults, English month names): years, months, days, hours, minutes, seconds.
+_DATE_AXIS = {
+    "zh": {
+        "formats": ["%Y年", "%-m月", "%-d日", "%H:%M", "%H:%M", "%S.%f"],
+        "zero_formats": ["", "%Y年", "%-m月", "%-m月%-d日", "%H:%M", "%H:%M"],
+        "offset_formats": ["", "%Y年", "%Y年%-m月", "%Y年%-m月%-d日", "%Y年%-m月%-d日", ""],
+    }
+}
+
+
+def date_axis_formats() -> dict:
+    """Keyword arguments for ``matplotlib.dates.ConciseDateFormatter`` in the report language
+    (empty for English: its defaults)."""
+    return dict(_DATE_AXIS.get(language(), {}))
+
+
+def _date(x, digits: int | None = None, prose: bool = False) -> str:
+    """A date as ``2026-10-31`` (in a Chinese sentence ``2026年10月31日``); an instant (a
+    timezone-aware time) in the business timezone, named: ``2025-11-01 00:09 Asia/Shanghai``
+    (in Chinese ``北京时间``)."""
     if isinstance(x, pd.Timestamp):
         x = x.to_pydatetime()
+    if isinstance(x, str) and prose and language() != "en":
+        try:
+            x = dt.date.fromisoformat(x)
+        except ValueError:
+            return x
     if isinstance(x, dt.datetime) and x.tzinfo is not None:
         zone = _settings["timezone"]
         if zone:
             x = pd.Timestamp(x).tz_convert(zone).to_pydatetime()
-        return f"{x:%Y-%m-%d %H:%M} {zone or x.tzname()}"
+        return f"{x:%Y-%m-%d %H:%M} {_zone_name(zone or x.tzname())}"
     if isinstance(x, dt.datetime):
         if x.hour == x.minute == x.second == 0 and x.microsecond == 0:
-            return x.date().isoformat()
-        return x.strftime("%Y-%m-%d %H:%M")
+            x = x.date()
+        else:
+            return x.strftime("%Y-%m-%d %H:%M")
     if isinstance(x, dt.date):
+        if prose and language() != "en":
+            return format_date(x, "long", locale=locale())
         return x.isoformat()
     return str(x)
 
 
+def _zone_name(zone: str) -> str:
+    """A timezone as the report language names it (``tz.<IANA name>``), else its IANA name."""
+    return word(f"tz.{zone}") if has(f"tz.{zone}") else zone
+
+
 def _event(x, digits: int | None = None) -> str:
     """An event name from the data: in English words (``add to cart``), elsewhere as logged."""
-    return str(x).replace("_", " ") if language() == "en" else str(x)
+    if language() == "en":
+        return str(x).replace("_", " ")
+    key = f"value.{x}"  # the kit's own events (order, other) have a name in each language
+    return word(key) if has(key) else str(x)
 
 
 def _bool(x, digits: int | None = None) -> str:
@@ -340,6 +375,8 @@ def fmt(value, kind: str = "number", *, digits: int | None = None, prose: bool =
                 return compact
         if kind == "money":
             return _money(value, digits, prose)
+        if kind == "date":
+            return _date(value, digits, prose)
         return _FORMATTERS[kind](value, digits)
     except (TypeError, ValueError):
         return str(value)

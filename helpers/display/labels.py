@@ -69,7 +69,7 @@ def label(col) -> str:
     hit = _pattern(name)
     if hit:
         key, inner, _ = hit
-        return word(key).format(name=inner)  # the families have one plain field
+        return word(key).format(name=value_text(inner))  # one plain field: a name
     if os.environ.get(STRICT_ENV) == "1":
         raise KeyError(
             f"The column {name!r} has no label: add it to COLUMNS in a module of "

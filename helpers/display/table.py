@@ -98,7 +98,7 @@ class Table:
 
     def _header(self, col) -> str:
         if self._is_value_column(col):
-            return f"<th class='{VALUE_CLASS}'>{html.escape(str(col))}</th>"
+            return f"<th class='{VALUE_CLASS}'>{html.escape(value_text(str(col)))}</th>"
         return f"<th>{html.escape(label(col))}</th>"
 
     def _kind(self, col, values: pd.Series) -> str:

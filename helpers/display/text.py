@@ -10,11 +10,12 @@ sentences follow the same rules as numbers in tables; an ordinary spec (``{x:.2f
 
 from __future__ import annotations
 
+import re
 import string
 
 from helpers.display.format import KINDS, fmt
-from helpers.display.labels import label
-from helpers.display.messages import word
+from helpers.display.labels import is_labelled, label
+from helpers.display.messages import language, word
 
 __all__ = ["t", "tn", "join_words", "join_clauses", "SPEC_KINDS"]
 
@@ -25,14 +26,20 @@ SPEC_KINDS = (*KINDS, "column")
 class _Formatter(string.Formatter):
     def format_field(self, value, format_spec):
         kind, _, digits = format_spec.partition(".")
-        if kind == "column":  # a column's name -> its label in the report language
-            return label(value)
+        if kind == "column":  # a column's name -> its label; a column of the data keeps its name
+            return label(value) if is_labelled(value) else str(value)
         if kind in KINDS:
             return fmt(value, kind, digits=int(digits) if digits else None, prose=True)
         return super().format_field(value, format_spec)
 
 
 _FORMATTER = _Formatter()
+
+#: A space between two CJK characters (ideographs, CJK and full-width punctuation): Chinese
+#: sets none, but a message's space around a field ("{month} 关键指标") leaves one when the
+#: field holds Chinese ("2026年10月 关键指标"). Spaces next to Latin letters and digits stay.
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+_CJK_SPACE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
 
 
 def t(key: str, /, **values) -> str:
@@ -50,7 +57,8 @@ def t(key: str, /, **values) -> str:
     >>> t("table.more_rows.other", n=1234, file="churn_risk.csv")
     '1,234 more rows in artifacts/churn_risk.csv.'
     """
-    return _FORMATTER.vformat(word(key), (), values)
+    text = _FORMATTER.vformat(word(key), (), values)
+    return _CJK_SPACE.sub("", text) if language() == "zh" else text
 
 
 def tn(key: str, n, /, **values) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from helpers.core import schema
+from helpers.display.format import fmt
 from helpers.display.text import t
 
 FLAG_STYLE = {"spike": ("^", "#d62728"), "drop": ("v", "#ff7f0e"), "gap": ("x", "#000000")}
@@ -45,6 +47,9 @@ def plot_daily_volume(volume: pd.DataFrame, *, ax=None, log: bool = True):
                 )
     if log:
         ax.set_yscale("log")
+        # plain numbers (1,000), not the log formatter's mathtext (text is never mathtext here)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt(v, "count")))
+        ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_title(t("audit.plot.title"))
     ax.set_xlabel(t("audit.plot.x"))
     ax.set_ylabel(t("audit.plot.y_log" if log else "audit.plot.y"))

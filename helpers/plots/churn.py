@@ -58,15 +58,15 @@ def covariate_label(name: str, reference_levels: Mapping[str, str] | None = None
 
     Early-window counts are named in words, a level of a one-hot attribute (one of
     ``reference_levels``) as "attribute: level", a covariate stratified by quartile with
-    "(quartiles)"; any other covariate (a binary attribute of the users table) keeps its name,
-    a value of the data.
+    "(quartiles)"; any other covariate (a binary attribute of the users table) shows its column
+    label when the catalogs have one, else its name, a value of the data.
 
     Examples
     --------
     >>> covariate_label("orders_first_7d"), covariate_label("channel_social", {"channel": "x"})
     ('Orders in the first 7 days', 'Channel: social')
     >>> covariate_label("joined_community"), covariate_label("orders_first_7d__q4")
-    ('joined_community', 'Orders in the first 7 days (quartiles)')
+    ('Joined the community', 'Orders in the first 7 days (quartiles)')
     """
     if name.endswith(_QUARTILE_SUFFIX):
         inner = covariate_label(name[: -len(_QUARTILE_SUFFIX)], reference_levels)
@@ -79,7 +79,7 @@ def covariate_label(name: str, reference_levels: Mapping[str, str] | None = None
     if split is not None:
         attribute, level = split
         return t("churn.covariate.level", attribute=group_name(attribute), level=level)
-    return name
+    return label(name) if is_labelled(name) else name
 
 
 def _axes(ax):

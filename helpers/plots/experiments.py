@@ -16,7 +16,7 @@ import pandas as pd
 
 from helpers.core import schema as S
 from helpers.core.errors import ParameterError
-from helpers.display.format import fmt
+from helpers.display.format import date_axis_formats, fmt
 from helpers.display.text import t
 
 __all__ = ["plot_lifts", "plot_segment_effects", "plot_cumulative_assignments"]
@@ -170,6 +170,6 @@ def plot_cumulative_assignments(
     )
     locator = mdates.AutoDateLocator(maxticks=8)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, **date_axis_formats()))
     ax.legend(title=t("ab.plot.variant"))
     return ax

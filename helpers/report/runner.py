@@ -28,8 +28,8 @@ from helpers.core.time import (
     shift_month,
 )
 from helpers.data.pipeline import load_project
-from helpers.display.format import set_currency, set_timezone
-from helpers.display.messages import set_language
+from helpers.display.format import currency, set_currency, set_timezone, timezone
+from helpers.display.messages import language, set_language
 from helpers.display.text import t
 from helpers.report.context import default_reports_dir, load_config_checked, report_language
 from helpers.report.index import render_archive_index, render_month_index, status_label
@@ -439,9 +439,6 @@ def run_review(
     config = project.config
     # -p language zh is this run's report language; the index pages are written here
     user_params["language"] = report_language(config, user_params.get("language"))
-    set_language(user_params["language"])
-    set_currency(getattr(config, "currency", None))
-    set_timezone(getattr(config, "timezone", None))
     config_file = Path(getattr(config, "config_path", None) or config_path).resolve()
     wanted_months = wanted_months or [project.latest_complete_month()]
     for m in wanted_months:
@@ -455,7 +452,12 @@ def run_review(
     indexes: dict[str, Path] = {}
     ensure_kernel()
     pool = Pool(jobs)
+    # this run's words and formats (the index pages are written here); the caller's come back
+    before = (language(), currency(), timezone())
     try:
+        set_language(user_params["language"])
+        set_currency(getattr(config, "currency", None))
+        set_timezone(getattr(config, "timezone", None))
         for m in wanted_months:
             _build_previous_personas(
                 m,
@@ -510,6 +512,9 @@ def run_review(
             archive = render_archive_index(out_root)
     finally:
         pool.close()
+        set_language(before[0])
+        set_currency(before[1])
+        set_timezone(before[2])
     return RunResult(
         out_root=out_root,
         months=wanted_months,

@@ -79,11 +79,26 @@ def test_placeholders_must_survive_translation(tmp_path, monkeypatch):
 
 
 def test_chinese_sentences_use_the_chinese_formats():
+    import datetime as dt
+
     try:
         set_language("zh")
+        # a month filled in next to Chinese leaves no space; digits keep theirs
+        assert t("review.kpis.caption", month="2026-10", previous_month="2026-09") == (
+            "2026年10月关键指标，与 2026年9月对比。"
+        )
+        assert t("audit.sources.note", timezone="Asia/Shanghai").endswith(
+            "时间均按业务时区 Asia/Shanghai 显示，自然日也按该时区切分。"
+        )
+        assert t("activity.sensitivity.without", event="order") == "不含下单（订单表）"
+        assert t("churn.covariate.level", attribute="gender", level="男") == "性别：男"
+        from helpers.display.format import fmt
+
+        assert fmt(dt.date(2026, 10, 31), "date", prose=True) == "2026年10月31日"
+        assert fmt(dt.date(2026, 10, 31), "date") == "2026-10-31"  # tables keep ISO dates
         assert t("format.pp", value="+1.2") == "+1.2 个百分点"
         assert t("table.more_rows.other", n=12_345, file="churn_risk.csv") == (
-            "另有 1.2万 行，见 artifacts/churn_risk.csv。"
+            "另有 1.2万行，见 artifacts/churn_risk.csv。"
         )
     finally:
         set_language("en")

@@ -172,8 +172,9 @@ def test_each_report_header_lists_every_parameter_its_notebook_declares(sample_r
         assert [s.split(" = ")[0] for s in shown] == list(declared), run.name
     two = next(r for r in result.runs if r.name == "02_active_users")
     text = BeautifulSoup(two.html.read_text(), "html.parser").find("header").get_text()
-    assert "mau_days = 28" in text and "driver_retention_day = 28" in text  # all 15, not 5
-    assert len(declared_defaults(specs["02_active_users"].file)) == 15
+    assert "mau_days = 28" in text and "driver_retention_day = 28" in text  # all 16, not 5
+    assert "language = 'en'" in text  # the run's language, resolved from the config
+    assert len(declared_defaults(specs["02_active_users"].file)) == 16
 
 
 def test_no_two_notebooks_declare_one_name_with_two_meanings():

@@ -110,8 +110,11 @@ def _same(a: list[float], b: list[float]) -> bool:
 
 def test_only_the_words_change(en_review, zh_on_english_data):
     _, en_out, en_result = en_review
+    from helpers.display.messages import language
+
     zh_out, zh_result = zh_on_english_data
     assert zh_result.ok
+    assert language() == "en"  # the run's language does not outlive it
     month = en_result.months[-1]
     en_dir, zh_dir = en_out / month / "artifacts", zh_out / month / "artifacts"
     csvs = sorted(p.relative_to(en_dir) for p in en_dir.rglob("*.csv"))

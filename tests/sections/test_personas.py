@@ -70,8 +70,8 @@ def test_feature_preview_labels_counts_and_attributes():
     page = render(review.feature_preview(FEATURES, n=1))
     assert_labelled(page)
     assert "Days since active" in headers(page) and "Share of view_item events" in headers(page)
-    # attributes keep their names (values of the data), ages are whole numbers
-    assert "<th class='pk-value'>city</th>" in page and "<th class='pk-value'>age</th>" in page
+    # common attributes have labels (an unknown one keeps its name), ages are whole numbers
+    assert "<th>City</th>" in page and "<th>Age</th>" in page
     row = cells(page)
     assert row[:6] == ["u1", "2026-10-30", "1", "12", "3", "352.00"]
     assert "25.0%" in row and "34" in row and "u2" not in row
@@ -86,7 +86,7 @@ def test_feature_dictionary_definitions():
     headers_shown = dict(zip(row[::3], row[1::3]))
     assert headers_shown["days_since_active"] == "Days since active"
     assert headers_shown["share_view_item"] == "Share of view_item events"
-    assert headers_shown["city"] == "city"  # an attribute keeps its name
+    assert headers_shown["city"] == "City"  # a common attribute has a label
     assert defs["share_view_item"] == (
         "Share of the user's active events in the last 90 days that were view_item (0 when none)."
     )
@@ -293,7 +293,7 @@ def test_persona_cards_summary_and_boxes():
     assert "4 users (50%), 100% of revenue to date." in page
     assert "share of coupon view 50% vs 25% (d +2.00)" in page
     assert "Top events: coupon_view 50%." in page
-    assert "city: Shanghai 100% (62%)" in page
+    assert "City: Shanghai 100% (62%)" in page
     assert "Value: not estimated." in page  # the toy has no value columns
     assert "targeted_coupons" not in cells(page)  # the action by its name, not its code
 

@@ -107,7 +107,9 @@ def attribute_profile(
     for a in attributes:
         col = users[a]
         if pd.api.types.is_numeric_dtype(col) and col.nunique() > max_levels:
-            col = pd.qcut(col, q=bins, duplicates="drop").astype(str).where(col.notna())
+            bands = pd.qcut(col, q=bins, duplicates="drop")
+            # "16–27", not pandas' "(15.999, 27.0]" (a band of numbers, no words)
+            col = bands.map(_band_text).astype(object).where(col.notna())
         col = col.astype(object).where(col.notna(), MISSING_LEVEL).astype(str)
         n_all = col.value_counts()
         n_act = col[is_active.to_numpy()].value_counts().reindex(n_all.index, fill_value=0)
@@ -192,3 +194,14 @@ def active_behaviour(user_day, *, as_of, window_days: int = 28) -> ActiveBehavio
     return ActiveBehaviour(
         summary=summary, event_mix=mix, as_of=as_of, window_days=int(window_days), active_users=n
     )
+
+
+def _band_text(band) -> str:
+    """A quantile band as ``16–27``.
+
+    Examples
+    --------
+    >>> _band_text(pd.Interval(15.999, 27.0))
+    '16–27'
+    """
+    return f"{round(float(band.left), 2):g}–{round(float(band.right), 2):g}"

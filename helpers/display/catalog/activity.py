@@ -33,7 +33,7 @@ MESSAGES = {
     ),
     "activity.sensitivity.chosen": "Chosen definition",
     "activity.sensitivity.min_days": "At least {days:count} active days in {window:count}",
-    "activity.sensitivity.without": "Without {event}",
+    "activity.sensitivity.without": "Without {event:event}",
     # rolling and monthly actives
     "activity.rolling.caption": (
         "Distinct users active in the {dau:count}, {wau:count} and {mau:count} days ending on "
@@ -155,9 +155,9 @@ MESSAGES = {
     "activity.drivers.note": (
         "Correlation, not causation: use it to choose what to test, then test it."
     ),
-    "activity.drivers.behaviour.one": "{event} at least once in the first {days:count} days",
+    "activity.drivers.behaviour.one": "{event:event} at least once in the first {days:count} days",
     "activity.drivers.behaviour.other": (
-        "{event} at least {n:count} times in the first {days:count} days"
+        "{event:event} at least {n:count} times in the first {days:count} days"
     ),
     # headline numbers
     "activity.headline.title": "The month in numbers",
@@ -206,11 +206,11 @@ MESSAGES = {
     "activity.plot.km_curve": "Kaplan-Meier (open periods censored)",
     "activity.plot.km_axis": "active in this period or later (%)",
     "activity.plot.km_title": "Retention, Kaplan-Meier (open periods censored)",
-    "activity.plot.attribute_value": "{attribute}: {value}",
+    "activity.plot.attribute_value": "{attribute:column}: {value}",
     "activity.plot.index_axis": "index: 100 x share among active / share among all users",
     "activity.plot.attribute_axis": "attribute: value",
     "activity.plot.who_title": "Who is active",
-    "activity.plot.who_by_title": "Who is active by {attribute}",
+    "activity.plot.who_by_title": "Who is active by {attribute:column}",
     "activity.plot.did_it": "did it",
     "activity.plot.did_not": "did not",
     "activity.plot.driver_tick": "{behaviour} (r = {score:score.2})",

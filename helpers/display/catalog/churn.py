@@ -118,7 +118,7 @@ MESSAGES = {
     "churn.covariate.events": "Events in the first {days} days",
     "churn.covariate.orders": "Orders in the first {days} days",
     "churn.covariate.revenue": "Revenue in the first {days} days",
-    "churn.covariate.level": "{attribute}: {level}",
+    "churn.covariate.level": "{attribute:column}: {level}",
     "churn.covariate.quartile": "{name} (quartiles)",
     # the churn-risk model
     "churn.risk.headline": (

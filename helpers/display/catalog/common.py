@@ -6,6 +6,11 @@ MESSAGES = {
     "format.no": "no",
     "format.pp": "{value} pts",
     "format.not_reached": "not reached",
+    # timezones as people name them (helpers.display.format; other zones show their IANA name)
+    "tz.Asia/Shanghai": "Asia/Shanghai",
+    "tz.Asia/Hong_Kong": "Asia/Hong_Kong",
+    "tz.Asia/Taipei": "Asia/Taipei",
+    "tz.UTC": "UTC",
     # lists inside a sentence (helpers.display.text.join_words / join_clauses)
     "list.sep": ", ",
     "list.clause_sep": "; ",
@@ -46,6 +51,12 @@ COLUMNS = {
     "source": ("Source", "text"),
     "event_name": ("Event", "text"),
     "platform": ("Platform", "text"),
+    # user attributes a users table commonly has (any other keeps its name)
+    "age": ("Age", "count"),  # whole years
+    "gender": ("Gender", "text"),
+    "city": ("City", "text"),
+    "plan": ("Plan", "text"),
+    "joined_community": ("Joined the community", "bool"),
     "channel": ("Channel", "text"),
     "n": ("Users", "count"),
     "mean": ("Mean", "number"),

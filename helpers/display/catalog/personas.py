@@ -307,7 +307,7 @@ MESSAGES = {
     "personas.card.event": "{event} {share:share.0}",
     "personas.card.no_events": "Top events: no event data.",
     "personas.card.attributes": "Attributes (share in the persona, overall): {attributes}.",
-    "personas.card.attribute": "{attribute}: {values}",
+    "personas.card.attribute": "{attribute:column}: {values}",
     "personas.card.attribute_value": "{value} {share:share.0} ({overall:share.0})",
     "personas.card.no_attributes": "Attributes: no user attributes in the data.",
     "personas.card.value": (

@@ -44,4 +44,25 @@ _TAGS = [
 #: persona_name of scored users without a persona (helpers.analysis.churn.stake)
 _GROUPS = ["all users", "(no persona)"]
 
-MESSAGES = {f"value.{v}": v for v in [*_RFM, *_TAGS, *_GROUPS]}
+#: the kit's own event names: orders as activity, and the bucket of rare events
+_EVENTS = ["order", "other"]
+
+#: names of the default tag library (identifiers in personas.csv, words on the page)
+_TAG_NAMES = [
+    "new_user",
+    "veteran",
+    "active_this_week",
+    "high_activity",
+    "light_activity",
+    "intense_days",
+    "dormant_risk",
+    "dormant",
+    "browser_not_buyer",
+    "first_time_buyer",
+    "repeat_buyer",
+    "big_spender",
+    "high_aov",
+    "lapsed_buyer",
+]
+
+MESSAGES = {f"value.{v}": v for v in [*_RFM, *_TAGS, *_GROUPS, *_EVENTS, *_TAG_NAMES]}

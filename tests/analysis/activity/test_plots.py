@@ -96,9 +96,9 @@ def test_plots_draw_the_numbers():
     profile = attribute_profile(["1", "3"], users, attributes=["plan"])
     ax = P.plot_attribute_index(profile, attribute="plan")
     assert [round(b.get_width()) for b in ax.patches] == [-100, 0, 100]
-    assert ax.get_title() == "Who is active by plan"
+    assert ax.get_title() == "Who is active by Plan"
     ax = P.plot_attribute_index(profile)
-    assert [t.get_text() for t in ax.get_yticklabels()][1] == "plan: free"
+    assert [t.get_text() for t in ax.get_yticklabels()][1] == "Plan: free"
     assert P.plot_attribute_section(profile) is not None
     assert P.plot_attribute_section(object()) is None
     dr = retention_drivers(

@@ -52,6 +52,6 @@ def test_names_of_groups_and_covariates():
     assert group_name("plan") == "Plan"
     refs = {"channel": "organic", "gender": "female"}
     assert covariate_label("events_first_14d", refs) == "Events in the first 14 days"
-    assert covariate_label("gender_other", refs) == "gender: other"
+    assert covariate_label("gender_other", refs) == "Gender: other"
     assert covariate_label("channel_search_ads", refs) == "Channel: search_ads"
     assert covariate_label("channel_search_ads") == "channel_search_ads"
