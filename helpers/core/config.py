@@ -305,8 +305,15 @@ class Config(_Strict):
         return f"{table}.{src.name}" if src.name else table
 
     def digest(self) -> str:
-        """Stable hash of the validated settings (paths as written)."""
+        """Stable hash of the settings the cleaned-data cache depends on (paths as written):
+        ``tags`` and ``report`` change no cleaned row, so they are left out here."""
         payload = self.model_dump(mode="json", exclude={"config_path", "report", "tags"})
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+    def settings_digest(self) -> str:
+        """Stable hash of every setting (paths as written): a report re-runs when any key it
+        may read changes, ``tags`` and ``report`` included."""
+        payload = self.model_dump(mode="json", exclude={"config_path"})
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -395,6 +402,11 @@ def load_config(path: str | Path) -> Config:
     30
     """
     path = Path(path).expanduser().resolve()
+    if path.is_dir():
+        raise ConfigError(
+            f"config file {path} is a folder, not a file; pass --config FILE (for example "
+            f"{path / 'persona.yaml'})"
+        )
     if not path.exists():
         raise ConfigError(
             f"config file {path} does not exist; pass --config FILE or create persona.yaml "
@@ -402,6 +414,11 @@ def load_config(path: str | Path) -> Config:
         )
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:
+        raise ConfigError(
+            f"{path}: expected UTF-8 text, but byte 0x{e.object[e.start]:02x} at position "
+            f"{e.start} is not UTF-8 (is the file saved as Latin-1 or GBK?); save it as UTF-8"
+        ) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -198,7 +198,16 @@ def load_config_checked(config_path: str | Path, *, parameter: str = "config_pat
         raise ParameterError(
             f"The parameter `{parameter}` must point to a project config file such as "
             f"'{example}', but {str(config_path)!r} was passed and "
-            f"{path.resolve()} does not exist."
+            + (
+                f"{path.resolve()} is a folder"
+                + (
+                    " (it holds a persona.yaml: pass that file)."
+                    if (path / "persona.yaml").is_file()
+                    else "."
+                )
+                if path.is_dir()
+                else f"{path.resolve()} does not exist."
+            )
         )
     return load_config(path.resolve())
 

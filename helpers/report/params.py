@@ -9,6 +9,7 @@ text ``"007"`` when ``label: str``.
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -181,8 +182,25 @@ def output_name(notebook: str, params: dict | None = None) -> str:
     '03_personas'
     >>> output_name("05_ab_readout", {"experiment": "checkout_v2"})
     'ab_checkout_v2'
+
+    Any letter stays (``新结账`` -> ``ab_新结账``); characters a file name cannot hold, and
+    spaces, become ``_`` and the name then ends with a short hash of the experiment's own name,
+    so two experiments never share a file:
+
+    >>> output_name("05_ab_readout", {"experiment": "新结账"})
+    'ab_新结账'
+    >>> [output_name("x", {"experiment": e}) for e in ("a/b", "a b", "a_b")]
+    ['ab_a_b-3ec69c', 'ab_a_b-7dbde9', 'ab_a_b']
     """
     experiment = (params or {}).get("experiment")
     if experiment:
-        return "ab_" + re.sub(r"[^0-9A-Za-z_.-]+", "_", str(experiment))
+        name = str(experiment)
+        safe = _UNSAFE_IN_FILE_NAME.sub("_", name)
+        if safe != name or not safe.strip("._"):
+            safe += "-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:6]
+        return "ab_" + safe
     return notebook
+
+
+#: What a file name may not hold on common systems (and spaces, for readable links).
+_UNSAFE_IN_FILE_NAME = re.compile(r'[\\/:*?"<>|\s\x00-\x1f]+')

@@ -105,7 +105,9 @@ def plan_month(
         "data_window": t("header.window", start=project.data_start, end=project.data_end),
         "kit_version": helpers.__version__,
     }
-    fingerprint = str(getattr(project, "fingerprint", ""))
+    # the data, and every config key a report reads (tags and report settings included)
+    settings = getattr(project.config, "settings_digest", None)
+    fingerprint = str(getattr(project, "fingerprint", "")) + (f"|{settings()}" if settings else "")
     jobs: list[dict] = []
     hashes_by_template: dict[str, list[str]] = {}
     for spec in specs:

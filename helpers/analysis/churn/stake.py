@@ -126,6 +126,8 @@ def churn_risk_table(stake: pd.DataFrame) -> pd.DataFrame:
     out = stake[[c for c in cols if c in stake.columns]].copy()
     if S.PERSONA not in out.columns:
         out.insert(1, S.PERSONA, np.nan)
+    # a persona is a number: 2, not 2.0 (a user without one leaves it empty)
+    out[S.PERSONA] = pd.to_numeric(out[S.PERSONA], errors="coerce").round().astype("Int64")
     return out.sort_values(S.CHURN_RISK_30D, ascending=False).reset_index(drop=True)
 
 

@@ -69,6 +69,12 @@ def test_value_at_stake_sums_the_last_90_days_and_names_personas():
         "revenue_90d",
     ]
     assert table["user_id"].tolist() == ["a", "c", "b"]
+    # c has no persona: the column stays whole numbers (1, not 1.0) and the file says so
+    assert table["persona"].tolist()[0] == 1 and pd.isna(table["persona"].tolist()[1])
+    assert table.to_csv(index=False).splitlines()[1:3] == [
+        "a,1,P,0.9,critical,trend_14 (low),20.0",
+        "c,,(no persona),0.6,high,orders (low),0.0",
+    ]
     assert stake.churn_risk_table(alone)["persona"].isna().all()
 
     by = stake.stake_by_persona(out.reset_index()).table.set_index(["persona_name", "risk_band"])
