@@ -44,6 +44,16 @@ class _KitGroup(click.Group):
             message = " ".join(str(exc).split())
             click.echo(f"error: {message}", err=True)
             ctx.exit(2)
+        except OSError as exc:
+            if exc.filename is None:
+                raise
+            # a folder that cannot be written (read-only, a file in the way, a full disk)
+            click.echo(
+                f"error: cannot write {exc.filename}: {exc.strerror or exc}; choose a folder you "
+                "can write with --out (reports) or `cache_dir` in the config (the data cache).",
+                err=True,
+            )
+            ctx.exit(2)
 
 
 @click.group(cls=_KitGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -222,3 +222,18 @@ def test_lab_in_the_checkout_opens_the_repository_notebooks():
     result = CliRunner().invoke(main, ["lab", "--config", str(root / "persona.yaml"), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().endswith(f"--notebook-dir={kit_notebooks_dir()}")
+
+
+def test_an_unwritable_cache_is_one_error_line(tmp_path):
+    """A cache folder that cannot be created (a file is in its way) is one `error:` sentence
+    naming the path, not an OSError traceback."""
+    (tmp_path / "orders.csv").write_text("order_id,user_id,order_time,amount\no1,u1,2025-12-01,10\n")
+    (tmp_path / "blocked").write_text("a file, not a folder")
+    (tmp_path / "persona.yaml").write_text(
+        "cache_dir: blocked/cache\nsources: {orders: {path: orders.csv}}\n"
+    )
+    result = CliRunner().invoke(main, ["audit", "--config", str(tmp_path / "persona.yaml")])
+    assert result.exit_code == 2, result.output
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: cannot write ")
+    assert "blocked" in lines[0] and "cache_dir" in lines[0] and "Traceback" not in result.output
