@@ -359,13 +359,22 @@ def normalize_language(value):
     return _LANGUAGE_ALIASES.get(str(value).strip().lower().replace("_", "-"), value)
 
 
+#: Files of the system's zone database that are not zones an engine knows.
+_SYSTEM_ZONE_FILES = frozenset({"localtime", "posixrules", "Factory"})
+
+
 def _validate_timezone(v: str) -> None:
+    """An IANA zone name the engines know too: Python alone also opens system files such as
+    ``posixrules`` or ``localtime``, which DuckDB and Spark do not."""
     try:
         zoneinfo.ZoneInfo(v)
+        known = v in zoneinfo.available_timezones() and v not in _SYSTEM_ZONE_FILES
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        known = False
+    if not known:
         raise ValueError(
             f"must be an IANA timezone name such as 'Asia/Shanghai' or 'UTC', but {v!r} was passed"
-        ) from None
+        )
 
 
 def _loc(loc: tuple) -> str:

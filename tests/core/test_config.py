@@ -75,3 +75,12 @@ def test_editing_tags_reruns_the_reports_but_keeps_the_cache(tmp_path):
 
     assert job_hash(before) != job_hash(after)  # "unchanged, not re-run" no more
     assert job_hash(before) == job_hash(config(""))
+
+
+@pytest.mark.parametrize("zone", ["posixrules", "localtime", "Mars/Base"])
+def test_a_timezone_the_engine_does_not_know_is_blamed_on_the_key(tmp_path, zone):
+    p = tmp_path / "persona.yaml"
+    p.write_text(f"timezone: {zone}\n" + BASE)
+    with pytest.raises(ConfigError) as e:
+        load_config(p)
+    assert "key 'timezone'" in str(e.value) and f"but {zone!r} was passed" in str(e.value)
