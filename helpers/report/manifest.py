@@ -6,6 +6,7 @@ whose inputs did not change is not run again).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path
@@ -13,7 +14,14 @@ from typing import Any
 
 from helpers.core.io import write_atomic
 
-__all__ = ["MANIFEST_FILE", "read_manifest", "write_manifest", "month_dirs", "jsonable_params"]
+__all__ = [
+    "MANIFEST_FILE",
+    "read_manifest",
+    "write_manifest",
+    "locked",
+    "month_dirs",
+    "jsonable_params",
+]
 
 MANIFEST_FILE = "manifest.json"
 
@@ -35,6 +43,25 @@ def write_manifest(month_dir: str | Path, manifest: dict) -> Path:
         Path(month_dir) / MANIFEST_FILE,
         json.dumps(manifest, indent=2, ensure_ascii=False, default=str),
     )
+
+
+@contextlib.contextmanager
+def locked(month_dir: str | Path):
+    """Hold the month's lock (``<month_dir>/.manifest.lock``) while reading, merging and
+    writing its manifest, so two runs into the same folder keep each other's reports."""
+    path = Path(month_dir) / ".manifest.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
+        try:
+            import fcntl
+        except ImportError:  # Windows: no advisory locks; runs into one folder must not overlap
+            yield
+            return
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def month_dirs(out_root: str | Path) -> list[Path]:

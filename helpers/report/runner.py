@@ -34,7 +34,7 @@ from helpers.display.text import t
 from helpers.report.context import default_reports_dir, load_config_checked, report_language
 from helpers.report.index import render_archive_index, render_month_index, status_label
 from helpers.report.kernel import ensure_kernel
-from helpers.report.manifest import jsonable_params, read_manifest, write_manifest
+from helpers.report.manifest import jsonable_params, locked, read_manifest, write_manifest
 from helpers.report.notebooks import notebooks_dir
 from helpers.report.params import (
     check_user_params,
@@ -242,23 +242,27 @@ def _close_month(
 ) -> None:
     """Write a month's manifest, merged metrics and index; add its reports to ``runs``."""
     first, last = month_bounds(month)
-    reports = dict(previous)
-    reports.update(entries)
-    write_manifest(
-        month_dir,
-        {
-            "month": month,
-            "project": getattr(config, "name", ""),
-            "as_of": last.isoformat(),
-            "data_window": t("header.window", start=project.data_start, end=project.data_end),
-            "kit_version": helpers.__version__,
-            "fingerprint": str(getattr(project, "fingerprint", "")),
-            "updated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "reports": reports,
-        },
-    )
-    merge_metrics(month_dir / "artifacts")
-    indexes[month] = render_month_index(month_dir)
+    with locked(month_dir):
+        # re-read under the lock: another run into this folder may have added reports since
+        # this one started (``previous`` is what it saw then)
+        reports = dict(previous)
+        reports.update(read_manifest(month_dir).get("reports") or {})
+        reports.update(entries)
+        write_manifest(
+            month_dir,
+            {
+                "month": month,
+                "project": getattr(config, "name", ""),
+                "as_of": last.isoformat(),
+                "data_window": t("header.window", start=project.data_start, end=project.data_end),
+                "kit_version": helpers.__version__,
+                "fingerprint": str(getattr(project, "fingerprint", "")),
+                "updated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                "reports": reports,
+            },
+        )
+        merge_metrics(month_dir / "artifacts")
+        indexes[month] = render_month_index(month_dir)
     for name, entry in entries.items():
         runs.append(
             ReportRun(

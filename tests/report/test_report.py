@@ -477,3 +477,31 @@ def test_rendering_keeps_structure_and_escapes_scripts(tmp_path):
     assert "<script>alert" not in page and "onerror" not in page
     assert "&lt;script&gt;alert('x')&lt;/script&gt;" in page
     assert "<h1>Toy report</h1>" in page  # header title from the first heading
+
+
+def test_two_runs_into_one_folder_keep_each_others_reports(tmp_path):
+    """Both runs read the manifest when they start (empty) and write it when they end: the
+    second must merge, under the month's lock, what the first wrote in between (#19)."""
+    from helpers.report import runner
+
+    month_dir = tmp_path / "2026-02"
+    (month_dir / "artifacts" / "metrics").mkdir(parents=True)
+    project = fake_project(tmp_path)
+
+    def entry(name):
+        return {"notebook": f"{name}.ipynb", "status": "ok", "html": f"{name}.html"}
+
+    for name in ("02_active_users", "03_personas"):  # each saw the empty manifest at its start
+        runner._close_month(
+            "2026-02",
+            month_dir,
+            {},
+            {name: entry(name)},
+            project=project,
+            config=project.config,
+            runs=[],
+            indexes={},
+        )
+    written = json.loads((month_dir / "manifest.json").read_text())
+    assert list(written["reports"]) == ["02_active_users", "03_personas"]
+    assert "02_active_users" in (month_dir / "index.html").read_text()
