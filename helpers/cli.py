@@ -16,6 +16,7 @@ and names it; the failed report is still rendered.
 from __future__ import annotations
 
 import importlib.util
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -101,6 +102,11 @@ def sample(out: str, users: int, months: int, seed: int, language: str) -> None:
     click.echo(f"run it with: persona-kit run --config {Path(out) / 'persona.yaml'}")
 
 
+def _stop_on_signal(signum, frame) -> None:
+    click.echo(f"stopped by signal {signum}: stopping the workers and their kernels", err=True)
+    raise SystemExit(128 + signum)
+
+
 def _params(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
     params: dict[str, str] = {}
     for key, value in pairs:
@@ -161,6 +167,8 @@ def run(
     """Run the monthly review and render HTML reports with an index page."""
     from helpers.report.runner import run_review
 
+    # a stop request (`timeout`, a container stop) ends the workers and kernels with the run
+    signal.signal(signal.SIGTERM, _stop_on_signal)
     result = run_review(
         config,
         month=month,

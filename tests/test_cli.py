@@ -227,7 +227,9 @@ def test_lab_in_the_checkout_opens_the_repository_notebooks():
 def test_an_unwritable_cache_is_one_error_line(tmp_path):
     """A cache folder that cannot be created (a file is in its way) is one `error:` sentence
     naming the path, not an OSError traceback."""
-    (tmp_path / "orders.csv").write_text("order_id,user_id,order_time,amount\no1,u1,2025-12-01,10\n")
+    (tmp_path / "orders.csv").write_text(
+        "order_id,user_id,order_time,amount\no1,u1,2025-12-01,10\n"
+    )
     (tmp_path / "blocked").write_text("a file, not a folder")
     (tmp_path / "persona.yaml").write_text(
         "cache_dir: blocked/cache\nsources: {orders: {path: orders.csv}}\n"

@@ -514,6 +514,9 @@ def run_review(
                 indexes=indexes,
             )
             archive = render_archive_index(out_root)
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM) or failed: nothing keeps running
+        pool.stop()
+        raise
     finally:
         pool.close()
         set_language(before[0])

@@ -8,11 +8,13 @@ template compiled once per worker, not once per notebook. A job is a plain dict 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import queue
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -148,6 +150,7 @@ class Worker:
             env=env,
             text=True,
             encoding="utf-8",
+            start_new_session=True,  # its own process group: stopping it stops its kernels too
         )
 
     def run(self, job: dict, result_file: Path) -> dict:
@@ -178,6 +181,21 @@ class Worker:
             self.proc.kill()
             self.proc.wait()
         self._log.close()
+
+    def stop(self) -> None:
+        """Stop the worker and every process it started (its kernel), now."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.proc.pid, sig)
+            except (ProcessLookupError, PermissionError, AttributeError):
+                break
+            try:
+                self.proc.wait(timeout=5)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        with contextlib.suppress(OSError):
+            self._log.close()
 
 
 _DONE = "persona-kit-job-done"
@@ -224,6 +242,15 @@ class Pool:
             self._executor.shutdown(wait=True, cancel_futures=True)
         for worker in self._workers:
             worker.close()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def stop(self) -> None:
+        """Stop at once (the run was interrupted): workers and their kernels end, queued jobs
+        are dropped, the temporary folder goes."""
+        for worker in self._workers:
+            worker.stop()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(self._tmp, ignore_errors=True)
 
 
