@@ -45,6 +45,7 @@ DROP_REASONS = {
     "unstitched_anonymous": "an anonymous id that no identity maps to a user",
     "duplicate_order_id": "an order id seen before (the earliest row is kept)",
     "missing_amount": "the amount is empty",
+    "invalid_amount": "the amount is not a finite number (NaN, inf or -inf)",
     "duplicate_user_row": "a second row for a user id (the earliest signup is kept)",
     "null_key": "a required id (user, experiment or variant) is empty",
 }

@@ -40,13 +40,27 @@ class Cleaned:
 
 
 def clean_orders(o: ibis.Table, cfg: Config):
-    """Clean orders: time range, null users, empty amounts, duplicate order ids; flag refunds/free."""
+    """Clean orders: time range, null users, empty or non-finite amounts, duplicate order ids;
+    flag refunds and free orders."""
     missing, before, after = time_flags(o, schema.ORDER_TIME, cfg)
     no_user = o[schema.USER_ID].isnull()
-    no_amount = o[schema.AMOUNT].isnull()
+    amount = o[schema.AMOUNT]
+    # NaN, inf and -inf ("NaN", "inf" in a CSV, or floats in Parquet) parse as numbers but
+    # would turn every sum they enter into NaN or inf. Spelled so that every engine agrees:
+    # ibis on Spark counts NaN as null, and compiles isinf() to FALSE
+    nan = amount.isnan().fill_null(False)
+    no_amount = amount.isnull() & ~nan
+    bad_amount = nan | (amount.abs() == float("inf")).fill_null(False)
     has_order_id = bool(o[schema.ORDER_ID].notnull().any().execute())
-    base = o.mutate(_missing=missing, _oor=before | after, _nouser=no_user, _noamt=no_amount)
-    reason_free = base.filter(~base._missing & ~base._oor & ~base._nouser & ~base._noamt)
+    base = o.mutate(
+        _missing=missing,
+        _oor=before | after,
+        _nouser=no_user,
+        _noamt=no_amount,
+        _badamt=bad_amount,
+    )
+    clear = ~base._missing & ~base._oor & ~base._nouser
+    reason_free = base.filter(clear & ~base._noamt & ~base._badamt)
     first = counts_by_source(
         base,
         rows_in=base.count(),
@@ -60,9 +74,10 @@ def clean_orders(o: ibis.Table, cfg: Config):
         base,
         oor=(~base._missing & base._oor).sum(),
         nouser=(~base._missing & ~base._oor & base._nouser).sum(),
-        noamt=(~base._missing & ~base._oor & ~base._nouser & base._noamt).sum(),
+        noamt=(clear & base._noamt).sum(),
+        badamt=(clear & ~base._noamt & base._badamt).sum(),
     )
-    keep = reason_free.drop("_missing", "_oor", "_nouser", "_noamt")
+    keep = reason_free.drop("_missing", "_oor", "_nouser", "_noamt", "_badamt")
     if has_order_id:
         w = ibis.window(
             group_by=[schema.SOURCE, schema.ORDER_ID],
@@ -99,6 +114,7 @@ def clean_orders(o: ibis.Table, cfg: Config):
             - g(step, "oor")
             - g(step, "nouser")
             - g(step, "noamt")
+            - g(step, "badamt")
         )
         checks = OrderChecks(
             time_range=(
@@ -122,6 +138,7 @@ def clean_orders(o: ibis.Table, cfg: Config):
                 "time_out_of_range": g(step, "oor"),
                 "null_user_id": g(step, "nouser"),
                 "missing_amount": g(step, "noamt"),
+                "invalid_amount": g(step, "badamt"),
                 "duplicate_order_id": rows_after_basic - g(kept_counts, "kept"),
             },
             checks,

@@ -46,7 +46,7 @@ from helpers.data import (
 )
 from helpers.data.audit import Audit, UserDaySpan
 
-CLEANING_VERSION = "7"  # 7: the first 3 days of a source are not volume-flagged
+CLEANING_VERSION = "8"  # 8: offsets read per value (not after a date); non-finite amounts dropped
 TABLES = ("events", "orders", "users", "identities", "assignments")
 
 

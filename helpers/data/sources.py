@@ -31,7 +31,9 @@ from helpers.core.errors import DataError, EngineError
 from helpers.data import engine, storage
 
 EXTENSIONS = {".csv": "csv", ".gz": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-ISO_OFFSET = r"(?:Z|z|[+-]\d{2}(?::?\d{2})?)$"
+# a UTC offset ends an ISO value only after a time part (T or space, then hh:mm...): the "-01"
+# ending a date-only "2025-12-01" is the day, not an offset
+ISO_OFFSET = r"[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s?(?:Z|z|[+-]\d{2}(?::?\d{2})?)$"
 N_EXAMPLES = 3
 
 # columns each canonical table keeps, in order, with their types after mapping
@@ -222,20 +224,14 @@ def parse_time(
         parsed = naive.cast(engine.TS_UTC) if "%z" in fmt or "%Z" in fmt else localize(naive)
     else:
         text = engine.strip_text(value.cast("string"))
-        # whether values carry an offset is decided on a sample: a per-row regex is costly
-        sample = raw.filter(value.notnull()).select(v=text).limit(2000).execute()["v"]
-        aware_share = (
-            float(sample.str.contains(ISO_OFFSET, regex=True).mean()) if len(sample) else 0.0
-        )
-        if aware_share == 1.0:
-            parsed = text.try_cast(engine.TS_UTC)
-        elif aware_share == 0.0:
-            parsed = localize(text.try_cast(dt.timestamp))
+        aware = text.try_cast(engine.TS_UTC)  # naive text is read in the session timezone
+        if src_tz == "UTC" and duck:  # which is UTC in DuckDB: one cast reads both kinds
+            parsed = aware
         else:
+            # decided per value, not on a sample: a value with an offset is that instant, one
+            # without is wall-clock time in the source timezone (exports mix them, late rows too)
             parsed = ibis.ifelse(
-                text.re_search(ISO_OFFSET),
-                text.try_cast(engine.TS_UTC),
-                localize(text.try_cast(dt.timestamp)),
+                text.re_search(ISO_OFFSET), aware, localize(text.try_cast(dt.timestamp))
             )
     # the rare condition first: engines skip the rest of a conjunction on rows already false
     bad = parsed.isnull() & value.notnull() & (engine.strip_text(value.cast("string")) != "")
@@ -269,7 +265,8 @@ def _numeric(
         return value.cast(dt.float64)
     text = engine.strip_text(value.cast("string"))
     num = text.try_cast(dt.float64)
-    bad = num.isnull() & value.notnull() & (text != "")
+    # "NaN" is a number (the cleaning drops it as invalid), though ibis on Spark calls it null
+    bad = num.isnull() & value.notnull() & (text != "") & ~num.isnan().fill_null(False)
 
     def fail(n_bad: int):
         raise DataError(

@@ -237,3 +237,47 @@ def test_strftime_pattern_and_new_york_late_evening_on_both_engines(tmp_path):
             DataError, match=r"1 timestamps that are not the pattern '%Y%m%d %H:%M'.*'2026-01-21'"
         ):
             load_project(_with_engine(tmp_path / "persona.yaml", tmp_path / name, eng))
+
+
+def test_offsets_per_value_and_non_finite_amounts_on_both_engines(tmp_path):
+    """Issue 19 on both engines, in Shanghai (UTC+8): a date is its local midnight (16:00 UTC the
+    day before); a naive value is Shanghai time, one with an offset that instant, wherever it
+    is in the file; NaN and +-inf amounts are dropped as invalid, an empty one as missing."""
+    rows = [
+        ("o1", "u1", "2025-12-01", "10"),  # 2025-11-30 16:00 UTC, day Dec 1
+        ("o2", "u2", "2025-12-02 08:00:00", "NaN"),
+        ("o3", "u3", "2025-12-03T00:00:00Z", "inf"),
+        ("o4", "u4", "2025-12-04", "-inf"),
+        ("o5", "u5", "2025-12-05", ""),
+        ("o6", "u6", "2025-12-05 10:00:00", "-4"),  # 02:00 UTC, a refund
+        ("o7", "u7", "2025-12-05T10:00:00-05:00", "3"),  # 15:00 UTC = 23:00 local, day Dec 5
+    ]
+    pd.DataFrame(rows, columns=["order_id", "user_id", "order_time", "amount"]).to_csv(
+        tmp_path / "orders.csv", index=False
+    )
+    (tmp_path / "persona.yaml").write_text(
+        "timezone: Asia/Shanghai\ncache_dir: cache\nsources:\n  orders: {path: orders.csv}\n"
+    )
+    got = {}
+    for name, eng in (("duckdb", ""), ("spark", SPARK_ENGINE)):
+        p = load_project(_with_engine(tmp_path / "persona.yaml", tmp_path / name, eng))
+        o = p.tables["orders"].execute().sort_values("order_id")
+        s = p.audit.sources["orders"]
+        got[name] = (
+            s.dropped["invalid_amount"],
+            s.dropped["missing_amount"],
+            o["amount"].tolist(),
+            pd.to_datetime(o["order_time"], utc=True).dt.strftime("%m-%d %H:%M").tolist(),
+            pd.to_datetime(o["day"]).dt.strftime("%m-%d").tolist(),
+        )
+    assert (
+        got["duckdb"]
+        == got["spark"]
+        == (
+            3,
+            1,
+            [10.0, -4.0, 3.0],
+            ["11-30 16:00", "12-05 02:00", "12-05 15:00"],
+            ["12-01", "12-05", "12-05"],
+        )
+    )

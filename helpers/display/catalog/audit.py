@@ -15,6 +15,7 @@ MESSAGES = {
     "audit.reason.unstitched_anonymous": "Anonymous id not stitched",
     "audit.reason.duplicate_order_id": "Duplicate order id",
     "audit.reason.missing_amount": "Empty amount",
+    "audit.reason.invalid_amount": "Amount not a finite number",
     "audit.reason.duplicate_user_row": "Second row of a user",
     "audit.reason.null_key": "Empty required id",
     "audit.meaning.missing_time": "The timestamp is empty.",
@@ -29,6 +30,7 @@ MESSAGES = {
     "audit.meaning.unstitched_anonymous": "An anonymous id that no identity maps to a user.",
     "audit.meaning.duplicate_order_id": "An order id seen before (the earliest row is kept).",
     "audit.meaning.missing_amount": "The amount is empty.",
+    "audit.meaning.invalid_amount": "The amount is not a finite number (NaN, inf or -inf).",
     "audit.meaning.duplicate_user_row": (
         "A second row for a user id (the row with the earliest signup is kept)."
     ),
