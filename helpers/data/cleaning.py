@@ -21,6 +21,7 @@ from helpers.data import engine
 from helpers.data.audit import Audit, OrderChecks, SourceAudit, UserChecks, quality_score
 from helpers.data.cleaning_rules import (
     counts_by_source,
+    effective_bounds,
     iso_time,
     ledger,
     no_materialize,
@@ -268,12 +269,13 @@ def clean(
             cfg,
         )
         sources.update(a)
+    bounds = effective_bounds(cfg)
     audit = Audit(
         sources=sources,
         quality=quality_score(sources),
         timezone=cfg.timezone,
-        valid_from=str(cfg.audit.valid_from) if cfg.audit.valid_from else None,
-        valid_until=str(cfg.audit.valid_until) if cfg.audit.valid_until else None,
+        valid_from=str(bounds[0]),
+        valid_until=str(bounds[1]),
         identities=ident,
     )
     return Cleaned(tables=tables, audit=audit)

@@ -17,8 +17,10 @@ from helpers.data import engine
 from helpers.data.audit import SourceAudit
 
 __all__ = [
+    "PLAUSIBLE_FROM",
     "counts_by_source",
     "utc_bound",
+    "effective_bounds",
     "valid_bounds",
     "time_flags",
     "time_valid",
@@ -42,14 +44,34 @@ def utc_bound(day: _dt.date | None, tz: str) -> _dt.datetime | None:
     return local.astimezone(_dt.UTC)
 
 
+#: Without ``audit.valid_from``, earlier timestamps are out of range: no product log of today
+#: reaches back this far, and epoch zero (1970-01-01) or 0001-01-01 are export bugs.
+PLAUSIBLE_FROM = _dt.date(1990, 1, 1)
+
+
+def effective_bounds(cfg: Config, today: _dt.date | None = None) -> tuple[_dt.date, _dt.date]:
+    """The valid local-date range: ``audit.valid_from`` / ``valid_until`` when set; else
+    :data:`PLAUSIBLE_FROM`, and the day after ``today`` (nothing can be logged after the data
+    was read; a timestamp in 2100 or 9999 would otherwise make an empty month the default).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> cfg = NS(audit=NS(valid_from=None, valid_until=None))
+    >>> effective_bounds(cfg, today=_dt.date(2026, 12, 2))
+    (datetime.date(1990, 1, 1), datetime.date(2026, 12, 3))
+    """
+    today = today or _dt.datetime.now(_dt.UTC).date()
+    return (
+        cfg.audit.valid_from or PLAUSIBLE_FROM,
+        cfg.audit.valid_until or today + _dt.timedelta(days=1),
+    )
+
+
 def valid_bounds(cfg: Config):
-    """``audit.valid_from`` / ``valid_until`` as UTC instant literals (None when not set)."""
+    """The valid range (:func:`effective_bounds`) as UTC instant literals."""
     return [
-        None if b is None else ibis.literal(b, type=engine.TS_UTC)
-        for b in (
-            utc_bound(cfg.audit.valid_from, cfg.timezone),
-            utc_bound(cfg.audit.valid_until, cfg.timezone),
-        )
+        ibis.literal(utc_bound(b, cfg.timezone), type=engine.TS_UTC) for b in effective_bounds(cfg)
     ]
 
 
@@ -57,9 +79,7 @@ def time_flags(t: ibis.Table, col: str, cfg: Config):
     """Three conditions on ``t[col]``: missing, before ``valid_from``, at or after ``valid_until``."""
     vf, vu = valid_bounds(cfg)
     ts = t[col]
-    before = ts < vf if vf is not None else ibis.literal(False)
-    after = ts >= vu if vu is not None else ibis.literal(False)
-    return ts.isnull(), ts.notnull() & before, ts.notnull() & after
+    return ts.isnull(), ts.notnull() & (ts < vf), ts.notnull() & (ts >= vu)
 
 
 def time_valid(t: ibis.Table, col: str, cfg: Config) -> ibis.BooleanValue:
@@ -70,12 +90,7 @@ def time_valid(t: ibis.Table, col: str, cfg: Config) -> ibis.BooleanValue:
     """
     vf, vu = valid_bounds(cfg)
     ts = t[col]
-    cond = None
-    if vf is not None:
-        cond = ts >= vf
-    if vu is not None:
-        cond = ts < vu if cond is None else cond & (ts < vu)
-    return ts.notnull() if cond is None else cond
+    return (ts >= vf) & (ts < vu)
 
 
 def ledger(table: str, rows_in: int, dropped: dict[str, int], checks=None) -> SourceAudit:

@@ -46,7 +46,8 @@ from helpers.data import (
 )
 from helpers.data.audit import Audit, UserDaySpan
 
-CLEANING_VERSION = "8"  # 8: offsets read per value (not after a date); non-finite amounts dropped
+# 9: default valid range 1990-01-01 .. the day after the build; 8: offsets per value, NaN amounts
+CLEANING_VERSION = "9"
 TABLES = ("events", "orders", "users", "identities", "assignments")
 
 
