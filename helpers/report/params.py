@@ -116,6 +116,21 @@ def convert_parameter(name: str, value: Any, type_name: str, *, notebook: str = 
     return resolve_type(text)
 
 
+def _inspect(path: Path) -> dict:
+    """papermill's reading of the ``parameters`` cell; a notebook papermill cannot read is one
+    sentence naming it."""
+    try:
+        return papermill.inspect_notebook(str(path))
+    except ValueError as exc:
+        if "kernel" not in str(exc).lower():
+            raise
+        raise ParameterError(
+            f"The notebook {path} names no kernel (metadata.kernelspec), so its parameters "
+            "cannot be read; open it in JupyterLab (`make lab`), choose the 'Python "
+            "(persona-kit)' kernel and save it."
+        ) from None
+
+
 def inspect_parameters(notebook) -> dict[str, str]:
     """``{parameter: type name}`` declared by a notebook's ``parameters`` cell.
 
@@ -126,7 +141,7 @@ def inspect_parameters(notebook) -> dict[str, str]:
         the notebook's own values win).
     """
     path = Path(getattr(notebook, "file", notebook))  # a NotebookSpec or a path
-    declared = papermill.inspect_notebook(str(path))
+    declared = _inspect(path)
     if not declared:
         raise ParameterError(
             f"The notebook {path} has no cell tagged `parameters` (or it declares nothing), "
@@ -143,7 +158,7 @@ def declared_defaults(notebook) -> dict:
     """
     path = Path(getattr(notebook, "file", notebook))
     out = {}
-    for name, decl in papermill.inspect_notebook(str(path)).items():
+    for name, decl in _inspect(path).items():
         text = decl.get("default", "None")
         try:
             out[name] = ast.literal_eval(text)

@@ -505,3 +505,19 @@ def test_two_runs_into_one_folder_keep_each_others_reports(tmp_path):
     written = json.loads((month_dir / "manifest.json").read_text())
     assert list(written["reports"]) == ["02_active_users", "03_personas"]
     assert "02_active_users" in (month_dir / "index.html").read_text()
+
+
+def test_a_notebook_without_a_kernel_is_one_sentence(tmp_path):
+    import nbformat
+
+    from helpers.report.params import inspect_parameters
+
+    nb = nbformat.v4.new_notebook()  # no metadata.kernelspec, as some editors save it
+    cell = nbformat.v4.new_code_cell('month: str = ""')
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    path = tmp_path / "01_data_audit.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(ParameterError) as e:
+        inspect_parameters(path)
+    assert str(e.value).startswith(f"The notebook {path} names no kernel (metadata.kernelspec)")
