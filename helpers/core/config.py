@@ -13,6 +13,7 @@ Examples
 
 from __future__ import annotations
 
+import codecs
 import datetime as _dt
 import hashlib
 import json
@@ -68,6 +69,27 @@ class SourceConfig(_Strict):
         default=None, description="override the format guessed from the extension"
     )
     delimiter: str | None = None
+    encoding: str = Field(
+        default="utf-8", description="text encoding of CSV files: utf-8 | gb18030 | utf-16..."
+    )
+    header: bool = Field(default=True, description="false: the CSV files have no header row")
+    names: list[str] | None = Field(
+        default=None, description="with header: false, the files' column names in order"
+    )
+
+    @field_validator("encoding")
+    @classmethod
+    def _check_encoding(cls, v):
+        try:
+            "a".encode(str(v).strip())  # LookupError: an unknown name, or not a text encoding
+        except LookupError:
+            raise ValueError(
+                "must be a text encoding such as 'utf-8', 'gb18030', 'gbk' or 'utf-16', "
+                f"but {v!r} was passed"
+            ) from None
+        return codecs.lookup(
+            str(v).strip()
+        ).name  # one spelling per encoding ('GBK', 'cp936' -> 'gbk')
 
     @field_validator("time_format")
     @classmethod
@@ -94,6 +116,31 @@ class SourceConfig(_Strict):
                 "a source needs exactly one of `path:` (files) or `table:` (a table in the engine, "
                 f"e.g. 'db.events'), but found path={self.path!r}, table={self.table!r}"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _header_and_names(self):
+        where = f"the source {self.path or self.table!r}"
+        if self.table is not None and (
+            self.encoding != "utf-8" or not self.header or self.names is not None
+        ):
+            raise ValueError(
+                f"`encoding`, `header` and `names` describe CSV files, but {where} is a table in "
+                "the engine; remove them"
+            )
+        if self.names is not None and self.header:
+            raise ValueError(
+                f"`names` lists the columns of CSV files without a header row, but {where} has "
+                "`header: true` (the default); add `header: false` or remove `names`"
+            )
+        if not self.header and not self.names:
+            raise ValueError(
+                f"`header: false` needs `names:`, the columns of {where} in file order, such as "
+                "[user, item, category, behaviour, ts]"
+            )
+        dupes = sorted({n for n in self.names or [] if self.names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"`names` of {where} must be distinct, but {dupes} is listed twice")
         return self
 
 

@@ -35,6 +35,7 @@ EXTENSIONS = {".csv": "csv", ".gz": "csv", ".tsv": "csv", ".parquet": "parquet",
 # ending a date-only "2025-12-01" is the day, not an offset
 ISO_OFFSET = r"[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s?(?:Z|z|[+-]\d{2}(?::?\d{2})?)$"
 N_EXAMPLES = 3
+TEXT_DIR = "utf8"  # in the cache folder: UTF-8 copies of CSV files in another `encoding`
 
 # columns each canonical table keeps, in order, with their types after mapping
 CANONICAL_TYPES = {
@@ -118,19 +119,37 @@ def read_raw(
     table: str,
     stage_dir: Path | None = None,
     defer_empty_check: bool = False,
+    text_dir: Path | None = None,
 ) -> ibis.Table:
     """The files as one ibis table with their own column names (CSV read as text).
 
     With ``stage_dir``, a CSV source is parsed once into Parquet there and read back, so the
-    checks and the mapping that follow do not parse (and decompress) the text again.
+    checks and the mapping that follow do not parse (and decompress) the text again. CSV text
+    in an ``encoding`` other than UTF-8 is decoded into copies in ``text_dir`` (or ``stage_dir``).
     """
     if src.table is not None:  # a table already in the engine
         return storage.engine_table(con, src.table, label=label, table=table)
     fmt = file_format(files[0], src)
     paths = [str(f) for f in files]
+    if fmt != "csv" and (src.encoding != "utf-8" or not src.header):
+        raise DataError(
+            f"source '{label}' ({table}): `encoding`, `header` and `names` describe CSV files, but "
+            f"{paths[0]} is Parquet (its text is UTF-8 and its columns are named); remove them"
+        )
     try:
         if fmt == "csv":
-            raw = storage.read_csv(con, paths, delimiter=src.delimiter)
+            try:
+                raw = storage.read_csv_source(
+                    con,
+                    files,
+                    encoding=src.encoding,
+                    delimiter=src.delimiter,
+                    names=src.names,
+                    folder=text_dir or stage_dir,
+                )
+            except DataError as e:
+                raise DataError(f"source '{label}' ({table}): {e}") from None
+            check_duplicate_columns(raw, files, src, fmt=fmt, label=label, table=table)
             if stage_dir is not None and not defer_empty_check:
                 staged = (
                     Path(stage_dir) / f"raw_{table}_{re.sub(r'[^A-Za-z0-9_]', '_', label)}.parquet"
@@ -139,16 +158,42 @@ def read_raw(
                 raw = storage.read_parquet(con, staged)
         else:
             raw = storage.read_parquet(con, paths)
-    except EngineError:
+            check_duplicate_columns(raw, files, src, fmt=fmt, label=label, table=table)
+    except (EngineError, DataError):
         raise
     except Exception as e:  # the engine's own parse errors, re-said with the file name
         first = str(e).strip().splitlines()[0][:300]
-        raise DataError(
-            f"source '{label}' ({table}): could not read {', '.join(paths[:3])} as {fmt}: {first}"
-        ) from None
+        said = storage.explain_read_error(e) or (
+            f"could not read {', '.join(paths[:3])} as {fmt}: {first}"
+        )
+        raise DataError(f"source '{label}' ({table}): {said}") from None
     if not defer_empty_check:
         check_not_empty(raw, label=label, table=table, paths=paths)
     return raw
+
+
+def check_duplicate_columns(
+    raw: ibis.Table, files: list[Path], src: SourceConfig, *, fmt: str, label: str, table: str
+) -> None:
+    """A mapped column named twice in a file's header is an error: engines read the first copy
+    and rename the second (DuckDB: ``name_1``), so the mapping would miss it without a word.
+    An unmapped duplicate is left to the engine's renaming."""
+    if src.names is not None:  # the names are the config's own, checked distinct there
+        return
+    mapped = {canon: src.columns.get(canon, canon) for canon in CANONICAL_TYPES[table]}
+    mapped.update(src.columns)
+    for f in files:
+        header = storage.header_names(
+            f, fmt=fmt, encoding=src.encoding, delimiter=src.delimiter, n_columns=len(raw.columns)
+        )
+        for canon, col in mapped.items():
+            at = [str(i + 1) for i, name in enumerate(header or []) if name == col]
+            if len(at) > 1:
+                raise DataError(
+                    f"source '{label}' ({table}): column '{col}' ({canon}) appears {len(at)} times "
+                    f"in the header of {f} (columns {', '.join(at)}) and only the first would be "
+                    "read; rename the copies in the export so that each name is used once"
+                )
 
 
 def check_not_empty(t: ibis.Table, *, label: str, table: str, paths) -> None:
@@ -433,6 +478,7 @@ def read_table(
             table=t,
             stage_dir=stage_dir,
             defer_empty_check=deferred is not None,
+            text_dir=cfg.cache_path / TEXT_DIR,
         )
         if deferred is not None:
             deferred[(label, "__rows__")] = (

@@ -1,15 +1,24 @@
 """Any export reads right (issue 19): date-only times keep their day west of UTC, offsets are
-read per value wherever they appear in a file, and non-finite amounts are dropped with a reason.
-Every expected number is worked out by hand in the comments."""
+read per value wherever they appear in a file, non-finite amounts are dropped with a reason,
+headerless files take their column names from the config, text in another encoding is decoded
+(and text in the wrong one is named with its offset), and a mapped column named twice in a file
+is an error. Every expected number is worked out by hand in the comments."""
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import gzip
 import re
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
+from helpers.core.config import load_config
+from helpers.core.errors import ConfigError, DataError
+from helpers.data import storage
 from helpers.data.audit import DROP_REASONS
 from helpers.data.pipeline import load_project
 from helpers.data.sources import ISO_OFFSET
@@ -120,3 +129,250 @@ def test_utc_project_reads_offsets_and_naive_values_in_one_file(tmp_path):
         "o2": utc(2025, 12, 5, 15),
         "o3": utc(2025, 12, 7),
     }
+
+
+# --- headerless exports, encodings, duplicated columns (issue 19: 24, 18, 21) ------------------
+
+# the public Taobao user-behaviour layout: user, item, category, behaviour, epoch seconds; no header
+TAOBAO = [
+    "1,2268318,2520377,pv,1511544070",
+    "1,2333346,2520771,pv,1511561733",
+    "2,2576651,149192,buy,1511572885",
+    "3,3830808,4181361,cart,1511593493",
+]
+
+
+def events_project(d, body: bytes, source: str, *, name="events.csv", engine: str = ""):
+    """A project with one events file (written as ``body``) configured by the ``source`` lines."""
+    d.mkdir(parents=True, exist_ok=True)
+    (d / name).write_bytes(body)
+    (d / "persona.yaml").write_text(
+        "name: Toy\ntimezone: Asia/Shanghai\ncache_dir: cache\nsources:\n  events:\n"
+        f"    - path: {name}\n"
+        + "".join(f"      {line}\n" for line in source.splitlines())
+        + engine
+    )
+    return d / "persona.yaml"
+
+
+TAOBAO_SOURCE = """header: false
+names: [user, item, category, behaviour, ts]
+columns: {user_id: user, event_name: behaviour, event_time: ts}
+time_format: epoch_s"""
+
+
+def test_a_headerless_export_is_read_with_names_and_its_first_line_is_data(tmp_path):
+    body = "".join(r + "\n" for r in TAOBAO).encode()
+    p = load_project(events_project(tmp_path, body, TAOBAO_SOURCE, name="UserBehavior.csv"))
+    s = p.audit.sources["UserBehavior"]
+    assert s.rows_in == 4 and s.rows_kept == 4 and s.balanced  # 4 lines, none taken as a header
+    events = p.tables["events"].execute().sort_values("event_time")
+    assert events["user_id"].tolist() == ["1", "1", "2", "3"]
+    assert events["event_name"].value_counts().to_dict() == {"pv": 2, "buy": 1, "cart": 1}
+    # the first line: 1511544070 s = 17,494 days (2017-11-24) + 62,470 s (17:21:10) UTC, which is
+    # 01:21:10 on Nov 25 in Shanghai
+    first = events.iloc[0]
+    assert first["event_time"] == utc(2017, 11, 24, 17, 21, 10)
+    assert first["day"] == pd.Timestamp("2017-11-25")
+
+
+def test_names_that_do_not_match_the_file_s_columns_are_one_sentence(tmp_path):
+    body = "".join(r + "\n" for r in TAOBAO).encode()
+    source = TAOBAO_SOURCE.replace(
+        "names: [user, item, category, behaviour, ts]", "names: [user, item, behaviour, ts]"
+    )
+    with pytest.raises(DataError) as e:
+        load_project(events_project(tmp_path, body, source))
+    assert str(e.value) == (
+        f"source 'events' (events): file {tmp_path / 'events.csv'} has 5 columns but `names` "
+        "lists 4 (user, item, behaviour, ts); its first line is '1,2268318,2520377,pv,1511544070'"
+    )
+
+
+@pytest.mark.parametrize(
+    "source, said",
+    [
+        (
+            "names: [user, ts]\ncolumns: {user_id: user, event_time: ts}",
+            "key 'sources.events[0]': `names` lists the columns of CSV files without a header row, "
+            "but the source 'events.csv' has `header: true` (the default); add `header: false` or "
+            "remove `names`",
+        ),
+        (
+            "header: false",
+            "key 'sources.events[0]': `header: false` needs `names:`, the columns of the source "
+            "'events.csv' in file order, such as [user, item, category, behaviour, ts]",
+        ),
+        (
+            "header: false\nnames: [user, ts, user]",
+            "key 'sources.events[0]': `names` of the source 'events.csv' must be distinct, but "
+            "['user'] is listed twice",
+        ),
+        (
+            "encoding: gb-18030",
+            "key 'sources.events[0].encoding': must be a text encoding such as 'utf-8', 'gb18030', "
+            "'gbk' or 'utf-16', but 'gb-18030' was passed (found 'gb-18030')",
+        ),
+    ],
+    ids=["names-without-header-false", "header-false-without-names", "names-twice", "encoding"],
+)
+def test_header_names_and_encoding_are_checked_where_the_config_enters(tmp_path, source, said):
+    cfg = events_project(tmp_path, b"u1,2025-12-01\n", source)
+    with pytest.raises(ConfigError) as e:
+        load_config(cfg)
+    assert str(e.value) == f"{cfg}: {said}"
+
+
+GB_HEADER = "用户ID,事件,时间\n"
+GB_ROWS = [
+    "u1,浏览商品,2025-12-01 10:00:00",
+    "u2,加入购物车,2025-12-01 11:00:00",
+    "u1,支付成功,2025-12-02 09:00:00",
+]
+GB_SOURCE = "columns: {user_id: 用户ID, event_name: 事件, event_time: 时间}"
+
+
+def gb_text() -> str:
+    return GB_HEADER + "".join(r + "\n" for r in GB_ROWS)
+
+
+@pytest.mark.parametrize(
+    "encoding, body",
+    [
+        ("gb18030", gb_text().encode("gb18030")),
+        ("gbk", gb_text().encode("gbk")),
+        ("GB18030", gzip.compress(gb_text().encode("gb18030"))),  # a .csv.gz export, any spelling
+        # UTF-16 little-endian, with or without a byte-order mark: read by DuckDB itself
+        ("utf-16", codecs.BOM_UTF16_LE + gb_text().encode("utf-16-le")),
+        ("utf-16", gb_text().encode("utf-16-le")),
+        ("utf-16", codecs.BOM_UTF16_BE + gb_text().encode("utf-16-be")),  # decoded by the kit
+    ],
+    ids=["gb18030", "gbk", "gb18030-gz", "utf-16-le-bom", "utf-16-le", "utf-16-be-bom"],
+)
+def test_an_export_in_another_encoding_reads_with_encoding(tmp_path, monkeypatch, encoding, body):
+    # 5-byte chunks: every Chinese character of the file is cut by a chunk boundary somewhere
+    monkeypatch.setattr(storage, "TEXT_CHUNK", 5)
+    cfg = events_project(tmp_path, body, f"{GB_SOURCE}\nencoding: {encoding}")
+    p = load_project(cfg)
+    s = p.audit.sources["events"]
+    assert s.rows_in == 3 and s.rows_kept == 3
+    events = p.tables["events"].execute().sort_values("event_time")
+    assert events["event_name"].tolist() == ["浏览商品", "加入购物车", "支付成功"]
+    assert events["user_id"].tolist() == ["u1", "u2", "u1"]
+    # 10:00 in Shanghai is 02:00 UTC
+    assert events["event_time"].iloc[0] == utc(2025, 12, 1, 2)
+    copies = sorted(p for p in (tmp_path / "cache" / "utf8").glob("*.csv"))
+    native = encoding == "utf-16" and body[:2] != codecs.BOM_UTF16_BE
+    assert len(copies) == (0 if native else 1)  # one UTF-8 copy, in the cache folder
+    if copies:
+        assert copies[0].read_text(encoding="utf-8") == gb_text()
+
+
+def test_a_gb18030_export_without_encoding_says_to_set_it(tmp_path):
+    cfg = events_project(tmp_path, gb_text().encode("gb18030"), GB_SOURCE)
+    with pytest.raises(DataError) as e:
+        load_project(cfg)
+    # 用 is 0xd3 0xc3 in GB18030; 0xd3 opens a two-byte UTF-8 character that 0xc3 cannot continue
+    assert str(e.value) == (
+        f"source 'events' (events): file {tmp_path / 'events.csv'} is not valid utf-8 text (the "
+        "default `encoding`): 0xd3 at byte 0 (line 1) cannot be decoded; it reads as gb18030: set "
+        "`encoding: gb18030` on this source"
+    )
+
+
+@pytest.mark.parametrize(
+    "n_rows", [3_000, 40_000]
+)  # past the kit's 64 KiB check; past DuckDB's sample
+def test_a_gb18030_line_deep_in_a_utf8_export_is_found_by_offset_and_line(tmp_path, n_rows):
+    header = "user_id,event_name,event_time\n"  # 30 bytes
+    rows = "".join(f"u{i:05d},view,2025-12-01 10:00:00\n" for i in range(n_rows))  # 32 bytes each
+    body = (header + rows).encode() + "u99999,浏览,2025-12-01 10:00:00\n".encode("gb18030")
+    cfg = events_project(tmp_path, body, "name: app")
+    with pytest.raises(DataError) as e:
+        load_project(cfg)
+    # the bad bytes: 浏 is 0xe4 0xaf in GB18030, which UTF-8 reads as the start of a three-byte
+    # character that the next byte (0xc0, of 览) cannot finish; they begin at byte
+    # 30 + 32 x n_rows + len("u99999,") = 7, on line n_rows + 2
+    offset, line = 30 + 32 * n_rows + 7, n_rows + 2
+    assert f"file {tmp_path / 'events.csv'} is not valid utf-8 text" in str(e.value)
+    assert str(e.value).endswith(
+        f": 0xe4 0xaf at byte {offset:,} (line {line:,}) cannot be decoded; it reads as gb18030: set "
+        "`encoding: gb18030` on this source"
+    )
+
+
+def write_orders(d, header: str, rows, fmt: str):
+    if fmt == "csv":
+        (d / "orders.csv").write_text(header + "\n" + "".join(r + "\n" for r in rows))
+        return "orders.csv"
+    cols = header.split(",")
+    values = [r.split(",") for r in rows]
+    arrays = [pa.array([v[i] for v in values]) for i in range(len(cols))]
+    pq.write_table(pa.Table.from_arrays(arrays, names=cols), d / "orders.parquet")
+    return "orders.parquet"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_mapped_column_named_twice_in_the_file_is_an_error(tmp_path, fmt):
+    name = write_orders(
+        tmp_path, "order_id,uid,paid_at,total,uid", ["o1,u1,2025-12-01,10,u9"], fmt
+    )
+    (tmp_path / "persona.yaml").write_text(
+        "name: Toy\ntimezone: UTC\ncache_dir: cache\nsources:\n  orders: {path: "
+        f"{name}, columns: {{user_id: uid, order_time: paid_at, amount: total}}}}\n"
+    )
+    with pytest.raises(DataError) as e:
+        load_project(tmp_path / "persona.yaml")
+    assert str(e.value) == (
+        f"source 'orders' (orders): column 'uid' (user_id) appears 2 times in the header of "
+        f"{tmp_path / name} (columns 2, 5) and only the first would be read; rename the copies "
+        "in the export so that each name is used once"
+    )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_an_unmapped_column_named_twice_is_left_alone(tmp_path, fmt):
+    name = write_orders(
+        tmp_path,
+        "order_id,user_id,order_time,amount,note,note",
+        ["o1,u1,2025-12-01,10,a,b", "o2,u2,2025-12-02,4.5,c,d"],
+        fmt,
+    )
+    (tmp_path / "persona.yaml").write_text(
+        f"name: Toy\ntimezone: UTC\ncache_dir: cache\nsources:\n  orders: {{path: {name}}}\n"
+    )
+    p = load_project(tmp_path / "persona.yaml")
+    assert p.audit.sources["orders"].rows_kept == 2
+    amounts = p.tables["orders"].execute().set_index("order_id")["amount"]
+    assert amounts.to_dict() == {"o1": 10.0, "o2": 4.5}
+
+
+@pytest.mark.spark
+def test_headerless_and_gb18030_exports_read_the_same_on_spark(tmp_path):
+    spark = "engine: {kind: spark, master: 'local[2]', conf: {spark.sql.shuffle.partitions: 2}}\n"
+    body = "".join(r + "\n" for r in TAOBAO).encode()
+    p = load_project(events_project(tmp_path / "tb", body, TAOBAO_SOURCE, engine=spark))
+    assert p.audit.sources["events"].rows_kept == 4
+    assert sorted(p.tables["events"].execute()["user_id"]) == ["1", "1", "2", "3"]
+    gb = gb_text().encode("gb18030")
+    p = load_project(
+        events_project(tmp_path / "gb", gb, f"{GB_SOURCE}\nencoding: gb18030", engine=spark)
+    )
+    names = p.tables["events"].execute().sort_values("event_time")["event_name"].tolist()
+    assert names == ["浏览商品", "加入购物车", "支付成功"]
+
+
+def test_csv_text_options_on_a_parquet_source_are_an_error(tmp_path):
+    name = write_orders(
+        tmp_path, "order_id,user_id,order_time,amount", ["o1,u1,2025-12-01,10"], "pq"
+    )
+    (tmp_path / "persona.yaml").write_text(
+        "name: Toy\ntimezone: UTC\ncache_dir: cache\nsources:\n"
+        f"  orders: {{path: {name}, encoding: gbk}}\n"
+    )
+    with pytest.raises(DataError) as e:
+        load_project(tmp_path / "persona.yaml")
+    assert str(e.value) == (
+        "source 'orders' (orders): `encoding`, `header` and `names` describe CSV files, but "
+        f"{tmp_path / name} is Parquet (its text is UTF-8 and its columns are named); remove them"
+    )
