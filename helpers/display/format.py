@@ -256,7 +256,11 @@ _DATE_AXIS = {
 
 def date_axis_formats() -> dict:
     """Keyword arguments for ``matplotlib.dates.ConciseDateFormatter`` in the report language
-    (empty for English: its defaults)."""
+    (empty for English: its defaults).
+
+    >>> date_axis_formats()
+    {}
+    """
     return dict(_DATE_AXIS.get(language(), {}))
 
 

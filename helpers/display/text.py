@@ -85,5 +85,9 @@ def join_words(items) -> str:
 
 
 def join_clauses(items) -> str:
-    """Clauses in a row inside a sentence: ``a; b`` in English, ``a；b`` in Chinese."""
+    """Clauses in a row inside a sentence: ``a; b`` in English, ``a；b`` in Chinese.
+
+    >>> join_clauses(["ship treatment", "health checks passed"])
+    'ship treatment; health checks passed'
+    """
     return word("list.clause_sep").join(str(i) for i in items)

@@ -74,6 +74,9 @@ def status_label(entry: dict) -> str:
 def report_title(name: str) -> str:
     """A report's title in the report language: ``03_personas`` -> "Personas",
     ``ab_checkout_v2`` -> "A/B readout: checkout_v2"; an unknown (custom) notebook keeps its name.
+
+    >>> report_title("03_personas"), report_title("ab_checkout_v2"), report_title("99_mine")
+    ('Personas', 'A/B readout: checkout_v2', '99_mine')
     """
     if has(f"index.report.{name}"):
         return t(f"index.report.{name}")

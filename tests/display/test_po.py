@@ -96,6 +96,18 @@ def test_chinese_sentences_use_the_chinese_formats():
 
         assert fmt(dt.date(2026, 10, 31), "date", prose=True) == "2026年10月31日"
         assert fmt(dt.date(2026, 10, 31), "date") == "2026-10-31"  # tables keep ISO dates
+        import pandas as pd
+
+        from helpers.display.format import date_axis_formats, set_timezone
+
+        set_timezone("Asia/Shanghai")
+        try:  # an instant in the business timezone, named as Chinese readers name it
+            assert fmt(pd.Timestamp("2025-10-31T16:09:52", tz="UTC"), "date") == (
+                "2025-11-01 00:09 北京时间"
+            )
+        finally:
+            set_timezone(None)
+        assert date_axis_formats()["zero_formats"][1:3] == ["%Y年", "%-m月"]
         assert t("format.pp", value="+1.2") == "+1.2 个百分点"
         assert t("table.more_rows.other", n=12_345, file="churn_risk.csv") == (
             "另有 1.2万行，见 artifacts/churn_risk.csv。"

@@ -139,7 +139,7 @@ class PersonaModel:
         silhouette_size: int = 5000,
         n_threads: int | None = 1,
         n_card_features: int = 4,
-        coupon_event: str = COUPON_EVENT,
+        coupon_event: str | None = None,
         text: Text,
     ):
         self.k = k
@@ -155,7 +155,7 @@ class PersonaModel:
         self.silhouette_size = silhouette_size
         self.n_threads = n_threads
         self.n_card_features = n_card_features
-        self.coupon_event = coupon_event
+        self.coupon_event = coupon_event or COUPON_EVENT  # None: the config names none
         self.text = text
 
     def fit(self, features: pd.DataFrame) -> PersonaModel:
