@@ -45,6 +45,13 @@ def orphan_checks(
     )
     ev_ids = int(r["ev_ids"] or 0) if events else None
     active = user_day.select(schema.USER_ID).distinct()
+
+    def unpadded(t):  # "007" -> "7" (regexp_extract: the same on DuckDB and Spark)
+        ids = t[schema.USER_ID]
+        key = ibis.ifelse(ids.re_search("^0+[0-9]"), ids.re_extract("^0*([0-9].*)$", 1), ids)
+        return t.select(_key=key).distinct()
+
+    padded = unpadded(o.select(schema.USER_ID)).semi_join(unpadded(uid), "_key")
     return Orphans(
         users_table=True,
         orphan_events=int(r["ev"] or 0) if events else None,
@@ -53,6 +60,7 @@ def orphan_checks(
         orphan_orders_users=int(r["od_ids"] or 0) if orders else None,
         users_without_activity=int(users.anti_join(active, schema.USER_ID).count().execute()),
         orphan_users=ev_ids or 0,  # the name truth.json uses
+        orphan_ids_zero_padded=int(padded.count().execute()),
     )
 
 

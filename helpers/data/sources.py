@@ -29,8 +29,8 @@ from helpers.core import schema
 from helpers.core.config import Config, SourceConfig
 from helpers.core.errors import DataError, EngineError
 from helpers.data import engine, storage
+from helpers.data.identifiers import ID_COLUMNS, identifier, text_value
 
-EXTENSIONS = {".csv": "csv", ".gz": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 # a UTC offset ends an ISO value only after a time part (T or space, then hh:mm...): the "-01"
 # ending a date-only "2025-12-01" is the day, not an offset
 ISO_OFFSET = r"[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s?(?:Z|z|[+-]\d{2}(?::?\d{2})?)$"
@@ -170,6 +170,15 @@ def read_raw(
     if not defer_empty_check:
         check_not_empty(raw, label=label, table=table, paths=paths)
     return raw
+
+
+def _ragged(cfg: Config, table: str, label: str, src: SourceConfig) -> str | None:
+    """The first CSV line with a field count unlike its header's, over the source's files."""
+    files = source_files(cfg, table, label, src) if src.path is not None else []
+    if not files or file_format(files[0], src) != "csv":
+        return None
+    enc = src.encoding or "utf-8"
+    return next((r for f in files if (r := storage.ragged_line(f, encoding=enc))), None)
 
 
 def check_duplicate_columns(
@@ -328,18 +337,6 @@ def _numeric(
     return num
 
 
-def _text(value: ibis.Value, *, keep_raw: bool = False) -> ibis.Value:
-    """Identifiers as trimmed text; empty text is NULL (CSV exports write missing ids as '').
-
-    ``keep_raw`` keeps surrounding whitespace (event names: the audit counts such variants).
-    """
-    text = value.cast("string")
-    trimmed = engine.strip_text(text)
-    if keep_raw:
-        return ibis.ifelse(trimmed == "", ibis.null(dt.string), text)
-    return trimmed.nullif("")
-
-
 def map_source(
     raw: ibis.Table,
     table: str,
@@ -379,6 +376,9 @@ def map_source(
         if v not in found and f"{c} -> '{v}'" not in missing
     ]
     missing += explicitly_mapped_missing
+    ragged = _ragged(cfg, table, label, src) if missing and len(found) == 1 else None
+    if ragged:
+        raise DataError(f"source '{label}' ({table}): {ragged}; fix or remove that row")
     if missing:
         raise DataError(
             f"source '{label}' ({table}, {src.path or src.table}): mapped column(s) not found: {', '.join(missing)}. "
@@ -397,7 +397,12 @@ def map_source(
         elif canon in NUMERIC:
             out[canon] = _numeric(raw, col, label=label, canon=canon, deferred=deferred)
         else:
-            out[canon] = _text(raw[col], keep_raw=canon == schema.EVENT_NAME)
+            keep_raw = canon == schema.EVENT_NAME
+            out[canon] = (
+                identifier(raw[col])
+                if canon in ID_COLUMNS
+                else text_value(raw[col], keep_raw=keep_raw)
+            )
     if table == "users":
         used = {mapping[c] for c in CANONICAL_TYPES["users"] if mapping.get(c) in found}
         for col in found:
@@ -537,14 +542,3 @@ def source_signature(cfg: Config) -> list[dict]:
                 }
             )
     return sig
-
-
-def describe_columns(raw: ibis.Table) -> list[dict]:
-    """Schema of a raw source with missing values per column (one aggregate query)."""
-    aggs = {f"n_null_{i}": raw[c].isnull().sum() for i, c in enumerate(raw.columns)}
-    res = raw.aggregate(**aggs).execute().iloc[0]
-    schema_ = raw.schema()
-    return [
-        {"column": c, "type": str(schema_[c]), "missing": int(res[f"n_null_{i}"])}
-        for i, c in enumerate(raw.columns)
-    ]

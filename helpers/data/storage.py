@@ -16,6 +16,7 @@ import codecs
 import csv
 import gzip
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -293,6 +294,40 @@ def first_line(path, encoding: str = "utf-8") -> str:
     """A CSV file's first line as text (undecodable bytes shown as U+FFFD), to show in errors."""
     text = _decoder(path, encoding, "replace").decode(_head(path, PREFIX_BYTES))
     return text.removeprefix("\ufeff").split("\n", 1)[0].rstrip("\r")
+
+
+def ragged_line(path, *, encoding: str = "utf-8", delimiter: str | None = None) -> str | None:
+    """The first line of a CSV file whose number of fields differs from its header's, as a
+    sentence (``line 21 has 6 fields where the header has 4: 'o99,...'``), or None.
+
+    A row with a field too many makes the engine's sniffer give up on the delimiter and read
+    each whole line as one column, so the mapping finds none of its columns; this names the
+    line instead. The header is split by ``delimiter`` or the first of ``, \\t ; |`` it holds.
+    """
+    head = first_line(path, encoding)
+    sep = delimiter or next((c for c in (",", "\t", ";", "|") if c in head), ",")
+    if len(sep) != 1:
+        return None
+    text = "".join(_decoder(path, encoding, "replace").decode(b) for b in _chunks(path))
+    rows = csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=sep)
+    width = None
+    for rows_read, fields in enumerate(rows, start=1):
+        if width is None:
+            width = len(fields)
+        elif fields and len(fields) != width:
+            shown = sep.join(fields)
+            shown = shown if len(shown) <= 120 else shown[:117] + "..."
+            return (
+                f"line {rows_read} of {path} has {len(fields)} fields where the header has "
+                f"{width}: {shown!r}"
+            )
+    return None
+
+
+def _chunks(path):
+    with _open_bytes(path) as f:
+        while chunk := f.read(TEXT_CHUNK):
+            yield chunk
 
 
 def header_names(
