@@ -272,6 +272,13 @@ class Config(_Strict):
     )
     cache_dir: str = "data/processed"
     sources: SourcesConfig
+    purchase_events: list[str] = Field(
+        default_factory=list,
+        description=(
+            "events that count as purchases when there is no orders source (a clickstream): "
+            "each becomes an order, its amount from the event source's `revenue` column"
+        ),
+    )
     activity: ActivityConfig = Field(default_factory=ActivityConfig)
     churn: ChurnConfig = Field(default_factory=ChurnConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
@@ -307,6 +314,26 @@ class Config(_Strict):
     def _check_tz(cls, v):
         _validate_timezone(v)
         return v
+
+    @field_validator("purchase_events")
+    @classmethod
+    def _std_purchases(cls, v):
+        return [standard_event_name(x) for x in v]
+
+    @model_validator(mode="after")
+    def _purchases_need_events(self):
+        if self.purchase_events and self.sources.orders is not None:
+            raise ValueError(
+                "`purchase_events` turns events into orders for a project without an orders "
+                "source, but this config has both; remove `purchase_events` or the orders "
+                f"source (found purchase_events: {self.purchase_events})"
+            )
+        if self.purchase_events and not self.sources.events:
+            raise ValueError(
+                "`purchase_events` names events that count as purchases, but no events source "
+                f"is configured (found purchase_events: {self.purchase_events})"
+            )
+        return self
 
     @field_validator("engine", mode="before")
     @classmethod

@@ -117,6 +117,10 @@ class EventChecks(_Record):
     event_name_variants: dict[str, int] = field(default_factory=dict)
 
 
+#: The source name of the orders made of purchase events (``purchase_events:`` in the config).
+PURCHASE_EVENTS_SOURCE = "purchase_events"
+
+
 @dataclass(frozen=True)
 class OrderChecks(_Record):
     """What the checks of an order source found: refunds (amount < 0, kept but not purchases),
@@ -131,6 +135,7 @@ class OrderChecks(_Record):
     refund_amount: float
     free_orders: int
     buyers: int
+    unknown_amount: int = 0  # orders from purchase events without a revenue column
 
 
 @dataclass(frozen=True)
@@ -232,6 +237,8 @@ class Orphans(_Record):
     orphan_orders_users: int | None = None
     users_without_activity: int | None = None
     orphan_users: int | None = None
+    # orphan ids equal to a users id once leading zeros are dropped (007 against 7)
+    orphan_ids_zero_padded: int | None = None
 
     def to_json(self) -> dict:
         return {k: v for k, v in super().to_json().items() if v is not None}
@@ -312,11 +319,10 @@ class Audit:
     drop_reasons: dict[str, str] = field(default_factory=lambda: dict(DROP_REASONS))
 
     def totals(self) -> tuple[int, int]:
-        """Rows read and rows kept over all sources."""
-        return (
-            sum(s.rows_in for s in self.sources.values()),
-            sum(s.rows_kept for s in self.sources.values()),
-        )
+        """Rows read and rows kept over all sources (orders made of purchase events are rows
+        of their event source, so they are not counted again)."""
+        read = [s for k, s in self.sources.items() if k != PURCHASE_EVENTS_SOURCE]
+        return sum(s.rows_in for s in read), sum(s.rows_kept for s in read)
 
     def of_table(self, table: str) -> dict[str, SourceAudit]:
         """The sources of one canonical table (``events``, ``orders``...), by name."""
@@ -440,8 +446,21 @@ def audit_summary_text(project) -> str:
     if o is not None and o.users_table:
         lines.append(
             f"  orphans: {o.orphan_events or 0:,} events of {o.orphan_events_users or 0:,} ids absent "
-            f"from users; {o.users_without_activity or 0:,} users without activity"
+            f"from users; {o.orphan_orders or 0:,} orders of {o.orphan_orders_users or 0:,} ids "
+            f"absent from users; {o.users_without_activity or 0:,} users without activity"
         )
+        if o.orphan_ids_zero_padded:
+            lines.append(
+                f"  {o.orphan_ids_zero_padded:,} of the orphan ids match a users id once leading "
+                "zeros are dropped (007 against 7): the sources spell ids differently; export "
+                "them as text with the same padding"
+            )
+    for name, s in a.of_table("orders").items():
+        if getattr(s.checks, "unknown_amount", 0):
+            lines.append(
+                f"  {name}: {s.checks.unknown_amount:,} orders without an amount (the purchase "
+                "events have no `revenue` column): they count as purchases with no revenue"
+            )
     if a.volume_flags:
         lines.append(
             f"  daily volume: {len(a.volume_flags)} source-days flagged (spikes, drops, gaps)"

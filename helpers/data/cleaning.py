@@ -18,7 +18,14 @@ import ibis
 from helpers.core import schema
 from helpers.core.config import Config
 from helpers.data import engine
-from helpers.data.audit import Audit, OrderChecks, SourceAudit, UserChecks, quality_score
+from helpers.data.audit import (
+    PURCHASE_EVENTS_SOURCE,
+    Audit,
+    OrderChecks,
+    SourceAudit,
+    UserChecks,
+    quality_score,
+)
 from helpers.data.cleaning_rules import (
     counts_by_source,
     effective_bounds,
@@ -40,9 +47,34 @@ class Cleaned:
     audit: Audit
 
 
-def clean_orders(o: ibis.Table, cfg: Config):
+def purchase_orders(events: ibis.Table, cfg: Config) -> ibis.Table:
+    """Orders made of the cleaned events named in ``purchase_events`` (a clickstream without an
+    orders source): the event's time and user, its ``revenue`` as the amount when the event
+    source has one (else the amount is unknown, null), and the source ``purchase_events``."""
+    bought = events.filter(events[schema.EVENT_NAME].isin(list(cfg.purchase_events)))
+    amount = (
+        bought[schema.REVENUE].cast("float64")
+        if schema.REVENUE in bought.columns
+        else ibis.null().cast("float64")
+    )
+    return bought.select(
+        **{
+            schema.SOURCE: ibis.literal(PURCHASE_EVENTS_SOURCE),
+            schema.USER_ID: bought[schema.USER_ID],
+            schema.ORDER_TIME: bought[schema.EVENT_TIME],
+            schema.AMOUNT: amount,
+            schema.ORDER_ID: ibis.null().cast("string"),
+        }
+    )
+
+
+def clean_orders(o: ibis.Table, cfg: Config, *, amount_required: bool = True):
     """Clean orders: time range, null users, empty or non-finite amounts, duplicate order ids;
-    flag refunds and free orders."""
+    flag refunds and free orders.
+
+    With ``amount_required=False`` (orders made of purchase events without a revenue column)
+    an empty amount is kept as unknown: the order counts as a purchase with no revenue, and
+    ``unknown_amount`` counts them."""
     missing, before, after = time_flags(o, schema.ORDER_TIME, cfg)
     no_user = o[schema.USER_ID].isnull()
     amount = o[schema.AMOUNT]
@@ -50,7 +82,7 @@ def clean_orders(o: ibis.Table, cfg: Config):
     # would turn every sum they enter into NaN or inf. Spelled so that every engine agrees:
     # ibis on Spark counts NaN as null, and compiles isinf() to FALSE
     nan = amount.isnan().fill_null(False)
-    no_amount = amount.isnull() & ~nan
+    no_amount = (amount.isnull() & ~nan) if amount_required else ibis.literal(False)
     bad_amount = nan | (amount.abs() == float("inf")).fill_null(False)
     has_order_id = bool(o[schema.ORDER_ID].notnull().any().execute())
     base = o.mutate(
@@ -95,12 +127,15 @@ def clean_orders(o: ibis.Table, cfg: Config):
         refunds=(keep[schema.AMOUNT] < 0).sum(),
         refund_amount=ibis.ifelse(keep[schema.AMOUNT] < 0, keep[schema.AMOUNT], 0).sum(),
         free_orders=(keep[schema.AMOUNT] == 0).sum(),
-        buyers=keep[schema.USER_ID].nunique(where=keep[schema.AMOUNT] >= 0),
+        buyers=keep[schema.USER_ID].nunique(
+            where=(keep[schema.AMOUNT] >= 0).fill_null(not amount_required)
+        ),
+        unknown=keep[schema.AMOUNT].isnull().sum(),
     )
     keep = keep.mutate(
         **{
             schema.DAY: engine.local_day(keep[schema.ORDER_TIME], cfg.timezone),
-            "is_refund": keep[schema.AMOUNT] < 0,
+            "is_refund": (keep[schema.AMOUNT] < 0).fill_null(False),
         }
     )
     per_source = {}
@@ -130,6 +165,7 @@ def clean_orders(o: ibis.Table, cfg: Config):
             refund_amount=float(kept_counts["refund_amount"].get(src, 0.0)),
             free_orders=g(kept_counts, "free_orders"),
             buyers=g(kept_counts, "buyers"),
+            unknown_amount=g(kept_counts, "unknown"),
         )
         per_source[src] = ledger(
             "orders",
@@ -259,6 +295,11 @@ def clean(
         sources.update(per)
     if staged.get("orders") is not None:
         tables["orders"], per = clean_orders(staged["orders"], cfg)
+        sources.update(per)
+    elif cfg.purchase_events and tables["events"] is not None:
+        derived = materialize(purchase_orders(tables["events"], cfg), "purchase_orders")
+        # an empty amount is an unknown one, not a reason to lose the purchase
+        tables["orders"], per = clean_orders(derived, cfg, amount_required=False)
         sources.update(per)
     if staged.get("assignments") is not None:
         tables["assignments"], a = clean_simple(

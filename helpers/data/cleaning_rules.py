@@ -33,7 +33,8 @@ __all__ = [
 def counts_by_source(table: ibis.Table, **aggs) -> pd.DataFrame:
     """One aggregate query grouped by source; sums as Python ints (0 for no rows)."""
     res = table.group_by(schema.SOURCE).aggregate(**aggs).execute().set_index(schema.SOURCE)
-    return res.fillna(0)
+    with pd.option_context("future.no_silent_downcasting", True):
+        return res.fillna(0).infer_objects()
 
 
 def utc_bound(day: _dt.date | None, tz: str) -> _dt.datetime | None:

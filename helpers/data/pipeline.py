@@ -23,6 +23,8 @@ import datetime as _dt
 import fcntl
 import hashlib
 import json
+import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -46,8 +48,8 @@ from helpers.data import (
 )
 from helpers.data.audit import Audit, UserDaySpan
 
-# 9: default valid range 1990-01-01 .. the day after the build; 8: offsets per value, NaN amounts
-CLEANING_VERSION = "9"
+# 10: orders from purchase_events; 9: default valid range 1990-01-01 .. the day after the build; 8: offsets per value, NaN amounts
+CLEANING_VERSION = "10"
 TABLES = ("events", "orders", "users", "identities", "assignments")
 
 
@@ -248,9 +250,15 @@ def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
     }
     events, orders = stored.get("events"), stored.get("orders")
     say("writing cleaned tables done; building user_day")
-    names = userday.event_name_counts(events)
+    # purchase events became orders: counted once, as orders (the `order` event)
+    activity_events = (
+        events.filter(~events[schema.EVENT_NAME].isin(list(cfg.purchase_events)))
+        if events is not None and cfg.purchase_events and orders is not None
+        else events
+    )
+    names = userday.event_name_counts(activity_events)
     ud = userday.build_user_day(
-        events,
+        activity_events,
         orders,
         activity=cfg.activity,
         event_names=list(names[schema.EVENT_NAME][: userday.MAX_EVENT_COLUMNS]),
@@ -272,7 +280,9 @@ def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
             f"(ledger: {json.dumps({k: v.dropped for k, v in cleaned.audit.sources.items()})})"
         )
     say("daily volume")
-    vol = activity_checks.daily_volume(events, orders, threshold=cfg.audit.spike_threshold)
+    vol = activity_checks.daily_volume(
+        activity_events, orders, threshold=cfg.audit.spike_threshold
+    )
     vol.to_parquet(tmp / "daily_volume.parquet", index=False)
     audit = dataclasses.replace(
         cleaned.audit,
@@ -308,7 +318,46 @@ def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
         shutil.rmtree(folder)
     tmp.rename(folder)
     say(f"cache ready in {meta['build_seconds']:.1f} s: {folder}")
+    removed = prune_caches(folder.parent, keep=KEEP_CACHES)
+    if removed:
+        say(
+            f"removed {len(removed)} older cache(s) of {folder.parent}: "
+            f"{', '.join(p.name for p in removed)} (the {KEEP_CACHES} most recently used stay)"
+        )
     return meta
+
+
+#: Cache folders kept under ``cache_dir``: each change of the data or the cleaning settings
+#: builds a new one; older ones beyond these are removed after a build.
+KEEP_CACHES = 3
+_CACHE_NAME = re.compile(r"^[0-9a-f]{20}$")
+
+
+def prune_caches(base: Path, *, keep: int = KEEP_CACHES) -> list[Path]:
+    """Remove the cache folders of ``base`` beyond the ``keep`` most recently used ones (a
+    folder's ``meta.json`` is touched each time it is opened); returns the removed folders.
+
+    Only folders named like a cache key and holding a ``meta.json`` are considered, and a folder
+    whose lock another process holds (a build of it under way) is left alone.
+    """
+    caches = [
+        p
+        for p in base.iterdir()
+        if p.is_dir() and _CACHE_NAME.match(p.name) and (p / "meta.json").exists()
+    ]
+    caches.sort(key=lambda p: (p / "meta.json").stat().st_mtime, reverse=True)
+    removed = []
+    for old in caches[keep:]:
+        lock_path = base / f".{old.name}.lock"
+        with open(lock_path, "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            shutil.rmtree(old, ignore_errors=True)
+        lock_path.unlink(missing_ok=True)
+        removed.append(old)
+    return removed
 
 
 def load_project(
@@ -345,6 +394,10 @@ def load_project(
     con = _connect(cfg)
     store = storage.CacheStore(con, folder, key)
     meta = json.loads((folder / "meta.json").read_text())
+    try:
+        os.utime(folder / "meta.json")  # used now: the cache pruning keeps the recent ones
+    except OSError:  # a read-only cache is still a cache
+        pass
     tables = {name: store.open(name) for name in TABLES}
     if tables["events"] is not None:
         tables["events"] = event_cleaning.kept_events(tables["events"])

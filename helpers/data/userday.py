@@ -86,7 +86,8 @@ def build_user_day(
             )
         )
     if orders is not None:
-        purchase = orders[schema.AMOUNT] >= 0
+        # an unknown amount (an order made of a purchase event without revenue) is a purchase
+        purchase = (orders[schema.AMOUNT] >= 0).fill_null(True)
         parts.append(
             orders.select(
                 schema.USER_ID,
@@ -97,7 +98,9 @@ def build_user_day(
                     )
                 },
                 _kind=ibis.ifelse(purchase, 1, 2).cast(dt.int8),
-                _amount=ibis.ifelse(purchase, orders[schema.AMOUNT], 0.0).cast(dt.float64),
+                _amount=ibis.ifelse(purchase, orders[schema.AMOUNT].fill_null(0.0), 0.0).cast(
+                    dt.float64
+                ),
             )
         )
     if not parts:
