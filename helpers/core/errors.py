@@ -28,3 +28,9 @@ class EngineError(PersonaKitError, RuntimeError):
 
 class ModelError(PersonaKitError, RuntimeError):
     """A model cannot be fitted on this data (no convergence, too little data)."""
+
+
+class NotEnoughData(ModelError):
+    """Valid data too short or too small for a method (no buyers, no churned lives, one month
+    of history). A report section shows what it needs in its place; the rest of the report runs.
+    Only this (and other :class:`ModelError`) is turned into a note: a bug still fails."""

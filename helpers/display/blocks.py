@@ -7,6 +7,8 @@ no section builds markup by hand.
 * :class:`Paragraph`: a sentence or two.
 * :class:`Note`: what a section shows in place of an analysis the data cannot support (it says
   what is missing and what it would add), or a remark that needs attention.
+* :class:`Unavailable`: stands in for a result the data cannot support (no buyers, one month of
+  history): it shows as a note of what the section needs, and sections fed with it say the same.
 * :class:`Bullets`: a list of sentences.
 * :class:`Facts`: short "label value" pairs on one line (a header, a summary).
 * :class:`Links`: links to files beside the report (the artifacts a team downloads).
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "Paragraph",
     "Note",
+    "Unavailable",
     "Bullets",
     "Facts",
     "Links",
@@ -88,6 +91,46 @@ class Note:
             f"<p class='pk-note-{self.kind}' style='{_NOTE_STYLE[self.kind]}'>"
             f"{html.escape(self.text)}</p>"
         )
+
+
+@dataclass
+class Unavailable:
+    """A result the data cannot support, in place of the model or table a section would show.
+
+    ``needs`` says in the report's language what the section needs (more history, buyers, a
+    source); ``detail`` is the model's own reason, kept for the analyst and shown after it in
+    English reports. It is falsy, and a section handed one returns one (see
+    ``ReportContext.attempt``), so a chain of sections degrades together with one note each.
+
+    Examples
+    --------
+    >>> u = Unavailable("Needs two months of history.", detail="one month read")
+    >>> bool(u), "pk-note-missing" in u._repr_html_(), bool(u.risk_)
+    (False, True, False)
+    """
+
+    needs: str
+    detail: str = ""
+    show_detail: bool = False
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str):
+        # ``risk.risk_`` of an unavailable model is unavailable too, so the sections fed with
+        # it say so instead of failing; private and dunder names stay real lookups
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return Unavailable(self.needs, self.detail, self.show_detail)
+
+    @property
+    def text(self) -> str:
+        if self.show_detail and self.detail:
+            return f"{self.needs} ({self.detail.rstrip('.')}.)"
+        return self.needs
+
+    def _repr_html_(self) -> str:
+        return Note(self.text)._repr_html_()
 
 
 @dataclass

@@ -304,6 +304,18 @@ def plot_attribute_index(
     return ax
 
 
+def _bar_lengths(rate, low, high) -> np.ndarray:
+    """Error-bar lengths below and above ``rate``; a bound that rounding puts a hair past the
+    rate (a Wilson bound of a 0% or 100% rate) is a bar of length 0, not a negative one.
+
+    >>> _bar_lengths(np.array([0.0, 0.5]), np.array([1e-17, 0.4]), np.array([0.2, 0.6])).round(2)
+    array([[0. , 0.1],
+           [0.2, 0.1]])
+    """
+    rate, low, high = (np.asarray(v, dtype=float) for v in (rate, low, high))
+    return np.clip(np.vstack([rate - low, high - rate]), 0.0, None)
+
+
 def plot_drivers(result, *, top: int = 15, ax=None, **kwargs):
     """Dot plot of day-N retention of doers vs non-doers per behaviour (Wilson 95 % bars)."""
     ax = _axes(ax, figsize=(8, 0.4 * min(top, len(result.drivers)) + 1.5))
@@ -312,7 +324,7 @@ def plot_drivers(result, *, top: int = 15, ax=None, **kwargs):
     ax.errorbar(
         d["rate_doers"],
         y,
-        xerr=[d["rate_doers"] - d["ci_low_doers"], d["ci_high_doers"] - d["rate_doers"]],
+        xerr=_bar_lengths(d["rate_doers"], d["ci_low_doers"], d["ci_high_doers"]),
         fmt="o",
         color="#0072B2",
         label=t("activity.plot.did_it"),
@@ -321,10 +333,7 @@ def plot_drivers(result, *, top: int = 15, ax=None, **kwargs):
     ax.errorbar(
         d["rate_non_doers"],
         y + 0.25,
-        xerr=[
-            d["rate_non_doers"] - d["ci_low_non_doers"],
-            d["ci_high_non_doers"] - d["rate_non_doers"],
-        ],
+        xerr=_bar_lengths(d["rate_non_doers"], d["ci_low_non_doers"], d["ci_high_non_doers"]),
         fmt="s",
         color="#999999",
         label=t("activity.plot.did_not"),

@@ -22,21 +22,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 from IPython import get_ipython
 from IPython.display import HTML, display
+from matplotlib.axes import Axes
 
 from helpers.core.checks import jsonable
 from helpers.core.config import load_config, normalize_language
-from helpers.core.errors import ParameterError
+from helpers.core.errors import ModelError, ParameterError
 from helpers.core.io import write_atomic
 from helpers.core.metrics import record_metric
 from helpers.core.time import check_month_in_data, month_bounds, parse_month, shift_month
 from helpers.data.pipeline import load_project
 from helpers.display import registry
 from helpers.display import theme as _theme
-from helpers.display.blocks import Facts
+from helpers.display.blocks import Facts, Unavailable
 from helpers.display.format import fmt, set_currency, set_timezone
-from helpers.display.messages import LANGUAGES, set_language
+from helpers.display.messages import LANGUAGES, language, set_language
 from helpers.display.text import t
 from helpers.report.notebooks import notebook_file
 from helpers.report.params import inspect_parameters, output_name
@@ -82,6 +84,38 @@ class ReportContext:
     project: Any
     config: Any
     params: dict = field(default_factory=dict)
+    unavailable: list = field(default_factory=list)
+
+    def attempt(self, fn, *args, needs: str, **kwargs):
+        """``fn(*args, **kwargs)``, or an :class:`~helpers.display.blocks.Unavailable` that says
+        what the section needs when the data cannot support it.
+
+        ``needs`` is the message key of that sentence. The call is not made when an argument
+        is itself Unavailable (a section fed by one that could not run); a
+        :class:`~helpers.core.errors.ModelError` raised by ``fn`` (too few buyers, no churned
+        lives, too short a history) becomes the note, with the model's reason kept. Any other
+        error is a bug and propagates. A chart's figure (``ax=``) is closed, so no empty chart
+        is shown. Each unavailable section is listed in ``ctx.unavailable``.
+
+        Examples
+        --------
+        >>> cox_model = ctx.attempt(cox.fit_cox, early, users, needs="needs.cox")  # doctest: +SKIP
+        """
+        upstream = next((a for a in [*args, *kwargs.values()] if isinstance(a, Unavailable)), None)
+        if upstream is None:
+            try:
+                return fn(*args, **kwargs)
+            except ModelError as e:
+                detail = str(e)
+        else:
+            detail = ""
+        for v in kwargs.values():
+            if isinstance(v, Axes):
+                plt.close(v.figure)
+        result = Unavailable(t(needs), detail=detail, show_detail=language() == "en")
+        if not any(u["needs"] == needs for u in self.unavailable):
+            self.unavailable.append({"needs": needs, "detail": detail})
+        return result
 
     def record(
         self,

@@ -31,9 +31,10 @@ from helpers.core.checks import numeric_text_to_numbers, one_of
 from helpers.core.errors import ParameterError
 from helpers.display.blocks import Callout, Facts, Heading, Note, Paragraph, Stack
 from helpers.display.format import fmt
+from helpers.display.labels import label
 from helpers.display.registry import renders
 from helpers.display.table import Table
-from helpers.display.text import t, tn
+from helpers.display.text import join_words, t, tn
 from helpers.plots.activity import behaviour_label
 
 NEW_BASES = ("first_activity", "signup")
@@ -136,6 +137,10 @@ def attribute_section(snapshot: pd.DataFrame, users: pd.DataFrame | None):
     attrs = attribute_columns(users)
     if not attrs:
         return Note(t("activity.profile.no_attributes"))
+    empty = [c for c in attrs if users[c].isna().all()]
+    if len(empty) == len(attrs):
+        return Note(t("activity.profile.attributes_empty", columns=join_words(map(label, empty))))
+    attrs = [c for c in attrs if c not in empty]
     active = snapshot.loc[snapshot["is_active"], [schema.USER_ID]]
     return attribute_profile(active, typed_users(users), attributes=attrs)
 

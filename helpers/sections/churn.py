@@ -21,7 +21,7 @@ from helpers.analysis.churn.kaplan_meier import KaplanMeierByGroup
 from helpers.analysis.churn.lives import LivesOverview, ResurrectionSummary
 from helpers.analysis.churn.palive import P_ALIVE_BANDS, PAliveCheck
 from helpers.analysis.churn.risk import HIGH_RISK_BANDS, ChurnRiskModel, split_drivers
-from helpers.analysis.churn.stake import RevenueAtStake
+from helpers.analysis.churn.stake import CHURN_RISK_COLUMNS, RevenueAtStake
 from helpers.core import schema
 from helpers.display.blocks import Facts, Note, Paragraph, Stack
 from helpers.display.format import fmt
@@ -74,13 +74,23 @@ def groups_frame(
     return out
 
 
+def risk_artifact(risk_table) -> pd.DataFrame:
+    """``churn_risk.csv``: the risk table, or its columns with no row when the churn-risk model
+    could not be fitted (too short a history), so next month's review still reads the file."""
+    if isinstance(risk_table, pd.DataFrame):
+        return risk_table
+    return pd.DataFrame(columns=list(CHURN_RISK_COLUMNS))
+
+
 def km_by(surv_g: pd.DataFrame, column: str, *, times=(30, 90, 180)):
     """Kaplan-Meier by ``column``, or a Note naming the source that would provide it.
 
     >>> km_by(pd.DataFrame({"duration_days": [3], "event": [1]}), "rfm_segment").text[:28]
     'No survival by RFM segment: '
     """
-    if column not in surv_g.columns or surv_g[column].notna().sum() == 0:
+    if column in surv_g.columns and surv_g[column].notna().sum() == 0:
+        return Note(t("churn.km.empty", group=group_name(column)))
+    if column not in surv_g.columns:
         source = _GROUP_SOURCES.get(column)
         where = (
             t(f"churn.km.source.{source}") if source else t("churn.km.source.users", column=column)

@@ -280,7 +280,7 @@ class AuditView:
             kinds=dict.fromkeys(src, "count"),
         )
 
-    def orphans(self) -> Table | Note:
+    def orphans(self) -> Table | Note | Stack:
         """Activity of ids absent from users, and users without activity."""
         o = self.audit.orphans
         if o is None or not o.users_table:
@@ -304,7 +304,11 @@ class AuditView:
                 },
             ]
         )
-        return Table(df, caption=t("audit.orphans.caption"), note=t("audit.orphans.note"))
+        table = Table(df, caption=t("audit.orphans.caption"), note=t("audit.orphans.note"))
+        if not o.orphan_ids_zero_padded:
+            return table
+        padded = Note(t("audit.orphans.zero_padded", ids=o.orphan_ids_zero_padded), kind="warning")
+        return Stack.of(table, padded)
 
     def orders(self) -> Table | Note:
         """Per order source: orders kept, refunds, free orders, buyers and duplicates."""
@@ -324,6 +328,7 @@ class AuditView:
             row("refunds", lambda s: fmt(s.checks.refunds, "count")),
             row("refund_amount", lambda s: fmt(s.checks.refund_amount, "money")),
             row("free_orders", lambda s: fmt(s.checks.free_orders, "count")),
+            row("unknown_amount", lambda s: fmt(s.checks.unknown_amount, "count")),
             row("buyers", lambda s: fmt(s.checks.buyers, "count")),
             row("has_order_id", lambda s: fmt(s.checks.has_order_id, "bool")),
             row("duplicate_order_id", lambda s: fmt(s.dropped.get("duplicate_order_id"), "count")),

@@ -21,11 +21,11 @@ from helpers.analysis.segments.cards import PersonaCard, PersonaCards
 from helpers.analysis.segments.clustering import KSelection, selection_reason
 from helpers.analysis.segments.matching import PersonaMatch
 from helpers.analysis.segments.personas import PersonaModel
-from helpers.analysis.segments.rfm import RFMResult
+from helpers.analysis.segments.rfm import RFMResult, RFMScorer
 from helpers.analysis.segments.tags import DEFAULT_TAGS, TagReport
 from helpers.analysis.value.fitting import FittedModel
 from helpers.analysis.value.gamma_gamma import GammaGammaModel, IndependenceCheck
-from helpers.analysis.value.per_user import GroupValue, ValueFit
+from helpers.analysis.value.per_user import GroupValue, ValueFit, value_by_group
 from helpers.core import schema as s
 from helpers.core.checks import require_columns
 from helpers.display.blocks import Bullets, Callout, Note, Paragraph, Stack
@@ -42,6 +42,8 @@ __all__ = [
     "TagRules",
     "tag_rules",
     "alignment_report",
+    "rfm_segments",
+    "rfm_value",
     "rfm_artifact",
     "personas_artifact",
     "artifact_list",
@@ -121,6 +123,19 @@ def _feature_dictionary(d: FeatureDictionary) -> Table:
 
 
 # --- RFM -------------------------------------------------------------------------------------------
+def rfm_segments(buyers: pd.DataFrame, *, segment_map: str = "rf_grid") -> RFMResult:
+    """The buyers scored and segmented (:class:`RFMScorer` fitted on them); raises
+    :class:`~helpers.core.errors.NotEnoughData` without a buyer."""
+    return RFMScorer(segment_map=segment_map).fit(buyers).summarize(buyers)
+
+
+def rfm_value(features: pd.DataFrame, result: RFMResult) -> GroupValue:
+    """Customer value per RFM segment: the buyers' rows of ``features`` (with the value
+    columns) joined with their segment."""
+    segments = result.scores["rfm_segment"]
+    return value_by_group(features.loc[segments.index].join(segments), "rfm_segment")
+
+
 @renders(RFMResult)
 def _rfm(result: RFMResult) -> Stack:
     map_key = f"personas.rfm.map.{result.segment_map_name}"
@@ -488,11 +503,15 @@ def _tag_report(report: TagReport) -> Stack:
 
 
 # --- artifacts -------------------------------------------------------------------------------------
-def rfm_artifact(buyers: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+def rfm_artifact(buyers: pd.DataFrame, scores) -> pd.DataFrame:
     """``rfm.csv``: user_id, r_score, f_score, m_score, rfm_segment (``scores`` indexed like
-    ``buyers``)."""
+    ``buyers``, or the :class:`RFMResult` holding them). Without RFM segments (no buyers:
+    ``scores`` is falsy) the file has the columns and no row."""
     cols = ["r_score", "f_score", "m_score", "rfm_segment"]
     require_columns(buyers, [s.USER_ID], "rfm_artifact's `buyers`")
+    scores = getattr(scores, "scores", scores)
+    if not isinstance(scores, pd.DataFrame):
+        return pd.DataFrame(columns=[s.USER_ID, *cols])
     require_columns(scores, cols, "rfm_artifact's `scores`")
     return pd.concat([buyers[[s.USER_ID]], scores[cols]], axis=1).reset_index(drop=True)
 

@@ -26,7 +26,7 @@ from helpers.analysis.churn.covariates import (
     protected,
 )
 from helpers.core import schema as S
-from helpers.core.errors import DataError, ModelError
+from helpers.core.errors import DataError, ModelError, NotEnoughData
 
 __all__ = ["CoxModel", "concordance_within", "CoxReadout", "fit_cox"]
 
@@ -147,7 +147,7 @@ class CoxModel:
         covariates = [c for c in covariates if c not in const]
         self.dropped_constant_ = const
         if data[event_col].sum() < 2 or not covariates:
-            raise ModelError(
+            raise NotEnoughData(
                 f"Too little to fit a Cox model: {int(data[event_col].sum())} "
                 f"churned lives and covariates {covariates}."
             )
@@ -201,7 +201,10 @@ class CoxModel:
             test[event_col],
             test[self.stratified_on_] if self.stratified_on_ else None,
         )
-        self.concordance_train_ = float(cph.concordance_index_)
+        try:
+            self.concordance_train_ = float(cph.concordance_index_)
+        except ZeroDivisionError:  # lifelines, when no pair of train lives can be ordered
+            self.concordance_train_ = float("nan")
         self.model_ = self._fit_cph(data, duration_col, event_col, covariates, self.stratified_on_)
         s = self.model_.summary
         lo, hi = (

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from helpers.analysis.churn.common import DURATION_DAYS, EVENT, usable_lives
-from helpers.core.errors import ModelError
+from helpers.core.errors import NotEnoughData
 
 __all__ = ["KaplanMeierByGroup"]
 
@@ -91,7 +91,7 @@ class KaplanMeierByGroup:
             self.n_missing_group_ = int(missing.sum())
             df = df[~missing]
         if len(df) == 0:
-            raise ModelError(
+            raise NotEnoughData(
                 f"No life with `{d}` > 0 to fit: every user started after as_of - inactive_days."
             )
         self.group_col_ = group_col

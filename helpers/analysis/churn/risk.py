@@ -25,7 +25,7 @@ import pandas as pd
 
 from helpers.core import schema as S
 from helpers.core.checks import as_date, positive_int, require_columns
-from helpers.core.errors import ModelError, ParameterError
+from helpers.core.errors import NotEnoughData, ParameterError
 
 LABEL = "churned"
 FEATURES = [
@@ -321,7 +321,7 @@ class ChurnRiskModel:
 
         y = df[LABEL].to_numpy()
         if len(np.unique(y)) < 2:
-            raise ModelError(
+            raise NotEnoughData(
                 f"Cannot fit churn risk: at the training date every one of the "
                 f"{len(y):,} active users has churned = {y[0] if len(y) else '-'}; "
                 "widen the data or change `horizon_days`."
@@ -360,7 +360,7 @@ class ChurnRiskModel:
         train = self._frame(user_day, s_train, ex, label=True)
         test = self._frame(user_day, s_test, ex, label=True)
         if len(train) == 0 or len(test) == 0:
-            raise ModelError(
+            raise NotEnoughData(
                 f"No active users at {s_train} or {s_test}: the data must cover at "
                 f"least 2 x horizon_days ({2 * h}) days before as_of {as_of}."
             )

@@ -111,19 +111,22 @@ def stake_by_persona(stake: pd.DataFrame, *, window_days: int = 90) -> RevenueAt
     return RevenueAtStake(out, window_days)
 
 
+#: The columns of ``artifacts/churn_risk.csv``.
+CHURN_RISK_COLUMNS = (
+    S.USER_ID,
+    S.PERSONA,
+    "persona_name",
+    S.CHURN_RISK_30D,
+    S.RISK_BAND,
+    "drivers",
+    REVENUE_90D,
+)
+
+
 def churn_risk_table(stake: pd.DataFrame) -> pd.DataFrame:
     """``artifacts/churn_risk.csv``: user_id, persona, persona_name, churn_risk_30d, risk_band,
     drivers, revenue_90d; riskiest first."""
-    cols = [
-        S.USER_ID,
-        S.PERSONA,
-        "persona_name",
-        S.CHURN_RISK_30D,
-        S.RISK_BAND,
-        "drivers",
-        REVENUE_90D,
-    ]
-    out = stake[[c for c in cols if c in stake.columns]].copy()
+    out = stake[[c for c in CHURN_RISK_COLUMNS if c in stake.columns]].copy()
     if S.PERSONA not in out.columns:
         out.insert(1, S.PERSONA, np.nan)
     # a persona is a number: 2, not 2.0 (a user without one leaves it empty)

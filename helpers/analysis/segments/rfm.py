@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core import schema as s
-from helpers.core.errors import ConfigError, DataError, ModelError
+from helpers.core.errors import ConfigError, DataError, ModelError, NotEnoughData
 
 __all__ = [
     "RF_GRID",
@@ -265,7 +265,7 @@ class RFMScorer:
             )
         values = self._values(buyers)
         if len(buyers) == 0:
-            raise ModelError(
+            raise NotEnoughData(
                 "RFM scoring needs at least one buyer to fit on; the buyers table is empty."
             )
         self.population_ = {k: np.sort(v) for k, v in values.items()}

@@ -134,6 +134,11 @@ MESSAGES = {
         "`sources.users` (user_id plus columns such as age, city, channel, platform, plan) to "
         "get this section."
     ),
+    "activity.profile.attributes_empty": (
+        "The users table has attribute columns ({columns}), but every value in them is empty, "
+        "so active users cannot be profiled by attribute; fill them in the export to get this "
+        "section."
+    ),
     "activity.profile.no_attributes": (
         "The users table has no attribute columns besides ids and signup time, so active users "
         "cannot be profiled by attribute."

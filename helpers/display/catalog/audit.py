@@ -124,6 +124,11 @@ MESSAGES = {
     "audit.orphans.orders": "Orders of user ids absent from users",
     "audit.orphans.inactive": "Users with no event or order",
     "audit.orphans.caption": "Orphan ids, both ways.",
+    "audit.orphans.zero_padded": (
+        "{ids:count} of the orphan ids match a users id once leading zeros are dropped (007 "
+        "against 7): the sources spell the same ids differently, so these users are split in "
+        "two. Export the ids as text with the same padding in every source."
+    ),
     "audit.orphans.note": (
         "Activity of unknown users is kept (it is real activity) but has no attributes."
     ),
@@ -136,6 +141,9 @@ MESSAGES = {
     "audit.check.refunds": "Refunds (amount < 0)",
     "audit.check.refund_amount": "Refunded amount",
     "audit.check.free_orders": "Free orders (amount = 0)",
+    "audit.check.unknown_amount": (
+        "Orders without an amount (purchase events with no revenue column: no revenue counted)"
+    ),
     "audit.check.buyers": "Buyers",
     "audit.check.has_order_id": "Order id mapped",
     "audit.check.duplicate_order_id": "Duplicate order ids dropped",

@@ -3,6 +3,34 @@ of active users, the revenue at stake and P(alive) (English). Sentences of
 :mod:`helpers.sections.churn`, chart words of :mod:`helpers.plots.churn`."""
 
 MESSAGES = {
+    # what a section needs when the data cannot support it
+    "churn.needs.survival": (
+        "No survival curves yet: they need lives that could have churned, users who started "
+        "at least churn.inactive_days days before the end of the month, and this history is "
+        "shorter. With more months of data this section shows how long each group stays."
+    ),
+    "churn.needs.cox": (
+        "No Cox model yet: it needs churned lives with their early behaviour to compare, and "
+        "this history has too few of them. With more months of data it shows which early "
+        "behaviours go with longer lives."
+    ),
+    "churn.needs.risk": (
+        "No churn-risk model yet: it is trained and back-tested on the past, so it needs active "
+        "users two risk horizons (60 days by default) before the end of the month, some of whom "
+        "churned. This history is shorter, so there is no at-risk list this month."
+    ),
+    "churn.needs.stake": (
+        "No revenue at stake per persona: it comes from the churn-risk model, which this "
+        "history cannot support yet (see above)."
+    ),
+    "churn.needs.at_risk": (
+        "No at-risk list: it comes from the churn-risk model, which this history cannot "
+        "support yet (see above)."
+    ),
+    "churn.needs.palive": (
+        "No P(alive) comparison: it sets the BG/NBD purchase model beside the churn-risk "
+        "model, which this history cannot support yet (see above)."
+    ),
     # the churn rule and the lives
     "churn.definition": (
         "Churn here: a life ends at its last active day when {days:count} days without "
@@ -64,6 +92,9 @@ MESSAGES = {
     ),
     "churn.km.missing": (
         "No survival by {group}: it needs {source}, which is not available for this month."
+    ),
+    "churn.km.empty": (
+        "No survival by {group}: no user has one this month (RFM segments need buyers)."
     ),
     "churn.km.source.personas": "the 03_personas report (personas.csv)",
     "churn.km.source.rfm": "the 03_personas report (rfm.csv)",

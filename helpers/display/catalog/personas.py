@@ -221,6 +221,11 @@ MESSAGES = {
         "them 1 by construction (it lets customers drop out only after a repeat purchase), so "
         "means of P(alive) are over repeat buyers."
     ),
+    "personas.needs.rfm": (
+        "No RFM segments this month: they score buyers, and the data has no purchase up to the "
+        "end of the month. An orders source, or `purchase_events` naming the events that are "
+        "purchases, gives each buyer a value segment (champions, loyal, at risk, hibernating)."
+    ),
     "personas.value.not_fitted": (
         "The value models were not fitted on {buyers:count} buyers, so no buyer has a value "
         "estimate: {reason}"
