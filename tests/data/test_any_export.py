@@ -376,3 +376,140 @@ def test_csv_text_options_on_a_parquet_source_are_an_error(tmp_path):
         "source 'orders' (orders): `encoding`, `header` and `names` describe CSV files, but "
         f"{tmp_path / name} is Parquet (its text is UTF-8 and its columns are named); remove them"
     )
+
+
+# --- ids spelled differently across sources (issue 19: 6) ----------------------------------------
+def ids_project(d, *, order_ids: list[str], event_ids: list[str], user_ids: list[str]):
+    """events.csv, orders.csv and users.csv with the given ids, one row each (a minute apart),
+    on 2025-12-01."""
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "events.csv").write_text(
+        "user_id,event_time,event_name\n"
+        + "".join(f"{u},2025-12-01 10:{i:02d}:00,view_item\n" for i, u in enumerate(event_ids))
+    )
+    (d / "orders.csv").write_text(
+        "order_id,user_id,order_time,amount\n"
+        + "".join(f"o{i},{u},2025-12-01 11:00:00,10\n" for i, u in enumerate(order_ids))
+    )
+    (d / "users.csv").write_text("user_id,city\n" + "".join(f"{u},x\n" for u in user_ids))
+    (d / "persona.yaml").write_text(
+        "name: Toy\ntimezone: UTC\ncache_dir: cache\nsources:\n"
+        "  events: {path: events.csv}\n  orders: {path: orders.csv}\n  users: {path: users.csv}\n"
+    )
+    return load_project(d / "persona.yaml")
+
+
+def test_a_float_spelling_of_an_integer_id_is_the_same_user(tmp_path):
+    # 60 users "1".."60" in events and users; their orders say "1.0".."60.0"
+    ids = [str(i) for i in range(1, 61)]
+    p = ids_project(tmp_path, order_ids=[f"{i}.0" for i in ids], event_ids=ids, user_ids=ids)
+    ud = p.user_day.execute()
+    assert ud["user_id"].nunique() == 60  # not 120: each buyer is one user
+    assert int(ud["orders"].sum()) == 60
+    o = p.audit.orphans
+    assert (o.orphan_orders, o.orphan_events, o.users_without_activity) == (0, 0, 0)
+
+
+def test_null_spellings_of_an_id_are_null_and_counted(tmp_path):
+    nulls = ["NULL", "\\N", "None", "nan", "N/A", "null"]
+    p = ids_project(tmp_path, order_ids=["1"], event_ids=["1", "2", *nulls], user_ids=["1", "2"])
+    s = p.audit.sources["events"]
+    assert s.dropped["null_user_id"] == 6 and s.rows_kept == 2 and s.balanced
+    assert set(p.user_day.execute()["user_id"]) == {"1", "2"}
+
+
+def test_zero_padded_ids_are_named_in_the_audit(tmp_path):
+    from helpers.data.audit import audit_summary_text
+
+    # users say "007" and "008"; events and orders say "7" and "8"; "9" has no twin
+    p = ids_project(tmp_path, order_ids=["7"], event_ids=["7", "8", "9"], user_ids=["007", "008"])
+    o = p.audit.orphans
+    assert (o.orphan_events, o.orphan_events_users, o.orphan_orders) == (3, 3, 1)
+    assert o.orphan_ids_zero_padded == 2  # 7 and 8, not 9
+    text = audit_summary_text(p)
+    assert "3 events of 3 ids absent from users; 1 orders of 1 ids absent from users" in text
+    assert "2 of the orphan ids match a users id once leading zeros are dropped" in text
+
+
+def test_a_ragged_row_is_named_by_its_line(tmp_path):
+    # 50 orders of 4 fields; line 22 (the header is line 1) has two fields too many
+    rows = [f"o{i},{i},2025-12-01 10:00:00,10" for i in range(50)]
+    rows.insert(20, "o99,99,2025-12-01 10:00:00,10,extra,more")
+    with pytest.raises(DataError) as e:
+        project_of(tmp_path, rows, timezone="UTC")
+    assert str(e.value) == (
+        f"source 'orders' (orders): line 22 of {tmp_path / 'orders.csv'} has 6 fields where the "
+        "header has 4: 'o99,99,2025-12-01 10:00:00,10,extra,more'; fix or remove that row"
+    )
+
+
+def test_old_caches_are_removed_after_a_build_and_the_recent_ones_stay(tmp_path, capsys):
+    import os
+
+    from helpers.data.pipeline import KEEP_CACHES, load_project
+
+    assert KEEP_CACHES == 3
+    rows = ["o1,1,2025-12-01,10"]
+    keys = []
+    for i in range(5):  # each new row is new data: a new cache
+        rows.append(f"o{i + 2},{i + 2},2025-12-0{i + 2},10")
+        p = project_of(tmp_path, rows, timezone="UTC")
+        keys.append(p.fingerprint)
+        # a second apart, so "most recently used" is not decided by a tie of mtimes
+        os.utime(p.cache_path / "meta.json", (1_000_000 + i, 1_000_000 + i))
+    assert len(set(keys)) == 5
+    cache = tmp_path / "cache"
+    left = sorted(q.name for q in cache.iterdir() if q.is_dir())
+    assert left == sorted(keys[-3:])  # the two oldest removed
+    # opening an old cache marks it used: it is kept, and the least recently used goes instead
+    os.utime(cache / keys[2] / "meta.json", (2_000_000, 2_000_000))
+    rows.append("o9,9,2025-12-09,10")
+    header = "order_id,user_id,order_time,amount\n"
+    (tmp_path / "orders.csv").write_text(header + "".join(r + "\n" for r in rows))
+    p = load_project(tmp_path / "persona.yaml", progress=True)
+    left = sorted(q.name for q in cache.iterdir() if q.is_dir())
+    assert left == sorted([keys[2], keys[4], p.fingerprint])
+    out = capsys.readouterr().out
+    assert f"removed 1 older cache(s) of {cache}: {keys[3]}" in out
+
+
+# --- purchase events as orders (issue 19: 1, 24) ---------------------------------------------------
+@pytest.mark.parametrize(
+    "sources, said",
+    [
+        (
+            "  events: {path: events.csv}\n  orders: {path: orders.csv}\n",
+            "`purchase_events` turns events into orders for a project without an orders source, "
+            "but this config has both",
+        ),
+        (
+            "  orders: {path: orders.csv}\n",
+            "`purchase_events` turns events into orders for a project without an orders source",
+        ),
+    ],
+)
+def test_purchase_events_with_an_orders_source_is_a_config_error(tmp_path, sources, said):
+    (tmp_path / "persona.yaml").write_text(
+        f"name: Toy\nsources:\n{sources}purchase_events: [Buy]\n"
+    )
+    with pytest.raises(ConfigError) as e:
+        load_config(tmp_path / "persona.yaml")
+    assert said in str(e.value) and "purchase_events" in str(e.value)
+
+
+def test_taobao_buy_events_without_an_amount_are_orders_with_no_revenue(tmp_path):
+    from helpers.data.audit import PURCHASE_EVENTS_SOURCE, audit_summary_text
+
+    # the Taobao layout: 2 "buy" rows among 4; no price column, so no amount
+    body = "\n".join(TAOBAO).encode() + b"\n2,1,1,buy,1511600000\n"
+    config = events_project(tmp_path, body, TAOBAO_SOURCE, engine="purchase_events: [BUY]\n")
+    p = load_project(config)
+    s = p.audit.sources[PURCHASE_EVENTS_SOURCE]
+    assert (s.table, s.rows_in, s.rows_kept, s.checks.unknown_amount) == ("orders", 2, 2, 2)
+    assert s.checks.buyers == 1 and s.balanced
+    ud = p.user_day.execute()
+    assert int(ud["orders"].sum()) == 2 and ud["revenue"].sum() == 0.0
+    assert int(ud["refunds"].sum()) == 0  # an unknown amount is a purchase, not a refund
+    assert int(ud["events"].sum()) == 5  # 3 events + 2 orders: each buy counted once
+    assert "ev_buy" not in ud.columns and "ev_order" in ud.columns
+    assert "purchase_events: 2 orders without an amount" in audit_summary_text(p)
