@@ -162,6 +162,7 @@ def test_audit_is_cached_as_json_and_read_back_typed(project):
         "orphan_orders_users": 0,
         "users_without_activity": 0,
         "orphan_users": 1,
+        "orphan_ids_zero_padded": 0,
     }
     assert project.audit.user_day.first_day == "2026-01-10"
     assert project.audit.sources["app"].checks.time_range[0] == "2025-06-01T04:00:00+00:00"

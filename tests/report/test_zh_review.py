@@ -27,7 +27,7 @@ def zh_review(tmp_path_factory):
     from helpers.sample.generator import generate_sample
 
     sample = tmp_path_factory.mktemp("sample_zh") / "sample"
-    generate_sample(sample, users=1500, months=12, seed=11, language="zh")
+    generate_sample(sample, users=800, months=12, seed=11, language="zh")
     out = tmp_path_factory.mktemp("reports_zh")
     result = run_review(sample / "persona.yaml", out=out, jobs=2, progress=False)
     return sample, out, result
