@@ -37,7 +37,8 @@ class ActionList:
     table : DataFrame
         ``persona``, ``name``, ``action``, ``action_text``, ``users``, ``user_share``,
         ``revenue_share``, ``clv_total`` (expected value of the persona's users over the CLV
-        horizon), ``at_risk_users`` (high or critical churn risk), ``at_risk_revenue_90d``
+        horizon), ``at_risk_users`` (high or critical churn risk and, when ``churn_risk.csv``
+        has a ``status``, recoverable: active within ``churn.recoverable_days``), ``at_risk_revenue_90d``
         (their revenue of the last 90 days: what leaves if they churn), ``at_risk_csv``.
     at_risk : DataFrame
         The at-risk users (``user_id``, ``persona``, ``persona_name``, ``churn_risk_30d``,
@@ -102,6 +103,8 @@ def action_list(cards, churn_risk: pd.DataFrame | None) -> ActionList | None:
     )
     if has_risk:
         risky = churn_risk[churn_risk[s.RISK_BAND].isin(AT_RISK_BANDS)].copy()
+        if "status" in risky.columns:  # a lapsed user is gone: the list is who can be saved
+            risky = risky[risky["status"] == "recoverable"]
         risky = risky[risky[s.PERSONA].notna()]
         risky[s.PERSONA] = risky[s.PERSONA].astype("int64")
         risky = risky.merge(t[[s.PERSONA, "action"]], on=s.PERSONA, how="left")

@@ -184,6 +184,14 @@ class ActivityConfig(_Strict):
 
 class ChurnConfig(_Strict):
     inactive_days: int = Field(default=30, gt=0)
+    recoverable_days: int = Field(
+        default=7,
+        gt=0,
+        description=(
+            "a high-risk user active within this many days can still be saved (recoverable); "
+            "one inactive for longer has lapsed (a win-back, not a save)"
+        ),
+    )
 
 
 class AuditConfig(_Strict):

@@ -21,9 +21,14 @@ from helpers.analysis.churn.kaplan_meier import KaplanMeierByGroup
 from helpers.analysis.churn.lives import LivesOverview, ResurrectionSummary
 from helpers.analysis.churn.palive import P_ALIVE_BANDS, PAliveCheck
 from helpers.analysis.churn.risk import HIGH_RISK_BANDS, ChurnRiskModel, split_drivers
-from helpers.analysis.churn.stake import CHURN_RISK_COLUMNS, RevenueAtStake
+from helpers.analysis.churn.stake import (
+    CHURN_RISK_COLUMNS,
+    LAPSED,
+    RECOVERABLE,
+    RevenueAtStake,
+)
 from helpers.core import schema
-from helpers.display.blocks import Facts, Note, Paragraph, Stack
+from helpers.display.blocks import Facts, Note, Paragraph, Stack, Unavailable
 from helpers.display.format import fmt
 from helpers.display.messages import has
 from helpers.display.registry import renders
@@ -83,19 +88,24 @@ def risk_artifact(risk_table) -> pd.DataFrame:
 
 
 def km_by(surv_g: pd.DataFrame, column: str, *, times=(30, 90, 180)):
-    """Kaplan-Meier by ``column``, or a Note naming the source that would provide it.
+    """Kaplan-Meier by ``column``, or an Unavailable note naming the source that would provide it
+    (or the history, when no life was followed for ``min(times)`` days).
 
     >>> km_by(pd.DataFrame({"duration_days": [3], "event": [1]}), "rfm_segment").text[:28]
     'No survival by RFM segment: '
     """
     if column in surv_g.columns and surv_g[column].notna().sum() == 0:
-        return Note(t("churn.km.empty", group=group_name(column)))
+        return Unavailable(t("churn.km.empty", group=group_name(column)))
     if column not in surv_g.columns:
         source = _GROUP_SOURCES.get(column)
         where = (
             t(f"churn.km.source.{source}") if source else t("churn.km.source.users", column=column)
         )
-        return Note(t("churn.km.missing", group=group_name(column), source=where))
+        return Unavailable(t("churn.km.missing", group=group_name(column), source=where))
+    if "duration_days" in surv_g.columns and surv_g["duration_days"].max() < min(times):
+        # no life was followed as long as the first day the table reports: a curve would
+        # carry its last value forward and show a share "still active" nobody observed
+        return Unavailable(t("churn.needs.survival"))
     return KaplanMeierByGroup(times=times).fit(surv_g, column)
 
 
@@ -373,8 +383,25 @@ def risk_model(m: ChurnRiskModel) -> Stack:
             (t("churn.risk.fact.precision"), fmt(b.precision_top_decile, "share")),
             (t("churn.risk.fact.base_rate"), fmt(b.base_rate, "share")),
             (t("churn.risk.fact.lift"), t("churn.risk.lift", lift=b.lift_top_decile)),
+            (t("churn.risk.fact.baseline_auc"), fmt(b.baseline_auc, "score")),
+            (
+                t("churn.risk.fact.baseline_precision"),
+                fmt(b.baseline_precision_top_decile, "share"),
+            ),
         ]
     )
+    baseline = Note(
+        t(
+            "churn.risk.baseline.beaten" if b.beats_baseline else "churn.risk.baseline.not_beaten",
+            auc=b.auc,
+            baseline=b.baseline_auc,
+            precision=b.precision_top_decile,
+            baseline_precision=b.baseline_precision_top_decile,
+        ),
+        kind="info" if b.beats_baseline else "warning",
+    )
+    if not (np.isfinite(b.baseline_auc) and np.isfinite(b.auc)):
+        baseline = None  # no back-test outcome to rank (everyone or no one churned)
     cal = m.calibration_.rename(columns={"decile": "risk_decile"})
     edges = [-np.inf, *m.bands, np.inf]
     bands = m.band_summary_
@@ -392,6 +419,7 @@ def risk_model(m: ChurnRiskModel) -> Stack:
         Paragraph(headline),
         Paragraph(backtest),
         facts,
+        baseline,
         Table(cal, caption=t("churn.risk.calibration_caption")),
         Table(band_table, caption=t("churn.risk.bands_caption", as_of=m.as_of_)),
     )
@@ -406,14 +434,30 @@ def _drivers_text(drivers) -> str:
     return t("churn.list_separator").join(parts)
 
 
-def risk_list(table: pd.DataFrame, *, max_rows: int = 15) -> Stack:
-    """The head of the at-risk list (``artifacts/churn_risk.csv``), riskiest first.
+def risk_list(table: pd.DataFrame, *, max_rows: int = 15, recoverable_days: int = 7) -> Stack:
+    """Who can still be saved: the high-risk users active within ``recoverable_days``, riskiest
+    first, after a sentence counting them and the high-risk users who have already lapsed.
 
-    ``table`` is :func:`helpers.analysis.churn.stake.churn_risk_table`; the rest of it is
-    counted under the table with the artifact named.
+    ``table`` is :func:`helpers.analysis.churn.stake.churn_risk_table`; the whole list, with
+    each user's ``status``, is ``artifacts/churn_risk.csv``.
     """
     if len(table) == 0:
         return Stack.of(Note(t("churn.list.empty")))
+    split = None
+    if "status" in table.columns:
+        status = table["status"].astype(str)
+        split = Paragraph(
+            t(
+                "churn.list.split",
+                high=int(status.isin([RECOVERABLE, LAPSED]).sum()),
+                recoverable=int((status == RECOVERABLE).sum()),
+                lapsed=int((status == LAPSED).sum()),
+                days=recoverable_days,
+            )
+        )
+        table = table[status == RECOVERABLE]
+        if len(table) == 0:
+            return Stack.of(split, Note(t("churn.list.none_recoverable", days=recoverable_days)))
     shown = table.assign(risk_band=[_band(c) for c in table[schema.RISK_BAND].astype(str)])
     if "drivers" in table.columns:
         shown["risk_drivers"] = [_drivers_text(d) for d in table["drivers"]]
@@ -422,18 +466,20 @@ def risk_list(table: pd.DataFrame, *, max_rows: int = 15) -> Stack:
         "persona_name",
         schema.CHURN_RISK_30D,
         schema.RISK_BAND,
+        "days_since_active",
         "risk_drivers",
         "revenue_90d",
     )
     shown = shown[[c for c in order if c in shown.columns]]
     return Stack.of(
+        split,
         Table(
             shown,
-            caption=t("churn.list.caption"),
+            caption=t("churn.list.caption_recoverable" if split else "churn.list.caption"),
             note=t("churn.list.note"),
             max_rows=max_rows,
             artifact="churn_risk.csv",
-        )
+        ),
     )
 
 

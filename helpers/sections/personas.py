@@ -341,6 +341,8 @@ def _persona_match(match: PersonaMatch) -> Stack:
 def _card_lines(c: PersonaCard) -> list[str]:
     sep = t("personas.item_separator")
     lines = [c.description]
+    if c.subtitle and c.subtitle != c.name:  # an archetype name: its features as the subtitle
+        lines.insert(0, t("personas.card.subtitle", features=c.subtitle))
     if c.revenue_share is None:
         lines.append(t("personas.card.size_no_revenue", users=c.users, user_share=c.user_share))
     else:

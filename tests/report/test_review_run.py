@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 from helpers.data.pipeline import load_project
+from helpers.display.messages import catalog
+from helpers.display.text import t
 from helpers.report.specs import REVIEW_NOTEBOOKS
 
 pytestmark = pytest.mark.notebook
@@ -183,3 +185,55 @@ def test_no_two_notebooks_declare_one_name_with_two_meanings():
                 assert seen[name] == meaning, (spec.name, name, seen[name], meaning)
             seen.setdefault(name, meaning)
     assert "start" not in seen and {"life_start", "experiment_start"} <= set(seen)
+
+
+# --- names people use, who can still be saved (issue 20) ---------------------------------------
+ARCHETYPE_OF_PLANTED = {
+    "power_user": "power_users",
+    "steady_regular": "steady_regulars",
+    "deal_hunter": "deal_hunters",
+    "casual_browser": "casual_browsers",
+    "trialist": "trialists",
+}
+
+
+def test_the_sample_personas_get_the_names_of_their_planted_archetypes(sample_run):
+    sample, out, result = sample_run
+    art = out / result.months[-1] / "artifacts"
+    personas = pd.read_csv(art / "personas.csv", dtype={"user_id": str})
+    planted = pd.read_csv(sample / "truth_users.csv.gz", dtype={"user_id": str})
+    both = personas.merge(planted[["user_id", "persona"]].rename(columns={"persona": "planted"}))
+    majority = both.groupby("persona_name")["planted"].agg(lambda x: x.value_counts().index[0])
+    assert len(majority) == 5
+    for name, planted_name in majority.items():
+        assert name == t(f"personas.archetype.{ARCHETYPE_OF_PLANTED[planted_name]}"), majority
+    cards = json.loads((art / "persona_cards.json").read_text())["cards"]
+    # the features the persona was named by before are its subtitle, shown on its card
+    assert all(c["subtitle"] and c["subtitle"] != c["name"] for c in cards)
+    page = next(r.html for r in result.runs if r.name == "03_personas").read_text()
+    subtitle = t("personas.card.subtitle", features=cards[0]["subtitle"])
+    assert subtitle.replace("'", "&#x27;") in page or subtitle in page
+
+
+def test_only_recently_active_high_risk_users_are_listed_to_save(sample_run):
+    _, out, result = sample_run
+    art = out / result.months[-1] / "artifacts"
+    risk = pd.read_csv(art / "churn_risk.csv", dtype={"user_id": str})
+    high = risk["risk_band"].isin(["high", "critical"])
+    recent = risk["days_since_active"] <= 7  # churn.recoverable_days, by default
+    assert (risk["status"] == "recoverable").eq(high & recent).all()
+    assert (risk["status"] == "lapsed").eq(high & ~recent).all()
+    assert (risk["status"] == "not_at_risk").eq(~high).all()
+    assert (risk["status"] == "recoverable").sum() > 0 and (risk["status"] == "lapsed").sum() > 0
+    # every user on a persona's list to save was active within the stated 7 days
+    lists = sorted(art.glob("at_risk_persona_*.csv"))
+    assert lists
+    listed = pd.concat([pd.read_csv(f, dtype={"user_id": str}) for f in lists])
+    assert set(listed["user_id"]) == set(
+        risk.loc[risk["status"] == "recoverable", "user_id"]
+    ) - set(risk.loc[risk["persona"].isna(), "user_id"])
+    assert listed["days_since_active"].max() <= 7
+    page = next(r.html for r in result.runs if r.name == "04_churn").read_text()
+    assert t("churn.risk.fact.baseline_auc") in page
+    said = ("churn.risk.baseline.beaten", "churn.risk.baseline.not_beaten")
+    assert sum(catalog()[k].split("{")[0].strip()[:40] in page for k in said) == 1

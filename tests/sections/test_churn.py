@@ -19,10 +19,10 @@ from helpers.analysis.churn.lives import lives_overview, resurrection_summary
 from helpers.analysis.churn.palive import P_ALIVE_BANDS, PAliveCheck
 from helpers.analysis.churn.risk import Backtest, ChurnRiskModel
 from helpers.analysis.churn.stake import RevenueAtStake
-from helpers.display.blocks import Note
 from helpers.display.format import set_currency
 from helpers.display.messages import columns
 from helpers.display.registry import render
+from helpers.display.text import t
 from helpers.sections import churn as review
 
 AS_OF = dt.date(2026, 10, 31)
@@ -123,12 +123,18 @@ def test_km_renders_medians_survival_and_tests():
 
 
 def test_km_by_a_missing_group_is_a_note():
+    from helpers.display.blocks import Unavailable
+
     note = review.km_by(pd.DataFrame({"duration_days": [3], "event": [1]}), "persona_name")
-    assert isinstance(note, Note)
+    # unavailable: a note on the page, and the chart fed with it is not drawn
+    assert isinstance(note, Unavailable) and "pk-note-missing" in note._repr_html_()
     assert note.text == (
         "No survival by Persona: it needs the 03_personas report (personas.csv), which is not "
         "available for this month."
     )
+    # lives all shorter than the first day reported (30): no curve carries a share forward
+    short = pd.DataFrame({"duration_days": [3, 12], "event": [1, 0], "plan": ["a", "b"]})
+    assert review.km_by(short, "plan").text == t("churn.needs.survival")
     other = review.km_by(pd.DataFrame({"duration_days": [3], "event": [1]}), "plan")
     assert "a “plan” column in the users table" in other.text
 

@@ -169,7 +169,7 @@ def test_action_list_shows_and_writes_the_at_risk_lists(tmp_path):
     assert "4 active users are at high or critical 30-day churn risk" in html
     assert "artifacts/at_risk_persona_&lt;number&gt;.csv" in html
     # each persona with at-risk users links to its list; persona 2 has none
-    assert "<a href='artifacts/at_risk_persona_1.csv'>1. Power users: 2 users at risk</a>" in html
+    assert "<a href='artifacts/at_risk_persona_1.csv'>1. Power users: 2 users to save</a>" in html
     assert "href='artifacts/at_risk_persona_3.csv'" in html
     assert "at_risk_persona_2.csv" not in html
     assert "400.0" not in html and "clv_total" not in html

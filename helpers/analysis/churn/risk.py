@@ -183,6 +183,10 @@ class Backtest:
         Share who churned among the riskiest tenth.
     lift_top_decile : float
         ``precision_top_decile / base_rate``.
+    baseline_auc, baseline_precision_top_decile : float
+        The same two scores of the recency baseline on the same users: days since the last
+        active day as the risk (the longer ago, the riskier). A model that does not beat it
+        adds nothing a sort by recency would not give.
     """
 
     s_train: _dt.date
@@ -194,6 +198,31 @@ class Backtest:
     auc: float
     precision_top_decile: float
     lift_top_decile: float
+    baseline_auc: float = float("nan")
+    baseline_precision_top_decile: float = float("nan")
+
+    @property
+    def beats_baseline(self) -> bool:
+        """Whether the model ranks better than recency alone: a higher AUC by at least
+        :data:`BASELINE_MARGIN` (NaN scores compare as not better)."""
+        return bool(self.auc >= self.baseline_auc + BASELINE_MARGIN)
+
+
+#: AUC points a model must gain over the recency baseline to count as better than it.
+BASELINE_MARGIN = 0.01
+
+
+def _ranked(y: np.ndarray, score: np.ndarray) -> tuple[float, float]:
+    """ROC AUC and top-decile precision of ``score`` (higher = riskier) against ``y``.
+
+    >>> _ranked(np.array([0, 0, 1, 1]), np.array([1.0, 2.0, 3.0, 4.0]))
+    (1.0, 1.0)
+    """
+    from sklearn.metrics import roc_auc_score
+
+    auc = float(roc_auc_score(y, score)) if len(np.unique(y)) > 1 else np.nan
+    top = np.argsort(-score, kind="stable")[: max(1, int(np.ceil(len(score) / 10)))]
+    return auc, float(y[top].mean())
 
 
 class ChurnRiskModel:
@@ -346,8 +375,6 @@ class ChurnRiskModel:
     def fit(
         self, user_day: ibis.Table, *, as_of, extra: pd.DataFrame | None = None
     ) -> ChurnRiskModel:
-        from sklearn.metrics import roc_auc_score
-
         h = positive_int(self.horizon_days, "horizon_days", unit="days")
         positive_int(self.inactive_days, "inactive_days", unit="days")
         as_of = as_date(as_of)
@@ -368,9 +395,9 @@ class ChurnRiskModel:
         with self._threads():
             p = est.predict_proba(test[self.feature_names_])[:, 1]
         y = test[LABEL].to_numpy()
-        auc = float(roc_auc_score(y, p)) if len(np.unique(y)) > 1 else np.nan
-        order = np.argsort(-p, kind="stable")
-        top = order[: max(1, int(np.ceil(len(p) / 10)))]
+        auc, precision = _ranked(y, p)
+        recency = test["days_since_active"].to_numpy(dtype=float)
+        baseline_auc, baseline_precision = _ranked(y, recency)
         base = float(y.mean())
         self.backtest_ = Backtest(
             s_train=s_train,
@@ -380,8 +407,10 @@ class ChurnRiskModel:
             n_test=len(test),
             base_rate=base,
             auc=auc,
-            precision_top_decile=float(y[top].mean()),
-            lift_top_decile=float(y[top].mean() / base) if base > 0 else np.nan,
+            precision_top_decile=precision,
+            lift_top_decile=precision / base if base > 0 else np.nan,
+            baseline_auc=baseline_auc,
+            baseline_precision_top_decile=baseline_precision,
         )
         dec = (
             pd.Series(p).rank(method="first").pipe(lambda r: np.ceil(r * 10 / len(r))).astype(int)

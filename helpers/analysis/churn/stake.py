@@ -27,6 +27,10 @@ __all__ = [
     "RevenueAtStake",
     "stake_by_persona",
     "churn_risk_table",
+    "risk_status",
+    "RECOVERABLE",
+    "LAPSED",
+    "NOT_AT_RISK",
     "revenue_at_stake",
     "ALL_USERS",
     "NO_PERSONA",
@@ -111,6 +115,14 @@ def stake_by_persona(stake: pd.DataFrame, *, window_days: int = 90) -> RevenueAt
     return RevenueAtStake(out, window_days)
 
 
+#: ``status`` of a high-risk user active within ``recoverable_days``: can still be saved.
+RECOVERABLE = "recoverable"
+#: ``status`` of a high-risk user inactive for longer: already gone (a win-back, not a save).
+LAPSED = "lapsed"
+#: ``status`` of a user whose risk is low or medium.
+NOT_AT_RISK = "not_at_risk"
+DAYS_SINCE_ACTIVE = "days_since_active"
+
 #: The columns of ``artifacts/churn_risk.csv``.
 CHURN_RISK_COLUMNS = (
     S.USER_ID,
@@ -118,14 +130,41 @@ CHURN_RISK_COLUMNS = (
     "persona_name",
     S.CHURN_RISK_30D,
     S.RISK_BAND,
+    "status",
+    DAYS_SINCE_ACTIVE,
     "drivers",
     REVENUE_90D,
 )
 
 
-def churn_risk_table(stake: pd.DataFrame) -> pd.DataFrame:
+def risk_status(
+    band: pd.Series, days_since_active: pd.Series, *, recoverable_days: int
+) -> pd.Series:
+    """``recoverable``, ``lapsed`` or ``not_at_risk`` per user.
+
+    A user in a high-risk band is recoverable while their last active day is at most
+    ``recoverable_days`` ago, and lapsed after that.
+
+    >>> risk_status(pd.Series(["critical", "high", "low"]), pd.Series([3, 12, 20]),
+    ...             recoverable_days=7).tolist()
+    ['recoverable', 'lapsed', 'not_at_risk']
+    """
+    from helpers.analysis.churn.risk import HIGH_RISK_BANDS
+
+    high = band.astype(str).isin(HIGH_RISK_BANDS).to_numpy()
+    recent = (pd.to_numeric(days_since_active, errors="coerce") <= recoverable_days).to_numpy()
+    status = np.where(high & recent, RECOVERABLE, np.where(high, LAPSED, NOT_AT_RISK))
+    return pd.Series(status, index=band.index)
+
+
+def churn_risk_table(stake: pd.DataFrame, *, recoverable_days: int = 7) -> pd.DataFrame:
     """``artifacts/churn_risk.csv``: user_id, persona, persona_name, churn_risk_30d, risk_band,
-    drivers, revenue_90d; riskiest first."""
+    status (:func:`risk_status`), days_since_active, drivers, revenue_90d; riskiest first."""
+    stake = stake.copy()
+    if DAYS_SINCE_ACTIVE in stake.columns:
+        stake["status"] = risk_status(
+            stake[S.RISK_BAND], stake[DAYS_SINCE_ACTIVE], recoverable_days=recoverable_days
+        )
     out = stake[[c for c in CHURN_RISK_COLUMNS if c in stake.columns]].copy()
     if S.PERSONA not in out.columns:
         out.insert(1, S.PERSONA, np.nan)

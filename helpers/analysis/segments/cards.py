@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from helpers.analysis.features import SHARE_PREFIX
-from helpers.analysis.segments.naming import Text, persona_name, unique_names
+from helpers.analysis.segments.archetypes import archetype
+from helpers.analysis.segments.naming import Text, numbered_name, persona_name, unique_names
 from helpers.analysis.segments.playbook import action_rule_key, action_text_key, recommend_action
 from helpers.core import schema as s
 
@@ -116,7 +117,9 @@ class PersonaCard:
     The attributes are the keys of a card in ``persona_cards.json`` (:meth:`to_json`).
     ``name_generated`` and ``drift`` are set when the personas were matched with last month's
     (``name`` is then the name kept from last month), ``centroid`` when the card is written.
-    ``profile`` holds the numbers the playbook read (:func:`recommend_action`).
+    ``profile`` holds the numbers the playbook read (:func:`recommend_action`). ``archetype``
+    is the code of the archetype the name comes from (:mod:`helpers.analysis.segments.archetypes`,
+    empty when no rule fits) and ``subtitle`` the distinguishing features in words.
     """
 
     persona: int
@@ -133,6 +136,8 @@ class PersonaCard:
     action_rule: str = ""
     name: str = ""
     description: str = ""
+    subtitle: str = ""
+    archetype: str = ""
     name_generated: str | None = None
     drift: Drift | None = None
     centroid: list[float] | None = None
@@ -328,13 +333,13 @@ def _attribute_mix(features: pd.DataFrame, inside: np.ndarray, top: int = 3) -> 
 
 
 def _dominant_attribute(mix: dict) -> tuple[str, str] | None:
-    """``(attribute, value)`` when one value covers >= 40% of the persona and >= 1.5 x its
-    overall share (the largest such lift)."""
+    """``(attribute, value)`` when one value covers more than half of the persona and >= 1.5 x
+    its overall share (the largest such lift): a name says "mostly" only of a majority."""
     best = None
     for attr, rows in mix.items():
         for r in rows:
             lift = r.share / r.overall_share if r.overall_share > 0 else 0
-            if r.share >= 0.4 and lift >= 1.5 and (best is None or lift > best[0]):
+            if r.share > 0.5 and lift >= 1.5 and (best is None or lift > best[0]):
                 best = (lift, (attr, r.value))
     return best[1] if best else None
 
@@ -481,7 +486,48 @@ def build_cards(
                 action_rule=text(action_rule_key(action)),
             )
         )
+    subtitles = unique_names(parts, text=text)
+    codes = [archetype(card.profile) for card in cards]
     return [
-        replace(card, name=name, description=_description(card, text))
-        for card, name in zip(cards, unique_names(parts, text=text))
+        replace(
+            card,
+            name=name,
+            subtitle=subtitle,
+            archetype=code or "",
+            description=_description(card, text),
+        )
+        for card, name, subtitle, code in zip(
+            cards, archetype_names(codes, parts, subtitles, text=text), subtitles, codes
+        )
+    ]
+
+
+def archetype_names(codes, parts, subtitles, *, text: Text) -> list[str]:
+    """Each persona's name: its archetype in words, told apart by its strongest feature phrase
+    when two personas share one; a persona without an archetype keeps its feature name.
+
+    Examples
+    --------
+    >>> from helpers.display.text import t
+    >>> archetype_names(["power_users", "steady_regulars", "steady_regulars", None],
+    ...                 [["a"], ["wishlist-heavy", "|x"], ["search-heavy"], ["quick visits"]],
+    ...                 ["A", "Wishlist-heavy", "Search-heavy", "Quick visits"], text=t)
+    ['Power users', 'Steady regulars (wishlist-heavy)', 'Steady regulars (search-heavy)', 'Quick visits']
+    """
+    out = []
+    for i, (code, subtitle) in enumerate(zip(codes, subtitles)):
+        if not code:
+            out.append(subtitle)
+            continue
+        name = text(f"personas.archetype.{code}")
+        if codes.count(code) > 1:
+            phrase = next((p for p in parts[i] if not p.startswith("|")), subtitle)
+            name = text("personas.archetype.qualified", archetype=name, feature=phrase)
+        out.append(name)
+    seen: dict[str, int] = {}
+    for name in out:  # the same feature phrase too: number them
+        seen[name] = seen.get(name, 0) + 1
+    return [
+        numbered_name(name, i + 1, text=text) if seen[name] > 1 else name
+        for i, name in enumerate(out)
     ]

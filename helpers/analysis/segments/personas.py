@@ -16,7 +16,7 @@ Value per user (P(alive), expected purchases, CLV) comes from
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
+from helpers.analysis.segments.archetypes import override_names
 from helpers.analysis.segments.cards import COUPON_EVENT, Drift, PersonaCards, build_cards
 from helpers.analysis.segments.clustering import (
     MIN_SHARE,
@@ -364,6 +365,19 @@ class PersonaModel:
             cards.append(card.renumbered(num, name=match.names[num], drift=drift))
         self.cards_ = sorted(cards, key=lambda c: c.persona)
         self.alignment_ = match
+        return self
+
+    def rename(self, names: dict) -> PersonaModel:
+        """Names chosen by the team (``personas: {names: {1: ...}}`` in ``persona.yaml``), by
+        persona number as matched with last month; the name the kit gave is kept in
+        ``name_generated``. A number that is no persona this month is left alone."""
+        chosen = override_names(names)
+        self.cards_ = [
+            replace(c, name=chosen[c.persona], name_generated=c.name_generated or c.name)
+            if c.persona in chosen
+            else c
+            for c in self.cards_
+        ]
         return self
 
     def _alignment_dict(self) -> dict:

@@ -165,6 +165,20 @@ MESSAGES = {
     "churn.risk.fact.precision": "Churned in the riskiest tenth",
     "churn.risk.fact.base_rate": "Churned overall",
     "churn.risk.fact.lift": "Lift of the riskiest tenth",
+    "churn.risk.fact.baseline_auc": "Recency alone: ROC AUC",
+    "churn.risk.fact.baseline_precision": "Recency alone: churned in the riskiest tenth",
+    "churn.risk.baseline.beaten": (
+        "The model ranks better than recency alone (days since the last active day) on the same "
+        "back-test: ROC AUC {auc:score} against {baseline:score}, and {precision:share} against "
+        "{baseline_precision:share} churned in the riskiest tenth."
+    ),
+    "churn.risk.baseline.not_beaten": (
+        "The model does not beat recency alone: sorting users by days since their last active "
+        "day ranks them as well on the same back-test (ROC AUC {baseline:score} against the "
+        "model's {auc:score}; {baseline_precision:share} against {precision:share} churned in "
+        'the riskiest tenth). Read its risk as "inactive for a while", and use the drivers '
+        "for what to say to each user."
+    ),
     "churn.risk.lift": "{lift:ratio.1}×",
     "churn.risk.calibration_caption": (
         "Back-test calibration by tenth of predicted risk (10: the riskiest)."
@@ -202,6 +216,19 @@ MESSAGES = {
         "revenue, summed."
     ),
     "churn.list.caption": "The riskiest users first, with the main drivers of their risk.",
+    "churn.list.caption_recoverable": (
+        "Users who can still be saved, riskiest first, with the main drivers of their risk."
+    ),
+    "churn.list.split": (
+        "{high:count} users are at high or critical risk. {recoverable:count} of them were "
+        "active in the last {days:count} days and can still be saved: they are listed below "
+        "and in churn_risk.csv with status recoverable. {lapsed:count} have been inactive "
+        "longer and have already lapsed (status lapsed): a win-back offer, not a save "
+        "(churn.recoverable_days in persona.yaml)."
+    ),
+    "churn.list.none_recoverable": (
+        "No high-risk user was active in the last {days:count} days: every one has already lapsed."
+    ),
     "churn.list.note": (
         "Drivers: the features on which a user sits in the riskiest quarter of the users scored."
     ),

@@ -221,6 +221,15 @@ MESSAGES = {
         "them 1 by construction (it lets customers drop out only after a repeat purchase), so "
         "means of P(alive) are over repeat buyers."
     ),
+    # archetype names (helpers.analysis.segments.archetypes)
+    "personas.archetype.trialists": "Trialists",
+    "personas.archetype.power_users": "Power users",
+    "personas.archetype.deal_hunters": "Deal hunters",
+    "personas.archetype.lapsing": "Lapsing users",
+    "personas.archetype.steady_regulars": "Steady regulars",
+    "personas.archetype.casual_browsers": "Casual browsers",
+    "personas.archetype.qualified": "{archetype} ({feature})",
+    "personas.card.subtitle": "What sets them apart: {features}.",
     "personas.needs.rfm": (
         "No RFM segments this month: they score buyers, and the data has no purchase up to the "
         "end of the month. An orders source, or `purchase_events` naming the events that are "

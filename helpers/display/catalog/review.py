@@ -2,8 +2,11 @@
 (English)."""
 
 MESSAGES = {
-    "review.actions.links_lead": "The at-risk users of each persona, riskiest first, ready for a CRM campaign:",
-    "review.actions.link": "{persona}: {users:count} users at risk",
+    "review.actions.links_lead": (
+        "The users of each persona who can still be saved (high risk, recently active), "
+        "riskiest first, ready for a CRM campaign:"
+    ),
+    "review.actions.link": "{persona}: {users:count} users to save",
     # headline numbers recorded for the month's index (stickiness and quick ratio: metrics.py)
     "metric.active_users": "active users (calendar month)",
     "metric.revenue_per_active_user": "revenue per active user",
@@ -118,9 +121,11 @@ MESSAGES = {
     ),
     # action list
     "review.actions.at_risk": (
-        "{users:count} active users are at high or critical 30-day churn risk; each persona's "
-        "list is artifacts/at_risk_persona_<number>.csv (riskiest first, with the drivers). "
-        "At-risk revenue: what they spent in the last 90 days."
+        "{users:count} active users are at high or critical 30-day churn risk and were active "
+        "recently enough to be saved (churn.recoverable_days); each persona's list is "
+        "artifacts/at_risk_persona_<number>.csv (riskiest first, with the drivers). At-risk "
+        "revenue: what they spent in the last 90 days. Users at high risk who have already "
+        "lapsed are in churn_risk.csv (status lapsed), not on these lists."
     ),
     "review.actions.no_risk": (
         "No churn-risk scores by persona this month (the 04_churn report did not run), so the "
@@ -172,6 +177,6 @@ COLUMNS = {
     "persona_drifted": ("Drifted", "bool"),
     "recommended_action": ("Recommended action", "text"),
     "persona_clv_total": ("CLV, all its users", "money"),
-    "persona_at_risk_users": ("At-risk users", "count"),
+    "persona_at_risk_users": ("At-risk users to save", "count"),
     "at_risk_revenue_90d": ("At-risk revenue, 90 days", "money"),
 }

@@ -71,8 +71,13 @@ def test_cards_on_toy():
     assert b.action == "targeted_coupons"
     other = cards[3 - buyers[0]]
     assert other.revenue_share == 0.0 and other.action == "re_engagement"
-    # Beijing: 75% of this persona vs 37.5% overall (>= 40% and >= 1.5 x overall); Shanghai 100% vs 62.5%
-    assert other.name.endswith("mostly Beijing") and b.name.endswith("mostly Shanghai")
+    # the archetype rules: 10 active days vs 6 overall (>= 1.5x) and 100% of revenue for 50% of
+    # users (>= 1.5x): power users; 2 active days and no buyer: casual browsers
+    assert (b.name, b.archetype) == ("Power users", "power_users")
+    assert (other.name, other.archetype) == ("Casual browsers", "casual_browsers")
+    # the features they were named by are the subtitle. Beijing: 75% of this persona vs 37.5%
+    # overall (more than half and >= 1.5 x overall); Shanghai 100% vs 62.5%
+    assert other.subtitle.endswith("mostly Beijing") and b.subtitle.endswith("mostly Shanghai")
     # generated names: deterministic and unique
     again = PersonaModel(
         k=2, text=t, columns=["active_days_28", "orders", "revenue", "share_coupon_view"]
@@ -140,6 +145,8 @@ CARD_JSON = {
     "action_rule": "power users: ...",
     "name": "Review-heavy, share-heavy, frequent visitors, mostly plus",
     "description": "14% of active users, 52% of revenue: share of review 16% (all 3%).",
+    "subtitle": "Review-heavy, share-heavy, frequent visitors, mostly plus",
+    "archetype": "power_users",
     "name_generated": "Review-heavy, share-heavy, frequent buyers, mostly plus",
     "drift": {
         "status": "kept",

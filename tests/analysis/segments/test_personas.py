@@ -131,3 +131,28 @@ def test_projection_is_a_sample_of_the_fitted_rows():
     assert proj.names == {c.persona: c.name for c in m.cards_}
     with pytest.raises(ParameterError, match="the 8 rows the model was fitted on"):
         m.projection(f.head(3))
+
+
+def test_a_team_s_names_win_and_the_kit_s_name_is_kept(sample_active):
+    from helpers.core.errors import ConfigError
+
+    active, _ = sample_active
+    model = PersonaModel(text=t).fit(active)
+    given = {c.persona: c.name for c in model.cards_}
+    model.rename({"2": "Bargain fans", 4: " "})  # a blank name is no name
+    names = {c.persona: c.name for c in model.cards_}
+    assert names[2] == "Bargain fans" and names[4] == given[4]
+    card = next(c for c in model.cards_ if c.persona == 2)
+    assert card.name_generated == given[2]
+    rows = model.assignments(active)
+    assert set(rows.loc[rows["persona"] == 2, "persona_name"]) == {"Bargain fans"}
+    with pytest.raises(ConfigError, match=r"personas\.names .* the key 'two' is not a number"):
+        model.rename({"two": "x"})
+
+
+def test_a_name_says_mostly_only_of_a_majority():
+    from helpers.analysis.segments.cards import AttributeShare, _dominant_attribute
+
+    # 42% plus against 20% overall: a lift of 2.1, but not most of the persona
+    assert _dominant_attribute({"plan": [AttributeShare("plus", 0.42, 0.2)]}) is None
+    assert _dominant_attribute({"plan": [AttributeShare("plus", 0.51, 0.2)]}) == ("plan", "plus")
