@@ -204,12 +204,20 @@ class Backtest:
     @property
     def beats_baseline(self) -> bool:
         """Whether the model ranks better than recency alone: a higher AUC by at least
-        :data:`BASELINE_MARGIN` (NaN scores compare as not better)."""
-        return bool(self.auc >= self.baseline_auc + BASELINE_MARGIN)
+        :data:`BASELINE_MARGIN`, or more churners among the riskiest tenth by at least
+        :data:`BASELINE_PRECISION_MARGIN` (the users a save campaign reaches first). NaN scores
+        compare as not better."""
+        return bool(
+            self.auc >= self.baseline_auc + BASELINE_MARGIN
+            or self.precision_top_decile
+            >= self.baseline_precision_top_decile + BASELINE_PRECISION_MARGIN
+        )
 
 
 #: AUC points a model must gain over the recency baseline to count as better than it.
 BASELINE_MARGIN = 0.01
+#: Or top-decile precision it must gain (2 percentage points).
+BASELINE_PRECISION_MARGIN = 0.02
 
 
 def _ranked(y: np.ndarray, score: np.ndarray) -> tuple[float, float]:
