@@ -18,7 +18,6 @@ import datetime as _dt
 import hashlib
 import json
 import re
-import zoneinfo
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,6 +33,7 @@ from pydantic import (
 )
 
 from helpers.core.errors import ConfigError
+from helpers.core.locales import normalize_language, validate_timezone
 from helpers.core.rules import parse_tags  # tag rules are checked where the config enters
 
 STRFTIME_DIRECTIVE = re.compile(r"%[a-zA-Z]")
@@ -106,7 +106,7 @@ class SourceConfig(_Strict):
     @classmethod
     def _check_tz(cls, v):
         if v is not None:
-            _validate_timezone(v)
+            validate_timezone(v)
         return v
 
     @model_validator(mode="after")
@@ -206,6 +206,15 @@ class AuditConfig(_Strict):
     )
 
 
+class ActionsConfig(_Strict):
+    save_rate: float = Field(
+        default=0.1,
+        gt=0,
+        le=1,
+        description="share of the revenue at stake a save campaign is assumed to keep",
+    )
+
+
 class TagConfig(_Strict):
     name: str
     rule: str
@@ -295,6 +304,11 @@ class Config(_Strict):
     engine: EngineConfig = Field(default_factory=EngineConfig)
     personas: dict[str, Any] = Field(default_factory=dict)
     experiments: dict[str, Any] = Field(default_factory=dict)
+    owners: dict[str, str] = Field(
+        default_factory=dict,
+        description="who owns actions: by persona number, persona name or action source",
+    )
+    actions: ActionsConfig = Field(default_factory=ActionsConfig)
 
     # set by load_config, not read from YAML
     config_path: Path | None = Field(default=None, exclude=True)
@@ -320,7 +334,7 @@ class Config(_Strict):
     @field_validator("timezone")
     @classmethod
     def _check_tz(cls, v):
-        _validate_timezone(v)
+        validate_timezone(v)
         return v
 
     @field_validator("purchase_events")
@@ -414,49 +428,6 @@ def _default_label(path: str | None, table: str, i: int, engine_table: str | Non
     stem = Path(path.split("*")[0]).name or Path(path).parent.name
     stem = re.sub(r"(\.csv\.gz|\.csv|\.parquet|\.gz)$", "", stem) or f"{table}_{i}"
     return stem
-
-
-#: The report languages: English and Simplified Chinese (zh-CN).
-REPORT_LANGUAGES = ("en", "zh")
-#: Spellings of the report languages that mean the same catalog.
-_LANGUAGE_ALIASES = {
-    "en": "en",
-    "en-us": "en",
-    "en-gb": "en",
-    "zh": "zh",
-    "zh-cn": "zh",
-    "zh-hans": "zh",
-    "zh-hans-cn": "zh",
-}
-
-
-def normalize_language(value):
-    """The report language ``value`` spells (``zh-CN``, ``zh_Hans`` -> ``zh``), else ``value``.
-
-    Examples
-    --------
-    >>> normalize_language("zh_CN"), normalize_language("EN"), normalize_language("fr")
-    ('zh', 'en', 'fr')
-    """
-    return _LANGUAGE_ALIASES.get(str(value).strip().lower().replace("_", "-"), value)
-
-
-#: Files of the system's zone database that are not zones an engine knows.
-_SYSTEM_ZONE_FILES = frozenset({"localtime", "posixrules", "Factory"})
-
-
-def _validate_timezone(v: str) -> None:
-    """An IANA zone name the engines know too: Python alone also opens system files such as
-    ``posixrules`` or ``localtime``, which DuckDB and Spark do not."""
-    try:
-        zoneinfo.ZoneInfo(v)
-        known = v in zoneinfo.available_timezones() and v not in _SYSTEM_ZONE_FILES
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        known = False
-    if not known:
-        raise ValueError(
-            f"must be an IANA timezone name such as 'Asia/Shanghai' or 'UTC', but {v!r} was passed"
-        )
 
 
 def _loc(loc: tuple) -> str:

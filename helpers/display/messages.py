@@ -28,7 +28,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from helpers.core.config import REPORT_LANGUAGES
+from helpers.core.locales import REPORT_LANGUAGES
 from helpers.display import catalog as package
 
 __all__ = [

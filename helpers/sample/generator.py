@@ -369,6 +369,13 @@ _YAML_NOTES = {
 }
 
 
+#: Who owns which actions in the sample project (``owners:``), so its action plan has owners.
+_SAMPLE_OWNERS = {
+    "en": {"persona": "CRM team", "experiment": "Product team", "churn_driver": "Community team"},
+    "zh": {"persona": "用户运营", "experiment": "产品团队", "churn_driver": "社区运营"},
+}
+
+
 def _write_yaml(path, cal, names: SampleNames):
     valid_until = (cal.end + pd.Timedelta(days=1).to_pytimedelta()).isoformat()
     cache_note, from_note, until_note = _YAML_NOTES[names.language]
@@ -402,6 +409,7 @@ churn:
   inactive_days: {INACTIVE_DAYS}
 personas:
   coupon_event: {names.coupon_event}
+owners: {{{", ".join(f"{k}: {v}" for k, v in _SAMPLE_OWNERS[names.language].items())}}}
 """,
         encoding="utf-8",
     )

@@ -15,6 +15,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.churn import covariates as covariates_mod
 from helpers.analysis.churn.covariates import level_of
 from helpers.analysis.churn.cox import CoxModel, CoxReadout
 from helpers.analysis.churn.kaplan_meier import KaplanMeierByGroup
@@ -77,6 +78,30 @@ def groups_frame(
         cols = [c for c in ("channel", "platform", "plan") if c in users.columns]
         out = out.merge(users[[schema.USER_ID, *cols]], on=schema.USER_ID, how="left")
     return out
+
+
+#: The columns of ``artifacts/churn_drivers.csv``.
+DRIVER_COLUMNS = ("covariate", "kind", "hr", "hr_lower", "hr_upper", "p")
+
+
+def drivers_artifact(cox_readout, users: pd.DataFrame | None) -> pd.DataFrame:
+    """``churn_drivers.csv``: the Cox hazard ratios with each covariate's ``kind``: ``attribute``
+    (a 0/1 user attribute, a program a team can invite users to), ``behaviour`` (early-life
+    activity) or ``other``. Without a Cox model (too short a history) the file has no row."""
+    model = getattr(cox_readout, "model", None)
+    hr = getattr(model, "hazard_ratios_", None)
+    if not isinstance(hr, pd.DataFrame):
+        return pd.DataFrame(columns=list(DRIVER_COLUMNS))
+    attributes = set(covariates_mod.protected(list(hr["covariate"]), users))
+    kind = [
+        "attribute"
+        if c in attributes
+        else "behaviour"
+        if covariates_mod.early_feature(c)
+        else "other"
+        for c in hr["covariate"]
+    ]
+    return hr.assign(kind=kind)[list(DRIVER_COLUMNS)]
 
 
 def risk_artifact(risk_table) -> pd.DataFrame:

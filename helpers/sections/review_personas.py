@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.analysis import action_plan as plan_mod
 from helpers.analysis import actions as actions_mod
 from helpers.analysis.actions import ActionList
 from helpers.analysis.segments.migration import GONE, NEW, MonthComparison, compare_months
 from helpers.analysis.segments.naming import fallback_name
 from helpers.core import schema as s
 from helpers.display.blocks import Bullets, Heading, Links, Note, Paragraph, Stack
+from helpers.display.labels import label
 from helpers.display.registry import renders
 from helpers.display.table import Table
 from helpers.display.text import t
@@ -209,3 +211,45 @@ def write_action_csvs(ctx, actions) -> list[Path]:
             if old not in paths:
                 old.unlink()
     return paths
+
+
+# --- the action plan (artifacts/actions.csv) ---------------------------------------------------
+def action_plan(
+    ctx, actions, experiments: list[dict], drivers: pd.DataFrame | None
+) -> Stack | Note:
+    """The month's action plan (:mod:`helpers.analysis.action_plan`): written to
+    ``artifacts/actions.csv`` and shown ranked, with its owners from ``owners:``."""
+    cfg = ctx.config
+    rows = []
+    if isinstance(actions, ActionList):
+        rows += plan_mod.persona_actions(
+            actions,
+            save_rate=cfg.actions.save_rate,
+            recoverable_days=cfg.churn.recoverable_days,
+            text=t,
+        )
+    rows += plan_mod.experiment_actions(experiments, text=t)
+    rows += plan_mod.churn_driver_actions(drivers, text=t, label=label)
+    plan = plan_mod.action_plan(rows, owners=cfg.owners)
+    ctx.write_csv(plan, "actions")
+    if plan.empty:
+        return Note(t("review.actions.none"))
+    shown = plan.assign(source=[t(f"review.plan.source.{x}") for x in plan["source"]])
+    files = plan[plan["audience_file"] != ""]
+    links = Links(
+        [
+            (t("review.actions.link", persona=p, users=u), f"artifacts/{f}")
+            for p, u, f in zip(files["persona"], files["users"], files["audience_file"])
+        ],
+        lead=t("review.actions.links_lead"),
+    )
+    return Stack.of(
+        Table(
+            shown.drop(columns=["audience_file"]),
+            caption=t("review.plan.caption"),
+            digits={"revenue_at_stake": 0},
+            max_rows=max(len(shown), 1),
+            artifact="actions.csv",
+        ),
+        links if len(files) else None,
+    )

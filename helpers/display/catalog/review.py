@@ -2,6 +2,40 @@
 (English)."""
 
 MESSAGES = {
+    # the action plan (helpers.analysis.action_plan, artifacts/actions.csv)
+    "review.plan.persona": "{persona}. {name}",
+    "review.plan.everyone": "everyone",
+    "review.plan.persona.why": (
+        "{users:count} of its users are at high churn risk and were active in the last "
+        "{days:count} days, so they can still be saved (04_churn); the persona is {share:share} "
+        "of active users (03_personas)."
+    ),
+    "review.plan.impact": (
+        "{value:money} kept if {rate:share} of the revenue at stake is saved (actions.save_rate "
+        "in persona.yaml)"
+    ),
+    "review.plan.ship": "Roll out {variant} of {experiment} to everyone.",
+    "review.plan.ship.why": "{reasons} (the {experiment} readout).",
+    "review.plan.fix": "Fix {experiment} before reading it: {diagnosis}",
+    "review.plan.fix.arm": (
+        "the {arm} arm has {users:count} users where its split expects {expected:count} "
+        "({missing:share} missing); check how that arm's assignments are logged."
+    ),
+    "review.plan.fix.checks": "see the failed health checks of its readout.",
+    "review.plan.fix.why": "A health check failed: {checks} (the {experiment} readout).",
+    "review.plan.lever": "Raise the share of users with “{attribute}”: invite more users to it.",
+    "review.plan.lever.why": (
+        "Users with “{attribute}” churn at {hr:ratio.2}× the rate of others (95% interval "
+        "{lo:ratio.2}–{hi:ratio.2}, Cox model of early life, 04_churn)."
+    ),
+    "review.plan.source.persona": "persona",
+    "review.plan.source.experiment": "experiment",
+    "review.plan.source.churn_driver": "churn driver",
+    "review.plan.caption": (
+        "The action plan: one row per action, ranked by revenue at stake, then by users; the "
+        "owner comes from owners: in persona.yaml (by persona number, persona name or "
+        "source). Written to artifacts/actions.csv."
+    ),
     "review.actions.links_lead": (
         "The users of each persona who can still be saved (high risk, recently active), "
         "riskiest first, ready for a CRM campaign:"
@@ -178,5 +212,12 @@ COLUMNS = {
     "recommended_action": ("Recommended action", "text"),
     "persona_clv_total": ("CLV, all its users", "money"),
     "persona_at_risk_users": ("At-risk users to save", "count"),
+    "priority": ("Priority", "count"),
+    "action": ("Action", "text"),
+    "why": ("Why", "text"),
+    "revenue_at_stake": ("Revenue at stake", "money"),
+    "expected_impact": ("Expected impact", "text"),
+    "owner": ("Owner", "text"),
+    "audience_file": ("Audience file", "text"),
     "at_risk_revenue_90d": ("At-risk revenue, 90 days", "money"),
 }

@@ -1,0 +1,99 @@
+"""The action plan (issue 20): roll-outs and fixes from experiment readouts, levers from the Cox
+model, each action once, ranked by revenue at stake, owners from config. Hand-made inputs."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from helpers.analysis import action_plan as plan
+from helpers.display.labels import label
+from helpers.display.text import t
+
+
+def readout(name, decision, n, failed=()):
+    return {
+        "experiment": name,
+        "decision": decision,
+        "reasons": [f"{name}: reason"],
+        "settings": {"primary": ["converted"]},
+        "health_checks": [{"check": c, "status": "failed", "sentence": s} for c, s in failed],
+        "metrics": {"converted": {v: {"n": k} for v, k in n.items()}},
+    }
+
+
+def test_a_shipped_variant_is_rolled_out_and_an_invalid_test_is_fixed_with_its_diagnosis():
+    rows = plan.experiment_actions(
+        [
+            readout("checkout_v2", "ship treatment", {"control": 500, "treatment": 520}),
+            readout(
+                "onboarding_tips",
+                "invalid",
+                {"control": 600, "treatment": 400},
+                failed=[("srm", "Users per variant (control 600, treatment 400).")],
+            ),
+            readout("search_v3", "keep running", {"control": 50, "treatment": 50}),
+        ],
+        text=t,
+    )
+    assert [r["action"] for r in rows] == [
+        "Roll out treatment of checkout_v2 to everyone.",
+        # 1,000 users split 50/50: treatment expects 500 and has 400, 20% missing
+        "Fix onboarding_tips before reading it: the treatment arm has 400 users where its split "
+        "expects 500 (20.0% missing); check how that arm's assignments are logged.",
+    ]
+    assert rows[0]["users"] == 1020 and rows[1]["users"] == 1000
+    assert "Users per variant (control 600, treatment 400)." in rows[1]["why"]
+    assert {r["source"] for r in rows} == {"experiment"}
+
+
+def test_only_a_protective_attribute_is_a_lever():
+    drivers = pd.DataFrame(
+        {
+            "covariate": ["joined_community", "active_days_first_7d", "plan_plus", "push_opt_in"],
+            "kind": ["attribute", "behaviour", "other", "attribute"],
+            "hr": [0.515, 0.7, 0.8, 0.9],
+            "hr_lower": [0.44, 0.6, 0.7, 0.75],
+            "hr_upper": [0.603, 0.8, 0.9, 1.08],  # push_opt_in's interval crosses 1
+            "p": [1e-9, 1e-4, 1e-3, 0.3],
+        }
+    )
+    rows = plan.churn_driver_actions(drivers, text=t, label=label)
+    assert len(rows) == 1
+    attr = label("joined_community")
+    assert rows[0]["action"] == f"Raise the share of users with “{attr}”: invite more users to it."
+    assert rows[0]["why"].startswith(f"Users with “{attr}” churn at 0.52× the rate of others")
+    assert "0.44–0.60" in rows[0]["why"]
+    assert plan.churn_driver_actions(None, text=t, label=label) == []
+
+
+def test_the_plan_is_ranked_by_revenue_at_stake_with_owners_and_each_action_once():
+    rows = [
+        plan._row(
+            "persona", persona="1. Power users", action="Beta", users=10, revenue_at_stake=900.0
+        ),
+        plan._row(
+            "persona",
+            persona="2. Deal hunters",
+            action="Coupons",
+            users=40,
+            revenue_at_stake=300.0,
+        ),
+        plan._row(
+            "persona",
+            persona="2. Deal hunters",
+            action="Coupons",
+            users=40,
+            revenue_at_stake=300.0,
+        ),
+        plan._row("experiment", persona="everyone", action="Roll out", users=1000),
+        plan._row("churn_driver", persona="everyone", action="Community", users=None),
+    ]
+    out = plan.action_plan(
+        rows, owners={"2": "CRM team", "experiment": "Product", "persona": "Growth"}
+    )
+    assert list(out.columns) == list(plan.ACTION_COLUMNS)
+    assert out["action"].tolist() == ["Beta", "Coupons", "Roll out", "Community"]
+    assert out["priority"].tolist() == [1, 2, 3, 4]
+    # by persona number first, then by source; none given: blank
+    assert out["owner"].tolist() == ["Growth", "CRM team", "Product", ""]
+    assert not out.duplicated(["persona", "action"]).any()
