@@ -15,7 +15,6 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.churn import covariates as covariates_mod
 from helpers.analysis.churn.covariates import level_of
 from helpers.analysis.churn.cox import CoxModel, CoxReadout
 from helpers.analysis.churn.kaplan_meier import KaplanMeierByGroup
@@ -23,7 +22,6 @@ from helpers.analysis.churn.lives import LivesOverview, ResurrectionSummary
 from helpers.analysis.churn.palive import P_ALIVE_BANDS, PAliveCheck
 from helpers.analysis.churn.risk import HIGH_RISK_BANDS, ChurnRiskModel, split_drivers
 from helpers.analysis.churn.stake import (
-    CHURN_RISK_COLUMNS,
     LAPSED,
     RECOVERABLE,
     RevenueAtStake,
@@ -36,8 +34,11 @@ from helpers.display.registry import renders
 from helpers.display.table import Table
 from helpers.display.text import t, tn
 from helpers.plots.churn import covariate_label, group_name
+from helpers.sections.churn_artifacts import drivers_artifact, risk_artifact
 
 __all__ = [
+    "drivers_artifact",
+    "risk_artifact",
     "life_start",
     "definition_note",
     "groups_frame",
@@ -78,38 +79,6 @@ def groups_frame(
         cols = [c for c in ("channel", "platform", "plan") if c in users.columns]
         out = out.merge(users[[schema.USER_ID, *cols]], on=schema.USER_ID, how="left")
     return out
-
-
-#: The columns of ``artifacts/churn_drivers.csv``.
-DRIVER_COLUMNS = ("covariate", "kind", "hr", "hr_lower", "hr_upper", "p")
-
-
-def drivers_artifact(cox_readout, users: pd.DataFrame | None) -> pd.DataFrame:
-    """``churn_drivers.csv``: the Cox hazard ratios with each covariate's ``kind``: ``attribute``
-    (a 0/1 user attribute, a program a team can invite users to), ``behaviour`` (early-life
-    activity) or ``other``. Without a Cox model (too short a history) the file has no row."""
-    model = getattr(cox_readout, "model", None)
-    hr = getattr(model, "hazard_ratios_", None)
-    if not isinstance(hr, pd.DataFrame):
-        return pd.DataFrame(columns=list(DRIVER_COLUMNS))
-    attributes = set(covariates_mod.protected(list(hr["covariate"]), users))
-    kind = [
-        "attribute"
-        if c in attributes
-        else "behaviour"
-        if covariates_mod.early_feature(c)
-        else "other"
-        for c in hr["covariate"]
-    ]
-    return hr.assign(kind=kind)[list(DRIVER_COLUMNS)]
-
-
-def risk_artifact(risk_table) -> pd.DataFrame:
-    """``churn_risk.csv``: the risk table, or its columns with no row when the churn-risk model
-    could not be fitted (too short a history), so next month's review still reads the file."""
-    if isinstance(risk_table, pd.DataFrame):
-        return risk_table
-    return pd.DataFrame(columns=list(CHURN_RISK_COLUMNS))
 
 
 def km_by(surv_g: pd.DataFrame, column: str, *, times=(30, 90, 180)):
