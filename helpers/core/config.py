@@ -337,6 +337,12 @@ class Config(_Strict):
         validate_timezone(v)
         return v
 
+    @field_validator("owners", mode="before")
+    @classmethod
+    def _owner_keys(cls, v):
+        # persona numbers are written as YAML numbers ({2: CRM team}); keys are compared as text
+        return {str(k): v for k, v in v.items()} if isinstance(v, dict) else v
+
     @field_validator("purchase_events")
     @classmethod
     def _std_purchases(cls, v):

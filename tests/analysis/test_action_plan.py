@@ -97,3 +97,17 @@ def test_the_plan_is_ranked_by_revenue_at_stake_with_owners_and_each_action_once
     # by persona number first, then by source; none given: blank
     assert out["owner"].tolist() == ["Growth", "CRM team", "Product", ""]
     assert not out.duplicated(["persona", "action"]).any()
+
+
+def test_owners_keyed_by_a_yaml_number_are_read(tmp_path):
+    from helpers.core.config import load_config
+
+    (tmp_path / "persona.yaml").write_text(
+        "name: Toy\nsources:\n  orders: {path: orders.csv}\nowners: {2: CRM team, experiment: Product}\n"
+        "actions: {save_rate: 0.25}\n"
+    )
+    cfg = load_config(tmp_path / "persona.yaml")
+    assert cfg.owners == {"2": "CRM team", "experiment": "Product"}
+    assert cfg.actions.save_rate == 0.25
+    row = {"source": "persona", "persona": "2. Deal hunters"}
+    assert plan.owner_of(row, cfg.owners, 2) == "CRM team"
