@@ -142,7 +142,7 @@ def experiment_actions(records: list[Mapping], *, text: Text) -> list[dict]:
             failed = [
                 c["sentence"]
                 for c in rec.get("health_checks") or []
-                if c.get("status") == "failed"
+                if c.get("status") in ("fail", "failed")
             ]
             arm = under_logged_arm(rec)
             diagnosis = (
@@ -233,6 +233,7 @@ def action_plan(rows: list[dict], *, owners: Mapping | None = None) -> pd.DataFr
     df = df.drop(columns=["_s", "_u"]).reset_index(drop=True)
     df["priority"] = np.arange(1, len(df) + 1)
     df["users"] = pd.to_numeric(df["users"], errors="coerce").round().astype("Int64")
+    df["revenue_at_stake"] = pd.to_numeric(df["revenue_at_stake"], errors="coerce").round(2)
     numbers = [
         int(str(p).split(".", 1)[0]) if str(p).split(".", 1)[0].isdigit() else None
         for p in df["persona"]

@@ -16,7 +16,8 @@ def readout(name, decision, n, failed=()):
         "decision": decision,
         "reasons": [f"{name}: reason"],
         "settings": {"primary": ["converted"]},
-        "health_checks": [{"check": c, "status": "failed", "sentence": s} for c, s in failed],
+        # the status a readout record writes for a failed check (helpers.analysis.experiments)
+        "health_checks": [{"check": c, "status": "fail", "sentence": s} for c, s in failed],
         "metrics": {"converted": {v: {"n": k} for v, k in n.items()}},
     }
 
@@ -42,7 +43,10 @@ def test_a_shipped_variant_is_rolled_out_and_an_invalid_test_is_fixed_with_its_d
         "expects 500 (20.0% missing); check how that arm's assignments are logged.",
     ]
     assert rows[0]["users"] == 1020 and rows[1]["users"] == 1000
-    assert "Users per variant (control 600, treatment 400)." in rows[1]["why"]
+    assert rows[1]["why"] == (
+        "A health check failed: Users per variant (control 600, treatment 400). (the "
+        "onboarding_tips readout)."
+    )
     assert {r["source"] for r in rows} == {"experiment"}
 
 
