@@ -200,9 +200,13 @@ def owner_of(row: Mapping, owners: Mapping | None, persona_number=None) -> str:
     'Growth'
     >>> owner_of({"source": "experiment", "persona": "everyone"}, {"experiment": "Product"})
     'Product'
+    >>> owner_of({"source": "persona", "persona": "2. Deal hunters"}, {"Deal hunters": "CRM"}, 2)
+    'CRM'
     """
     owners = {str(k): str(v) for k, v in (owners or {}).items()}
-    for key in (persona_number, row.get("persona"), row.get("source")):
+    label = str(row.get("persona") or "")
+    name = label.split(". ", 1)[1] if persona_number is not None and ". " in label else label
+    for key in (persona_number, name, label, row.get("source")):
         if key is not None and str(key) in owners:
             return owners[str(key)]
     return ""

@@ -252,7 +252,7 @@ def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
     say("writing cleaned tables done; building user_day")
     # purchase events became orders: counted once, as orders (the `order` event)
     activity_events = (
-        events.filter(~events[schema.EVENT_NAME].isin(list(cfg.purchase_events)))
+        events.filter(~events[schema.EVENT_NAME].isin(list(cfg.purchase_events)).fill_null(False))
         if events is not None and cfg.purchase_events and orders is not None
         else events
     )
@@ -308,7 +308,7 @@ def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
         "tables": [k for k, v in cleaned.tables.items() if v is not None],
     }
     (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
-    for name in [*(f"staged_{t}" for t in TABLES), "work_idmap"]:
+    for name in [*(f"staged_{t}" for t in TABLES), "work_idmap", "work_purchase_orders"]:
         store.drop(name)
     for p in tmp.glob("raw_*.parquet"):
         shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink()
@@ -345,7 +345,14 @@ def prune_caches(base: Path, *, keep: int = KEEP_CACHES) -> list[Path]:
         for p in base.iterdir()
         if p.is_dir() and _CACHE_NAME.match(p.name) and (p / "meta.json").exists()
     ]
-    caches.sort(key=lambda p: (p / "meta.json").stat().st_mtime, reverse=True)
+
+    def used(p: Path) -> float:
+        try:
+            return (p / "meta.json").stat().st_mtime
+        except FileNotFoundError:  # removed meanwhile by another build's pruning
+            return float("-inf")
+
+    caches.sort(key=used, reverse=True)
     removed = []
     for old in caches[keep:]:
         lock_path = base / f".{old.name}.lock"
@@ -355,7 +362,7 @@ def prune_caches(base: Path, *, keep: int = KEEP_CACHES) -> list[Path]:
             except BlockingIOError:
                 continue
             shutil.rmtree(old, ignore_errors=True)
-        lock_path.unlink(missing_ok=True)
+        # the lock file stays: a process waiting on it must lock the same file as a newcomer
         removed.append(old)
     return removed
 

@@ -109,7 +109,8 @@ def build_user_day(
     if event_names is None:
         counts = event_name_counts(events)
         event_names = list(counts[schema.EVENT_NAME][:MAX_EVENT_COLUMNS])
-    names = [n for n in event_names if n != schema.ORDER_EVENT]
+    # an event logged without a name is kept and counted, in ev_other (it has no column)
+    names = [n for n in event_names if n is not None and n != schema.ORDER_EVENT]
     if orders is not None:
         names.append(schema.ORDER_EVENT)
     is_event = rows._kind != 2
@@ -130,6 +131,6 @@ def build_user_day(
         aggs[col] = rows.count(where=rows[schema.EVENT_NAME] == n)
     if events is not None:
         listed = list(names) + ["refund"]
-        other = (~rows[schema.EVENT_NAME].isin(listed)) & is_event
+        other = (~rows[schema.EVENT_NAME].isin(listed)).fill_null(True) & is_event
         aggs[schema.event_count_column("other")] = rows.count(where=other)
     return rows.group_by([schema.USER_ID, schema.DAY]).aggregate(**aggs)

@@ -513,3 +513,23 @@ def test_taobao_buy_events_without_an_amount_are_orders_with_no_revenue(tmp_path
     assert int(ud["events"].sum()) == 5  # 3 events + 2 orders: each buy counted once
     assert "ev_buy" not in ud.columns and "ev_order" in ud.columns
     assert "purchase_events: 2 orders without an amount" in audit_summary_text(p)
+
+
+def test_an_event_without_a_name_still_counts_when_purchases_are_events(tmp_path):
+    # 3 events, one of them with an empty name, and one purchase: the nameless event is kept by
+    # the cleaning, so user_day counts it too (NULL is not "not a purchase" to the engine)
+    body = (
+        "user_id,event_name,event_time,price\n"
+        "1,view_item,2025-12-01 10:00:00,\n"
+        "1,,2025-12-01 10:05:00,\n"
+        "2,purchase,2025-12-01 11:00:00,30\n"
+    ).encode()
+    config = events_project(
+        tmp_path, body, "columns: {revenue: price}", engine="purchase_events: [purchase]\n"
+    )
+    p = load_project(config)
+    kept = p.audit.sources["events"].rows_kept
+    ud = p.user_day.execute()
+    assert kept == 3 and int(ud["events"].sum()) == kept  # 2 events + 1 purchase as an order
+    assert int(ud["orders"].sum()) == 1 and ud["revenue"].sum() == 30.0
+    assert int(ud["ev_other"].sum()) == 1  # the nameless event, which has no column of its own

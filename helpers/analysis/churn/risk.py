@@ -392,8 +392,10 @@ class ChurnRiskModel:
         self.feature_names_ = FEATURES + (
             [c for c in ex.columns if c != S.USER_ID] if ex is not None else []
         )
+        # in id order: ties of the recency baseline break the same way on every run and engine
         train = self._frame(user_day, s_train, ex, label=True)
-        test = self._frame(user_day, s_test, ex, label=True)
+        test = self._frame(user_day, s_test, ex, label=True).sort_values(S.USER_ID, kind="stable")
+        test = test.reset_index(drop=True)
         if len(train) == 0 or len(test) == 0:
             raise NotEnoughData(
                 f"No active users at {s_train} or {s_test}: the data must cover at "

@@ -10,7 +10,9 @@ the month:
 ========================  =========================================================================
 archetype                 rule (first match wins)
 ========================  =========================================================================
-``trialists``             median tenure of at most 30 days: new users still deciding
+``trialists``             median tenure of at most 30 days and at most half that of everyone: new
+                          users still deciding (on a month of history everyone is new, so no
+                          persona is called trialists for that alone)
 ``power_users``           at least 1.5x the active days (last 28 days) of everyone and at least
                           1.5x their share of the users in revenue
 ``deal_hunters``          the coupon event is at least 15% of their events and at least twice its
@@ -51,7 +53,8 @@ ARCHETYPES = (
 def archetype(profile: Mapping) -> str | None:
     """The archetype code of a persona profile, or None when no rule applies.
 
-    ``profile`` has the keys of a card's profile (``median_tenure_days``, ``user_share``,
+    ``profile`` has the keys of a card's profile (``median_tenure_days``,
+    ``overall_median_tenure_days``, ``user_share``,
     ``revenue_share``, ``median_days_since_active``, ``coupon_share``,
     ``overall_coupon_share``, ``active_days_28``, ``overall_active_days_28``,
     ``buyer_share``, ``overall_buyer_share``); a missing or NaN value makes its rule not apply.
@@ -60,6 +63,10 @@ def archetype(profile: Mapping) -> str | None:
     --------
     >>> archetype({"median_tenure_days": 12, "active_days_28": 20, "overall_active_days_28": 5})
     'trialists'
+    >>> archetype({"median_tenure_days": 12, "overall_median_tenure_days": 15,  # all are new
+    ...            "active_days_28": 20, "overall_active_days_28": 5, "revenue_share": 0.3,
+    ...            "user_share": 0.1})
+    'power_users'
     >>> archetype({"median_tenure_days": 200, "active_days_28": 18, "overall_active_days_28": 8,
     ...            "revenue_share": 0.3, "user_share": 0.1})
     'power_users'
@@ -91,8 +98,11 @@ def archetype(profile: Mapping) -> str | None:
         get("median_days_since_active"),
         get("coupon_share"),
     )
+    everyone = get("overall_median_tenure_days")
     rules = {
-        "trialists": tenure is not None and tenure <= 30,
+        "trialists": tenure is not None
+        and tenure <= 30
+        and (everyone is None or tenure <= 0.5 * everyone),
         "power_users": at_least("active_days_28", "overall_active_days_28", 1.5)
         and at_least("revenue_share", "user_share", 1.5),
         "deal_hunters": coupon is not None

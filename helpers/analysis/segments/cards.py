@@ -423,6 +423,7 @@ def build_cards(
         "overall_p_alive": _mean(features, "p_alive"),
         "overall_coupon_share": _mean(features, coupon_share),
         "overall_active_days_28": _mean(features, s.ACTIVE_DAYS_28),
+        "overall_median_tenure_days": _median(features, s.TENURE_DAYS),
         "overall_buyer_share": float(buyer.mean()) if buyer is not None else None,
     }
     cards, parts = [], []
