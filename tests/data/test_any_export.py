@@ -519,11 +519,11 @@ def test_an_event_without_a_name_still_counts_when_purchases_are_events(tmp_path
     # 3 events, one of them with an empty name, and one purchase: the nameless event is kept by
     # the cleaning, so user_day counts it too (NULL is not "not a purchase" to the engine)
     body = (
-        "user_id,event_name,event_time,price\n"
-        "1,view_item,2025-12-01 10:00:00,\n"
-        "1,,2025-12-01 10:05:00,\n"
-        "2,purchase,2025-12-01 11:00:00,30\n"
-    ).encode()
+        b"user_id,event_name,event_time,price\n"
+        b"1,view_item,2025-12-01 10:00:00,\n"
+        b"1,,2025-12-01 10:05:00,\n"
+        b"2,purchase,2025-12-01 11:00:00,30\n"
+    )
     config = events_project(
         tmp_path, body, "columns: {revenue: price}", engine="purchase_events: [purchase]\n"
     )
