@@ -171,7 +171,8 @@ def _inspect(path: Path) -> dict:
             continue
         name = node.target.id if isinstance(node, ast.AnnAssign) else node.targets[0].id
         line = lines[node.end_lineno - 1]
-        comment = line[node.end_col_offset :].strip()
+        # ast's column offsets count UTF-8 bytes, not characters ("报告" is 6 bytes)
+        comment = line.encode()[node.end_col_offset :].decode(errors="replace").strip()
         out[name] = {
             "name": name,
             "inferred_type_name": type_name,

@@ -521,3 +521,25 @@ def test_a_notebook_without_a_kernel_is_one_sentence(tmp_path):
     with pytest.raises(ParameterError) as e:
         inspect_parameters(path)
     assert str(e.value).startswith(f"The notebook {path} names no kernel (metadata.kernelspec)")
+
+
+def test_a_parameters_cell_with_chinese_text_is_read_like_papermill(tmp_path):
+    import nbformat
+    import papermill
+
+    from helpers.report.params import _inspect
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    cell = nbformat.v4.new_code_cell('title: str = "月度报告"  # 报告标题\nk: int = 5  # 画像数')
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    path = tmp_path / "zh.ipynb"
+    nbformat.write(nb, path)
+    ours = _inspect(path)
+    assert ours["title"]["help"] == "报告标题" and ours["title"]["default"] == '"月度报告"'
+    assert ours == papermill.inspect_notebook(str(path))
