@@ -10,6 +10,7 @@ import re
 import pandas as pd
 import pytest
 
+from helpers.analysis.action_plan import ACTION_COLUMNS
 from helpers.data.pipeline import load_project
 from helpers.display.labels import label
 from helpers.display.messages import catalog
@@ -244,18 +245,7 @@ def test_the_action_plan_holds_the_roll_out_the_fix_and_the_community_lever(samp
     _, out, result = sample_run
     art = out / result.months[-1] / "artifacts"
     plan = pd.read_csv(art / "actions.csv", keep_default_na=False)
-    assert list(plan.columns) == [
-        "priority",
-        "source",
-        "persona",
-        "action",
-        "why",
-        "users",
-        "revenue_at_stake",
-        "expected_impact",
-        "owner",
-        "audience_file",
-    ]
+    assert list(plan.columns) == list(ACTION_COLUMNS)  # the contract: test_action_plan
     actions = plan["action"].tolist()
     assert "Roll out treatment of checkout_v2 to everyone." in actions
     # an invalid readout becomes a fix naming the under-logged arm (test_action_plan); on this
