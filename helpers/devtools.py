@@ -130,7 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["update-catalogs"]:
         from helpers.display.po import update_catalogs
 
-        print("\n".join(update_catalogs(argv[1] if len(argv) > 1 else "notebooks")) or "no change")
+        domains = tuple(a.removeprefix("--domain=") for a in argv[1:] if a.startswith("--domain="))
+        rest = [a for a in argv[1:] if not a.startswith("--domain=")]
+        said = update_catalogs(rest[0] if rest else "notebooks", domains)
+        print("\n".join(said) or "no change")
         return 0
     if argv[:1] == ["check-catalogs"]:
         from helpers.display.messages import LANGUAGES

@@ -50,13 +50,19 @@ def _read(path: Path, code: str, domain: str) -> Catalog:
         return read_po(fh, locale=LOCALES[code], domain=domain)
 
 
-def update_catalogs(notebooks: str | Path) -> list[str]:
-    """Rewrite every language's ``.po`` files from the English; returns what changed, in words."""
+def update_catalogs(notebooks: str | Path, domains: tuple[str, ...] = ()) -> list[str]:
+    """Rewrite each language's ``.po`` files from the English; returns what changed, in words.
+
+    Only files with a new, changed or dropped message are written, and with ``domains`` only
+    those domains, so two people updating different catalogs do not overwrite each other.
+    """
     said = []
     for code in LANGUAGES:
         if code == "en":
             continue
         for domain, english in english_domains(notebooks).items():
+            if domains and domain not in domains:
+                continue
             path = _po_path(code, domain)
             old = {m.context: m for m in _read(path, code, domain) if m.id and m.context}
             new = Catalog(
@@ -89,6 +95,8 @@ def update_catalogs(notebooks: str | Path) -> list[str]:
                     changed += 1
                     new.add(text, before.string, context=key, flags={"fuzzy"})
             dropped = len(set(old) - set(english))
+            if path.exists() and not (added or changed or dropped):
+                continue
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("wb") as fh:
                 write_po(fh, new, width=99, omit_header=False, sort_output=False)
