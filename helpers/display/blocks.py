@@ -15,6 +15,10 @@ no section builds markup by hand.
 * :class:`Callout`: a box with a verdict and its reasons (a decision, a data-quality status).
 * :class:`Heading`: a small heading inside a section.
 * :class:`Stack`: blocks one under the other (a section that shows several things).
+* :class:`Details`: supporting tables and diagnostics, collapsed under a one-line summary; the
+  analyst opens them, the reader of the brief is not held up by them.
+* :class:`Kpi`, :class:`Brief`: the first screen of a report: a few KPI cards with their change,
+  the findings, and what to do. The HTML renderer moves the brief to the top of the page.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ __all__ = [
     "Callout",
     "Heading",
     "Stack",
+    "Details",
+    "Kpi",
+    "Brief",
     "to_html",
 ]
 
@@ -249,3 +256,109 @@ class Stack:
 
     def _repr_html_(self) -> str:
         return "\n".join(to_html(p) for p in self.parts)
+
+
+@dataclass
+class Details:
+    """Supporting material collapsed under a one-line ``summary`` (``<details>``).
+
+    Examples
+    --------
+    >>> Details("All segments (12 rows)", Paragraph("x"))._repr_html_()[:42]
+    "<details class='pk-details'><summary>All s"
+    """
+
+    summary: str
+    body: object = None
+    open: bool = False
+
+    def _repr_html_(self) -> str:
+        attr = " open" if self.open else ""
+        return (
+            f"<details class='pk-details'{attr}><summary>{html.escape(self.summary)}</summary>"
+            f"<div style='margin:4px 0 8px 14px'>{to_html(self.body)}</div></details>"
+        )
+
+
+_KPI_TONE = {"good": "#1a7f37", "bad": "#b42318", "neutral": "#57606a"}
+
+
+@dataclass
+class Kpi:
+    """One KPI card: a label, the formatted value, its change and the population it counts.
+
+    ``tone`` colours the change (``good``, ``bad``, ``neutral``); all texts come formatted.
+    """
+
+    label: str
+    value: str
+    change: str = ""
+    tone: str = "neutral"
+    note: str = ""
+
+    def __post_init__(self):
+        if self.tone not in _KPI_TONE:
+            raise ValueError(
+                f"The value for `tone` must be one of {list(_KPI_TONE)}, but "
+                f"{self.tone!r} was passed."
+            )
+
+    def _repr_html_(self) -> str:
+        change = (
+            f"<div style='color:{_KPI_TONE[self.tone]};font-size:13px'>"
+            f"{html.escape(self.change)}</div>"
+            if self.change
+            else ""
+        )
+        note = (
+            f"<div style='color:#57606a;font-size:11px;margin-top:2px'>{html.escape(self.note)}</div>"
+            if self.note
+            else ""
+        )
+        return (
+            "<div class='pk-kpi' style='display:inline-block;vertical-align:top;min-width:150px;"
+            "max-width:230px;margin:0 10px 8px 0;padding:8px 12px;border:1px solid #d0d7de;"
+            "border-radius:6px;background:#fff'>"
+            f"<div style='color:#57606a;font-size:12px'>{html.escape(self.label)}</div>"
+            f"<div style='font-size:22px;font-weight:600'>{html.escape(self.value)}</div>"
+            f"{change}{note}</div>"
+        )
+
+
+@dataclass
+class Brief:
+    """The first screen of a report: KPI cards, the findings, and what to do.
+
+    ``findings`` and ``actions`` are sentences; ``links`` are (text, relative path) pairs to the
+    artifacts a team acts on. The HTML renderer moves the cell that shows a brief to the top.
+    """
+
+    title: str
+    cards: Sequence[Kpi] = ()
+    findings: Sequence[str] = ()
+    findings_title: str = ""
+    actions: Sequence[str] = ()
+    actions_title: str = ""
+    links: Sequence[tuple[str, str]] = ()
+
+    def _repr_html_(self) -> str:
+        cards = "".join(c._repr_html_() for c in self.cards)
+        parts = [f"<h2 class='pk-brief-title'>{html.escape(self.title)}</h2>"]
+        if cards:
+            parts.append(f"<div class='pk-kpis'>{cards}</div>")
+        for title, lines in (
+            (self.findings_title, self.findings),
+            (self.actions_title, self.actions),
+        ):
+            if lines:
+                head = f"<div class='pk-caption'>{html.escape(title)}</div>" if title else ""
+                items = "".join(f"<li>{html.escape(str(x))}</li>" for x in lines)
+                parts.append(f"{head}<ul style='margin:2px 0 8px 0'>{items}</ul>")
+        if self.links:
+            parts.append(Links(list(self.links))._repr_html_())
+        return (
+            "<div class='pk-brief' style='border:1px solid #d0d7de;border-radius:8px;"
+            "padding:10px 16px;margin:8px 0 14px 0;background:#f6f8fa'>"
+            + "".join(parts)
+            + "</div>"
+        )
