@@ -32,6 +32,8 @@ __all__ = [
     "notebook_title",
     "translate_markdown",
     "header_html",
+    "brief_first",
+    "contents_html",
     "render_notebook_html",
 ]
 
@@ -47,7 +49,13 @@ CSS = """
 .pk-header{font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
   max-width:1100px;margin:16px auto 8px auto;padding:12px 16px;border:1px solid #d0d7de;
   border-radius:6px;background:#f6f8fa;color:#24292f;font-size:13px}
-.pk-header h1{font-size:20px;margin:0 0 6px 0}
+.pk-header h1{font-size:20px;margin:0 0 4px 0}
+.pk-header .pk-line{color:#24292f}
+.pk-header .k{color:#57606a}
+.pk-header summary{color:#57606a;cursor:pointer;margin-top:4px}
+.pk-contents{font-size:13px;margin:4px 0 10px 0;line-height:1.8}
+.pk-contents a{text-decoration:none}
+details.pk-details>summary{cursor:pointer;color:#0969da;margin:6px 0}
 .pk-header table{border-collapse:collapse;margin-top:4px}
 .pk-header td{padding:2px 14px 2px 0;vertical-align:top;border:none}
 .pk-header td.k{color:#57606a;white-space:nowrap}
@@ -78,7 +86,8 @@ def notebook_title(nb, default: str) -> str:
 
 
 def header_html(info: dict) -> str:
-    """The header block at the top of a rendered report.
+    """The header block at the top of a rendered report: the title, one line saying which month
+    and data it reads, and the run's details (parameters, when, kit version) collapsed.
 
     ``info`` keys (all optional): title, project, month, as_of, data_window, parameters (dict),
     started_at, duration_s, kit_version, status, error.
@@ -94,27 +103,83 @@ def header_html(info: dict) -> str:
         started=fmt(pd.Timestamp(started), "date") if started else "",
         took=duration_text(info.get("duration_s")),
     )
+    facts = [
+        (t("header.project"), str(info.get("project", ""))),
+        (t("header.month"), fmt(info.get("month", ""), "month")),
+        (t("header.as_of"), str(info.get("as_of", ""))),
+        (t("header.data_window"), str(info.get("data_window", ""))),
+    ]
+    line = " · ".join(
+        f"<span class='k'>{esc(k)}</span> {esc(v)}" for k, v in facts if v not in ("", "None")
+    )
     rows = [
-        (t("header.project"), esc(str(info.get("project", "")))),
-        (t("header.month"), esc(fmt(info.get("month", ""), "month"))),
-        (t("header.as_of"), esc(str(info.get("as_of", "")))),
-        (t("header.data_window"), esc(str(info.get("data_window", "")))),
         (t("report.header.parameters"), param_text),
         (t("report.header.run"), esc(run)),
         (t("report.header.kit"), f"persona-kit {esc(str(info.get('kit_version', '')))}"),
     ]
-    if info.get("status") == "failed":
-        rows.append(
-            (
-                t("report.header.status"),
-                f"<span class='pk-failed'>{esc(t('report.header.failed'))}</span> "
-                f"{esc(str(info.get('error', '')))} {esc(t('report.header.failed_hint'))}",
-            )
-        )
     body = "".join(f"<tr><td class='k'>{esc(k)}</td><td>{v}</td></tr>" for k, v in rows)
+    failed = ""
+    if info.get("status") == "failed":
+        failed = (
+            f"<p><b>{esc(t('report.header.status'))}</b> "
+            f"<span class='pk-failed'>{esc(t('report.header.failed'))}</span> "
+            f"{esc(str(info.get('error', '')))} {esc(t('report.header.failed_hint'))}</p>"
+        )
     return (
         f"<header class='pk-header'><h1>{esc(str(info.get('title', '')))}</h1>"
-        f"<table>{body}</table></header>"
+        f"<div class='pk-line'>{line}</div>{failed}"
+        f"<details><summary>{esc(t('report.header.details'))}</summary>"
+        f"<table>{body}</table></details></header>"
+    )
+
+
+#: Placeholder of the contents list, filled with links to the report's sections after export.
+CONTENTS_MARK = "PK-CONTENTS-PLACEHOLDER"
+_H2 = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _has_brief(cell) -> bool:
+    return cell.cell_type == "code" and any(
+        "pk-brief" in str(o.get("data", {}).get("text/html", "")) for o in cell.get("outputs", [])
+    )
+
+
+def brief_first(nb, title: str):
+    """The page reads top-down: the cell that shows the report's brief (KPI cards, findings,
+    what to do) moves up to follow the introduction, and a contents list follows it.
+
+    The notebook's own title heading is dropped (the header shows it); in JupyterLab the brief
+    stays where the analyst computed it."""
+    cells = list(nb.cells)
+    first_md = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"), None)
+    if first_md is not None:
+        lines = cells[first_md].source.split("\n")
+        if lines and _HEADING.match(lines[0]) and _HEADING.match(lines[0]).group(1) == title:
+            cells[first_md].source = "\n".join(lines[1:]).lstrip("\n")
+    at = 0 if first_md is None else first_md + 1
+    brief = next((i for i, c in enumerate(cells) if _has_brief(c)), None)
+    if brief is not None and brief >= at:
+        cells.insert(at, cells.pop(brief))
+        at += 1
+    cells.insert(at, nbformat.v4.new_markdown_cell(CONTENTS_MARK))
+    nb.cells = cells
+    return nb
+
+
+def contents_html(body: str) -> str:
+    """Links to the report's sections (its ``##`` headings), on one line."""
+    links = []
+    for anchor, inner in _H2.findall(body):
+        text = html.unescape(_TAGS.sub("", inner)).replace("¶", "").strip()
+        if text:
+            links.append(f"<a href='#{html.escape(anchor, quote=True)}'>{html.escape(text)}</a>")
+    if len(links) < 2:
+        return ""
+    return (
+        f"<div class='pk-contents'><b>{html.escape(t('report.contents'))}</b> "
+        + " · ".join(links)
+        + "</div>"
     )
 
 
@@ -187,6 +252,7 @@ def render_notebook_html(
     nb = _plain_error_banners(translate_markdown(nbformat.read(ipynb_path, as_version=4)))
     info = dict(header or {})
     info.setdefault("title", notebook_title(nb, ipynb_path.stem))
+    nb = brief_first(nb, info["title"])
 
     exporter = HTMLExporter(
         template_name=TEMPLATE_NAME,
@@ -209,5 +275,6 @@ def render_notebook_html(
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     # nbconvert's language_code takes only ISO 639-1 codes; the page names the locale (zh-CN)
     body = body.replace('<html lang="en">', f'<html lang="{html_lang()}">', 1)
+    body = re.sub(rf"<p>\s*{CONTENTS_MARK}\s*</p>", lambda _: contents_html(body), body, count=1)
     write_atomic(html_path, strip_remote_resources(body))
     return html_path

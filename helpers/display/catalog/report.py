@@ -15,6 +15,8 @@ MESSAGES = {
     "report.header.run": "Run",
     "report.header.run_value": "{started} · took {took}",
     "report.header.kit": "Kit",
+    "report.header.details": "Run details: parameters, time, kit version",
+    "report.contents": "Contents:",
     "report.header.status": "Status",
     "report.header.failed": "failed",
     "report.header.failed_hint": "(see the cell with the error below)",
