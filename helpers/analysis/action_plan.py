@@ -11,7 +11,11 @@ the kit can estimate one (with the assumption stated) and the owner from ``owner
 * ``experiment``: ship → roll the winning variant out; invalid → fix the experiment, with the
   diagnosis (the arm with fewer users than its split expects);
 * ``churn_driver``: a user attribute a team can change (a 0/1 program such as joining the
-  community) whose Cox hazard ratio is below 1 with its whole interval.
+  community) whose Cox hazard ratio is below 1 with its whole interval;
+* ``retention_driver``: an early behaviour that goes with day-28 retention (the doers' retention
+  interval lies above the non-doers'): guide this month's new users to it;
+* ``migration``: a persona that lost most of last month's members (not active this month): win
+  them back (``winback_persona_<n>.csv``).
 
 Ranked by revenue at stake, then by users; no action appears twice for the same persona. The
 words come from the report catalog through ``text`` (``helpers.display.text.t``), so this module
@@ -20,7 +24,7 @@ holds no English. Written as ``artifacts/actions.csv`` (:data:`ACTION_COLUMNS`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -30,6 +34,8 @@ __all__ = [
     "persona_actions",
     "experiment_actions",
     "churn_driver_actions",
+    "retention_driver_actions",
+    "migration_actions",
     "action_plan",
     "owner_of",
     "under_logged_arm",
@@ -91,13 +97,18 @@ def persona_actions(actions, *, save_rate: float, recoverable_days: int, text: T
 
 
 def under_logged_arm(record: Mapping) -> tuple[str, int, float] | None:
-    """``(variant, users, expected)`` of the arm furthest below its expected share (equal
-    shares unless the record's settings give ``split``), from a readout record's user counts.
+    """``(variant, users, expected)`` of the arm furthest below what its split expects, from a
+    readout record's user counts.
+
+    The expected size of each arm is taken from the arm that is fullest for its share (the
+    split's shares: ``settings.split`` of the record, else equal), on the assumption that a
+    sample-ratio mismatch comes from rows missing in one arm, not from rows added to the
+    others; so an arm that lost 20% of its rows shows 20% missing.
 
     >>> rec = {"metrics": {"converted": {"control": {"n": 300}, "treatment": {"n": 240}}},
     ...        "settings": {"primary": ["converted"]}}
     >>> under_logged_arm(rec)
-    ('treatment', 240, 270.0)
+    ('treatment', 240, 300.0)
     """
     metrics = record.get("metrics") or {}
     primary = (record.get("settings") or {}).get("primary") or list(metrics)[:1]
@@ -105,20 +116,29 @@ def under_logged_arm(record: Mapping) -> tuple[str, int, float] | None:
     if not arms:
         return None
     n = {v: int(a.get("n") or 0) for v, a in arms.items()}
-    total = sum(n.values())
     split = (record.get("settings") or {}).get("split") or []
     shares = (
         dict(zip(sorted(n), split))
         if len(split) == len(n)
         else dict.fromkeys(n, 1 / max(len(n), 1))
     )
-    gaps = {v: n[v] - shares[v] * total for v in n}
+    shares = {v: float(x) for v, x in shares.items() if float(x) > 0}
+    if len(shares) < 2:
+        return None
+    whole = max(n[v] / shares[v] for v in shares)
+    gaps = {v: n[v] - shares[v] * whole for v in shares}
     worst = min(gaps, key=gaps.get)
-    return (worst, n[worst], shares[worst] * total) if gaps[worst] < 0 else None
+    return (worst, n[worst], shares[worst] * whole) if gaps[worst] < 0 else None
 
 
-def experiment_actions(records: list[Mapping], *, text: Text) -> list[dict]:
-    """Roll out a shipped variant; fix an invalid experiment, with its diagnosis."""
+def experiment_actions(
+    records: list[Mapping], *, text: Text, arms: pd.DataFrame | None = None
+) -> list[dict]:
+    """Roll out a shipped variant; fix an invalid experiment, with its diagnosis.
+
+    ``arms`` (:func:`helpers.analysis.attribution.arm_attribution` of the month) prices a roll
+    out: the revenue at stake is what the control arm's users would have added this month at the
+    winning arm's rate (control users x the difference of revenue per user)."""
     rows = []
     for rec in records:
         name, decision = rec.get("experiment"), str(rec.get("decision") or "")
@@ -129,6 +149,20 @@ def experiment_actions(records: list[Mapping], *, text: Text) -> list[dict]:
         reasons = "; ".join(rec.get("reasons") or [])
         if decision.startswith("ship"):
             variant = decision.removeprefix("ship").strip() or "treatment"
+            stake, impact = None, ""
+            if arms is not None and len(arms):
+                hit = arms[(arms["experiment"] == name) & (arms["variant"] == variant)]
+                if len(hit):
+                    a = hit.iloc[0]
+                    diff = float(a["revenue_per_user"] - a["control_revenue_per_user"])
+                    if diff > 0:
+                        stake = diff * int(a["control_users"])
+                        impact = text(
+                            "review.plan.ship.impact",
+                            value=stake,
+                            users=int(a["control_users"]),
+                            per_user=diff,
+                        )
             rows.append(
                 _row(
                     "experiment",
@@ -136,6 +170,8 @@ def experiment_actions(records: list[Mapping], *, text: Text) -> list[dict]:
                     action=text("review.plan.ship", experiment=name, variant=variant),
                     why=text("review.plan.ship.why", reasons=reasons, experiment=name),
                     users=audience,
+                    revenue_at_stake=stake,
+                    expected_impact=impact,
                 )
             )
         elif decision == "invalid":
@@ -191,6 +227,86 @@ def churn_driver_actions(
         )
         for r in levers.sort_values("hr").to_dict("records")
     ]
+
+
+def retention_driver_actions(
+    drivers: pd.DataFrame | None,
+    *,
+    new_users: int | None,
+    first_days: int,
+    retention_day: int,
+    text: Text,
+    label: Callable,
+    limit: int = 2,
+    exclude: Sequence[str] = (),
+) -> list[dict]:
+    """Guide new users to an early behaviour that goes with retention: the ``limit`` best-scored
+    event behaviours (one per event) whose doers' 95% retention interval lies wholly above the
+    non-doers'.
+
+    ``drivers`` is ``artifacts/retention_drivers.csv`` (``02_active_users``); ``label(event,
+    threshold)`` words a behaviour. Correlation, not causation: the action says to test it."""
+    need = {"event", "threshold", "ci_low_doers", "ci_high_non_doers", "rate_doers"}
+    if drivers is None or len(drivers) == 0 or not need <= set(drivers.columns):
+        return []
+    d = drivers[drivers["threshold"].notna() & ~drivers["event"].isin(list(exclude))]
+    d = d[d["ci_low_doers"] > d["ci_high_non_doers"]]
+    if "score" in d.columns:  # the drivers' own ranking: the correlation of doing and staying
+        d = d.sort_values("score", ascending=False, kind="stable")
+    d = d.drop_duplicates("event").head(limit)
+    rows = []
+    for r in d.to_dict("records"):
+        behaviour = label(r["event"], r["threshold"])
+        rows.append(
+            _row(
+                "retention_driver",
+                persona=text("review.plan.new_users"),
+                action=text("review.plan.driver", behaviour=behaviour),
+                why=text(
+                    "review.plan.driver.why",
+                    behaviour=behaviour,
+                    day=retention_day,
+                    doers=r["rate_doers"],
+                    others=r["rate_non_doers"],
+                ),
+                users=new_users,
+            )
+        )
+    return rows
+
+
+def migration_actions(
+    lost: pd.DataFrame | None, *, text: Text, min_share: float = 0.5
+) -> list[dict]:
+    """Win back a persona's members who left: one row per persona of last month of which at
+    least ``min_share`` were not active this month.
+
+    ``lost``: ``persona``, ``name``, ``members`` (last month), ``gone`` (not active this month),
+    ``revenue_prev`` (their revenue last month: what a month of them is worth), ``file``."""
+    if lost is None or len(lost) == 0:
+        return []
+    rows = []
+    for r in lost.to_dict("records"):
+        members, gone = int(r["members"]), int(r["gone"])
+        if not members or gone / members < min_share:
+            continue
+        rows.append(
+            _row(
+                "migration",
+                persona=text("review.plan.persona", persona=int(r["persona"]), name=r["name"]),
+                action=text("review.plan.winback", name=r["name"]),
+                why=text(
+                    "review.plan.winback.why",
+                    gone=gone,
+                    members=members,
+                    share=gone / members,
+                ),
+                users=gone,
+                revenue_at_stake=float(r["revenue_prev"]) if r.get("revenue_prev") else None,
+                audience_file=r.get("file") or "",
+            )
+        )
+    return rows
 
 
 def owner_of(row: Mapping, owners: Mapping | None, persona_number=None) -> str:

@@ -346,14 +346,14 @@ class Brief:
         parts = [f"<h2 class='pk-brief-title'>{html.escape(self.title)}</h2>"]
         if cards:
             parts.append(f"<div class='pk-kpis'>{cards}</div>")
-        for title, lines in (
-            (self.findings_title, self.findings),
-            (self.actions_title, self.actions),
+        for title, lines, tag in (
+            (self.findings_title, self.findings, "ul"),
+            (self.actions_title, self.actions, "ol"),
         ):
             if lines:
                 head = f"<div class='pk-caption'>{html.escape(title)}</div>" if title else ""
                 items = "".join(f"<li>{html.escape(str(x))}</li>" for x in lines)
-                parts.append(f"{head}<ul style='margin:2px 0 8px 0'>{items}</ul>")
+                parts.append(f"{head}<{tag} style='margin:2px 0 8px 0'>{items}</{tag}>")
         if self.links:
             parts.append(Links(list(self.links))._repr_html_())
         return (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -39,7 +40,14 @@ td.num{text-align:right;white-space:nowrap} .ok{color:#1a7f37} .failed{color:#b4
 .skipped,.unchanged{color:#6e7781} ul.m{margin:0;padding-left:0;list-style:none}
 ul.m li{white-space:nowrap} .v{font-weight:600} .note{color:#6e7781;font-size:12px}
 a{color:#0969da}
+.lead{border:1px solid #d0d7de;border-radius:8px;background:#f6f8fa;padding:10px 16px;
+  margin:0 0 16px 0} .lead h2{font-size:18px;margin:2px 0 6px 0} .lead b{display:block;margin-top:6px}
+.lead ul,.lead ol{margin:4px 0 6px 0}
 """
+
+#: The report the month index leads with, and the artifact holding its first screen.
+REVIEW_REPORT = "06_persona_review"
+REVIEW_FILE = "review.json"
 
 
 def duration_text(seconds: float | None) -> str:
@@ -122,6 +130,31 @@ def _instant(text: str) -> str:
         return str(text)
 
 
+def _lead(month_dir: Path, manifest: dict) -> str:
+    """The monthly review's three things and first actions, linked, above the list of reports."""
+    path = month_dir / "artifacts" / REVIEW_FILE
+    if not path.exists():
+        return ""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, OSError):
+        return ""
+    esc = html.escape
+    entry = (manifest.get("reports") or {}).get(REVIEW_REPORT) or {}
+    target = entry.get("html") or f"{REVIEW_REPORT}.html"
+    things = "".join(f"<li>{esc(str(x))}</li>" for x in data.get("three_things") or [])
+    actions = "".join(f"<li>{esc(str(x))}</li>" for x in data.get("actions") or [])
+    parts = [f"<h2><a href='{esc(target)}'>{esc(report_title(REVIEW_REPORT))}</a></h2>"]
+    if data.get("active_users"):
+        parts.append(f"<div class='note'>{esc(str(data['active_users']))}</div>")
+    if things:
+        parts.append(f"<b>{esc(t('index.lead.things'))}</b><ul>{things}</ul>")
+    if actions:
+        link = f" <a href='artifacts/actions.csv'>{esc(t('index.lead.plan'))}</a>"
+        parts.append(f"<b>{esc(t('index.lead.actions'))}{link}</b><ol>{actions}</ol>")
+    return f"<div class='lead'>{''.join(parts)}</div>"
+
+
 def render_month_index(month_dir: str | Path) -> Path:
     """Write ``<month_dir>/index.html``: one row per report with status, duration, numbers, links.
 
@@ -132,7 +165,11 @@ def render_month_index(month_dir: str | Path) -> Path:
     metrics = read_merged(month_dir / "artifacts" / METRICS_FILE)
     esc = html.escape
     rows = []
-    for name, entry in (manifest.get("reports") or {}).items():
+    reports = manifest.get("reports") or {}
+    # the monthly review first, then the reports it draws on
+    order = sorted(reports, key=lambda n: n != REVIEW_REPORT)
+    for name in order:
+        entry = reports[name]
         status = entry.get("status", "")
         css = "unchanged" if entry.get("last_run") == "unchanged" else status
         links = []
@@ -175,7 +212,8 @@ def render_month_index(month_dir: str | Path) -> Path:
     )
     subtitle += f" &middot; <a href='../index.html'>{esc(t('index.month.all_months'))}</a>"
     return write_atomic(
-        month_dir / "index.html", _page(t("index.month.title", month=month), subtitle, table)
+        month_dir / "index.html",
+        _page(t("index.month.title", month=month), subtitle, _lead(month_dir, manifest) + table),
     )
 
 

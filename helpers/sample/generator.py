@@ -371,8 +371,20 @@ _YAML_NOTES = {
 
 #: Who owns which actions in the sample project (``owners:``), so its action plan has owners.
 _SAMPLE_OWNERS = {
-    "en": {"persona": "CRM team", "experiment": "Product team", "churn_driver": "Community team"},
-    "zh": {"persona": "用户运营", "experiment": "产品团队", "churn_driver": "社区运营"},
+    "en": {
+        "persona": "CRM team",
+        "migration": "CRM team",
+        "experiment": "Product team",
+        "retention_driver": "Product team",
+        "churn_driver": "Community team",
+    },
+    "zh": {
+        "persona": "用户运营",
+        "migration": "用户运营",
+        "experiment": "产品团队",
+        "retention_driver": "产品团队",
+        "churn_driver": "社区运营",
+    },
 }
 
 

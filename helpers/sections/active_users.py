@@ -188,6 +188,17 @@ def lifecycle_table(weekly: LifecycleCounts, monthly: LifecycleCounts) -> pd.Dat
     return pd.concat([w, m], ignore_index=True)
 
 
+def drivers_artifact(result) -> pd.DataFrame:
+    """``artifacts/retention_drivers.csv``: the retention drivers with the windows they used
+    (``first_days``, ``retention_day``), read by the monthly review's action plan; no rows when
+    the drivers could not be computed."""
+    if not isinstance(result, RetentionDrivers):
+        return pd.DataFrame(columns=["event", "threshold", "first_days", "retention_day"])
+    return result.drivers.assign(
+        first_days=result.first_days, retention_day=result.retention_day
+    )
+
+
 def active_users_table(snapshot: pd.DataFrame) -> pd.DataFrame:
     """``artifacts/active_users.csv``: users active in the last 28 days or in the reviewed month."""
     keep = snapshot["is_active"] | (snapshot[schema.ACTIVE_DAYS_28] > 0)
@@ -428,7 +439,14 @@ def show_attribute_profile(result: AttributeProfile) -> Stack:
         }
     )
     caption = t("activity.profile.caption", active=result.active_users, all=result.all_users)
-    table = Table(shown, caption=caption, keep="head", max_rows=40, digits={"index_vs_all": 0})
+    note = (
+        t("activity.profile.not_in_table", n=result.not_in_users_table)
+        if result.not_in_users_table
+        else None
+    )
+    table = Table(
+        shown, caption=caption, note=note, keep="head", max_rows=40, digits={"index_vs_all": 0}
+    )
     return Stack.of(table)
 
 

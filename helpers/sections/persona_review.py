@@ -133,6 +133,16 @@ def quality_summary(q: MonthQuality) -> str:
     )
 
 
+def quality_card(q) -> str:
+    """The verdict for a KPI card, e.g. "good (97.9/100)"; empty without an audit."""
+    if not isinstance(q, MonthQuality):
+        return ""
+    status = t(f"review.quality.status.{q.status}")
+    if is_missing(q.score):
+        return status
+    return t("review.quality.card", status=status, score=q.score)
+
+
 _TONE = {"good": "good", "caution": "warning", "poor": "bad"}
 
 
@@ -248,7 +258,8 @@ def decision_text(value: str) -> str:
     return value
 
 
-def _lift(metric: str, variant: str, res: dict) -> str:
+def lift_text(metric: str, variant: str, res: dict) -> str:
+    """A primary metric's lift in words: relative lift, its 95% interval and p-value."""
     rel = (res.get("lift") or {}).get("rel")
     ci = (res.get("ci") or {}).get("rel")
     p = res.get("p_holm", res.get("p_value"))
@@ -282,7 +293,7 @@ def _one_line(readout: dict) -> str:
         for metric in (readout.get("settings") or {}).get("primary") or []:
             for variant, res in (metrics.get(metric) or {}).items():
                 if variant != control and isinstance(res, dict) and "lift" in res:
-                    parts.append(_lift(metric_label(metric), variant, res))
+                    parts.append(lift_text(metric_label(metric), variant, res))
     failed = _failed_checks(readout)
     parts.append(
         t("review.experiment.health_failed", checks=join_words(check_name(c) for c in failed))

@@ -24,6 +24,7 @@ from helpers.display.labels import label
 from helpers.display.registry import renders
 from helpers.display.table import Table
 from helpers.display.text import t
+from helpers.plots.activity import behaviour_label
 
 __all__ = [
     "persona_comparison",
@@ -31,6 +32,8 @@ __all__ = [
     "flow_summary",
     "action_list",
     "write_action_csvs",
+    "ActionPlan",
+    "action_plan",
 ]
 
 
@@ -214,11 +217,31 @@ def write_action_csvs(ctx, actions) -> list[Path]:
 
 
 # --- the action plan (artifacts/actions.csv) ---------------------------------------------------
+@dataclass
+class ActionPlan:
+    """The month's ranked action plan (``artifacts/actions.csv``, :data:`ACTION_COLUMNS`)."""
+
+    plan: pd.DataFrame
+
+
 def action_plan(
-    ctx, actions, experiments: list[dict], drivers: pd.DataFrame | None
-) -> Stack | Note:
-    """The month's action plan (:mod:`helpers.analysis.action_plan`): written to
-    ``artifacts/actions.csv`` and shown ranked, with its owners from ``owners:``."""
+    ctx,
+    actions,
+    experiments: list[dict],
+    drivers: pd.DataFrame | None,
+    *,
+    arms: pd.DataFrame | None = None,
+    retention: pd.DataFrame | None = None,
+    new_users: int | None = None,
+    lost: pd.DataFrame | None = None,
+) -> ActionPlan:
+    """The month's action plan (:mod:`helpers.analysis.action_plan`), written to
+    ``artifacts/actions.csv`` with its owners from ``owners:``.
+
+    ``arms`` prices a roll-out (:func:`helpers.analysis.attribution.arm_attribution`);
+    ``retention`` is ``retention_drivers.csv`` of ``02_active_users`` (its ``first_days`` and
+    ``retention_day`` columns say the windows); ``lost`` the personas' lost members
+    (:func:`helpers.sections.review_brief.lost_members`)."""
     cfg = ctx.config
     rows = []
     if isinstance(actions, ActionList):
@@ -228,18 +251,44 @@ def action_plan(
             recoverable_days=cfg.churn.recoverable_days,
             text=t,
         )
-    rows += plan_mod.experiment_actions(experiments, text=t)
+    rows += plan_mod.experiment_actions(experiments, text=t, arms=arms)
     rows += plan_mod.churn_driver_actions(drivers, text=t, label=label)
+    if retention is not None and len(retention) and "first_days" in retention.columns:
+        rows += plan_mod.retention_driver_actions(
+            retention,
+            new_users=new_users,
+            first_days=int(retention["first_days"].iloc[0]),
+            retention_day=int(retention["retention_day"].iloc[0]),
+            text=t,
+            label=lambda e, k: behaviour_label(e, k, int(retention["first_days"].iloc[0])),
+            exclude=[s.ORDER_EVENT, *cfg.purchase_events],
+        )
+    rows += plan_mod.migration_actions(lost, text=t)
     plan = plan_mod.action_plan(rows, owners=cfg.owners)
     ctx.write_csv(plan, "actions")
+    return ActionPlan(plan)
+
+
+@renders(ActionPlan)
+def _plan(a: ActionPlan) -> Stack | Note:
+    plan = a.plan
     if plan.empty:
         return Note(t("review.actions.none"))
     shown = plan.assign(source=[t(f"review.plan.source.{x}") for x in plan["source"]])
     files = plan[plan["audience_file"] != ""]
     links = Links(
         [
-            (t("review.actions.link", persona=p, users=u), f"artifacts/{f}")
-            for p, u, f in zip(files["persona"], files["users"], files["audience_file"])
+            (
+                t(
+                    "review.actions.link_winback" if src == "migration" else "review.actions.link",
+                    persona=p,
+                    users=u,
+                ),
+                f"artifacts/{f}",
+            )
+            for p, u, f, src in zip(
+                files["persona"], files["users"], files["audience_file"], files["source"]
+            )
         ],
         lead=t("review.actions.links_lead"),
     )

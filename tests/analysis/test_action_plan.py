@@ -38,9 +38,9 @@ def test_a_shipped_variant_is_rolled_out_and_an_invalid_test_is_fixed_with_its_d
     )
     assert [r["action"] for r in rows] == [
         "Roll out treatment of checkout_v2 to everyone.",
-        # 1,000 users split 50/50: treatment expects 500 and has 400, 20% missing
+        # split 50/50, control is whole with 600: treatment expects 600 and has 400, 1/3 missing
         "Fix onboarding_tips before reading it: the treatment arm has 400 users where its split "
-        "expects 500 (20.0% missing); check how that arm's assignments are logged.",
+        "expects 600 (33.3% missing); check how that arm's assignments are logged.",
     ]
     assert rows[0]["users"] == 1020 and rows[1]["users"] == 1000
     assert rows[1]["why"] == (
@@ -122,3 +122,18 @@ def test_owners_keyed_by_a_yaml_number_are_read(tmp_path):
     assert cfg.actions.save_rate == 0.25
     row = {"source": "persona", "persona": "2. Deal hunters"}
     assert plan.owner_of(row, cfg.owners, 2) == "CRM team"
+
+
+def test_the_under_logged_arm_follows_an_unequal_split():
+    # split 50/25/25 in sorted variant order; control and treatment_a are whole (1,000 users
+    # implied), treatment_b expects 250 and has 150: 40% missing
+    rec = {
+        "metrics": {
+            "converted": {"control": {"n": 500}, "treatment_a": {"n": 250}, "treatment_b": {"n": 150}}
+        },
+        "settings": {"primary": ["converted"], "split": [0.5, 0.25, 0.25]},
+    }
+    assert plan.under_logged_arm(rec) == ("treatment_b", 150, 250.0)
+    # a balanced readout has no under-logged arm
+    rec["metrics"]["converted"]["treatment_b"]["n"] = 250
+    assert plan.under_logged_arm(rec) is None

@@ -266,7 +266,9 @@ def test_the_action_plan_holds_the_roll_out_the_fix_and_the_community_lever(samp
     # every action has the owner the sample's persona.yaml gives its source
     owners = {
         "persona": "CRM team",
+        "migration": "CRM team",
         "experiment": "Product team",
+        "retention_driver": "Product team",
         "churn_driver": "Community team",
     }
     assert (plan["owner"] == plan["source"].map(owners)).all()

@@ -36,12 +36,16 @@ class AttributeProfile:
         attribute, value, n_active, n_all, share_active, share_all, index.
     attributes : list of str
     active_users, all_users : int
+        Active users with a users-table row, and all rows of the users table.
+    not_in_users_table : int
+        Active users without a users-table row: left out of the shares (and said so).
     """
 
     profile: pd.DataFrame
     attributes: list[str]
     active_users: int
     all_users: int
+    not_in_users_table: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,11 +136,13 @@ def attribute_profile(
         )
     )
     df["index"] = 100.0 * df["share_active"] / df["share_all"]
+    in_table = int(is_active.sum())
     return AttributeProfile(
         profile=df,
         attributes=list(attributes),
-        active_users=int(is_active.sum()),
+        active_users=in_table,
         all_users=len(users),
+        not_in_users_table=len(ids) - in_table,
     )
 
 

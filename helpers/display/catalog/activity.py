@@ -143,6 +143,10 @@ MESSAGES = {
         "The users table has no attribute columns besides ids and signup time, so active users "
         "cannot be profiled by attribute."
     ),
+    "activity.profile.not_in_table": (
+        "{n:count} of the month's active users have no row in the users table: they are left "
+        "out of these shares (see the data audit's orphan ids)."
+    ),
     "activity.behaviour.caption": (
         "What the {users:count} active users did in the {days:count} days to {as_of:date}."
     ),

@@ -31,6 +31,26 @@ MESSAGES = {
     "review.plan.source.persona": "persona",
     "review.plan.source.experiment": "experiment",
     "review.plan.source.churn_driver": "churn driver",
+    "review.plan.source.retention_driver": "retention driver",
+    "review.plan.source.migration": "migration",
+    "review.plan.ship.impact": (
+        "≈ {value:money.0} more a month if its {users:count} control users get it too "
+        "({per_user:money} more per user this month)"
+    ),
+    "review.plan.new_users": "new users",
+    "review.plan.driver": (
+        "Nudge new users towards “{behaviour}”; test it as an experiment first."
+    ),
+    "review.plan.driver.why": (
+        "Of the new users with “{behaviour}”, {doers:share} were still active around day "
+        "{day:count}, against {others:share} of those who did not (02_active_users; a "
+        "correlation, not yet a cause)."
+    ),
+    "review.plan.winback": "Win back last month's {name} who were not active this month.",
+    "review.plan.winback.why": (
+        "{gone:count} of its {members:count} members last month ({share:share}) were not "
+        "active this month (06, who moved); their revenue last month is the revenue at stake."
+    ),
     "review.plan.caption": (
         "The action plan: one row per action, ranked by revenue at stake, then by users; the "
         "owner comes from owners: in persona.yaml (by persona number, persona name or "
@@ -41,6 +61,112 @@ MESSAGES = {
         "riskiest first, ready for a CRM campaign:"
     ),
     "review.actions.link": "{persona}: {users:count} users to save",
+    "review.actions.link_winback": "{persona}: {users:count} users to win back",
+    # one count per definition
+    "review.reconcile.sentence": (
+        "{n:count} users were active in {month:month} (an active day in the calendar month): "
+        "this is the active-user count of every report of the month. Other windows count the "
+        "same users differently: {others}."
+    ),
+    "review.reconcile.mau": (
+        "{n:count} were active in the {days:count} days to {as_of:date} (MAU, 02_active_users)"
+    ),
+    "review.reconcile.scored": (
+        "{n:count} in the {days:count} days to {as_of:date} (scored for churn risk, 04_churn)"
+    ),
+    "review.reconcile.personas": "{n:count} were assigned a persona (03_personas)",
+    "review.reconcile.users_table": (
+        "{n:count} have a row in the users table ({missing:count} have none; attribute shares "
+        "in 02 count only the former)"
+    ),
+    # why the KPIs moved
+    "review.attr.no_persona": "no persona",
+    "review.attr.no_previous": (
+        "No split of the change: {previous_month:month} has no active users or revenue to "
+        "compare with."
+    ),
+    "review.attr.arpu": (
+        "Revenue per active user went from {prev:money} in {previous_month:month} to {now:money} "
+        "({change:money}): {rate:money} because personas spent more or less per user (rate), "
+        "{size:money} because the mix of personas moved (size)."
+    ),
+    "review.attr.top_persona": (
+        "The largest part is {persona}'s, {effect:money}: its revenue per user went from "
+        "{rpu_prev:money} to {rpu:money}, its active users from {users_prev:count} to "
+        "{users:count}."
+    ),
+    "review.attr.active": (
+        "Active users changed by {change:count}; {persona} moved most ({persona_change:count})."
+    ),
+    "review.attr.arm": (
+        "The {experiment} {variant} arm brought {extra:money.0} of the month's {total:money.0} "
+        "change in revenue (95% CI {low:money.0} to {high:money.0}) over what its users would "
+        "have spent at the control arm's rate."
+    ),
+    "review.attr.invalid": (
+        "{experiment} is not credited with any change: its readout is invalid."
+    ),
+    "review.attr.details": "The split by persona and by experiment arm (tables)",
+    "review.attr.caption": (
+        "Revenue per active user (ARPU), {previous_month:month} to {month:month}, by persona: "
+        "size part = change in the persona's share of active users x its mean revenue per user "
+        "of the two months; rate part = change in its revenue per user x its mean share. The "
+        "parts add up to the change."
+    ),
+    "review.attr.arms_caption": (
+        "Each experiment arm's revenue this month beyond the control arm's rate (every assigned "
+        "user, 0 without a purchase), and its part of the month's revenue change (this month's "
+        "extra minus last month's)."
+    ),
+    # three things to know
+    "review.thing.revenue_per_active_user.up": (
+        "Revenue per active user rose {change:share} to {value:money} ({previous:money} in "
+        "{previous_month:month})."
+    ),
+    "review.thing.revenue_per_active_user.down": (
+        "Revenue per active user fell {change:share} to {value:money} ({previous:money} in "
+        "{previous_month:month})."
+    ),
+    "review.thing.active_users.up": (
+        "Active users rose {change:share} to {value:count} ({previous:count} in "
+        "{previous_month:month})."
+    ),
+    "review.thing.active_users.down": (
+        "Active users fell {change:share} to {value:count} ({previous:count} in "
+        "{previous_month:month})."
+    ),
+    "review.thing.driver.arm": (
+        "The {experiment} {variant} arm brought {extra:money.0} of the {total:money.0} change "
+        "in revenue ({share:share})."
+    ),
+    "review.thing.driver.rate": (
+        "Most of it is {persona} spending {rpu:money} per user instead of {rpu_prev:money} "
+        "({effect:money} of the {change:money} change per active user)."
+    ),
+    "review.thing.driver.size": (
+        "Most of it is the size of {persona} ({effect:money} of the {change:money} change per "
+        "active user)."
+    ),
+    "review.thing.driver.users": "{persona} moved most ({change:count} users).",
+    "review.thing.movement": (
+        "{persona} lost {share:share} of last month's {members:count} members: {gone:count} "
+        "were not active in {month:month}."
+    ),
+    "review.thing.experiment": "{experiment}: {decision}; {lift}.",
+    "review.thing.experiment.plain": "{experiment}: {decision}.",
+    "review.thing.experiment.invalid": "{experiment}: invalid, do not read it; {diagnosis}",
+    # the brief
+    "review.brief.title": "{month:month} at a glance",
+    "review.brief.things": "Three things to know this month",
+    "review.brief.actions": "What to do first (the action plan, ranked)",
+    "review.brief.action": "{action} ({persona}, {users:count} users; owner: {owner})",
+    "review.brief.no_owner": "not assigned (owners: in persona.yaml)",
+    "review.brief.plan_link": "The whole action plan (actions.csv)",
+    "review.card.change": "{change} vs {previous_month:month}",
+    "review.card.calendar_note": "an active day in the calendar month",
+    "review.card.recoverable": "At-risk users who can still be saved",
+    "review.card.recoverable_note": "{stake:money.0} revenue at stake",
+    "review.card.quality": "Data quality",
     # headline numbers recorded for the month's index (stickiness and quick ratio: metrics.py)
     "metric.active_users": "active users (calendar month)",
     "metric.revenue_per_active_user": "revenue per active user",
@@ -92,6 +218,7 @@ MESSAGES = {
     "review.quality.verdict.caution": "Read this month with care",
     "review.quality.verdict.poor": "Do not rely on this month's numbers",
     "review.quality.title": "Data quality: {status}",
+    "review.quality.card": "score {score:number}/100",
     "review.quality.sentence": "{verdict} (data-quality score {score:number}/100).",
     "review.quality.sentence_no_score": "{verdict} (no quality score).",
     "review.quality.with_reasons": "{sentence} Reasons: {reasons}.",
@@ -220,4 +347,20 @@ COLUMNS = {
     "owner": ("Owner", "text"),
     "audience_file": ("Audience file", "text"),
     "at_risk_revenue_90d": ("At-risk revenue, 90 days", "money"),
+    "attr_users_prev": ("Active users, last month", "count"),
+    "attr_users": ("Active users, this month", "count"),
+    "attr_users_change": ("Change in active users", "count"),
+    "attr_rpu_prev": ("Revenue per user, last month", "money"),
+    "attr_rpu": ("Revenue per user, this month", "money"),
+    "attr_size": ("Size part of the ARPU change", "money"),
+    "attr_rate": ("Rate part of the ARPU change", "money"),
+    "attr_effect": ("Persona's part of the ARPU change", "money"),
+    "attr_arm_users": ("Users in the arm", "count"),
+    "attr_control_users": ("Users in control", "count"),
+    "attr_arm_rpu": ("Revenue per user, arm", "money"),
+    "attr_control_rpu": ("Revenue per user, control", "money"),
+    "attr_extra": ("Extra revenue this month", "money"),
+    "attr_extra_low": ("95% CI, low", "money"),
+    "attr_extra_high": ("95% CI, high", "money"),
+    "attr_extra_change": ("Part of the revenue change", "money"),
 }
