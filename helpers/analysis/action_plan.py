@@ -276,13 +276,14 @@ def retention_driver_actions(
 
 
 def migration_actions(
-    lost: pd.DataFrame | None, *, text: Text, min_share: float = 0.5
+    lost: pd.DataFrame | None, *, text: Text, save_rate: float = 0.1, min_share: float = 0.5
 ) -> list[dict]:
     """Win back a persona's members who left: one row per persona of last month of which at
     least ``min_share`` were not active this month.
 
     ``lost``: ``persona``, ``name``, ``members`` (last month), ``gone`` (not active this month),
-    ``revenue_prev`` (their revenue last month: what a month of them is worth), ``file``."""
+    ``revenue_prev`` (their revenue last month: what a month of them is worth), ``file``;
+    impact = that revenue x ``save_rate`` (the share assumed won back)."""
     if lost is None or len(lost) == 0:
         return []
     rows = []
@@ -303,6 +304,13 @@ def migration_actions(
                 ),
                 users=gone,
                 revenue_at_stake=float(r["revenue_prev"]) if r.get("revenue_prev") else None,
+                expected_impact=text(
+                    "review.plan.winback.impact",
+                    value=r["revenue_prev"] * save_rate,
+                    rate=save_rate,
+                )
+                if r.get("revenue_prev")
+                else "",
                 audience_file=r.get("file") or "",
             )
         )

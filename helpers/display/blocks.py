@@ -316,9 +316,8 @@ class Kpi:
             else ""
         )
         return (
-            "<div class='pk-kpi' style='display:inline-block;vertical-align:top;min-width:150px;"
-            "max-width:230px;margin:0 10px 8px 0;padding:8px 12px;border:1px solid #d0d7de;"
-            "border-radius:6px;background:#fff'>"
+            "<div class='pk-kpi' style='flex:1 1 0;min-width:140px;max-width:260px;"
+            "padding:8px 12px;border:1px solid #d0d7de;border-radius:6px;background:#fff'>"
             f"<div style='color:#57606a;font-size:12px'>{html.escape(self.label)}</div>"
             f"<div style='font-size:22px;font-weight:600'>{html.escape(self.value)}</div>"
             f"{change}{note}</div>"
@@ -345,7 +344,10 @@ class Brief:
         cards = "".join(c._repr_html_() for c in self.cards)
         parts = [f"<h2 class='pk-brief-title'>{html.escape(self.title)}</h2>"]
         if cards:
-            parts.append(f"<div class='pk-kpis'>{cards}</div>")
+            parts.append(
+                "<div class='pk-kpis' style='display:flex;flex-wrap:wrap;gap:10px;"
+                f"margin-bottom:8px'>{cards}</div>"
+            )
         for title, lines, tag in (
             (self.findings_title, self.findings, "ul"),
             (self.actions_title, self.actions, "ol"),

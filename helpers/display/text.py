@@ -26,6 +26,10 @@ SPEC_KINDS = (*KINDS, "column")
 class _Formatter(string.Formatter):
     def format_field(self, value, format_spec):
         kind, _, digits = format_spec.partition(".")
+        if kind.endswith("+") and kind[:-1] in KINDS:  # "{x:money+}": a change, signed
+            text = fmt(value, kind[:-1], digits=int(digits) if digits else None, prose=True)
+            positive = isinstance(value, (int, float)) and value > 0
+            return f"+{text}" if positive and not text.startswith("+") else text
         if kind == "column":  # a column's name -> its label; a column of the data keeps its name
             return label(value) if is_labelled(value) else str(value)
         if kind in KINDS:

@@ -263,7 +263,7 @@ def action_plan(
             label=lambda e, k: behaviour_label(e, k, int(retention["first_days"].iloc[0])),
             exclude=[s.ORDER_EVENT, *cfg.purchase_events],
         )
-    rows += plan_mod.migration_actions(lost, text=t)
+    rows += plan_mod.migration_actions(lost, text=t, save_rate=cfg.actions.save_rate)
     plan = plan_mod.action_plan(rows, owners=cfg.owners)
     ctx.write_csv(plan, "actions")
     return ActionPlan(plan)

@@ -47,6 +47,10 @@ MESSAGES = {
         "correlation, not yet a cause)."
     ),
     "review.plan.winback": "Win back last month's {name} who were not active this month.",
+    "review.plan.winback.impact": (
+        "{value:money.0} a month back if {rate:share} of them return (actions.save_rate in "
+        "persona.yaml)"
+    ),
     "review.plan.winback.why": (
         "{gone:count} of its {members:count} members last month ({share:share}) were not "
         "active this month (06, who moved); their revenue last month is the revenue at stake."
@@ -87,19 +91,19 @@ MESSAGES = {
     ),
     "review.attr.arpu": (
         "Revenue per active user went from {prev:money} in {previous_month:month} to {now:money} "
-        "({change:money}): {rate:money} because personas spent more or less per user (rate), "
-        "{size:money} because the mix of personas moved (size)."
+        "({change:money+}): {rate:money+} because personas spent more or less per user (rate), "
+        "{size:money+} because the mix of personas moved (size)."
     ),
     "review.attr.top_persona": (
-        "The largest part is {persona}'s, {effect:money}: its revenue per user went from "
-        "{rpu_prev:money} to {rpu:money}, its active users from {users_prev:count} to "
+        "The largest part, {effect:money+}, comes from {persona}: revenue per user went from "
+        "{rpu_prev:money} to {rpu:money}, active users from {users_prev:count} to "
         "{users:count}."
     ),
     "review.attr.active": (
-        "Active users changed by {change:count}; {persona} moved most ({persona_change:count})."
+        "Active users changed by {change:count+}; {persona} moved most ({persona_change:count+})."
     ),
     "review.attr.arm": (
-        "The {experiment} {variant} arm brought {extra:money.0} of the month's {total:money.0} "
+        "The {experiment} {variant} arm brought {extra:money+.0} of the month's {total:money+.0} "
         "change in revenue (95% CI {low:money.0} to {high:money.0}) over what its users would "
         "have spent at the control arm's rate."
     ),
@@ -136,18 +140,18 @@ MESSAGES = {
         "{previous_month:month})."
     ),
     "review.thing.driver.arm": (
-        "The {experiment} {variant} arm brought {extra:money.0} of the {total:money.0} change "
+        "The {experiment} {variant} arm brought {extra:money+.0} of the {total:money+.0} change "
         "in revenue ({share:share})."
     ),
     "review.thing.driver.rate": (
         "Most of it is {persona} spending {rpu:money} per user instead of {rpu_prev:money} "
-        "({effect:money} of the {change:money} change per active user)."
+        "({effect:money+} of the {change:money+} change per active user)."
     ),
     "review.thing.driver.size": (
-        "Most of it is the size of {persona} ({effect:money} of the {change:money} change per "
-        "active user)."
+        "Most of it is the size of {persona} ({effect:money+} of the {change:money+} change "
+        "per active user)."
     ),
-    "review.thing.driver.users": "{persona} moved most ({change:count} users).",
+    "review.thing.driver.users": "{persona} moved most ({change:count+} users).",
     "review.thing.movement": (
         "{persona} lost {share:share} of last month's {members:count} members: {gone:count} "
         "were not active in {month:month}."
