@@ -179,7 +179,9 @@ def kpi_attribution(
         on=keys,
         how="left",
     )
-    arms["extra_revenue_prev"] = arms["extra_revenue_prev"].fillna(0.0)
+    arms["extra_revenue_prev"] = pd.to_numeric(arms["extra_revenue_prev"], errors="coerce").fillna(
+        0.0
+    )
     arms["extra_change"] = arms["extra_revenue"] - arms["extra_revenue_prev"]
     invalid = tuple(r.get("experiment") for r in readouts if r.get("decision") == INVALID)
     return KpiAttribution(pa, arms, names, month, previous_month, invalid)
