@@ -275,3 +275,55 @@ def test_the_action_plan_holds_the_roll_out_the_fix_and_the_community_lever(samp
     drivers = pd.read_csv(art / "churn_drivers.csv")
     row = drivers.set_index("covariate").loc["joined_community"]
     assert row["kind"] == "attribute" and row["hr_lower"] <= 0.5 <= row["hr_upper"]
+
+
+def test_the_review_leads_with_three_things_one_count_and_one_arpu(sample_run):
+    sample, out, result = sample_run
+    month = result.months[-1]
+    art = out / month / "artifacts"
+    truth = json.loads((sample / "truth.json").read_text())
+    review = json.loads((art / "review.json").read_text())
+    metrics = json.loads((art / "metrics.json").read_text())
+    # one active-user count, the planted one, with the other windows reconciled to it
+    mau = truth["counts"]["monthly_active_users"][month]
+    assert review["active_users"].startswith(f"{mau:,} users were active in {month}")
+    assert metrics["06_persona_review"]["active_users"]["value"] == mau
+    # revenue per active user is one number in 02 and 06
+    arpu = metrics["06_persona_review"]["revenue_per_active_user"]["value"]
+    assert metrics["02_active_users"]["revenue_per_active_user"]["value"] == pytest.approx(arpu)
+    things = review["three_things"]
+    assert len(things) == 3
+    # 1: the largest KPI change with its value as the review table shows it
+    kpi = "revenue_per_active_user" if things[0].startswith("Revenue") else "active_users"
+    assert metrics["06_persona_review"][kpi]["display"] in things[0]
+    # 2: the persona that lost most of last month's members is the planted trialists (the
+    # shortest planted lifetime)
+    shortest = truth["personas"]["order_by_median_lifetime"][0]
+    assert shortest == "trialist"
+    assert t(f"personas.archetype.{ARCHETYPE_OF_PLANTED[shortest]}") in things[1]
+    # 3: every experiment's decision
+    for exp in ("checkout_v2", "onboarding_tips"):
+        decision = json.loads((art / f"ab_{exp}.json").read_text())["decision"]
+        assert f"{exp}: {decision}" in things[2]
+    # the month index leads with them
+    index = (out / month / "index.html").read_text()
+    assert index.index(things[1].replace("'", "&#x27;")) < index.index("01_data_audit")
+
+
+def test_win_back_lists_hold_last_months_members_not_active_now(sample_run):
+    _, out, result = sample_run
+    month = result.months[-1]
+    art = out / month / "artifacts"
+    now = pd.read_csv(art / "personas.csv", dtype={"user_id": str})
+    before = pd.read_csv(
+        out / (pd.Period(month) - 1).strftime("%Y-%m") / "artifacts" / "personas.csv",
+        dtype={"user_id": str},
+    )
+    plan = pd.read_csv(art / "actions.csv", keep_default_na=False)
+    winback = plan[plan["source"] == "migration"]
+    assert len(winback)  # the trialists lose most of their members every month
+    for r in winback.to_dict("records"):
+        listed = pd.read_csv(art / r["audience_file"], dtype={"user_id": str})
+        members = before.loc[before["persona"] == listed["persona"].iloc[0], "user_id"]
+        assert set(listed["user_id"]) == set(members) - set(now["user_id"])
+        assert len(listed) == r["users"] and len(listed) >= 0.5 * len(members)
