@@ -20,8 +20,16 @@ import pandas as pd
 
 from helpers.core import schema
 from helpers.data.audit import DROP_REASONS, Audit, EventChecks, OrderChecks, UserChecks
+from helpers.data.month_ledger import AUDIT_JSON_KEY, REPAIRED, MonthLedger, month_ledger
+from helpers.data.month_quality import (
+    GOOD_SCORE,
+    MIN_STITCHING,
+    POOR_SCORE,
+    MonthQuality,
+    month_quality,
+)
 from helpers.data.profile import column_profile, dropped_examples
-from helpers.display.blocks import Note, Paragraph, Stack
+from helpers.display.blocks import Callout, Note, Paragraph, Stack
 from helpers.display.format import fmt
 from helpers.display.table import Table
 from helpers.display.text import join_clauses, join_words, t, tn
@@ -39,6 +47,24 @@ def _time(text: str | None):
 
 def _table_name(code: str) -> str:
     return t(f"audit.table.{code}")
+
+
+#: The columns of the month's table (:meth:`AuditView.month_verdict`).
+MONTH_COLUMNS = (
+    "source",
+    "source_table",
+    "month_rows_in",
+    "month_rows_kept",
+    "month_lost",
+    "month_score",
+    "window_score",
+)
+_TONE = {"good": "good", "caution": "warning", "poor": "bad"}
+
+
+def _reason(code: str) -> str:
+    """A drop reason (or ``event_name_variant``, a repair) as words inside a sentence."""
+    return t(f"audit.month.reason.{code}")
 
 
 def _checks(rows: list[tuple[str, dict]], sources: list[str]) -> pd.DataFrame:
@@ -63,20 +89,138 @@ class AuditView:
         :func:`helpers.data.profile.column_profile`.
     dropped : DataFrame or None
         :func:`helpers.data.profile.dropped_examples`.
+    month : MonthLedger or None
+        The ledger of the reviewed month (:func:`helpers.data.month_ledger.month_ledger`).
     """
 
     audit: Audit
     daily_volume: pd.DataFrame
     columns: pd.DataFrame | None = None
     dropped: pd.DataFrame | None = None
+    month: MonthLedger | None = None
 
     @classmethod
-    def from_project(cls, project) -> AuditView:
+    def from_project(cls, project, *, month: str | None = None) -> AuditView:
+        """The view of ``project``'s audit, with the ledger of ``month`` (``YYYY-MM``) if given."""
         return cls(
             audit=project.audit,
             daily_volume=project.daily_volume,
             columns=column_profile(project),
             dropped=dropped_examples(project, per_reason=PER_REASON),
+            month=month_ledger(project, month) if month else None,
+        )
+
+    def to_json(self) -> dict:
+        """What ``artifacts/audit.json`` holds: the audit record, and the month's ledger under
+        ``month`` (:func:`helpers.data.month_ledger.read_month_ledger` reads it back)."""
+        out = self.audit.to_json()
+        if self.month is not None:
+            out[AUDIT_JSON_KEY] = self.month.to_json()
+        return out
+
+    # --- the month under review ------------------------------------------------------------------
+    def month_verdict(
+        self,
+        *,
+        good_score: float = GOOD_SCORE,
+        poor_score: float = POOR_SCORE,
+        min_stitching: float = MIN_STITCHING,
+    ) -> Stack | Note:
+        """The month's verdict beside the whole window's: a box with the scores and the reasons
+        (:func:`helpers.data.month_quality.month_quality`), and per source the month's rows in,
+        kept, dropped by reason and both scores."""
+        m = self.month
+        if m is None:
+            return Note(t("audit.month.none"))
+        limits = dict(good_score=good_score, poor_score=poor_score, min_stitching=min_stitching)
+        q = month_quality(self.audit, month=m.month, ledger=m, **limits)
+        ud = self.audit.user_day
+        window = (
+            t("audit.month.window_span", start=ud.first_day, end=ud.last_day)
+            if ud is not None
+            else t("audit.month.window")
+        )
+        said = dict(month=m.month, window=window, window_score=q.window_score)
+        lines = [
+            t("audit.month.scores", score=q.score, **said)
+            if q.scope == "month"
+            else t("audit.month.no_rows", **said)
+        ]
+        if q.worst is not None:
+            parts = [
+                t("audit.month.part_share", share=v, reason=_reason(k)) for k, v in q.worst.parts
+            ]
+            w = q.worst
+            lines.append(
+                t("audit.month.worst", source=w.source, share=w.share, parts=join_words(parts))
+            )
+        if q.unbalanced:
+            lines.append(t("audit.month.unbalanced", sources=join_words(q.unbalanced)))
+        days = [
+            t("audit.month.flag_day", day=f.day, source=f.source, flag=t(f"audit.flag.{f.flag}"))
+            for f in q.flags[:4]
+        ]
+        lines += [tn("audit.month.volume", len(q.flags), days=join_words(days))] if days else []
+        lines += [t("audit.month.stitching", source=n, share=c) for n, c in q.low_stitching]
+        lines += [tn("audit.month.no_time", q.no_time)] if q.no_time else []
+        box = Callout(
+            t("audit.month.title", month=m.month, status=t(f"audit.month.status.{q.status}")),
+            lines,
+            tone=_TONE[q.status],
+        )
+        rule = Paragraph(t("audit.month.rule", good=good_score, poor=poor_score))
+        return Stack.of(box, self._month_table(q, window), rule)
+
+    def _month_table(self, q: MonthQuality, window: str) -> Table:
+        """Per source: the month's rows in, kept, lost by reason, and the month's and window's
+        scores; the window-only sources and the overall row under them."""
+        m = self.month
+        rows = [
+            {
+                "source": name,
+                "source_table": _table_name(s.table),
+                "month_rows_in": s.rows_in,
+                "month_rows_kept": s.rows_kept,
+                "month_lost": join_words(
+                    [
+                        t("audit.month.part_count", n=n, reason=_reason(k))
+                        for k, n in [*s.dropped.items(), (REPAIRED, s.repaired)]
+                        if n
+                    ]
+                )
+                or t("audit.month.nothing_lost"),
+                "month_score": q.per_source.get(name),
+            }
+            for name, s in m.sources.items()
+        ]
+        rows += [
+            {
+                "source": name,
+                "source_table": _table_name(self.audit.sources[name].table),
+                "month_lost": t("audit.month.window_only"),
+            }
+            for name in m.window_only
+            if name in self.audit.sources
+        ]
+        rows_in, rows_kept = m.totals()
+        month_score = q.score if q.scope == "month" else None
+        overall = {
+            "month_rows_in": rows_in,
+            "month_rows_kept": rows_kept,
+            "month_score": month_score,
+        }
+        rows.append({"source": t("audit.quality.overall"), **overall})
+        df = pd.DataFrame(rows, columns=MONTH_COLUMNS[:-1])
+        window_scores = [
+            *(q.window_per_source.get(r["source"]) for r in rows[:-1]),
+            q.window_score,
+        ]
+        return Table(
+            df.assign(window_score=window_scores),
+            caption=t("audit.month.caption", month=m.month, window=window),
+            note=t("audit.month.note", month=m.month, timezone=m.timezone),
+            max_rows=len(rows),
+            digits={"month_score": 1, "window_score": 1},
         )
 
     # --- overview ------------------------------------------------------------------------------

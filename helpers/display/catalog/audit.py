@@ -35,6 +35,68 @@ MESSAGES = {
         "A second row for a user id (the row with the earliest signup is kept)."
     ),
     "audit.meaning.null_key": "A required id (user, experiment or variant) is empty.",
+    # the month under review beside the whole window (AuditView.month_verdict)
+    "audit.month.title": "Data quality of {month:month}: {status}",
+    "audit.month.status.good": "good",
+    "audit.month.status.caution": "read with care",
+    "audit.month.status.poor": "do not rely on it",
+    "audit.month.window_span": "the whole window, {start:date} to {end:date}",
+    "audit.month.window": "the whole window",
+    "audit.month.scores": (
+        "Data-quality score {score:number}/100 for the rows of {month:month}; "
+        "{window_score:number}/100 over {window}."
+    ),
+    "audit.month.no_rows": (
+        "No event or order row falls in {month:month}: the verdict uses the score over "
+        "{window}, {window_score:number}/100."
+    ),
+    "audit.month.worst": (
+        "{source} lost the largest share of its rows this month, {share:share}: {parts}."
+    ),
+    "audit.month.part_share": "{share:share} {reason}",
+    "audit.month.part_count": "{reason}: {n:count}",
+    "audit.month.unbalanced": "Rows do not add up (in ≠ kept + dropped) in {sources}.",
+    "audit.month.flag_day": "{day:date} ({source}: {flag})",
+    "audit.month.volume.one": "Unusual daily volume on {n:count} day of the month: {days}.",
+    "audit.month.volume.other": "Unusual daily volume on {n:count} days of the month: {days}.",
+    "audit.month.stitching": (
+        "Only {share:share} of the anonymous {source} rows of the month are stitched to a user."
+    ),
+    "audit.month.no_time.one": (
+        "{n:count} row has no timestamp: it belongs to no month and counts in the whole "
+        "window's score only."
+    ),
+    "audit.month.no_time.other": (
+        "{n:count} rows have no timestamp: they belong to no month and count in the whole "
+        "window's score only."
+    ),
+    "audit.month.reason.missing_time": "empty timestamps",
+    "audit.month.reason.time_out_of_range": "timestamps out of range",
+    "audit.month.reason.duplicate": "exact duplicates",
+    "audit.month.reason.null_user_id": "without a user id",
+    "audit.month.reason.unstitched_anonymous": "anonymous ids not stitched to a user",
+    "audit.month.reason.duplicate_order_id": "duplicate order ids",
+    "audit.month.reason.missing_amount": "empty amounts",
+    "audit.month.reason.invalid_amount": "amounts not a finite number",
+    "audit.month.reason.event_name_variant": "event names repaired (kept)",
+    "audit.month.nothing_lost": "nothing",
+    "audit.month.window_only": "no time of its own: scored over the whole window only",
+    "audit.month.caption": "The cleaning ledger of {month:month} beside {window}.",
+    "audit.month.note": (
+        "A row is in {month:month} when its timestamp falls in that month in {timezone}. "
+        "Scores: 100 × (1 − (rows dropped + rows repaired) / rows in), by source; overall, "
+        "the mean weighted by rows (the whole window's overall also weighs users, identities "
+        "and assignments)."
+    ),
+    "audit.month.rule": (
+        "The verdict: good from a score of {good:g} up; read with care below it, when a day "
+        "of the month has unusual volume or few anonymous rows are stitched to a user; do not "
+        "rely on it below {poor:g} or when a ledger does not add up."
+    ),
+    "audit.month.none": (
+        "No month was given, so there is no month ledger: pass `month` (YYYY-MM) to see the "
+        "month's verdict beside the whole window's."
+    ),
     # sources at a glance
     "audit.sources.caption": (
         "{n:count} sources, {rows_in:count} rows read, {rows_kept:count} kept ({share:share})."
@@ -213,4 +275,9 @@ COLUMNS = {
     "expected_rows": ("Expected rows", "count"),
     "robust_z": ("Robust z-score", "number"),
     "volume_flag": ("Flag", "text"),
+    "month_rows_in": ("Rows in the month", "count"),
+    "month_rows_kept": ("Kept in the month", "count"),
+    "month_lost": ("Dropped or repaired in the month", "text"),
+    "month_score": ("Score, month", "number"),
+    "window_score": ("Score, whole window", "number"),
 }
