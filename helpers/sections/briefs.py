@@ -15,12 +15,13 @@ from helpers.analysis.activity.definition import DefinitionSensitivity
 from helpers.analysis.activity.drivers import RetentionDrivers
 from helpers.analysis.activity.headline import Headline
 from helpers.analysis.activity.lifecycle import LifecycleCounts
+from helpers.data.month_quality import month_quality
 from helpers.display.blocks import Brief, Kpi
 from helpers.display.format import fmt, is_missing
-from helpers.display.text import t
+from helpers.display.text import join_words, t
 from helpers.plots.activity import behaviour_label
 
-__all__ = ["active_users_brief", "personas_brief", "REVIEW_LINK"]
+__all__ = ["audit_brief", "active_users_brief", "personas_brief", "REVIEW_LINK"]
 
 #: The monthly review beside the detailed reports (the action plan lives there).
 REVIEW_LINK = "06_persona_review.html"
@@ -38,6 +39,72 @@ def _month_row(lc: LifecycleCounts | None, month_start: dt.date):
     p = lc.periods
     row = p[pd.to_datetime(p["period_start"]).dt.date == month_start]
     return row.iloc[0] if len(row) else None
+
+
+_STATUS_TONE = {"good": "good", "caution": "neutral", "poor": "bad"}
+
+
+def audit_brief(view, *, month: str) -> Brief:
+    """``01_data_audit`` on one screen: the month's verdict and score beside the whole window's,
+    its rows read and kept; where the month lost rows, and what to fix at the source."""
+    audit = view.audit
+    ledger = getattr(view, "month", None)
+    q = month_quality(audit, month=month, ledger=ledger)
+    rows_in, kept = ledger.totals() if ledger is not None else audit.totals()
+    cards = [
+        Kpi(
+            t("brief.audit.verdict"),
+            t(f"review.quality.status.{q.status}"),
+            t("brief.audit.score", score=q.score) if not is_missing(q.score) else "",
+            _STATUS_TONE.get(q.status, "neutral"),
+            t("brief.audit.scope_month") if q.scope == "month" else t("brief.audit.scope_window"),
+        ),
+        Kpi(t("brief.audit.window_score"), fmt(q.window_score, "number")),
+        Kpi(t("brief.audit.rows_in"), fmt(rows_in, "count")),
+        Kpi(
+            t("brief.audit.rows_kept"),
+            fmt(kept, "count"),
+            t("brief.audit.kept_share", share=kept / rows_in) if rows_in else "",
+        ),
+    ]
+    findings, actions = [], []
+    if q.worst is not None and q.worst.share > 0:
+        parts = join_words(
+            t("review.quality.part", share=v, reason=t(f"audit.month.reason.{k}"))
+            for k, v in q.worst.parts[:3]
+        )
+        findings.append(
+            t("brief.audit.worst", source=q.worst.source, share=q.worst.share, parts=parts)
+        )
+        code, share = q.worst.parts[0]
+        if share >= 0.005:
+            actions.append(
+                t(
+                    "brief.audit.fix",
+                    source=q.worst.source,
+                    reason=t(f"audit.month.reason.{code}"),
+                    share=share,
+                )
+            )
+    if q.unbalanced:
+        findings.append(t("brief.audit.unbalanced", sources=join_words(q.unbalanced)))
+        actions.append(t("brief.audit.fix_unbalanced", sources=join_words(q.unbalanced)))
+    if q.flags:
+        days = join_words(f"{f.day} ({f.source})" for f in q.flags[:3])
+        findings.append(t("brief.audit.flags", n=len(q.flags), days=days))
+        actions.append(t("brief.audit.check_days", days=days))
+    if not findings:
+        findings.append(t("brief.audit.clean"))
+    if not actions:
+        actions.append(t("brief.audit.nothing"))
+    return Brief(
+        t("brief.title", month=month),
+        cards=cards,
+        findings=findings,
+        findings_title=t("brief.findings"),
+        actions=actions,
+        actions_title=t("brief.actions"),
+    )
 
 
 def active_users_brief(

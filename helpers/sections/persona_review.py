@@ -77,11 +77,14 @@ def read_experiments(artifacts: str | Path) -> list[dict]:
 
 
 # --- data quality ----------------------------------------------------------------------------------
-def data_quality(audit: Audit | None, *, month: str, **thresholds) -> MonthQuality | Note:
-    """:func:`helpers.data.month_quality.month_quality` of the month's audit, or a Note without one."""
+def data_quality(
+    audit: Audit | None, *, month: str, ledger=None, **thresholds
+) -> MonthQuality | Note:
+    """:func:`helpers.data.month_quality.month_quality` of the month's audit (on the month's own
+    rows when ``01_data_audit`` wrote their ledger), or a Note without an audit."""
     if audit is None:
         return Note(t("review.quality.no_audit"))
-    return month_quality(audit, month=month, **thresholds)
+    return month_quality(audit, month=month, ledger=ledger, **thresholds)
 
 
 def quality_reasons(q: MonthQuality) -> list[str]:
@@ -96,6 +99,22 @@ def quality_reasons(q: MonthQuality) -> list[str]:
         out.append(t("review.quality.reason.unbalanced", sources=join_words(q.unbalanced)))
     if q.score_level != "poor":
         out += score
+    worst = getattr(q, "worst", None)
+    if worst is not None and worst.share > 0:
+        parts = join_words(
+            t("review.quality.part", share=share, reason=t(f"audit.month.reason.{code}"))
+            for code, share in worst.parts[:3]
+        )
+        out.append(
+            t(
+                "review.quality.reason.worst",
+                share=worst.share,
+                source=worst.source,
+                parts=parts,
+            )
+        )
+    if getattr(q, "no_time", 0):
+        out.append(t("review.quality.reason.no_time", n=q.no_time))
     if q.flags:
         days = [
             t(
@@ -120,6 +139,13 @@ def quality_sentence(q: MonthQuality) -> str:
     verdict = t(f"review.quality.verdict.{q.status}")
     if is_missing(q.score):
         return t("review.quality.sentence_no_score", verdict=verdict)
+    if getattr(q, "scope", "window") == "month" and not is_missing(q.window_score):
+        return t(
+            "review.quality.sentence_month",
+            verdict=verdict,
+            score=q.score,
+            window_score=q.window_score,
+        )
     return t("review.quality.sentence", verdict=verdict, score=q.score)
 
 

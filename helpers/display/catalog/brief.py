@@ -11,6 +11,28 @@ MESSAGES = {
         "expected impact)."
     ),
     "brief.review_link": "The monthly review and its action plan",
+    # 01_data_audit
+    "brief.audit.verdict": "Data quality this month",
+    "brief.audit.score": "score {score:number}/100",
+    "brief.audit.scope_month": "on the month's own rows",
+    "brief.audit.scope_window": "over the whole window",
+    "brief.audit.window_score": "Score over the whole window",
+    "brief.audit.rows_in": "Rows read this month",
+    "brief.audit.rows_kept": "Rows kept this month",
+    "brief.audit.kept_share": "{share:share} of the rows read",
+    "brief.audit.worst": (
+        "{share:share} of the month's {source} rows were dropped or repaired: {parts}."
+    ),
+    "brief.audit.fix": (
+        "Ask the owners of {source} to fix “{reason}” at the source ({share:share} of its rows "
+        "this month)."
+    ),
+    "brief.audit.unbalanced": "The rows of {sources} do not add up: in ≠ kept + dropped.",
+    "brief.audit.fix_unbalanced": "Do not use this month's numbers from {sources} until the ledger adds up.",
+    "brief.audit.flags": "{n:count} days of unusual volume this month: {days}.",
+    "brief.audit.check_days": "Check the export of {days} before reading those days.",
+    "brief.audit.clean": "Every source's rows add up and no day looks unusual.",
+    "brief.audit.nothing": "Nothing to fix: the month can be read.",
     # 02_active_users
     "brief.active.calendar": "Active users (calendar month)",
     "brief.active.calendar_note": "an active day in the calendar month",

@@ -225,6 +225,17 @@ MESSAGES = {
     "review.quality.card": "score {score:number}/100",
     "review.quality.sentence": "{verdict} (data-quality score {score:number}/100).",
     "review.quality.sentence_no_score": "{verdict} (no quality score).",
+    "review.quality.sentence_month": (
+        "{verdict} (data-quality score {score:number}/100 for the month's own rows; "
+        "{window_score:number}/100 over the whole window)."
+    ),
+    "review.quality.reason.worst": (
+        "{share:share} of the month's {source} rows were dropped or repaired: {parts}"
+    ),
+    "review.quality.part": "{share:share} {reason}",
+    "review.quality.reason.no_time": (
+        "{n:count} rows have no timestamp and count in the whole window only"
+    ),
     "review.quality.with_reasons": "{sentence} Reasons: {reasons}.",
     "review.quality.reason.score_below": "the quality score is below {threshold:count}",
     "review.quality.reason.unbalanced": "rows do not add up in {sources}",
