@@ -214,7 +214,7 @@ def _card(kpis: KpiReview, key: str, note: str = "") -> Kpi:
         change = row["change_pct"]
         text = fmt(change, "change") if not is_missing(change) else ""
     tone = "neutral"
-    if text and not is_missing(change) and abs(change) > 1e-9:
+    if text and not is_missing(change) and abs(change) >= 0.0005:  # shown as 0.0: neutral
         tone = "good" if (change > 0) == _GOOD_UP[key] else "bad"
     if text:
         text = t("review.card.change", change=text, previous_month=kpis.previous_month)
