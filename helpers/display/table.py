@@ -23,11 +23,14 @@ from helpers.display.format import fmt
 from helpers.display.labels import kind_of, label, value_text
 from helpers.display.text import tn
 
-__all__ = ["Table", "WRAP_CLASS", "VALUE_CLASS"]
+__all__ = ["Table", "WRAP_CLASS", "VALUE_CLASS", "COLLAPSE_ROWS"]
 
 WRAP_CLASS = "pk-table-wrap"  # the sideways-scrolling box around every table
 VALUE_CLASS = "pk-value"  # a header cell that is a value of the data, not a label
 _WRAP_STYLE = "overflow-x:auto;max-width:100%"
+#: A table with more rows than this is supporting material: it shows collapsed under its caption
+#: (``<details>``), so the page reads as a brief and the analyst opens what they need.
+COLLAPSE_ROWS = 12
 
 
 @dataclass
@@ -57,6 +60,9 @@ class Table:
         Columns whose names are values of the data; ``True`` for all columns (a pivot).
     digits : mapping, optional
         Decimals per column where the kind's default does not fit.
+    collapse : bool, optional
+        Show the table collapsed under its caption; default: when it shows more than
+        :data:`COLLAPSE_ROWS` rows.
 
     Examples
     --------
@@ -75,6 +81,7 @@ class Table:
     index: bool = False
     value_columns: Sequence | bool = ()
     digits: Mapping[str, int] = field(default_factory=dict)
+    collapse: bool | None = None
 
     def __post_init__(self):
         if self.keep not in ("head", "tail"):
@@ -153,13 +160,26 @@ class Table:
                 for c, v in row.items()
             )
             rows.append(f"<tr>{first}{tds}</tr>")
-        caption = f"<p class='pk-caption'>{html.escape(self.caption)}</p>" if self.caption else ""
         note = f"<p class='pk-note'>{html.escape(self.note)}</p>" if self.note else ""
-        return (
-            f"{caption}<div class='{WRAP_CLASS}' style='{_WRAP_STYLE}'>"
+        body = (
+            f"<div class='{WRAP_CLASS}' style='{_WRAP_STYLE}'>"
             f"<table class='pk-table'><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div>{self._cut_line()}{note}"
         )
+        collapse = len(self.shown) > COLLAPSE_ROWS if self.collapse is None else self.collapse
+        if collapse:
+            n = len(self.data)
+            summary = (
+                tn("table.collapsed", n, caption=self.caption.rstrip(". "))
+                if self.caption
+                else tn("table.collapsed_plain", n)
+            )
+            return (
+                f"<details class='pk-details'><summary class='pk-caption'>"
+                f"{html.escape(summary)}</summary>{body}</details>"
+            )
+        caption = f"<p class='pk-caption'>{html.escape(self.caption)}</p>" if self.caption else ""
+        return caption + body
 
     def _index_text(self, idx) -> str:
         name = self.data.index.name

@@ -299,6 +299,7 @@ def _plan(a: ActionPlan) -> Stack | Note:
             digits={"revenue_at_stake": 0},
             max_rows=max(len(shown), 1),
             artifact="actions.csv",
+            collapse=False,  # the list a team acts on stays open
         ),
         links if len(files) else None,
     )

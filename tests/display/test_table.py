@@ -59,3 +59,17 @@ def test_an_unlabelled_column_is_an_error_in_strict_mode(monkeypatch):
 def test_pattern_columns_are_labelled():
     assert label("share_add_to_cart") == "Share of add_to_cart events"
     assert label("tag_dormant_risk") == "Tag: dormant_risk"
+
+
+def test_a_long_table_shows_collapsed_under_its_caption():
+    from helpers.display.table import COLLAPSE_ROWS
+
+    long = pd.DataFrame({"users": range(COLLAPSE_ROWS + 1)})
+    html = Table(long, caption="Users per day.")._repr_html_()
+    assert html.startswith("<details class='pk-details'><summary class='pk-caption'>")
+    assert "Users per day (13 rows: open to see them)</summary>" in html
+    assert html.count("<tr>") == COLLAPSE_ROWS + 2  # every row is still there, header included
+    short = Table(long.head(COLLAPSE_ROWS), caption="Users per day.")._repr_html_()
+    assert short.startswith("<p class='pk-caption'>Users per day.</p>")
+    # a ranked list a team acts on stays open whatever its length
+    assert not Table(long, collapse=False)._repr_html_().startswith("<details")

@@ -16,6 +16,10 @@ MESSAGES = {
     "list.clause_sep": "; ",
     "list.end": ".",
     # tables (helpers.display.table)
+    "table.collapsed.one": "{caption} ({n:count} row: open to see it)",
+    "table.collapsed.other": "{caption} ({n:count} rows: open to see them)",
+    "table.collapsed_plain.one": "The table ({n:count} row: open to see it)",
+    "table.collapsed_plain.other": "The table ({n:count} rows: open to see them)",
     "table.more_rows.one": "{n:count} more row in artifacts/{file}.",
     "table.more_rows.other": "{n:count} more rows in artifacts/{file}.",
     "table.more_rows_not_shown.one": "{n:count} more row not shown.",
