@@ -19,7 +19,12 @@ from helpers.core.errors import ParameterError
 from helpers.display.format import date_axis_formats, fmt
 from helpers.display.text import t
 
-__all__ = ["plot_lifts", "plot_segment_effects", "plot_cumulative_assignments"]
+__all__ = [
+    "plot_lifts",
+    "plot_segment_effects",
+    "plot_cumulative_assignments",
+    "plot_cumulative_lift",
+]
 
 _LIFT_COLUMNS = {
     "relative": ("lift_rel", "ci_rel_low", "ci_rel_high"),
@@ -172,4 +177,46 @@ def plot_cumulative_assignments(
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, **date_axis_formats()))
     ax.legend(title=t("ab.plot.variant"))
+    return ax
+
+
+def plot_cumulative_lift(timeline, *, label: str | None = None, ax=None, **kwargs):
+    """The cumulative relative lift by day since the start, with its interval (shaded), one line
+    per treatment variant; the dashed line is no change.
+
+    Parameters
+    ----------
+    timeline : CumulativeLift
+        :func:`helpers.analysis.experiments.timeline.cumulative_lift` result.
+    label : str, optional
+        The metric in words for the title (default: its name).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    table = timeline.table.dropna(subset=["lift"])
+    ax = _ax(ax)
+    for variant, g in table.groupby("variant", sort=True):
+        line = ax.plot(g["day_index"], g["lift"], label=str(variant), **kwargs)[0]
+        ax.fill_between(
+            g["day_index"], g["ci_low"], g["ci_high"], color=line.get_color(), alpha=0.18
+        )
+    ax.axhline(0, color="grey", linewidth=1, linestyle="--")
+    # the first days' intervals are wide: the axis fits the days with a tenth of the final users
+    last = table.groupby("variant")[["n_control", "n_treatment"]].transform("max")
+    settled = table[
+        (table["n_control"] >= 0.1 * last["n_control"])
+        & (table["n_treatment"] >= 0.1 * last["n_treatment"])
+    ]
+    if len(settled):
+        lo, hi = min(settled["ci_low"].min(), 0.0), max(settled["ci_high"].max(), 0.0)
+        pad = 0.08 * (hi - lo) if hi > lo else 0.05
+        ax.set_ylim(lo - pad, hi + pad)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt(v, "change", digits=0)))
+    ax.set_xlabel(t("ab.plot.timeline_xlabel", start=timeline.start))
+    ax.set_ylabel(t("ab.plot.timeline_ylabel", control=timeline.control))
+    ax.set_title(t("ab.plot.timeline_title", metric=label or timeline.metric))
+    if table["variant"].nunique() > 1:
+        ax.legend(title=t("ab.plot.variant"))
     return ax

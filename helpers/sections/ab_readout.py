@@ -3,17 +3,20 @@
 The analysis (:mod:`helpers.analysis.experiments`) returns numbers and codes; this module turns
 them into the report:
 
-* renderers of :class:`HealthReport`, :class:`Readout`, :class:`SegmentEffects` and
-  :class:`SegmentInputs` (a notebook cell ending in one of them shows it);
-* :func:`decision_box`, :func:`metrics_view` (frequentist, CUPED, Bayesian),
-  :func:`lifts_chart` and :func:`segments_view`: the notebook's sections. An invalid readout
-  (a failed health check) shows no lift after the decision box: each of these says why instead;
+* renderers of :class:`HealthReport` and :class:`Readout` (a notebook cell ending in one of
+  them shows it);
+* :func:`decision_box`, :func:`metrics_view` (frequentist, CUPED, Bayesian) and
+  :func:`lifts_chart`: the notebook's sections. An invalid readout (a failed health check)
+  shows no lift after the decision box: each of these says why instead;
 * :func:`readout_record`: ``artifacts/ab_<experiment>.json``, with the sentences scripts read.
+
+The other sections of the notebook build on the words here: where a sample-ratio mismatch's
+users are missing (:mod:`helpers.sections.ab_diagnosis`), power and lift over time
+(:mod:`helpers.sections.ab_evidence`) and per-segment effects
+(:mod:`helpers.sections.ab_segments`).
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -27,11 +30,9 @@ from helpers.analysis.experiments.health import (
     SKIPPED,
     HealthReport,
 )
-from helpers.analysis.experiments.inputs import SegmentInputs
 from helpers.analysis.experiments.readout import Readout
-from helpers.analysis.experiments.segments import SegmentEffects
 from helpers.core.checks import jsonable, one_of
-from helpers.display.blocks import Bullets, Callout, Heading, Note, Paragraph, Stack
+from helpers.display.blocks import Callout, Details, Note, Paragraph, Stack
 from helpers.display.format import fmt
 from helpers.display.messages import has
 from helpers.display.registry import renders
@@ -45,8 +46,13 @@ __all__ = [
     "decision_box",
     "metrics_view",
     "lifts_chart",
-    "segments_view",
     "readout_record",
+    "metric_kind",
+    "check_name",
+    "join_words",
+    "is_invalid",
+    "invalid_note",
+    "DIFF_KINDS",
 ]
 
 #: How the mean of each readout metric is shown (others: share for 0/1 metrics, else number).
@@ -59,7 +65,7 @@ METRIC_KINDS = {
     "active_days": "number",
     "events": "number",
 }
-_DIFF_KINDS = {"share": "pp", "money": "money"}  # an absolute lift of a share is in points
+DIFF_KINDS = {"share": "pp", "money": "money"}  # an absolute lift of a share is in points
 _TONES = {dc.SHIP: "good", dc.DO_NOT_SHIP: "bad", dc.KEEP_RUNNING: "warning", INVALID: "bad"}
 _INVALID_WHAT = {"frequentist": "lifts", "cuped": "cuped", "bayesian": "bayes"}  # methods
 _REPORT, _RECORD = "ab", "ab.record"  # message prefixes: the page, and ab_<experiment>.json
@@ -97,7 +103,7 @@ def decision_word(decision: dc.Decision) -> str:
     return t(f"ab.decision.{key}", variant=decision.variant)
 
 
-def _join(items) -> str:
+def join_words(items) -> str:
     return t("ab.list_sep").join(str(i) for i in items)
 
 
@@ -134,8 +140,10 @@ def _check_text(report: HealthReport, row: dict, prefix: str) -> str:
         counts, shares = report.counts, report.expected_shares
         return t(
             f"{key}.srm.{state}",
-            observed=_join(t(f"{key}.variant_count", variant=v, n=n) for v, n in counts.items()),
-            expected=_join(
+            observed=join_words(
+                t(f"{key}.variant_count", variant=v, n=n) for v, n in counts.items()
+            ),
+            expected=join_words(
                 t(f"{key}.variant_share", variant=v, share=s) for v, s in shares.items()
             ),
             p=p,
@@ -146,7 +154,7 @@ def _check_text(report: HealthReport, row: dict, prefix: str) -> str:
             f"{key}.min_sample.{state}",
             users=int(report.counts.min()),
             minimum=report.min_per_variant,
-            variants=small if prefix == _RECORD else _join(small),
+            variants=small if prefix == _RECORD else join_words(small),
         )
     if check == "before_start":
         start = report.start.isoformat() if prefix == _RECORD else report.start
@@ -171,19 +179,19 @@ def _reason_text(readout: Readout, reason: dc.Reason, prefix: str) -> str:
         values["check"] = _check_name(row)
         values["finding"] = _check_text(readout.health, row, prefix)
     if reason.p_values:
-        values["pvalues"] = _join(
+        values["pvalues"] = join_words(
             t(f"{prefix}.reason.metric_p", metric=label(m), p=p) for m, p in reason.p_values
         )
     return t(f"{prefix}.reason.{reason.code}", **values)
 
 
-def _invalid_note(readout: Readout, what: str) -> Note:
+def invalid_note(readout: Readout, what: str) -> Note:
     failed = readout.health.blocking if readout.health is not None else pd.DataFrame()
-    checks = _join(_check_name(r) for r in failed.to_dict("records"))
+    checks = join_words(_check_name(r) for r in failed.to_dict("records"))
     return Note(t("ab.invalid", checks=checks, what=t(f"ab.invalid.{what}")), kind="warning")
 
 
-def _is_invalid(readout: Readout) -> bool:
+def is_invalid(readout: Readout) -> bool:
     return readout.decision.code == INVALID
 
 
@@ -214,10 +222,11 @@ def health_view(report: HealthReport) -> Stack:
     warning = None
     if len(report.failed):
         blocking = len(report.blocking) > 0
-        checks = _join(_check_name(r) for r in report.failed.to_dict("records"))
+        checks = join_words(_check_name(r) for r in report.failed.to_dict("records"))
         key = "ab.health.blocking" if blocking else "ab.health.small"
         warning = Note(t(key, checks=checks), kind="warning")
-    return Stack.of(Paragraph(summary), warning, Table(shown, max_rows=50))
+    details = Details(t("ab.health.details", n=len(table)), Table(shown, max_rows=50))
+    return Stack.of(Paragraph(summary), warning, details)
 
 
 def decision_box(readout: Readout) -> Callout:
@@ -257,11 +266,13 @@ def _treatment_rows(readout: Readout) -> pd.DataFrame:
 
 
 def _in_units(rows: pd.DataFrame, col: str, diff: bool) -> list:
-    """Values of ``col`` formatted in each row's metric unit (means, or absolute lifts)."""
+    """Values of ``col`` formatted in each row's metric unit (means, or absolute lifts: signed,
+    as the relative ones are)."""
     out = []
     for metric, kind, value in zip(rows["metric"], rows["kind"], rows[col]):
         k = metric_kind(metric, kind)
-        out.append(fmt(value, _DIFF_KINDS.get(k, k) if diff else k))
+        text = fmt(value, DIFF_KINDS.get(k, k) if diff else k)
+        out.append("+" + text if diff and value > 0 and not text.startswith("+") else text)
     return out
 
 
@@ -281,11 +292,11 @@ def _metric_frame(readout: Readout, rows: pd.DataFrame, *, means: bool) -> pd.Da
 def _users_lines(readout: Readout) -> list[str]:
     res = readout.results
     most = res.groupby("variant", sort=False)["n"].max()
-    counts = _join(t("ab.check.variant_count", variant=v, n=n) for v, n in most.items())
+    counts = join_words(t("ab.check.variant_count", variant=v, n=n) for v, n in most.items())
     lines = [t("ab.metrics.users", counts=counts)]
     for metric, g in res.groupby("metric", sort=False):
         if (g.set_index("variant")["n"] < most.reindex(g["variant"])).any():
-            fewer = _join(
+            fewer = join_words(
                 t("ab.check.variant_count", variant=v, n=n) for v, n in zip(g["variant"], g["n"])
             )
             lines.append(t("ab.metrics.fewer_users", metric=metric_label(metric), counts=fewer))
@@ -339,29 +350,14 @@ def metrics_view(readout: Readout, *, method: str = "frequentist") -> Stack | No
         of keeping the control or shipping the variant.
     """
     one_of(method, list(_INVALID_WHAT), "method")
-    if _is_invalid(readout):
-        return _invalid_note(readout, _INVALID_WHAT[method])
+    if is_invalid(readout):
+        return invalid_note(readout, _INVALID_WHAT[method])
     settings = readout.settings
     relative = settings.get("relative", True)
     level = 1 - settings.get("alpha", 0.05)
     rows = _treatment_rows(readout)
     if method == "frequentist":
-        frame = _metric_frame(readout, rows, means=True)
-        kinds = _add_lifts(frame, rows, relative, _FREQUENTIST)
-        frame["ab_p"] = rows["p_decision"].to_numpy()
-        frame["ab_p_holm"] = rows["p_holm"].to_numpy()
-        frame["ab_p_bh"] = rows["p_bh"].to_numpy()
-        intervals = "sequential" if settings.get("sequential") else "fixed"
-        caption = t(
-            "ab.metrics.caption",
-            control=readout.control,
-            level=level,
-            intervals=t(f"ab.intervals.{intervals}"),
-            scale=t(f"ab.scale.{'relative' if relative else 'absolute'}"),
-            family=int(rows["p_decision"].notna().sum()),
-        )
-        table = Table(frame, kinds=kinds, caption=caption, value_columns=_variants(readout))
-        return Stack.of(*(Paragraph(x) for x in _users_lines(readout)), table)
+        return _frequentist_view(readout, rows, level)
     if method == "cuped":
         if not settings.get("cuped", True):
             return Note(t("ab.cuped.off"), kind="info")
@@ -371,21 +367,64 @@ def metrics_view(readout: Readout, *, method: str = "frequentist") -> Stack | No
         kinds = _add_lifts(frame, done, relative, _CUPED)
         frame["ab_cuped_p"] = done["cuped_p_value"].to_numpy()
         skipped = [m for m in dict.fromkeys(rows["metric"]) if m not in set(done["metric"])]
-        names = _join(metric_label(m) for m in skipped)
+        names = join_words(metric_label(m) for m in skipped)
         note = t("ab.cuped.skipped", metrics=names) if skipped else None
-        return Stack.of(Table(frame, kinds=kinds, caption=t("ab.cuped.caption"), note=note))
+        table = Table(frame, kinds=kinds, caption=t("ab.cuped.caption"), note=note)
+        return Details(t("ab.cuped.details", n=len(frame)), table)
     frame = _metric_frame(readout, rows, means=False)
     frame["ab_chance_to_win"] = rows["chance_to_win"].to_numpy()
     lift = ("lift_rel", "lift_abs")
     kinds = _add_lifts(frame, rows, relative, {"ab_lift": lift, **_BAYESIAN})
     caption = t(
         "ab.bayes.caption",
-        variants=_join(readout.treatments),
+        variants=join_words(readout.treatments),
         control=readout.control,
         level=level,
         scale=t(f"ab.scale.{'relative' if relative else 'absolute'}"),
     )
-    return Stack.of(Table(frame, kinds=kinds, caption=caption))
+    return Details(t("ab.bayes.details", n=len(frame)), Table(frame, kinds=kinds, caption=caption))
+
+
+def _interval_texts(rows: pd.DataFrame, low: str, high: str, *, relative: bool) -> list[str]:
+    """``"low to high"`` per row: relative bounds as changes, absolute ones in each metric's
+    unit."""
+    if relative:
+        lows = [fmt(v, "change") for v in rows[low]]
+        highs = [fmt(v, "change") for v in rows[high]]
+    else:
+        lows, highs = _in_units(rows, low, diff=True), _in_units(rows, high, diff=True)
+    return [t("ab.interval", low=lo, high=hi) for lo, hi in zip(lows, highs)]
+
+
+def _frequentist_view(readout: Readout, rows: pd.DataFrame, level: float) -> Stack:
+    """Means, then the relative lift and the absolute change, each with its own interval and
+    its own test's p-value; the decision p-values and their adjustments in a Details."""
+    settings = readout.settings
+    frame = _metric_frame(readout, rows, means=True)
+    frame["ab_lift_rel"] = rows["lift_rel"].to_numpy()
+    frame["ab_ci_rel"] = _interval_texts(rows, "ci_rel_low", "ci_rel_high", relative=True)
+    frame["ab_p_rel"] = rows["p_value_rel"].to_numpy()
+    frame["ab_lift_abs"] = _in_units(rows, "lift_abs", diff=True)
+    frame["ab_ci_abs"] = _interval_texts(rows, "ci_abs_low", "ci_abs_high", relative=False)
+    frame["ab_p_abs"] = rows["p_value_abs"].to_numpy()
+    intervals = "sequential" if settings.get("sequential") else "fixed"
+    caption = t(
+        "ab.metrics.caption",
+        control=readout.control,
+        level=level,
+        intervals=t(f"ab.intervals.{intervals}"),
+    )
+    table = Table(frame, caption=caption, value_columns=_variants(readout))
+    adjusted = _metric_frame(readout, rows, means=False)
+    adjusted["ab_p"] = rows["p_decision"].to_numpy()
+    adjusted["ab_p_holm"] = rows["p_holm"].to_numpy()
+    adjusted["ab_p_bh"] = rows["p_bh"].to_numpy()
+    family = int(rows["p_decision"].notna().sum())
+    details = Details(
+        t("ab.metrics.details", family=family),
+        Table(adjusted, caption=t("ab.metrics.adjusted_caption", family=family)),
+    )
+    return Stack.of(*(Paragraph(x) for x in _users_lines(readout)), table, details)
 
 
 def _variants(readout: Readout) -> list:
@@ -398,122 +437,71 @@ def lifts_chart(readout: Readout, *, ax) -> Note | None:
 
     A notebook cell ending in this call shows the chart, or the Note in its place.
     """
-    if _is_invalid(readout):
+    if is_invalid(readout):
         plt.close(ax.figure)
-        return _invalid_note(readout, "lifts")
+        return invalid_note(readout, "lifts")
     scale = "relative" if readout.settings.get("relative", True) else "absolute"
     labels = {m: metric_label(m) for m in readout.results["metric"]}
     plot_lifts(readout, scale=scale, labels=labels, ax=ax)
     return None
 
 
-# --- segments ------------------------------------------------------------------------------------
-
-
-def _segment_word(col) -> str:
-    key = f"ab.segment.{col}"
-    return t(key) if has(key) else str(col)
-
-
-@renders(SegmentInputs)
-def segment_inputs_view(inputs: SegmentInputs) -> Bullets:
-    """Which segments were available, and for how many of the assigned users."""
-    lines = []
-    persona = "persona"
-    if persona in inputs.columns:
-        file = Path(inputs.personas_path).name
-        lines.append(
-            t("ab.segments.personas", file=file, users=inputs.covered[persona], total=inputs.users)
-        )
-    else:
-        file = inputs.personas_path or t("ab.segments.no_personas_file")
-        lines.append(t("ab.segments.no_personas", file=file))
-    if "platform" in inputs.columns:
-        users = inputs.covered["platform"]
-        lines.append(t("ab.segments.platform", users=users, total=inputs.users))
-    else:
-        lines.append(t("ab.segments.no_platform"))
-    return Bullets(lines)
-
-
-@renders(SegmentEffects)
-def segment_effects_view(effects: SegmentEffects) -> Stack:
-    """The lift of one metric per segment, and whether the segment lifts differ."""
-    tab = effects.table
-    mean_kind = metric_kind(effects.metric, effects.kind)
-    lift_kind = "change" if effects.relative else _DIFF_KINDS.get(mean_kind, mean_kind)
-    frame = pd.DataFrame(
-        {
-            "ab_segment": tab["segment"].astype(str).to_numpy(),
-            "ab_users": (tab["n_control"] + tab["n_treatment"]).to_numpy(),
-            effects.control: tab["mean_control"].to_numpy(),
-            effects.variant: tab["mean_treatment"].to_numpy(),
-            "ab_lift": tab["lift"].to_numpy(),
-            "ab_ci_low": tab["ci_low"].to_numpy(),
-            "ab_ci_high": tab["ci_high"].to_numpy(),
-            "ab_p": tab["p_value"].to_numpy(),
-            "ab_p_bh": tab["p_bh"].to_numpy(),
-        }
-    )
-    kinds = {effects.control: mean_kind, effects.variant: mean_kind}
-    kinds.update({c: lift_kind for c in ("ab_lift", "ab_ci_low", "ab_ci_high")})
-    if pd.isna(effects.q_p_value):
-        verdict = t("ab.segments.untested")
-    else:
-        key = "differ" if effects.q_p_value < effects.alpha else "similar"
-        verdict = t(f"ab.segments.{key}", q=effects.q, p=effects.q_p_value)
-    title = t(
-        "ab.segments.title",
-        metric=metric_label(effects.metric),
-        segment=_segment_word(effects.segment_col),
-        variant=effects.variant,
-        control=effects.control,
-    )
-    caption = t("ab.segments.caption", level=1 - effects.alpha, n=len(tab))
-    table = Table(
-        frame,
-        kinds=kinds,
-        caption=caption,
-        value_columns=[effects.control, effects.variant],
-        max_rows=30,
-    )
-    return Stack.of(Heading(title), Paragraph(verdict), table)
-
-
-def segments_view(readout: Readout, segments: SegmentInputs) -> Stack:
-    """Which segments were available, then the per-segment effects of the primary metrics
-    (a Note instead of the effects when the readout is invalid)."""
-    parts = [segment_inputs_view(segments)]
-    if _is_invalid(readout):
-        parts.append(_invalid_note(readout, "segments"))
-    elif not readout.segments:
-        parts.append(Note(t("ab.segments.none")))
-    else:
-        parts.extend(segment_effects_view(e) for e in readout.segments)
-    return Stack.of(*parts)
-
-
 # --- artifact and headline -----------------------------------------------------------------------
 
 
-def readout_record(readout: Readout) -> dict:
+def _personas_record(before) -> dict | None:
+    if before is None:
+        return None
+    return {
+        "source": before.source,
+        "start": before.start.isoformat(),
+        "as_of": before.as_of.isoformat() if before.as_of else None,
+        "month": before.month or None,
+        "path": before.path or None,
+        "users": before.clustered,
+        "reason": before.reason or None,
+    }
+
+
+def readout_record(readout: Readout, *, diagnosis=None, timeline=None, personas=None) -> dict:
     """The ``artifacts/ab_<experiment>.json`` dict (NaN become null): decision, reasons,
-    settings, health checks (each with its sentence), metrics and segments."""
+    settings, the design split, health checks (each with its sentence), metrics and segments;
+    with ``diagnosis`` (an :class:`~helpers.analysis.experiments.diagnosis.SrmDiagnosis`, kept
+    when the sample-ratio check failed), ``timeline`` (the cumulative lift per day, left out
+    of an invalid readout) and ``personas`` (the persona snapshot the segments used).
+
+    ``design_split`` is the expected share per variant (``design_split_source``: ``config``
+    when the notebook's ``split`` gave it, ``equal`` otherwise)."""
     checks = []
-    if readout.health is not None:
-        for row in readout.health.table.to_dict("records"):
+    health = readout.health
+    if health is not None:
+        for row in health.table.to_dict("records"):
             record = {k: row[k] for k in ("check", "status", "value", "p_value")}
-            record["sentence"] = _check_text(readout.health, row, _RECORD)
+            record["sentence"] = _check_text(health, row, _RECORD)
             checks.append(record)
-    return jsonable(
-        {
-            "experiment": readout.experiment,
-            "control": readout.control,
-            "decision": readout.decision.value,
-            "reasons": [_reason_text(readout, r, _RECORD) for r in readout.decision.reasons],
-            "settings": readout.settings,
-            "health_checks": checks,
-            "metrics": readout.metrics_record(),
-            "segments": readout.segments_record(),
+    out = {
+        "experiment": readout.experiment,
+        "control": readout.control,
+        "decision": readout.decision.value,
+        "reasons": [_reason_text(readout, r, _RECORD) for r in readout.decision.reasons],
+        "settings": readout.settings,
+        "design_split": health.design_split if health is not None else None,
+        "design_split_source": health.split_source if health is not None else None,
+        "health_checks": checks,
+        "metrics": readout.metrics_record(),
+        "segments": readout.segments_record(),
+    }
+    if personas is not None:
+        out["persona_snapshot"] = _personas_record(personas)
+    if diagnosis is not None and health is not None and health.srm_failed:
+        out["srm_diagnosis"] = diagnosis.to_dict()
+    if timeline and not is_invalid(readout):
+        out["lift_over_time"] = {
+            "metric": timeline.metric,
+            "start": timeline.start.isoformat(),
+            "trend": {v: d.get("kind") for v, d in timeline.trend.items()},
+            "days": timeline.table.assign(day=timeline.table["day"].astype(str)).to_dict(
+                "records"
+            ),
         }
-    )
+    return jsonable(out)

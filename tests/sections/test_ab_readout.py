@@ -10,10 +10,12 @@ power (checkout_v2 z of about 5, onboarding_tips SRM p of about 1e-13) at a thir
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import math
 import re
+from types import SimpleNamespace
 
 import matplotlib
 
@@ -23,23 +25,28 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from helpers.analysis.experiments import diagnosis as dg  # noqa: E402
 from helpers.analysis.experiments import health as hc  # noqa: E402
 from helpers.analysis.experiments import inputs as ei  # noqa: E402
 from helpers.analysis.experiments import per_user as pu  # noqa: E402
+from helpers.analysis.experiments import prestart as ps  # noqa: E402
 from helpers.analysis.experiments import readout as ex  # noqa: E402
+from helpers.analysis.experiments import timeline as tl  # noqa: E402
 from helpers.analysis.experiments.segments import segment_effects  # noqa: E402
 from helpers.core.time import month_bounds  # noqa: E402
 from helpers.display.blocks import Callout, Note  # noqa: E402
 from helpers.display.format import fmt  # noqa: E402
 from helpers.display.messages import columns  # noqa: E402
 from helpers.display.registry import render  # noqa: E402
+from helpers.display.text import t  # noqa: E402
+from helpers.sections import ab_evidence as ev  # noqa: E402
 from helpers.sections import ab_readout as eh  # noqa: E402
+from helpers.sections import ab_segments as es  # noqa: E402
 from tests.analysis.experiments.toys import (  # noqa: E402
     health_assignments,
     per_user,
     srm_assignments,
 )
-from tests.conftest import ROOT  # noqa: E402
 
 SAMPLE_USERS = 8_000
 SAMPLE_MONTHS = 6
@@ -71,8 +78,9 @@ def as_of(project):
     return month_bounds(project.latest_complete_month())[1]
 
 
-def _readout(project, experiment, as_of, *, relative=True, personas_path=None):
-    """The notebook's calls with its default parameters (keep in step with 05_ab_readout)."""
+def _readout(project, experiment, as_of, *, relative=True, reports_dir=None):
+    """The notebook's calls with its default parameters (keep in step with 05_ab_readout):
+    the readout and what the notebook builds beside it."""
     assignments = ei.assignments_frame(
         project.tables.get("assignments"), experiment=experiment, as_of=as_of
     )
@@ -95,24 +103,58 @@ def _readout(project, experiment, as_of, *, relative=True, personas_path=None):
         health=health,
         sequential=False,
         relative=relative,
+        target_lift=None,
+    )
+    before = ps.prestart_personas(
+        project,
+        reports_dir=reports_dir,
+        text=t,
+        start=ps.experiment_start_day(assignments, experiment=experiment, start=""),
     )
     segments = ei.attach_segments(
-        per_user,
-        personas_path=personas_path,
-        users=project.users_frame(),
-        user_day=project.user_day,
+        per_user, personas=before, users=project.users_frame(), user_day=project.user_day
     )
-    return ei.add_segments(readout, segments), per_user
+    readout = ei.add_segments(readout, segments)
+    diagnosis = dg.srm_diagnosis(
+        segments.per_user, dimensions=[hc.ASSIGNED_DAY, *segments.columns], split=[]
+    )
+    timeline = tl.cumulative_lift(
+        project.tables["assignments"],
+        project.user_day,
+        experiment=experiment,
+        metric="converted",
+        control="control",
+        window_days=28,
+        as_of=as_of,
+    )
+    return SimpleNamespace(
+        readout=readout,
+        per_user=segments.per_user,
+        before=before,
+        diagnosis=diagnosis,
+        timeline=timeline,
+        record=eh.readout_record(readout, diagnosis=diagnosis, timeline=timeline, personas=before),
+    )
 
 
 @pytest.fixture(scope="module")
-def checkout(project, as_of):
-    return _readout(project, "checkout_v2", as_of, relative=False)[0]
+def checkout_run(project, as_of):
+    return _readout(project, "checkout_v2", as_of, relative=False)
 
 
 @pytest.fixture(scope="module")
-def onboarding(project, as_of):
-    return _readout(project, "onboarding_tips", as_of)[0]
+def onboarding_run(project, as_of):
+    return _readout(project, "onboarding_tips", as_of)
+
+
+@pytest.fixture(scope="module")
+def checkout(checkout_run):
+    return checkout_run.readout
+
+
+@pytest.fixture(scope="module")
+def onboarding(onboarding_run):
+    return onboarding_run.readout
 
 
 def _row(readout, metric):
@@ -311,33 +353,40 @@ def test_decision_box_words_and_tone(toy_invalid):
 
 
 def test_frequentist_table_formats_each_metric_in_its_unit():
-    out = render(eh.metrics_view(_toy_readout()))
+    r = _toy_readout()
+    out = render(eh.metrics_view(r))
     assert_clean(out)
-    assert headers(out) == [
+    main, details = out.split("<details", 1)
+    assert headers(main) == [
         "Metric",
         "Role",
-        "Lift",
-        "CI low",
-        "CI high",
-        "p-value",
-        "Holm p",
-        "BH p",
+        "Relative lift",
+        "Interval",
+        "p (relative)",
+        "Absolute change",
+        "Interval (absolute)",
+        "p (absolute)",
     ]
+    assert headers(details) == ["Metric", "p-value", "Holm p", "BH p"]
     assert re.findall(r"<th class='pk-value'>([^<]*)</th>", out) == ["control", "treatment"]
-    row = cells(out)[:10]
+    conv = r.results.set_index(["metric", "variant"]).loc[("converted", "treatment")]
+    row = cells(main)[:10]
     assert row[:5] == ["conversion", "primary", "10.0%", "15.0%", "+50.0%"]
-    assert row[7] == "< 0.001"
+    assert row[5] == f"{fmt(conv['ci_rel_low'], 'change')} to {fmt(conv['ci_rel_high'], 'change')}"
+    assert row[7] == "+5.0 pts"  # an absolute lift of a share is in points
+    assert row[8] == f"{fmt(conv['ci_abs_low'], 'pp')} to {fmt(conv['ci_abs_high'], 'pp')}"
+    assert row[6] == row[9] == "< 0.001"
     text = html.unescape(out)
     assert "Users: control 2,000, treatment 2,000." in text
     assert "Holm p and BH p: adjusted for the 4 comparisons." in text
-    absolute = render(eh.metrics_view(_toy_readout(relative=False)))
-    assert cells(absolute)[4] == "+5.0 pts"  # an absolute lift of a share is in points
+    assert "Decision p-values and multiple-testing adjustments (4 comparisons)" in text
 
 
 def test_cuped_and_bayesian_tables():
     r = _toy_readout()
     cuped = render(eh.metrics_view(r, method="cuped"))
     assert_clean(cuped)
+    assert cuped.startswith("<details") and "CUPED-adjusted lifts (1 rows)" in cuped
     assert [c for c in cells(cuped)][:1] == ["revenue per user"]
     text = html.unescape(cuped)
     assert (
@@ -362,10 +411,14 @@ def test_an_invalid_readout_shows_no_lift_after_the_decision(toy_invalid):
     fig, ax = plt.subplots()
     chart = eh.lifts_chart(toy_invalid, ax=ax)
     assert isinstance(chart, Note) and not plt.fignum_exists(fig.number)  # no chart is shown
-    seg = html.unescape(render(eh.segments_view(toy_invalid, ei.attach_segments(per_user()))))
+    fig, ax = plt.subplots()
+    seg = html.unescape(render(es.segments_view(toy_invalid, ei.attach_segments(per_user()))))
     assert "This readout is invalid (Sample ratio failed), so no per-segment lift is shown" in seg
     assert "<table" not in seg and "%" not in seg.split("invalid", 1)[1]
-    assert "Personas were not available (the artifacts folder not found" in seg
+    assert "No persona snapshot before the start was given" in seg
+    for view in (ev.power_view(toy_invalid), ev.lift_over_time(toy_invalid, None, ax=ax)):
+        assert isinstance(view, Note) and view.kind == "warning"
+        assert view.text.startswith("This readout is invalid (Sample ratio failed), so no ")
     whole = html.unescape(render(toy_invalid))
     assert "Decision for exp: invalid" in whole and "Chance to win" not in whole
 
@@ -383,13 +436,14 @@ def test_lifts_chart_and_segments_of_a_valid_readout():
     plt.close(fig)
     found = ei.attach_segments(per_user(), users=_platforms())
     with_segments = ei.add_segments(r, found)
-    out = render(eh.segments_view(with_segments, found))
+    out = render(es.segments_view(with_segments, found))
     assert_clean(out)
     text = html.unescape(out)
     assert "Platform per user: 4,000 of 4,000 assigned users have one." in text
     assert "Lift of conversion by platform: treatment vs control" in text
     assert headers(out) == ["Segment", "Users", "Lift", "CI low", "CI high", "p-value", "BH p"]
     assert cells(out)[:4] == ["a", "2,000", "10.0%", "15.0%"]
+    assert "<summary>Lift per platform: the table</summary>" in out  # the table is collapsed
 
 
 def test_segment_effects_render_without_decimals_in_counts():
@@ -457,39 +511,138 @@ def _assert_same(a, b, path="json"):
         assert a == b, (path, a, b)
 
 
-def test_notebook_writes_the_helpers_readout(sample, project, as_of, tmp_path):
-    import papermill as pm
+@pytest.fixture(scope="module")
+def report(sample, tmp_path_factory):
+    """05_ab_readout rendered for both experiments of the sample (English), as `run` does."""
+    from helpers.report.runner import run_review
 
-    out = tmp_path / "report"
-    personas = out / "artifacts" / "personas.csv"
-    personas.parent.mkdir(parents=True)
-    planted = pd.read_csv(sample / "truth_users.csv.gz", usecols=["user_id", "persona"])
-    planted.to_csv(personas, index=False)  # as 03_personas would write it
-    pm.execute_notebook(
-        str(ROOT / "notebooks" / "05_ab_readout.ipynb"),
-        str(tmp_path / "ab.ipynb"),
-        kernel_name="persona-kit",
-        cwd=str(ROOT / "notebooks"),
-        progress_bar=False,
-        parameters={
-            "config_path": str(sample / "persona.yaml"),
-            "out_dir": str(out),
-            "experiment": "checkout_v2",
-        },
-    )
-    written = json.loads((out / "artifacts" / "ab_checkout_v2.json").read_text())
-    readout, _ = _readout(project, "checkout_v2", as_of, personas_path=personas)
-    _assert_same(eh.readout_record(readout), written)
+    out = tmp_path_factory.mktemp("ab_report")
+    result = run_review(sample / "persona.yaml", out=out, only=["05_ab_readout"], progress=False)
+    (month_dir,) = [d for d in out.iterdir() if d.is_dir()]
+    return SimpleNamespace(out=out, month=month_dir, result=result)
+
+
+def test_notebook_writes_the_helpers_readout(report, project, as_of, onboarding_run):
+    checkout_relative = _readout(project, "checkout_v2", as_of)  # the notebook's default scale
+    for name, run in (("checkout_v2", checkout_relative), ("onboarding_tips", onboarding_run)):
+        written = json.loads((report.month / "artifacts" / f"ab_{name}.json").read_text())
+        _assert_same(run.record, written)
+    written = json.loads((report.month / "artifacts" / "ab_checkout_v2.json").read_text())
     assert [s["metric"] for s in written["segments"]] == [
         "converted by persona",
         "converted by platform",
     ]
-    metrics = json.loads((out / "artifacts" / "metrics" / "ab_checkout_v2.json").read_text())
+    assert written["design_split"] == {"control": 0.5, "treatment": 0.5}
+    assert written["design_split_source"] == "equal"
+    assert written["persona_snapshot"]["source"] == "fitted"
+    assert written["lift_over_time"]["trend"] == {"treatment": "stable"}
+    assert "srm_diagnosis" not in written
+    metrics = json.loads(
+        (report.month / "artifacts" / "metrics" / "ab_checkout_v2.json").read_text()
+    )
     assert metrics["decision"]["value"] == "ship treatment"
     assert metrics["decision"]["display"] == "ship treatment"
     assert metrics["srm_p_value"]["value"] == pytest.approx(
         written["health_checks"][1]["p_value"], rel=1e-12
     )
+
+
+def _visible_text(page: str) -> str:
+    """The words of a rendered report: the body without tags, styles and scripts."""
+    body = page.split("<body", 1)[1]
+    body = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", body, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+SIGNED = re.compile(r"[+\u2212-]\d[\d.,]*\s?(%|pts)")  # a lift: +24.9%, -2.1%, +5.0 pts
+
+
+def test_invalid_readout_shows_the_diagnosis_and_no_lift(report, truth):
+    page = (report.month / "ab_onboarding_tips.html").read_text()
+    text = _visible_text(page)
+    onb = truth["onboarding_tips"]
+    assert "Decision for onboarding_tips: invalid" in text
+    # the planted 20% of treatment rows, dropped at random: every day, platform and persona.
+    # What the data can tell: treatment is expected as large as control (an equal split), so
+    # missing = control rows - treatment rows; the planted count differs by the odd user the
+    # random split gave one arm
+    expected, observed = onb["rows"]["control"], onb["rows"]["treatment"]
+    missing = expected - observed
+    assert abs(missing - onb["missing_treatment_rows"]) <= 1
+    assert (
+        f"treatment is {missing / expected:.0%} short ({missing:,} of an expected "
+        f"{expected:,} users are missing): on every assignment day from {onb['start']}, "
+        "evenly across every persona before the start, evenly across every platform."
+    ) in " ".join(text.split())
+    days = (dt.date.fromisoformat(onb["end"]) - dt.date.fromisoformat(onb["start"])).days + 1
+    assert "Where the shortfall is" in text and f"By assignment day ({days} slices)" in text
+    lift_labels = {
+        "Relative lift",
+        "Absolute change",
+        "Interval",
+        "Interval (absolute)",
+        "Lift",
+        "CI low",
+        "Chance to win",
+        "Credible low",
+        "CUPED lift",
+        "MDE (relative)",
+        "Power at the observed lift",
+    }
+    assert not lift_labels & set(headers(page))  # no table of lifts anywhere
+    for words in ("Chance to win", "CUPED-adjusted lifts (", "MDE", "Lift per", "(Cochran's Q"):
+        assert words not in text, words
+    # no signed percentage outside the diagnosis' slice tables (whose shortfall column is
+    # negative where a slice has more treatment users than the split expects)
+    slices = re.compile(r"<details class=.pk-details.><summary>By .*?</details>", re.S)
+    assert SIGNED.findall(_visible_text(slices.sub(" ", page))) == []
+    assert len(slices.findall(page)) == 3
+    assert page.count("<img") == 1  # the assignments chart only: no lift chart
+    record = json.loads((report.month / "artifacts" / "ab_onboarding_tips.json").read_text())
+    assert record["srm_diagnosis"]["missing"] == missing
+    assert record["srm_diagnosis"]["observed"] == observed
+    assert "lift_over_time" not in record
+
+
+def test_valid_readout_shows_power_and_lift_over_time(report, checkout_run):
+    text = " ".join(_visible_text((report.month / "ab_checkout_v2.html").read_text()).split())
+    r = checkout_run.readout.results.set_index(["metric", "variant"]).loc[
+        ("converted", "treatment")
+    ]
+    assert (
+        f"treatment: this test could detect a change in conversion of {fmt(r['mde_rel'], 'share')} "
+        "or more (80% power)"
+    ) in text
+    final = checkout_run.timeline.trend["treatment"]["final"]
+    day = int(final["day_index"])
+    assert day == checkout_run.timeline.table["day_index"].max()  # the last day of the month
+    assert (
+        f"On day {day} the cumulative lift of conversion is {fmt(final['lift'], 'change')}" in text
+    )
+    assert "Users per variant match the design split" in text
+    start = checkout_run.before.start.isoformat()
+    assert f"Personas before the start ({start}): fitted on the" in text
+
+
+def test_per_persona_effects_use_personas_before_the_start(checkout_run, project):
+    before, per_user = checkout_run.before, checkout_run.per_user
+    first_assigned = min(checkout_run.per_user["assigned_day"])
+    assert before.start == first_assigned and before.as_of == first_assigned - dt.timedelta(1)
+    assert before.source == ps.FITTED  # no month review before the start was run here
+    ud = project.user_day
+    first = ud.group_by("user_id").aggregate(first=ud["day"].cast("date").min()).execute()
+    first = pd.to_datetime(first.set_index("user_id")["first"]).dt.date < before.start
+    seen_before = per_user["user_id"].map(first).fillna(False).astype(bool)
+    new = per_user["persona"] == ps.NEW_SINCE_START
+    assert (new == ~seen_before).all()  # new since start: exactly the users first seen after
+    assert new.sum() > 0
+    has = per_user["user_id"].isin(before.personas.index)
+    assert (
+        per_user.loc[has, "persona"] == per_user.loc[has, "user_id"].map(before.personas)
+    ).all()
+    (eff,) = [e for e in checkout_run.readout.segments if e.segment_col == "persona"]
+    assert int((eff.table["n_control"] + eff.table["n_treatment"]).sum()) == len(per_user)
+    assert ps.NEW_SINCE_START in set(eff.table["segment"])  # kept, not dropped
 
 
 def test_every_remaining_sentence_renders():
@@ -525,7 +678,7 @@ def test_every_remaining_sentence_renders():
     )
     assert eh.decision_box(none).tone == "warning"
     assert "no per-segment effects" in render(
-        eh.segments_view(none, ei.attach_segments(per_user()))
+        es.segments_view(none, ei.attach_segments(per_user()))
     )
     one = segment_effects(per_user().assign(seg="all"), metric="converted", segment_col="seg")
     assert "Too few segments with data to test" in render(one)
@@ -533,7 +686,7 @@ def test_every_remaining_sentence_renders():
 
 def test_absolute_lifts_are_shown_in_each_metric_unit():
     r = _toy_readout(relative=False)
-    revenue = r.results.set_index(["metric", "variant"]).loc[("revenue", "treatment")]
+    res = r.results.set_index(["metric", "variant"])
     frequentist = render(eh.metrics_view(r))
     assert_clean(frequentist)
     rows = [cells(frequentist)[i : i + 10] for i in range(0, 40, 10)]
@@ -543,9 +696,12 @@ def test_absolute_lifts_are_shown_in_each_metric_unit():
         "revenue per order",
         "active days",
     ]
-    assert rows[0][4] == "+5.0 pts"  # conversion: an absolute lift of a share, in points
-    assert rows[1][4] == fmt(revenue["lift_abs"], "money")  # revenue: money
-    assert rows[3][4] == fmt(r.results.iloc[-1]["lift_abs"], "number")  # active days
+    assert rows[0][7] == "+5.0 pts"  # conversion: an absolute lift of a share, in points
+    revenue = res.loc[("revenue", "treatment"), "lift_abs"]
+    signed = ("+" if revenue > 0 else "") + fmt(revenue, "money")
+    assert rows[1][7] == signed.replace("+-", "-")  # revenue: money, signed
+    active = res.loc[("active_days", "treatment"), "lift_abs"]
+    assert rows[3][7] == ("+" if active > 0 else "") + fmt(active, "number")  # active days
     for method in ("cuped", "bayesian"):
         assert_clean(render(eh.metrics_view(r, method=method)))
     assert cells(render(eh.metrics_view(r, method="bayesian")))[2] == "+5.0 pts"

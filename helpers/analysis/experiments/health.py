@@ -52,6 +52,8 @@ class HealthReport:
         The minimum sample per variant of the ``min_sample`` check.
     start : Timestamp or None
         The experiment start of the ``before_start`` check.
+    split_source : str
+        ``config`` when the split was given, ``equal`` when equal shares were assumed.
     """
 
     experiment: str
@@ -61,6 +63,18 @@ class HealthReport:
     expected_shares: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     min_per_variant: int = 100
     start: pd.Timestamp | None = None
+    split_source: str = "equal"
+
+    @property
+    def design_split(self) -> dict:
+        """The design share of each variant (``{variant: share}``), as the SRM check used it."""
+        return {str(v): float(s) for v, s in self.expected_shares.items()}
+
+    @property
+    def srm_failed(self) -> bool:
+        """Whether the sample-ratio check failed."""
+        found = self.table.loc[self.table["check"] == "srm", "status"]
+        return bool(len(found) and found.iloc[0] == FAIL)
 
     @property
     def failed(self) -> pd.DataFrame:
@@ -185,6 +199,7 @@ def health_checks(
         expected_shares=pd.Series(weights / weights.sum(), index=counts.index),
         min_per_variant=min_per_variant,
         start=start_ts,
+        split_source="equal" if split is None else "config",
     )
 
 

@@ -10,11 +10,11 @@ the segment columns (persona, platform) attached to the per-user table.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import pandas as pd
 
 from helpers.analysis.experiments.health import ASSIGNED_DAY
+from helpers.analysis.experiments.prestart import NONE, PrestartPersonas
 from helpers.analysis.experiments.readout import RatioMetric, Readout
 from helpers.analysis.experiments.segments import segment_effects
 from helpers.core import schema as S
@@ -155,15 +155,16 @@ class SegmentInputs:
         The readout's per-user table with a column per segment found.
     columns : list
         The segment columns found (``persona``, ``platform``).
-    personas_path : str or None
-        The personas file that was looked for (None: none was given).
+    personas : PrestartPersonas or None
+        The persona snapshot taken before the experiment's start (None: none was given).
     covered : dict
-        Per segment column found: the assigned users that have a value (not ``"(none)"``).
+        Per segment column found: the assigned users that have a value (for ``persona``: a
+        persona before the start).
     """
 
     per_user: pd.DataFrame
     columns: list
-    personas_path: str | None = None
+    personas: PrestartPersonas | None = None
     covered: dict = field(default_factory=dict)
 
     @property
@@ -173,7 +174,11 @@ class SegmentInputs:
 
 
 def attach_segments(
-    per_user: pd.DataFrame, *, personas_path=None, users=None, user_day=None
+    per_user: pd.DataFrame,
+    *,
+    personas: PrestartPersonas | None = None,
+    users=None,
+    user_day=None,
 ) -> SegmentInputs:
     """Add ``persona`` and ``platform`` columns to the readout's per-user table, when available.
 
@@ -181,9 +186,11 @@ def attach_segments(
     ----------
     per_user : DataFrame
         :func:`helpers.analysis.experiments.per_user.user_metrics` output.
-    personas_path : path, optional
-        ``artifacts/personas.csv`` of the month (``user_id, persona``), written by 03_personas.
-        Missing file: no persona segment.
+    personas : PrestartPersonas, optional
+        The personas before the experiment's start
+        (:func:`helpers.analysis.experiments.prestart.prestart_personas`); users without one
+        are the groups "new since start" and "no persona at start". None, or a snapshot that
+        could not be built: no persona segment.
     users : DataFrame, optional
         The users table; its ``platform`` attribute is used when present.
     user_day : ibis.Table, optional
@@ -206,22 +213,18 @@ def attach_segments(
     out = per_user.copy()
     ids = out[S.USER_ID].astype(str)
     columns = []
-    path = Path(personas_path) if personas_path else None
-    if path is not None and path.is_file():
-        personas = pd.read_csv(path, usecols=[S.USER_ID, S.PERSONA], dtype={S.USER_ID: str})
-        mapping = personas.drop_duplicates(S.USER_ID).set_index(S.USER_ID)[S.PERSONA]
-        out[S.PERSONA] = ids.map(mapping).fillna(NO_SEGMENT).astype(str)
+    covered = {}
+    if personas is not None and personas.source != NONE:
+        out[S.PERSONA] = personas.segment(ids).to_numpy()
         columns.append(S.PERSONA)
+        covered[S.PERSONA] = int(ids.isin(personas.personas.index).sum())
     platform = _platform_per_user(users, user_day)
     if platform is not None:
         out[S.PLATFORM] = ids.map(platform).fillna(NO_SEGMENT).astype(str)
         columns.append(S.PLATFORM)
-    return SegmentInputs(
-        per_user=out,
-        columns=columns,
-        personas_path=str(path) if path is not None else None,
-        covered={c: int((out[c] != NO_SEGMENT).sum()) for c in columns},
-    )
+    for c in columns:
+        covered.setdefault(c, int((out[c] != NO_SEGMENT).sum()))
+    return SegmentInputs(per_user=out, columns=columns, personas=personas, covered=covered)
 
 
 def add_segments(readout: Readout, segments: SegmentInputs, *, alpha: float | None = None):

@@ -15,10 +15,47 @@ from helpers.core import schema as S
 from helpers.core.checks import as_date, require_columns
 from helpers.core.errors import ParameterError
 
-__all__ = ["user_metrics", "PRE_PREFIX", "PER_USER_METRICS"]
+__all__ = [
+    "user_metrics",
+    "assigned_users",
+    "as_ibis_assignments",
+    "PRE_PREFIX",
+    "PER_USER_METRICS",
+]
 
 PRE_PREFIX = "pre_"  # pre-period column of a metric, used by CUPED
 PER_USER_METRICS = ["converted", "orders", "revenue", "active_days", "events"]
+
+
+def assigned_users(assignments, *, experiment: str, as_of) -> ibis.Table:
+    """The users of ``experiment`` assigned on or before ``as_of`` (an ibis expression):
+    ``user_id, variant, assigned_day`` (earliest day), users in several variants left out.
+
+    ``assignments`` is an ibis table with ``user_id, experiment, variant, assigned_day``.
+    """
+    a = assignments.filter(
+        (assignments[S.EXPERIMENT] == experiment)
+        & (assignments[ASSIGNED_DAY].cast("date") <= as_date(as_of, "as_of"))
+    )
+    per_user = a.group_by(S.USER_ID).aggregate(
+        n_variants=a[S.VARIANT].nunique(),
+        variant=a[S.VARIANT].min(),
+        assigned_day=a[ASSIGNED_DAY].cast("date").min(),
+    )
+    return per_user.filter(per_user.n_variants == 1).drop("n_variants")
+
+
+def as_ibis_assignments(assignments):
+    """``assignments`` as an ibis table (a DataFrame is checked and wrapped in a memtable)."""
+    cols = [S.USER_ID, S.EXPERIMENT, S.VARIANT, ASSIGNED_DAY]
+    if isinstance(assignments, pd.DataFrame):
+        require_columns(assignments, cols, "`assignments`")
+        frame = assignments[cols].copy()
+        frame[ASSIGNED_DAY] = pd.to_datetime(frame[ASSIGNED_DAY]).dt.date
+        frame[S.USER_ID] = frame[S.USER_ID].astype(str)
+        assignments = ibis.memtable(frame)
+    require_columns(assignments, cols, "`assignments`")
+    return assignments
 
 
 def user_metrics(
@@ -66,30 +103,14 @@ def user_metrics(
             f"but {window_days!r} was passed."
         )
     as_of = as_date(as_of, "as_of")
-    cols = [S.USER_ID, S.EXPERIMENT, S.VARIANT, ASSIGNED_DAY]
-    if isinstance(assignments, pd.DataFrame):
-        require_columns(assignments, cols, "`assignments`")
-        frame = assignments[cols].copy()
-        frame[ASSIGNED_DAY] = pd.to_datetime(frame[ASSIGNED_DAY]).dt.date
-        frame[S.USER_ID] = frame[S.USER_ID].astype(str)
-        assignments = ibis.memtable(frame)
-    require_columns(assignments, cols, "`assignments`")
+    assignments = as_ibis_assignments(assignments)
     require_columns(
         user_day,
         [S.USER_ID, S.DAY, S.UD_EVENTS, S.UD_ACTIVE_EVENTS, S.UD_ORDERS, S.UD_REVENUE],
         "`user_day`",
     )
 
-    a = assignments.filter(
-        (assignments[S.EXPERIMENT] == experiment)
-        & (assignments[ASSIGNED_DAY].cast("date") <= as_of)
-    )
-    per_user = a.group_by(S.USER_ID).aggregate(
-        n_variants=a[S.VARIANT].nunique(),
-        variant=a[S.VARIANT].min(),
-        assigned_day=a[ASSIGNED_DAY].cast("date").min(),
-    )
-    per_user = per_user.filter(per_user.n_variants == 1).drop("n_variants")
+    per_user = assigned_users(assignments, experiment=experiment, as_of=as_of)
 
     ud = user_day.select(
         S.USER_ID, S.DAY, S.UD_EVENTS, S.UD_ACTIVE_EVENTS, S.UD_ORDERS, S.UD_REVENUE

@@ -10,7 +10,12 @@ Flow in the ``05_ab_readout`` notebook::
     per_user = user_metrics(assignments, user_day, experiment=name, as_of=ctx.as_of)  # per_user
     health = readout_health(assignments_df, per_user, experiment=name)                # health
     readout = analyze_experiment(per_user, metrics=[...], primary=[...], health=health)
-    readout    # shown by helpers.sections.ab_readout, which also writes ab_<experiment>.json
+    before = prestart_personas(project, start=..., reports_dir=..., text=t)          # prestart
+    segments = attach_segments(per_user, personas=before, ...)                        # inputs
+    readout = add_segments(readout, segments)
+    diagnosis = srm_diagnosis(segments.per_user, dimensions=[...])                    # diagnosis
+    timeline = cumulative_lift(assignments, user_day, experiment=name, metric=...)   # timeline
+    # shown by helpers.sections.ab_* (ab_readout also writes ab_<experiment>.json)
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from helpers.analysis.experiments.frequentist import frequentist_test
 from helpers.analysis.experiments.health import ASSIGNED_DAY, INVALID, HealthReport
 from helpers.analysis.experiments.multiplicity import adjust_pvalues
 from helpers.analysis.experiments.per_user import PRE_PREFIX
+from helpers.analysis.experiments.power import mde, power_at, standard_error, users_needed
 from helpers.analysis.experiments.segments import segment_effects
 from helpers.analysis.experiments.summaries import (
     Proportion,
@@ -142,6 +148,7 @@ class Readout:
                             "rel": [r["ci_rel_low"], r["ci_rel_high"]],
                         },
                         "p_value": r["p_value"],
+                        "p_values": {"abs": r["p_value_abs"], "rel": r["p_value_rel"]},
                         "p_decision": r["p_decision"],
                         "p_holm": r["p_holm"],
                         "p_bh": r["p_bh"],
@@ -152,6 +159,9 @@ class Readout:
                             "ci": [r["cuped_ci_low"], r["cuped_ci_high"]],
                             "p_value": r["cuped_p_value"],
                         },
+                        "mde": {"abs": r["mde_abs"], "rel": r["mde_rel"]},
+                        "power": {"observed": r["power_observed"], "target": r["power_target"]},
+                        "users_needed": r["users_needed"],
                     }
                 )
             metrics.setdefault(r["metric"], {})[r["variant"]] = entry
@@ -169,6 +179,23 @@ class Readout:
             }
             for s in self.segments
         ]
+
+
+def _power_columns(se, lift, control, treatment, alpha, target_lift) -> dict:
+    """MDE, power and users needed of one comparison (see ``analyze_experiment``)."""
+    m = mde(se, alpha=alpha)
+    mc = control.mean
+    scale = abs(mc) if np.isfinite(mc) and mc != 0 else np.nan
+    target = np.nan
+    if target_lift is not None and np.isfinite(scale):
+        target = power_at(target_lift * scale, se, alpha=alpha)
+    return {
+        "mde_abs": m,
+        "mde_rel": m / scale,
+        "power_observed": power_at(lift, se, alpha=alpha),
+        "power_target": target,
+        "users_needed": users_needed(lift, m, min(control.n, treatment.n)),
+    }
 
 
 def _metric_stats(df, spec, variant_col, variant):
@@ -195,6 +222,7 @@ def analyze_experiment(
     alpha: float = 0.05,
     sequential: bool = False,
     sequential_tuning: float = 5000.0,
+    target_lift: float | None = None,
 ) -> Readout:
     """Read out an experiment from one row per user.
 
@@ -222,15 +250,25 @@ def analyze_experiment(
     sequential : bool
         Always-valid intervals and p-values (Waudby-Smith mixture, tuning ``sequential_tuning``)
         instead of fixed-horizon ones; the settings record it.
+    target_lift : float, optional
+        A relative lift the test should detect (0.05 = +5%): ``power_target`` is the power to
+        detect it. None: no target (``power_observed`` is the power at the observed lift).
 
     Returns
     -------
     Readout
         ``results`` columns: ``metric, role, kind, variant, n, mean, lift_abs, ci_abs_low,
-        ci_abs_high, lift_rel, ci_rel_low, ci_rel_high, p_value, chance_to_win, credible_low,
-        credible_high, risk_control, risk_treatment, cuped_variance_reduction, cuped_lift,
-        cuped_ci_low, cuped_ci_high, cuped_p_value, p_decision, p_holm, p_bh``
-        (``credible_*``: the Bayesian interval of the lift on the readout's scale).
+        ci_abs_high, p_value_abs, lift_rel, ci_rel_low, ci_rel_high, p_value_rel, p_value,
+        chance_to_win, credible_low, credible_high, risk_control, risk_treatment,
+        cuped_variance_reduction, cuped_lift, cuped_ci_low, cuped_ci_high, cuped_p_value,
+        mde_abs, mde_rel, power_observed, power_target, users_needed, p_decision, p_holm,
+        p_bh`` (``credible_*``: the Bayesian interval of the lift on the readout's scale).
+        ``p_value_abs`` / ``p_value_rel`` are the p-values of the absolute / relative Welch
+        tests, each belonging to its own interval; ``p_value`` is the one of the readout's
+        scale. ``mde_*`` (power 0.8, two-sided ``alpha``) and ``power_*`` use the standard error
+        of the test the decision reads (CUPED where it applied), see
+        :mod:`helpers.analysis.experiments.power`; ``users_needed``: users per variant for an
+        MDE equal to the observed lift.
         ``p_decision`` is the p-value the decision reads: ``cuped_p_value`` where CUPED
         applied, else ``p_value``. ``p_holm`` and ``p_bh`` adjust it across every metric and
         treatment variant of the family.
@@ -330,9 +368,11 @@ def analyze_experiment(
                 "lift_abs": fa.expected,
                 "ci_abs_low": fa.ci[0],
                 "ci_abs_high": fa.ci[1],
+                "p_value_abs": fa.p_value,
                 "lift_rel": fr.expected,
                 "ci_rel_low": fr.ci[0],
                 "ci_rel_high": fr.ci[1],
+                "p_value_rel": fr.p_value,
                 "p_value": (fr if relative else fa).p_value,
                 "chance_to_win": b.chance_to_win,
                 "credible_low": b.ci[0],
@@ -345,6 +385,7 @@ def analyze_experiment(
                 "cuped_ci_high": np.nan,
                 "cuped_p_value": np.nan,
             }
+            se, lift_for_power = standard_error(c, t), fa.expected
             if name in lower:
                 row["chance_to_win"] = 1 - b.chance_to_win
                 row["risk_control"], row["risk_treatment"] = b.risk[1], b.risk[0]
@@ -353,6 +394,7 @@ def analyze_experiment(
                 ca = SampleMean.from_values(adj[per_user_df[variant_col] == control])
                 ta = SampleMean.from_values(adj[per_user_df[variant_col] == v])
                 ra = frequentist_test(ca, ta, relative=relative, **kw)
+                se, lift_for_power = standard_error(ca, ta), ta.mean - ca.mean
                 row.update(
                     {
                         "cuped_variance_reduction": cup.variance_reduction,
@@ -362,6 +404,7 @@ def analyze_experiment(
                         "cuped_p_value": ra.p_value,
                     }
                 )
+            row.update(_power_columns(se, lift_for_power, c, t, alpha, target_lift))
             rows.append(row)
     res = pd.DataFrame(rows)
     is_t = res["variant"] != control
@@ -410,6 +453,7 @@ def analyze_experiment(
         "cuped": cuped,
         "sequential": sequential,
         "sequential_tuning": sequential_tuning if sequential else None,
+        "target_lift": target_lift,
         "primary": list(primary),
         "guardrails": list(guardrails),
         "intervals": (

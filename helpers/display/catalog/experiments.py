@@ -99,9 +99,22 @@ MESSAGES = {
     "ab.invalid.cuped": "CUPED-adjusted lift",
     "ab.invalid.bayes": "chance to win",
     "ab.invalid.segments": "per-segment lift",
-    "ab.metrics.caption": "The {scale} lift over {control} with its {level:share.0} confidence "
-    "interval ({intervals}). p-value: the one the decision reads (CUPED-adjusted where CUPED "
-    "applied); Holm p and BH p: adjusted for the {family:count} comparisons.",
+    "ab.metrics.caption": "Each lift comes with its own {level:share.0} confidence interval "
+    "({intervals}) and the p-value of the same test: the relative lift over {control} (delta "
+    "method) and the absolute change. The p-values the decision reads are in the section below "
+    "the table.",
+    "ab.interval": "{low} to {high}",
+    "ab.metrics.details": "Decision p-values and multiple-testing adjustments ({family:count} "
+    "comparisons)",
+    "ab.metrics.adjusted_caption": "p-value: the one the decision reads (CUPED-adjusted where "
+    "CUPED applied, on the readout's scale); Holm p and BH p: adjusted for the {family:count} "
+    "comparisons.",
+    "ab.health.details": "Every health check ({n:count})",
+    "ab.cuped.details": "CUPED-adjusted lifts ({n:count} rows)",
+    "ab.bayes.details": "Bayesian reading: chance to win, credible interval and risk "
+    "({n:count} rows)",
+    "ab.invalid.power": "minimum detectable effect or power",
+    "ab.invalid.timeline": "lift over time",
     "ab.metrics.users": "Users: {counts}.",
     "ab.metrics.fewer_users": "{metric} counts only the users whose outcome is known by the end "
     "of the month: {counts}.",
@@ -112,11 +125,22 @@ MESSAGES = {
     "ab.bayes.caption": "Chance that {variants} beats {control}, the {level:share.0} credible "
     "interval of the {scale} lift (flat prior), and the expected loss of keeping {control} or "
     "shipping the variant if that choice is wrong.",
-    "ab.segments.personas": "Personas from {file}: {users:count} of {total:count} assigned "
-    "users have one.",
-    "ab.segments.no_personas": "Personas were not available ({file} not found: run "
-    "03_personas for this month first); no per-persona effects.",
-    "ab.segments.no_personas_file": "the artifacts folder",
+    "ab.segments.personas.review": "Personas before the start ({start:date}): those of the "
+    "{month:month} review ({file}). {users:count} of {total:count} assigned users had one; "
+    "{new:count} are new since the start and {none:count} had no persona then, each kept as a "
+    "group of its own.",
+    "ab.segments.personas.fitted": "Personas before the start ({start:date}): fitted on the "
+    "{clustered:count} users active in the 30 days up to {as_of:date}, since no month review "
+    "before the start was found. {users:count} of {total:count} assigned users had one; "
+    "{new:count} are new since the start and {none:count} had no persona then, each kept as a "
+    "group of its own.",
+    "ab.segments.no_snapshot": "No persona snapshot before the start ({start:date}) could be "
+    "built (too few active users then); no per-persona effects.",
+    "ab.segments.no_personas": "No persona snapshot before the start was given; no per-persona "
+    "effects.",
+    "ab.segments.details": "Lift per {segment}: the table",
+    "ab.segment_value.new_since_start": "new since start",
+    "ab.segment_value.no_persona": "no persona at start",
     "ab.segments.platform": "Platform per user: {users:count} of {total:count} assigned users "
     "have one.",
     "ab.segments.no_platform": "No platform was available (neither a users `platform` "
@@ -132,6 +156,70 @@ MESSAGES = {
     "BH p: adjusted across the {n:count} segments.",
     "ab.segment.persona": "persona",
     "ab.segment.platform": "platform",
+    # where the missing users of a sample-ratio mismatch are (helpers.sections.ab_diagnosis)
+    "ab.diagnosis.title": "Where the missing users are",
+    "ab.diagnosis.sentence": "{arm} is {shortfall:share.0} short ({missing:count} of an "
+    "expected {expected:count} users are missing): {where}.",
+    "ab.diagnosis.day.throughout": "on every assignment day from {first:date}",
+    "ab.diagnosis.day.from": "from {day:date} on ({before:share.0} short before that day, "
+    "{after:share.0} after)",
+    "ab.diagnosis.day.until": "until {day:date} ({before:share.0} short up to that day, "
+    "{after:share.0} after)",
+    "ab.diagnosis.only": "only where {dimension} is {slices}",
+    "ab.diagnosis.uneven": "unevenly across {dimension} values, with no single one to blame",
+    "ab.diagnosis.spread": "evenly across every {dimension}",
+    "ab.diagnosis.hint.random": "A loss this even points to logging rather than targeting: "
+    "{arm}'s assignment rows look dropped at random. Check how {arm}'s assignments are written.",
+    "ab.diagnosis.hint.located": "Look for what is different in those slices (a release, a "
+    "client version, a targeting rule): that is where the assignment or its logging breaks.",
+    "ab.diagnosis.not_needed": "Users per variant match the design split: there are no "
+    "missing users to locate.",
+    "ab.diagnosis.dimensions_caption": "Does the shortfall differ between the slices of each "
+    "dimension? p-value: chi-square of variant by slice (below 0.001: it sits in some slices).",
+    "ab.diagnosis.slices_caption": "Observed share of each arm per slice, against the design "
+    "split ({split}). Missing users and shortfall are {arm}'s; Holm p: the slice's own "
+    "sample-ratio test, adjusted across the slices.",
+    "ab.diagnosis.details.one": "By {dimension} ({n:count} slice)",
+    "ab.diagnosis.details.other": "By {dimension} ({n:count} slices)",
+    "ab.diagnosis.dimension.assigned_day": "assignment day",
+    "ab.diagnosis.dimension.platform": "platform",
+    "ab.diagnosis.dimension.persona": "persona before the start",
+    # minimum detectable effect and power (helpers.sections.ab_evidence)
+    "ab.power.clear": "{variant}: this test could detect a change in {metric} of {mde} or more "
+    "({power:share.0} power); the observed {lift} is beyond that: a clear result.",
+    "ab.power.small_significant": "{variant}: this test could detect a change in {metric} of "
+    "{mde} or more ({power:share.0} power); the observed {lift} is significant but smaller than "
+    "that, so the true effect is likely smaller than observed.",
+    "ab.power.too_few": "{variant}: this test could detect a change in {metric} of {mde} or "
+    "more ({power:share.0} power); the observed {lift} is below that: not enough users to tell. "
+    "Detecting it would take about {needed:count} users per variant ({times:number} times as "
+    "many).",
+    "ab.power.not_significant": "{variant}: this test could detect a change in {metric} of "
+    "{mde} or more ({power:share.0} power); the observed {lift} is not significant once the "
+    "comparisons are adjusted for.",
+    "ab.power.untestable": "{variant}: {metric} does not vary in this data (or has too few "
+    "users), so the test has no minimum detectable effect to give.",
+    "ab.power.target": "Power to detect the target lift of {target:change}: {power:share.0}.",
+    "ab.power.caption": "Minimum detectable effect (MDE): the smallest change the test detects "
+    "with {power:share.0} power at a two-sided {alpha:number} level with the users it has "
+    "(CUPED-adjusted where CUPED applied). Power: the chance to detect the observed lift if it "
+    "were real. Users needed: per variant, to detect the observed lift.",
+    "ab.power.details": "MDE and power of every metric ({n:count} rows)",
+    # lift over time (helpers.sections.ab_evidence)
+    "ab.timeline.stable": "On day {day:count} the cumulative lift of {metric} is {lift:change} "
+    "(interval {low:change} to {high:change}); it has stayed inside that interval since day "
+    "{since:count}: a stable effect, not a novelty effect.",
+    "ab.timeline.novelty": "The cumulative lift of {metric} fell from {early:change} on day "
+    "{early_day:count} to {lift:change} on day {day:count} (interval {low:change} to "
+    "{high:change}): the early effect is fading, as a novelty effect does; let it settle "
+    "before deciding.",
+    "ab.timeline.learning": "The cumulative lift of {metric} rose from {early:change} on day "
+    "{early_day:count} to {lift:change} on day {day:count} (interval {low:change} to "
+    "{high:change}): the effect builds up as users get used to the change.",
+    "ab.timeline.too_few": "Too few users per day to draw the lift of {metric} over time.",
+    "ab.timeline.of_variant": "{variant}: {text}",
+    "ab.needs.timeline": "Lift over time needs a primary metric that adds up day by day "
+    "(conversion, orders, revenue, active days or events).",
     # charts (helpers.plots.experiments)
     "ab.plot.lifts_title": "Lift of each metric over {control}",
     "ab.plot.lifts_xlabel": "{scale} lift vs {control}, with interval",
@@ -144,6 +232,9 @@ MESSAGES = {
     "ab.plot.assignments_xlabel": "assignment date",
     "ab.plot.assignments_xlabel_period": "assignment period ({freq})",
     "ab.plot.variant": "variant",
+    "ab.plot.timeline_title": "Cumulative lift of {metric} by day since the start",
+    "ab.plot.timeline_xlabel": "days since the start ({start:date})",
+    "ab.plot.timeline_ylabel": "lift vs {control} (%)",
     # the sentences of artifacts/ab_<experiment>.json (kept word for word; see the docstring)
     "ab.record.check.variant_count": "{variant} {n}",
     "ab.record.check.variant_share": "{variant} {share:.0%}",
@@ -218,4 +309,25 @@ COLUMNS = {
     "ab_risk_ship": ("Risk if shipped", "share"),
     "ab_segment": ("Segment", "text"),
     "ab_users": ("Users", "count"),
+    "ab_lift_rel": ("Relative lift", "change"),
+    "ab_ci_rel": ("Interval", "text"),
+    "ab_p_rel": ("p (relative)", "pvalue"),
+    "ab_lift_abs": ("Absolute change", "text"),
+    "ab_ci_abs": ("Interval (absolute)", "text"),
+    "ab_p_abs": ("p (absolute)", "pvalue"),
+    "ab_dimension": ("Dimension", "text"),
+    "ab_slices": ("Slices", "count"),
+    "ab_where": ("Where the shortfall is", "text"),
+    "ab_p_slices": ("p-value (slices differ)", "pvalue"),
+    "ab_slice": ("Slice", "text"),
+    "ab_missing": ("Missing users", "count"),
+    "ab_shortfall": ("Shortfall", "share"),
+    "ab_p_holm_slice": ("Holm p", "pvalue"),
+    "ab_carries": ("Carries the shortfall", "bool"),
+    "ab_users_per_variant": ("Users per variant", "count"),
+    "ab_mde_rel": ("MDE (relative)", "share"),
+    "ab_mde_abs": ("MDE (absolute)", "text"),
+    "ab_power_observed": ("Power at the observed lift", "share"),
+    "ab_power_target": ("Power at the target lift", "share"),
+    "ab_users_needed": ("Users needed per variant", "count"),
 }

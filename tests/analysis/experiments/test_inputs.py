@@ -1,11 +1,14 @@
 """The inputs of a readout (helpers.analysis.experiments.inputs): the preflight's messages, the
 segment columns attached to a toy per-user table, and the segments added to a readout."""
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
 from helpers.analysis.experiments import inputs as ei
 from helpers.analysis.experiments import readout as ex
+from helpers.analysis.experiments.prestart import FITTED, PrestartPersonas
 from helpers.core.errors import ParameterError
 from tests.analysis.experiments.toys import per_user
 
@@ -29,22 +32,31 @@ def test_preflight_names_the_missing_source_and_the_experiments_found():
     assert kept["user_id"].tolist() == ["a", "b"]  # c was assigned after as_of
 
 
-def test_attach_segments_counts_who_has_a_value(tmp_path):
-    pu = pd.DataFrame(
-        {"user_id": ["a", "b", "c"], "variant": ["control", "treatment"] * 1 + ["control"]}
+def test_attach_segments_uses_the_personas_before_the_start():
+    pu = pd.DataFrame({"user_id": ["a", "b", "c", "d"], "variant": ["control", "treatment"] * 2})
+    before = PrestartPersonas(
+        dt.date(2024, 3, 1),
+        FITTED,
+        personas=pd.Series({"a": "Buyers (2)", "b": "Browsers (1)"}),
+        active_before={"a", "b", "c"},
     )
-    personas = tmp_path / "personas.csv"
-    pd.DataFrame({"user_id": ["a", "b"], "persona": [2, 1]}).to_csv(personas, index=False)
     users = pd.DataFrame({"user_id": ["c"], "platform": ["web"]})
-    got = ei.attach_segments(pu, personas_path=personas, users=users)
+    got = ei.attach_segments(pu, personas=before, users=users)
     assert got.columns == ["persona", "platform"]
     assert got.covered == {"persona": 2, "platform": 1}
-    assert got.users == 3 and got.personas_path == str(personas)
-    assert got.per_user["platform"].tolist() == ["(none)", "(none)", "web"]
+    assert got.users == 4 and got.personas is before
+    # c was active before the start but had no persona then; d is new: neither is dropped
+    assert got.per_user["persona"].tolist() == [
+        "Buyers (2)",
+        "Browsers (1)",
+        "(no persona at start)",
+        "(new since start)",
+    ]
+    assert got.per_user["platform"].tolist() == ["(none)", "(none)", "web", "(none)"]
     assert "persona" not in pu.columns  # the input is not modified
-    missing = ei.attach_segments(pu, personas_path=tmp_path / "nope.csv")
+    none = PrestartPersonas(dt.date(2024, 3, 1), "none", reason="too few users")
+    missing = ei.attach_segments(pu, personas=none)
     assert missing.columns == [] and missing.covered == {}
-    assert missing.personas_path.endswith("nope.csv")
 
 
 def test_add_segments_per_primary_metric_and_column():

@@ -77,13 +77,20 @@ def test_readout_numbers_and_ship_decision():
         "lift",
         "ci",
         "p_value",
+        "p_values",
         "p_decision",
         "p_holm",
         "p_bh",
         "chance_to_win",
         "risk",
         "cuped",
+        "mde",
+        "power",
+        "users_needed",
     }
+    assert back["p_values"]["rel"] == pytest.approx(want.p_value)
+    want_abs = frequentist_test(Proportion(2000, 200), Proportion(2000, 300), relative=False)
+    assert back["p_values"]["abs"] == pytest.approx(want_abs.p_value)
     assert metrics["converted"]["control"] == {"n": 2000, "mean": pytest.approx(0.1)}
     assert metrics["converted"]["treatment"]["cuped"]["p_value"] is None  # NaN -> null
     assert r.segments_record()[0]["metric"] == "converted by persona"
