@@ -17,7 +17,6 @@ import pandas as pd
 
 from helpers.analysis.churn.covariates import level_of
 from helpers.analysis.churn.cox import CoxModel, CoxReadout
-from helpers.analysis.churn.kaplan_meier import KaplanMeierByGroup
 from helpers.analysis.churn.lives import LivesOverview, ResurrectionSummary
 from helpers.analysis.churn.palive import P_ALIVE_BANDS, PAliveCheck
 from helpers.analysis.churn.risk import HIGH_RISK_BANDS, ChurnRiskModel, split_drivers
@@ -27,7 +26,7 @@ from helpers.analysis.churn.stake import (
     RevenueAtStake,
 )
 from helpers.core import schema
-from helpers.display.blocks import Facts, Note, Paragraph, Stack, Unavailable
+from helpers.display.blocks import Facts, Note, Paragraph, Stack
 from helpers.display.format import fmt
 from helpers.display.messages import has
 from helpers.display.registry import renders
@@ -35,6 +34,7 @@ from helpers.display.table import Table
 from helpers.display.text import t, tn
 from helpers.plots.churn import covariate_label, group_name
 from helpers.sections.churn_artifacts import drivers_artifact, risk_artifact
+from helpers.sections.churn_survival import km_by
 
 __all__ = [
     "drivers_artifact",
@@ -45,9 +45,6 @@ __all__ = [
     "km_by",
     "risk_list",
 ]
-
-#: Where a grouping comes from when it is missing (message keys of churn.km.source.*).
-_GROUP_SOURCES = {"persona_name": "personas", "persona": "personas", "rfm_segment": "rfm"}
 
 
 # --- inputs --------------------------------------------------------------------------------------
@@ -78,29 +75,8 @@ def groups_frame(
     if users is not None:
         cols = [c for c in ("channel", "platform", "plan") if c in users.columns]
         out = out.merge(users[[schema.USER_ID, *cols]], on=schema.USER_ID, how="left")
+    out.attrs.update(surv.attrs)  # where lives start, the churn rule: the charts say it
     return out
-
-
-def km_by(surv_g: pd.DataFrame, column: str, *, times=(30, 90, 180)):
-    """Kaplan-Meier by ``column``, or an Unavailable note naming the source that would provide it
-    (or the history, when no life was followed for ``min(times)`` days).
-
-    >>> km_by(pd.DataFrame({"duration_days": [3], "event": [1]}), "rfm_segment").text[:28]
-    'No survival by RFM segment: '
-    """
-    if column in surv_g.columns and surv_g[column].notna().sum() == 0:
-        return Unavailable(t("churn.km.empty", group=group_name(column)))
-    if column not in surv_g.columns:
-        source = _GROUP_SOURCES.get(column)
-        where = (
-            t(f"churn.km.source.{source}") if source else t("churn.km.source.users", column=column)
-        )
-        return Unavailable(t("churn.km.missing", group=group_name(column), source=where))
-    if "duration_days" in surv_g.columns and surv_g["duration_days"].max() < min(times):
-        # no life was followed as long as the first day the table reports: a curve would
-        # carry its last value forward and show a share "still active" nobody observed
-        return Unavailable(t("churn.needs.survival"))
-    return KaplanMeierByGroup(times=times).fit(surv_g, column)
 
 
 # --- lives and resurrection ----------------------------------------------------------------------
@@ -172,78 +148,11 @@ def lives(o: LivesOverview) -> Stack:
     )
 
 
-# --- Kaplan-Meier --------------------------------------------------------------------------------
-def _median_text(median: float, low: float, high: float) -> str:
-    if np.isinf(median):
-        return fmt(median, "days")
-    if np.isinf(high):
-        return t("churn.km.median_open", median=median, low=low)
-    return t("churn.km.median", median=median, low=low, high=high)
-
-
-@renders(KaplanMeierByGroup)
-def kaplan_meier(km: KaplanMeierByGroup) -> Stack:
-    """Median lifetimes and survival at fixed days per group, the log-rank tests, what was
-    left out."""
-    s = km.summary_
-    name = group_name(km.group_col_)
-    headline = (
-        t("churn.km.headline", group=name, users=int(s["users"].sum()))
-        if km.group_col_
-        else t("churn.km.headline_all", users=int(s["users"].sum()))
-    )
-    test = None
-    if len(km.logrank_):
-        p = float(km.logrank_["p"].iloc[0])
-        test = t("churn.km.differ" if p < km.alpha else "churn.km.no_difference", p=p)
-    at = {f"S_{d}d": t("churn.km.survival_at", days=d) for d in km.times}
-    table = pd.DataFrame(
-        {
-            name: s["group"].astype(str),
-            "users": s["users"],
-            "lives_churned": s["churned"],
-            "median_lifetime": [
-                _median_text(m, lo, hi)
-                for m, lo, hi in zip(s["median_days"], s["median_lower"], s["median_upper"])
-            ],
-        }
-    )
-    for col, header in at.items():
-        table[header] = s[col].to_numpy()
-    left_out = [
-        t("churn.km.not_reached") if np.isinf(s["median_days"]).any() else None,
-        tn("churn.km.too_recent", km.n_dropped_) if km.n_dropped_ else None,
-        tn("churn.km.no_group", km.n_missing_group_, group=name) if km.n_missing_group_ else None,
-    ]
-    parts = [
-        Paragraph(" ".join(x for x in (headline, test) if x)),
-        Table(
-            table,
-            kinds={h: "share" for h in at.values()},
-            value_columns=[name, *at.values()],
-            caption=t("churn.km.caption", group=name),
-            note=" ".join(x for x in left_out if x) or None,
-        ),
-    ]
-    if len(km.pairwise_):
-        pw = km.pairwise_
-        pairs = pd.DataFrame(
-            {
-                "logrank_group_a": pw["group_a"],
-                "logrank_group_b": pw["group_b"],
-                "logrank_statistic": pw["test_statistic"],
-                "p_value": pw["p"],
-                "p_holm": pw["p_holm"],
-                "logrank_significant": pw["significant"].astype(bool),
-            }
-        )
-        parts.append(Table(pairs, caption=t("churn.km.pairwise_caption", n=len(pairs))))
-    return Stack(parts)
-
-
 # --- the Cox model -------------------------------------------------------------------------------
-def _names(columns, reference_levels) -> str:
-    return t("churn.list_separator").join(covariate_label(c, reference_levels) for c in columns)
+def _names(columns, reference_levels, binary=()) -> str:
+    return t("churn.list_separator").join(
+        covariate_label(c, reference_levels, binary) for c in columns
+    )
 
 
 def _cox(model: CoxModel, reference_levels: dict, landmark_days: int | None) -> list:
@@ -277,7 +186,9 @@ def _cox(model: CoxModel, reference_levels: dict, landmark_days: int | None) -> 
     hr = model.hazard_ratios_
     ratios = pd.DataFrame(
         {
-            "cox_covariate": [covariate_label(c, reference_levels) for c in hr["covariate"]],
+            "cox_covariate": [
+                covariate_label(c, reference_levels, model.protect) for c in hr["covariate"]
+            ],
             "hazard_ratio": hr["hr"],
             "hr_low": hr["hr_lower"],
             "hr_high": hr["hr_upper"],
@@ -287,7 +198,9 @@ def _cox(model: CoxModel, reference_levels: dict, landmark_days: int | None) -> 
     ph = model.ph_test_
     ph_table = pd.DataFrame(
         {
-            "cox_covariate": [covariate_label(c, reference_levels) for c in ph["covariate"]],
+            "cox_covariate": [
+                covariate_label(c, reference_levels, model.protect) for c in ph["covariate"]
+            ],
             "ph_statistic": ph["test_statistic"],
             "p_value": ph["p"],
             "ph_fails": ph["fails"].astype(bool),
@@ -463,6 +376,7 @@ def risk_list(table: pd.DataFrame, *, max_rows: int = 15, recoverable_days: int 
         "days_since_active",
         "risk_drivers",
         "revenue_90d",
+        "revenue_at_stake_30d",
     )
     shown = shown[[c for c in order if c in shown.columns]]
     return Stack.of(
@@ -479,24 +393,27 @@ def risk_list(table: pd.DataFrame, *, max_rows: int = 15, recoverable_days: int 
 
 @renders(RevenueAtStake)
 def revenue_at_stake(r: RevenueAtStake) -> Stack:
-    """Users, mean risk and revenue per persona and risk band, with the total at stake."""
+    """The revenue at stake over the risk horizon (recoverable users), the lapsed users' revenue
+    apart, per persona, with the assumption stated."""
     tab = r.table
-    high = tab[tab[schema.RISK_BAND].astype(str).isin(HIGH_RISK_BANDS)]
     headline = t(
         "churn.stake.headline",
-        users=int(high["users"].sum()),
-        revenue=float(high["revenue_90d"].sum()),
-        days=r.window_days,
-        lost=float(tab["expected_revenue_lost"].sum()),
+        recoverable=int(tab["recoverable_users"].sum()),
+        days=r.recoverable_days,
+        horizon=r.horizon_days,
+        expected=float(tab["expected_revenue_30d"].sum()),
+        stake=r.at_stake,
+        lapsed=int(tab["lapsed_users"].sum()),
+        lost=float(tab["lapsed_revenue_30d"].sum()),
     )
-    shown = tab.assign(risk_band=[_band(c) for c in tab[schema.RISK_BAND].astype(str)])
+    money = ("expected_revenue_30d", "revenue_at_stake_30d", "lapsed_revenue_30d")
     return Stack.of(
         Paragraph(headline),
         Table(
-            shown,
-            caption=t("churn.stake.caption"),
-            note=t("churn.stake.note", days=r.window_days),
-            digits={"revenue_90d": 0, "expected_revenue_lost": 0},
+            tab,
+            caption=t("churn.stake.caption", horizon=r.horizon_days),
+            note=t("churn.stake.note", horizon=r.horizon_days, window=r.window_days),
+            digits=dict.fromkeys(money, 0),
             max_rows=40,
         ),
     )

@@ -109,6 +109,7 @@ def test_km_renders_medians_survival_and_tests():
     km = toy_km()
     page = html.unescape(render(km))
     assert "Persona: Kaplan-Meier lifetimes of 600 users." in page
+    assert "Who is counted: every user, each life from its first day (Persona is known" in page
     assert "differ (log-rank test across all groups, p-value < 0.001)" in page
     # Loyal fans' curve never falls to one half: the median is not reached
     assert "not reached" in page
@@ -120,6 +121,60 @@ def test_km_renders_medians_survival_and_tests():
     assert_labelled(render(km))
     share = km.summary_.set_index("group").loc["Bargain hunters", "S_30d"]
     assert f"{100 * share:.1f}%" in page
+
+
+def test_km_by_a_landmark_label_counts_each_life_from_its_first_labelled_month_end():
+    ids = [f"u{i:02d}" for i in range(24)]
+    surv = pd.DataFrame(
+        {
+            "user_id": ids,
+            "start_day": pd.to_datetime(["2026-05-20"] * 12 + ["2026-06-10"] * 12),
+            "end_day": pd.to_datetime(
+                ["2026-07-05", "2026-07-19", "2026-08-28", "2026-09-30"] * 6
+            ),
+            "event": [1, 1, 1, 0] * 6,
+        }
+    )
+    surv["duration_days"] = (surv["end_day"] - surv["start_day"]).dt.days + 1
+    surv.attrs.update(start="signup")
+    days = [dt.date(2026, 5, 31), dt.date(2026, 6, 30)]
+    labels = pd.DataFrame(
+        {
+            "user_id": ids,
+            "landmark_day": [days[0]] * 12 + [days[1]] * 12,
+            "persona_name": ["Early"] * 12 + ["Late"] * 12,
+            "rfm_segment": None,
+        }
+    )
+    labels.attrs["landmarks"] = days
+    km = review.km_by(surv, "persona_name", labels=labels, times=(30,))
+    assert km.delayed_entry_ and km.life_start_ == "signup"
+    # Early enter on day 12 of their lives (May 31), Late on day 21 (June 30); Late's lives of
+    # 26 days (to July 5) are the first to churn: 3 of 12 followed, so S(30) = 3/4
+    s = km.summary_.set_index("group")
+    assert s["users"].tolist() == [12, 12] and km.min_at_risk == 10
+    assert s.loc["Late", "followed_from"] == 21 and s.loc["Early", "followed_from"] == 12
+    assert s.loc["Late", "S_30d"] == pytest.approx(0.75)
+    page = html.unescape(render(km))
+    assert (
+        "Who is counted: every user whose life was running at a month end from 2026-05-31 to "
+        "2026-06-30, with the Persona their own data gave at the first of those month ends" in page
+    )
+    assert "Left out, fewer than 10 lives followed on any one day: Early, Late." not in page
+    # with fewer lives than the minimum risk set no curve can be drawn: the model says so
+    from helpers.core.errors import NotEnoughData
+
+    with pytest.raises(NotEnoughData):
+        review.km_by(surv.iloc[:4], "persona_name", labels=labels.iloc[:4])
+    # no cards this month: the persona curves name the report that writes them
+    note = review.km_by(surv, "persona_name", labels=labels.assign(persona_name=None))
+    assert "03_personas report (persona_cards.json)" in note.text
+    assert review.km_by(surv, "rfm_segment", labels=labels).text.startswith(
+        "No survival by RFM segment: no user has one"
+    )
+    short = labels.iloc[:0].copy()
+    short.attrs["landmarks"] = []
+    assert review.km_by(surv, "persona_name", labels=short).text == t("churn.needs.survival")
 
 
 def test_km_by_a_missing_group_is_a_note():
@@ -250,26 +305,34 @@ def test_risk_list_is_cut_with_the_artifact_named():
     assert "No user is active" in review.risk_list(table.iloc[:0])._repr_html_()
 
 
-def test_revenue_at_stake_renders_money_and_counts():
+def test_revenue_at_stake_renders_money_counts_and_the_assumption():
     table = pd.DataFrame(
         {
-            "persona_name": ["P", "P"],
-            "risk_band": ["low", "critical"],
-            "users": [352.0, 10.0],
-            "mean_risk": [0.05, 0.9],
-            "revenue_90d": [66077.76, 4130.42],
-            "expected_revenue_lost": [3868.9, 2542.71],
+            "persona_name": ["P", "Q"],
+            "users": [352.0, 40.0],
+            "recoverable_users": [10.0, 2.0],
+            "recoverable_mean_risk": [0.9, 0.55],
+            "expected_revenue_30d": [4130.42, 100.0],
+            "revenue_at_stake_30d": [2542.71, 55.0],
+            "lapsed_users": [30.0, 1.0],
+            "lapsed_revenue_30d": [66077.76, 10.0],
         }
     )
-    page = html.unescape(render(RevenueAtStake(table)))
-    # sums of revenue in whole units
-    assert "10 users in the high or critical band spent 4,130 in the last 90 days" in page
-    assert "6,412 of the revenue of all scored users" in page
+    r = RevenueAtStake(table, window_days=90, horizon_days=30, recoverable_days=7)
+    page = html.unescape(render(r))
+    assert "12 users at high or critical risk can still be saved (active in the last 7 days)" in (
+        page
+    )
+    # sums of revenue in whole units: 4,130 + 100; at stake 2,543 + 55; lapsed 66,078 + 10
+    assert "would bring 4,230 over the next 30 days" in page
+    assert "weighted by their 30-day churn risk, 2,598 of it is at stake" in page
+    assert "31 high-risk users have already lapsed: their 66,088 per 30 days is gone" in page
     assert ">66,078<" in page and ">2,543<" in page and "66,077.76" not in page
-    assert ">352<" in page and "352.0" not in page and ">Critical<" in page and "5.0%" in page
-    assert_labelled(render(RevenueAtStake(table)))
+    assert ">352<" in page and "352.0" not in page and "90.0%" in page
+    assert "revenue of the last 90 days × 30 / 90" in page
+    assert_labelled(render(r))
     set_currency("CNY")
-    assert ">CN¥66,078<" in render(RevenueAtStake(table))
+    assert ">CN¥66,078<" in render(r)
 
 
 # --- P(alive) ------------------------------------------------------------------------------------

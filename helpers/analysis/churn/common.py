@@ -3,7 +3,8 @@
 The survival table (:func:`helpers.analysis.churn.lives.survival_table`) has one row per user's
 life; its column names are defined once here, and :func:`usable_lives` is the one rule for which
 lives a fitter can use (``duration_days > 0``: a life that started after ``as_of - K`` carries no
-information yet).
+information yet). A table may add ``entry_days`` (delayed entry) when a life is counted only from
+a later day of it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ ACTIVE_DAYS = "active_days"
 N_LIVES = "n_lives"
 RESURRECTED = "resurrected"
 GAP_DAYS_TO_RETURN = "gap_days_to_return"
+#: Day of the life from which it is counted (delayed entry, see ``landmarks``): at risk for
+#: ``entry_days <= t <= duration_days``; 0 or absent = from its start.
+ENTRY_DAYS = "entry_days"
 
 __all__ = [
     "START_DAY",
@@ -34,6 +38,7 @@ __all__ = [
     "N_LIVES",
     "RESURRECTED",
     "GAP_DAYS_TO_RETURN",
+    "ENTRY_DAYS",
     "usable_lives",
 ]
 

@@ -1,8 +1,17 @@
 """What the users at risk of churning are worth: the revenue at stake and the at-risk list.
 
 :func:`value_at_stake` adds each scored user's recent revenue and persona to the churn-risk
-scores of :class:`helpers.analysis.churn.risk.ChurnRiskModel`; :func:`stake_by_persona` sums it by
-persona and risk band; :func:`churn_risk_table` is the ``artifacts/churn_risk.csv`` list.
+scores of :class:`helpers.analysis.churn.risk.ChurnRiskModel`; :func:`stake_by_persona` sums, per
+persona, what the high-risk users who can still be saved would bring over the risk's horizon and
+how much of it is at stake, with the users who have already lapsed beside them;
+:func:`churn_risk_table` is the ``artifacts/churn_risk.csv`` list.
+
+Horizon. The churn risk is a probability of churning within ``horizon_days`` (30), so the revenue
+it puts at stake is the revenue of those 30 days: a user who stays is assumed to keep spending at
+the rate of their last ``window_days`` (90) days, ``expected_revenue_30d = revenue_90d x 30 /
+90``, and one who churns to spend nothing more, so ``revenue_at_stake_30d = churn_risk_30d x
+expected_revenue_30d``. Only recoverable users (high or critical risk, active within
+``churn.recoverable_days``) put revenue at stake: a lapsed user's revenue is already gone.
 """
 
 from __future__ import annotations
@@ -21,6 +30,10 @@ ALL_USERS = "all users"
 #: ``persona_name`` of a scored user without a persona.
 NO_PERSONA = "(no persona)"
 REVENUE_90D = "revenue_90d"
+#: Revenue a scored user would bring over the risk horizon at their last-90-day rate.
+EXPECTED_REVENUE_30D = "expected_revenue_30d"
+#: ``churn_risk_30d x expected_revenue_30d``: the revenue expected to leave with the user.
+REVENUE_AT_STAKE_30D = "revenue_at_stake_30d"
 
 __all__ = [
     "value_at_stake",
@@ -34,6 +47,9 @@ __all__ = [
     "revenue_at_stake",
     "ALL_USERS",
     "NO_PERSONA",
+    "REVENUE_90D",
+    "EXPECTED_REVENUE_30D",
+    "REVENUE_AT_STAKE_30D",
 ]
 
 
@@ -44,12 +60,16 @@ def value_at_stake(
     as_of: dt.date,
     personas: pd.DataFrame | None,
     window_days: int = 90,
+    horizon_days: int = 30,
 ) -> pd.DataFrame:
-    """Risk rows with revenue over the last ``window_days`` (the value at stake) and persona.
+    """Risk rows with recent revenue, the revenue at stake over the risk horizon, and persona.
 
     ``revenue_90d`` is summed in the engine over ``user_day`` days ``as_of - window_days + 1 ..
-    as_of`` (0 for users without a purchase). Without personas every user's ``persona_name`` is
-    ``"all users"``; a user without a persona gets ``"(no persona)"``.
+    as_of`` (0 for users without a purchase); ``expected_revenue_30d = revenue_90d x
+    horizon_days / window_days`` (what the user would bring over the horizon at that rate) and
+    ``revenue_at_stake_30d = churn_risk_30d x expected_revenue_30d`` (module docs). Without
+    personas every user's ``persona_name`` is ``"all users"``; a user without a persona gets
+    ``"(no persona)"``.
     """
     ud = user_day
     lo = as_of - dt.timedelta(days=window_days - 1)
@@ -58,6 +78,8 @@ def value_at_stake(
         recent.group_by(S.USER_ID).aggregate(**{REVENUE_90D: recent[S.UD_REVENUE].sum()}).execute()
     )
     out = risk.merge(rev, on=S.USER_ID, how="left").fillna({REVENUE_90D: 0.0})
+    out[EXPECTED_REVENUE_30D] = out[REVENUE_90D].astype(float) * horizon_days / window_days
+    out[REVENUE_AT_STAKE_30D] = out[S.CHURN_RISK_30D].astype(float) * out[EXPECTED_REVENUE_30D]
     if personas is not None:
         cols = [c for c in (S.PERSONA, "persona_name") if c in personas.columns]
         out = out.merge(personas[[S.USER_ID, *cols]], on=S.USER_ID, how="left")
@@ -66,53 +88,92 @@ def value_at_stake(
     out["persona_name"] = out.get("persona_name", pd.Series(index=out.index, dtype=object)).fillna(
         NO_PERSONA
     )
+    out.attrs.update(window_days=window_days, horizon_days=horizon_days)
     return out
 
 
 @dataclass(frozen=True)
 class RevenueAtStake:
-    """Users, mean risk and recent revenue per persona and risk band.
+    """Per persona: the high-risk users who can still be saved, what they would bring over the
+    risk horizon and what of it is at stake, and the high-risk users who have already lapsed.
 
     Attributes
     ----------
     table : pandas.DataFrame
-        ``persona_name``, ``risk_band``, ``users``, ``mean_risk``, ``revenue_90d`` (the
-        revenue of the last ``window_days`` days) and ``expected_revenue_lost`` (sum of risk x
-        that revenue).
-    window_days : int
+        One row per persona: ``persona_name``, ``users`` (scored), ``recoverable_users``,
+        ``recoverable_mean_risk`` (their mean churn risk), ``expected_revenue_30d`` (their revenue over
+        the horizon at their last-90-day rate), ``revenue_at_stake_30d`` (risk x that, summed),
+        ``lapsed_users`` and ``lapsed_revenue_30d`` (the lapsed users' revenue per 30 days at
+        the same rate: already gone, a win-back's prize, not a save's).
+    window_days, horizon_days, recoverable_days : int
+        The revenue window, the risk horizon, and how recently a user must have been active to
+        be recoverable.
     """
 
     table: pd.DataFrame
     window_days: int = 90
+    horizon_days: int = 30
+    recoverable_days: int = 7
+
+    @property
+    def at_stake(self) -> float:
+        """Revenue at stake over the horizon, all personas."""
+        return float(self.table[REVENUE_AT_STAKE_30D].sum())
 
 
-def stake_by_persona(stake: pd.DataFrame, *, window_days: int = 90) -> RevenueAtStake:
-    """Users, mean risk and revenue per persona and risk band, from :func:`value_at_stake`.
+def stake_by_persona(stake: pd.DataFrame, *, recoverable_days: int = 7) -> RevenueAtStake:
+    """The revenue at stake per persona, from :func:`value_at_stake` (users' ``status`` by
+    :func:`risk_status` when the table has ``days_since_active``, else every high-risk user
+    counts as recoverable).
 
     Examples
     --------
-    >>> stake = pd.DataFrame({"user_id": ["a", "b", "c"], "persona_name": ["P", "P", "P"],
-    ...                       "risk_band": ["high", "high", "low"],
-    ...                       "churn_risk_30d": [0.5, 0.7, 0.1], "revenue_90d": [10.0, 20.0, 5.0]})
-    >>> t = stake_by_persona(stake).table
-    >>> t[["risk_band", "users", "expected_revenue_lost"]].values.tolist()
-    [['high', 2, 19.0], ['low', 1, 0.5]]
+    >>> stake = pd.DataFrame({"user_id": ["a", "b", "c", "d"], "persona_name": ["P"] * 4,
+    ...     "risk_band": ["high", "critical", "critical", "low"],
+    ...     "churn_risk_30d": [0.5, 0.8, 0.9, 0.1], "days_since_active": [2, 5, 20, 1],
+    ...     "expected_revenue_30d": [30.0, 10.0, 50.0, 99.0],
+    ...     "revenue_at_stake_30d": [15.0, 8.0, 45.0, 9.9]})
+    >>> row = stake_by_persona(stake).table.iloc[0]
+    >>> int(row["recoverable_users"]), float(row["revenue_at_stake_30d"]), int(row["lapsed_users"])
+    (2, 23.0, 1)
     """
     require_columns(
         stake,
-        [S.USER_ID, "persona_name", S.RISK_BAND, S.CHURN_RISK_30D, REVENUE_90D],
+        [S.USER_ID, "persona_name", S.RISK_BAND, S.CHURN_RISK_30D, EXPECTED_REVENUE_30D],
         "The value-at-stake table",
     )
-    g = stake.groupby(["persona_name", S.RISK_BAND], observed=True)
+    df = stake.copy()
+    if REVENUE_AT_STAKE_30D not in df.columns:
+        df[REVENUE_AT_STAKE_30D] = df[S.CHURN_RISK_30D] * df[EXPECTED_REVENUE_30D]
+    if "status" not in df.columns:
+        days = df[DAYS_SINCE_ACTIVE] if DAYS_SINCE_ACTIVE in df.columns else pd.Series(0, df.index)
+        df["status"] = risk_status(df[S.RISK_BAND], days, recoverable_days=recoverable_days)
+    saved, gone = df["status"] == RECOVERABLE, df["status"] == LAPSED
+    g = df.assign(
+        _saved=saved.astype(int),
+        _gone=gone.astype(int),
+        _risk=df[S.CHURN_RISK_30D].where(saved),
+        _expected=df[EXPECTED_REVENUE_30D].where(saved, 0.0),
+        _stake=df[REVENUE_AT_STAKE_30D].where(saved, 0.0),
+        _lost=df[EXPECTED_REVENUE_30D].where(gone, 0.0),
+    ).groupby("persona_name", observed=True)
     out = g.agg(
         users=(S.USER_ID, "size"),
-        mean_risk=(S.CHURN_RISK_30D, "mean"),
-        revenue_90d=(REVENUE_90D, "sum"),
+        recoverable_users=("_saved", "sum"),
+        recoverable_mean_risk=("_risk", "mean"),
+        expected_revenue_30d=("_expected", "sum"),
+        revenue_at_stake_30d=("_stake", "sum"),
+        lapsed_users=("_gone", "sum"),
+        lapsed_revenue_30d=("_lost", "sum"),
     ).reset_index()
-    out["expected_revenue_lost"] = g.apply(
-        lambda d: (d[S.CHURN_RISK_30D] * d[REVENUE_90D]).sum(), include_groups=False
-    ).values
-    return RevenueAtStake(out, window_days)
+    out = out.sort_values(REVENUE_AT_STAKE_30D, ascending=False, kind="stable")
+    a = stake.attrs
+    return RevenueAtStake(
+        out.reset_index(drop=True),
+        window_days=int(a.get("window_days", 90)),
+        horizon_days=int(a.get("horizon_days", 30)),
+        recoverable_days=recoverable_days,
+    )
 
 
 #: ``status`` of a high-risk user active within ``recoverable_days``: can still be saved.
@@ -134,6 +195,8 @@ CHURN_RISK_COLUMNS = (
     DAYS_SINCE_ACTIVE,
     "drivers",
     REVENUE_90D,
+    EXPECTED_REVENUE_30D,
+    REVENUE_AT_STAKE_30D,
 )
 
 
@@ -159,7 +222,8 @@ def risk_status(
 
 def churn_risk_table(stake: pd.DataFrame, *, recoverable_days: int = 7) -> pd.DataFrame:
     """``artifacts/churn_risk.csv``: user_id, persona, persona_name, churn_risk_30d, risk_band,
-    status (:func:`risk_status`), days_since_active, drivers, revenue_90d; riskiest first."""
+    status (:func:`risk_status`), days_since_active, drivers, revenue_90d,
+    expected_revenue_30d, revenue_at_stake_30d; riskiest first."""
     stake = stake.copy()
     if DAYS_SINCE_ACTIVE in stake.columns:
         stake["status"] = risk_status(

@@ -99,6 +99,28 @@ MESSAGES = {
     "churn.km.source.personas": "the 03_personas report (personas.csv)",
     "churn.km.source.rfm": "the 03_personas report (rfm.csv)",
     "churn.km.source.users": "a “{column}” column in the users table",
+    "churn.km.source.cards": "the 03_personas report (persona_cards.json)",
+    # who the curves count
+    "churn.km.population.landmark": (
+        "Who is counted: every user whose life was running at a month end from {first:date} to "
+        "{last:date}, with the {group} their own data gave at the first of those month ends at "
+        "which they had one (by this month's definitions), each life counted from that day on "
+        "(delayed entry), so the medians compare with newcomers' lifetimes."
+    ),
+    "churn.km.population.all": (
+        "Who is counted: every user, each life from its first day ({group} is known for every "
+        "user from the start), so the medians compare with newcomers' lifetimes."
+    ),
+    "churn.km.population.everyone": "Who is counted: every user, each life from its first day.",
+    "churn.km.followed_from": (
+        "A curve starts on the first day at least {n:count} of its lives are followed, and "
+        "then describes the lives that lasted that long: {groups}."
+    ),
+    "churn.km.followed_day": "{group} from day {day:count}",
+    "churn.km.too_few": (
+        "Left out, fewer than {n:count} lives followed on any one day: {groups}."
+    ),
+    "churn.km.pairwise_summary": "Pairwise log-rank tests ({n:count} comparisons)",
     # names of the groupings (headers of the group column, chart titles)
     "churn.group.persona_name": "Persona",
     "churn.group.persona": "Persona",
@@ -150,6 +172,8 @@ MESSAGES = {
     "churn.covariate.orders": "Orders in the first {days} days",
     "churn.covariate.revenue": "Revenue in the first {days} days",
     "churn.covariate.level": "{attribute:column}: {level}",
+    "churn.covariate.level_vs": "{attribute:column}: {level} (vs. {reference})",
+    "churn.covariate.binary": "{name} (yes vs. no)",
     "churn.covariate.quartile": "{name} (quartiles)",
     # the churn-risk model
     "churn.risk.headline": (
@@ -184,7 +208,7 @@ MESSAGES = {
         "Back-test calibration by tenth of predicted risk (10: the riskiest)."
     ),
     "churn.risk.bands_caption": "Risk bands of the users active on {as_of:date}.",
-    "churn.plot.at_risk": "At risk",
+    "churn.plot.at_risk": "Users at risk",
     "churn.band.low": "Low",
     "churn.band.medium": "Medium",
     "churn.band.high": "High",
@@ -206,14 +230,23 @@ MESSAGES = {
     "churn.feature.revenue": "revenue",
     # revenue at stake and the at-risk list
     "churn.stake.headline": (
-        "{users:count} users in the high or critical band spent {revenue:money.0} in the last "
-        "{days:count} days; {lost:money.0} of the revenue of all scored users is expected to "
-        "leave with those who churn."
+        "{recoverable:count} users at high or critical risk can still be saved (active in the "
+        "last {days:count} days). At their recent rate they would bring {expected:money.0} over "
+        "the next {horizon:count} days; weighted by their {horizon:count}-day churn risk, "
+        "{stake:money.0} of it is at stake. {lapsed:count} high-risk users have already lapsed: "
+        "their {lost:money.0} per {horizon:count} days is gone unless a win-back brings them "
+        "back."
     ),
-    "churn.stake.caption": "Users, churn risk and revenue by persona and risk band.",
+    "churn.stake.caption": (
+        "Revenue at stake over the next {horizon:count} days by persona: high-risk users who "
+        "can still be saved, and those already lapsed."
+    ),
     "churn.stake.note": (
-        "Revenue of the last {days:count} days; expected revenue lost: churn risk × that "
-        "revenue, summed."
+        "Revenue at stake = each recoverable user's {horizon:count}-day churn risk × the revenue "
+        "they would bring in {horizon:count} days at the rate of their last {window:count} days "
+        "(revenue of the last {window:count} days × {horizon:count} / {window:count}), summed. "
+        "Assumes a user who stays keeps spending at that rate and one who churns spends nothing "
+        "more. Lapsed users' revenue is at the same rate and already gone."
     ),
     "churn.list.caption": "The riskiest users first, with the main drivers of their risk.",
     "churn.list.caption_recoverable": (
@@ -250,11 +283,13 @@ MESSAGES = {
     "churn.palive.band.80_95": "0.8 to 0.95",
     "churn.palive.band.ge_95": "0.95 or more",
     # charts
-    "churn.plot.km.x": "days since the start of life",
+    "churn.plot.km.x": "days since the start of the life",
+    "churn.plot.km.x.signup": "days since signup (first activity for users without a signup)",
+    "churn.plot.km.x.first_activity": "days since first activity",
     "churn.plot.km.y": "share still active (not churned)",
-    "churn.plot.km.title": "Survival by {group}",
-    "churn.plot.km.title_p": "Survival by {group} (log-rank p-value {p:pvalue})",
-    "churn.plot.km.title_all": "Survival",
+    "churn.plot.km.title": "Share still active, by {group}",
+    "churn.plot.km.title_p": "Share still active, by {group} (log-rank p-value {p:pvalue})",
+    "churn.plot.km.title_all": "Share of users still active",
     "churn.plot.hr.x": "hazard ratio of churn (log scale; below 1: longer lives)",
     "churn.plot.hr.title": "Cox model: hazard ratios with 95% intervals",
     "churn.plot.cal.x": "mean predicted churn risk (tenth of users)",
@@ -267,7 +302,12 @@ COLUMNS = {
     "churn_risk_30d": ("30-day churn risk", "share"),
     "risk_band": ("Risk band", "text"),
     "revenue_90d": ("Revenue, last 90 days", "money"),
-    "expected_revenue_lost": ("Expected revenue lost", "money"),
+    "expected_revenue_30d": ("Their revenue, next 30 days", "money"),
+    "revenue_at_stake_30d": ("At stake, next 30 days", "money"),
+    "recoverable_users": ("Can still be saved", "count"),
+    "recoverable_mean_risk": ("Their mean risk", "share"),
+    "lapsed_users": ("Already lapsed", "count"),
+    "lapsed_revenue_30d": ("Lapsed: revenue per 30 days", "money"),
     "mean_risk": ("Mean churn risk", "share"),
     "risk_range": ("Predicted risk", "text"),
     "risk_drivers": ("Main risk drivers", "text"),
