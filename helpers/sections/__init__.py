@@ -7,14 +7,36 @@ display in the running notebook.
 """
 
 from helpers.sections import (
+    ab_diagnosis,
+    ab_evidence,
     ab_readout,
+    ab_segments,
     active_users,
+    briefs,
     churn,
+    churn_survival,
     data_audit,
     persona_review,
     personas,
+    review_brief,
+    review_kpis,
     review_personas,
 )
 
 #: Every section module, in the order of the review's notebooks.
-SECTIONS = (data_audit, active_users, personas, churn, ab_readout, persona_review, review_personas)
+SECTIONS = (
+    data_audit,
+    active_users,
+    personas,
+    churn,
+    churn_survival,
+    ab_readout,
+    ab_segments,
+    ab_diagnosis,
+    ab_evidence,
+    persona_review,
+    review_kpis,
+    review_personas,
+    review_brief,
+    briefs,
+)

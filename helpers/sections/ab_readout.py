@@ -185,6 +185,11 @@ def _reason_text(readout: Readout, reason: dc.Reason, prefix: str) -> str:
     return t(f"{prefix}.reason.{reason.code}", **values)
 
 
+def decision_reasons(readout: Readout) -> list[str]:
+    """The reasons behind the decision, in the report's words."""
+    return [_reason_text(readout, r, _REPORT) for r in readout.decision.reasons]
+
+
 def invalid_note(readout: Readout, what: str) -> Note:
     failed = readout.health.blocking if readout.health is not None else pd.DataFrame()
     checks = join_words(_check_name(r) for r in failed.to_dict("records"))

@@ -18,10 +18,18 @@ from helpers.analysis.activity.lifecycle import LifecycleCounts
 from helpers.data.month_quality import month_quality
 from helpers.display.blocks import Brief, Kpi
 from helpers.display.format import fmt, is_missing
+from helpers.display.labels import label as column_label
 from helpers.display.text import join_words, t
 from helpers.plots.activity import behaviour_label
 
-__all__ = ["audit_brief", "active_users_brief", "personas_brief", "REVIEW_LINK"]
+__all__ = [
+    "audit_brief",
+    "active_users_brief",
+    "personas_brief",
+    "ab_brief",
+    "churn_brief",
+    "REVIEW_LINK",
+]
 
 #: The monthly review beside the detailed reports (the action plan lives there).
 REVIEW_LINK = "06_persona_review.html"
@@ -245,6 +253,220 @@ def personas_brief(cards, *, month: str, owners: dict | None = None, limit: int 
         findings=findings,
         findings_title=t("brief.findings"),
         actions=actions,
+        actions_title=t("brief.actions"),
+        links=[(t("brief.review_link"), REVIEW_LINK)],
+    )
+
+
+_DECISION_TONE = {
+    "ship": "good",
+    "do not ship": "bad",
+    "invalid": "bad",
+    "keep running": "neutral",
+}
+
+
+def _owner(owners: dict | None, *keys) -> str:
+    owners = {str(k): str(v) for k, v in (owners or {}).items()}
+    return next((owners[k] for k in keys if k in owners), "")
+
+
+def ab_brief(readout, *, month: str, diagnosis=None, owners: dict | None = None) -> Brief:
+    """``05_ab_readout`` on one screen: the decision, the users per arm, and either the primary
+    lift with its interval and the smallest detectable lift, or (invalid) the users missing
+    from the short arm; the reasons and the one thing to do."""
+    from helpers.analysis.experiments.decision import SHIP
+    from helpers.sections.ab_diagnosis import diagnosis_sentence
+    from helpers.sections.ab_evidence import power_sentence
+    from helpers.sections.ab_readout import decision_reasons, decision_word, is_invalid
+
+    d = readout.decision
+    res = readout.results
+    primary = (readout.settings.get("primary") or [res["metric"].iloc[0]])[0]
+    rows = res[res["metric"] == primary]
+    arms = " / ".join(fmt(n, "count") for n in rows["n"])
+    cards = [
+        Kpi(t("brief.ab.decision"), decision_word(d), tone=_DECISION_TONE.get(d.code, "neutral")),
+        Kpi(
+            t("brief.ab.users"),
+            arms,
+            note=" / ".join(str(v) for v in rows["variant"]),
+        ),
+    ]
+    findings = list(decision_reasons(readout))[:2]
+    name = readout.experiment
+    if is_invalid(readout):
+        short = getattr(diagnosis, "short_arm", None)
+        if diagnosis is not None and short is not None:
+            cards.append(
+                Kpi(
+                    t("brief.ab.missing", arm=short),
+                    fmt(diagnosis.missing, "count"),
+                    t("brief.ab.missing_share", share=diagnosis.shortfall),
+                    "bad",
+                )
+            )
+            findings.append(diagnosis_sentence(diagnosis))
+            action = t(
+                "review.plan.fix",
+                experiment=name,
+                diagnosis=t(
+                    "review.plan.fix.arm",
+                    arm=short,
+                    users=diagnosis.observed,
+                    expected=diagnosis.expected,
+                    missing=diagnosis.shortfall,
+                ),
+            )
+        else:
+            action = t("review.plan.fix", experiment=name, diagnosis=t("review.plan.fix.checks"))
+        owner = _owner(owners, "experiment")
+    else:
+        treated = rows[rows["variant"] != readout.control]
+        if len(treated):
+            r = treated.iloc[0]
+            cards.append(
+                Kpi(
+                    t("brief.ab.lift", metric=metric_name(primary), variant=r["variant"]),
+                    fmt(r["lift_rel"], "change"),
+                    t("brief.ab.ci", low=r["ci_rel_low"], high=r["ci_rel_high"]),
+                    _tone(r["lift_rel"]) if r["p_decision"] < 0.05 else "neutral",
+                    t("brief.ab.p", p=r["p_value_rel"]),
+                )
+            )
+            cards.append(
+                Kpi(t("brief.ab.mde"), fmt(r["mde_rel"], "share"), note=t("brief.ab.mde_note"))
+            )
+            findings.append(power_sentence(readout, r.to_dict()))
+        if d.code == SHIP:
+            action = t("review.plan.ship", experiment=name, variant=d.variant)
+        elif d.code == "do not ship":
+            action = t("brief.ab.stop", experiment=name)
+        else:
+            action = t("brief.ab.keep", experiment=name)
+        owner = _owner(owners, "experiment")
+    action = action.rstrip(".") + (t("brief.ab.owner", owner=owner) if owner else "") + "."
+    return Brief(
+        t("brief.ab.title", experiment=name, month=month),
+        cards=cards,
+        findings=findings,
+        findings_title=t("brief.findings"),
+        actions=[action],
+        actions_title=t("brief.actions"),
+        links=[(t("brief.review_link"), REVIEW_LINK)],
+    )
+
+
+def metric_name(metric: str) -> str:
+    from helpers.sections.ab_readout import metric_label
+
+    return metric_label(metric)
+
+
+def churn_brief(
+    *,
+    month: str,
+    risk_table=None,
+    risk=None,
+    drivers: pd.DataFrame | None = None,
+    km_persona=None,
+    recoverable_days: int = 7,
+    label=None,
+    owners: dict | None = None,
+) -> Brief:
+    """``04_churn`` on one screen: who can still be saved and what they are worth over the
+    risk's 30 days, who has already gone, whether the risk model beats recency alone, the
+    persona with the shortest lives and the lever a team can pull. Sections the data could not
+    support (an ``Unavailable``) are left out."""
+    label = label or column_label
+    cards, findings, actions = [], [], []
+    if isinstance(risk_table, pd.DataFrame) and "status" in risk_table.columns:
+        rec = risk_table[risk_table["status"] == "recoverable"]
+        lapsed = risk_table[risk_table["status"] == "lapsed"]
+        stake = (
+            float(rec["revenue_at_stake_30d"].sum())
+            if "revenue_at_stake_30d" in rec.columns
+            else float("nan")
+        )
+        cards += [
+            Kpi(
+                t("brief.churn.recoverable"),
+                fmt(len(rec), "count"),
+                t("brief.churn.recoverable_note", days=recoverable_days),
+            ),
+            Kpi(
+                t("brief.churn.stake"),
+                fmt(stake, "money", digits=0),
+                note=t("brief.churn.stake_note"),
+            ),
+            Kpi(
+                t("brief.churn.lapsed"),
+                fmt(len(lapsed), "count"),
+                note=t("brief.churn.lapsed_note"),
+            ),
+        ]
+        findings.append(
+            t("brief.churn.split", rec=len(rec), days=recoverable_days, lapsed=len(lapsed))
+        )
+        if len(rec):
+            actions.append(
+                t("brief.churn.save", n=len(rec), owner=_owner(owners, "persona") or "–")
+            )
+    backtest = getattr(risk, "backtest_", None) if risk else None
+    if backtest is not None and not is_missing(getattr(backtest, "auc", float("nan"))):
+        beats = backtest.beats_baseline
+        cards.append(
+            Kpi(
+                t("brief.churn.auc"),
+                fmt(backtest.auc, "score"),
+                t("brief.churn.baseline", auc=backtest.baseline_auc),
+                "good" if beats else "bad",
+            )
+        )
+        findings.append(
+            t(
+                "brief.churn.beats" if beats else "brief.churn.not_beats",
+                auc=backtest.auc,
+                baseline=backtest.baseline_auc,
+            )
+        )
+    summary = getattr(km_persona, "summary_", None) if km_persona else None
+    if isinstance(summary, pd.DataFrame) and len(summary) and "median_days" in summary:
+        finite = summary[summary["median_days"].apply(lambda x: x == x and x != float("inf"))]
+        if len(finite):
+            short = finite.loc[finite["median_days"].idxmin()]
+            findings.append(
+                t("brief.churn.shortest", group=short["group"], days=short["median_days"])
+            )
+    if isinstance(drivers, pd.DataFrame) and len(drivers) and "kind" in drivers.columns:
+        levers = drivers[(drivers["kind"] == "attribute") & (drivers["hr_upper"] < 1)]
+        if len(levers):
+            r = levers.sort_values("hr").iloc[0]
+            name = label(r["covariate"])
+            findings.append(
+                t(
+                    "brief.churn.lever",
+                    attribute=name,
+                    hr=r["hr"],
+                    lo=r["hr_lower"],
+                    hi=r["hr_upper"],
+                )
+            )
+            actions.append(
+                t(
+                    "brief.churn.lever_action",
+                    attribute=name,
+                    owner=_owner(owners, "churn_driver") or "–",
+                )
+            )
+    if not findings:
+        findings.append(t("brief.churn.none"))
+    return Brief(
+        t("brief.title", month=month),
+        cards=cards,
+        findings=findings,
+        findings_title=t("brief.findings"),
+        actions=actions or [t("brief.see_review")],
         actions_title=t("brief.actions"),
         links=[(t("brief.review_link"), REVIEW_LINK)],
     )

@@ -33,6 +33,56 @@ MESSAGES = {
     "brief.audit.check_days": "Check the export of {days} before reading those days.",
     "brief.audit.clean": "Every source's rows add up and no day looks unusual.",
     "brief.audit.nothing": "Nothing to fix: the month can be read.",
+    # 04_churn
+    "brief.churn.recoverable": "At-risk users who can still be saved",
+    "brief.churn.recoverable_note": "high 30-day risk, active in the last {days:count} days",
+    "brief.churn.stake": "Revenue at stake, next 30 days",
+    "brief.churn.stake_note": "their 30-day risk x their recent 30-day revenue",
+    "brief.churn.lapsed": "High-risk users already gone",
+    "brief.churn.lapsed_note": "not active for longer: win-back, not save",
+    "brief.churn.auc": "Risk model, back-test AUC",
+    "brief.churn.baseline": "days since last activity alone: {auc:score}",
+    "brief.churn.split": (
+        "{rec:count} high-risk users were active in the last {days:count} days and can still be "
+        "saved; {lapsed:count} more have already lapsed."
+    ),
+    "brief.churn.beats": (
+        "The risk model ranks users better than days since last activity alone (back-test AUC "
+        "{auc:score} against {baseline:score})."
+    ),
+    "brief.churn.not_beats": (
+        "The risk model does not beat days since last activity alone (back-test AUC {auc:score} "
+        "against {baseline:score}): rank by recency until it does."
+    ),
+    "brief.churn.shortest": (
+        "{group} have the shortest lives: half have churned by day {days:count}."
+    ),
+    "brief.churn.lever": (
+        "Users with “{attribute}” churn at {hr:ratio.2}× the rate of others (95% interval "
+        "{lo:ratio.2}–{hi:ratio.2}): a lever a team can pull."
+    ),
+    "brief.churn.save": (
+        "Run a save campaign for the {n:count} users who can still be saved: their lists per "
+        "persona are linked in the monthly review (owner: {owner})."
+    ),
+    "brief.churn.lever_action": "Invite more users to “{attribute}” (owner: {owner}).",
+    "brief.churn.none": "This month's data cannot support the churn models yet (see below).",
+    # 05_ab_readout
+    "brief.ab.title": "{experiment} in {month:month} at a glance",
+    "brief.ab.decision": "Decision",
+    "brief.ab.users": "Users per arm",
+    "brief.ab.missing": "Users missing from {arm}",
+    "brief.ab.missing_share": "{share:share} of the arm",
+    "brief.ab.lift": "{metric}, {variant} vs control",
+    "brief.ab.ci": "95% CI {low:change} to {high:change}",
+    "brief.ab.p": "p-value {p:pvalue} (relative test)",
+    "brief.ab.mde": "Smallest detectable lift",
+    "brief.ab.mde_note": "at 80% power, with these users",
+    "brief.ab.stop": "Do not ship {experiment}: stop it and keep the control.",
+    "brief.ab.keep": (
+        "Keep {experiment} running until it has the users its smallest detectable lift needs."
+    ),
+    "brief.ab.owner": " (owner: {owner})",
     # 02_active_users
     "brief.active.calendar": "Active users (calendar month)",
     "brief.active.calendar_note": "an active day in the calendar month",
