@@ -70,7 +70,7 @@ def persona_actions(actions, *, save_rate: float, recoverable_days: int, text: T
     rows = []
     for r in actions.table.to_dict("records"):
         users = int(r.get("at_risk_users") or 0)
-        stake = r.get("at_risk_revenue_90d")
+        stake = r.get("at_risk_revenue_30d")
         stake = float(stake) if stake is not None and np.isfinite(stake) else None
         name = text("review.plan.persona", persona=int(r["persona"]), name=r["name"])
         why = text(
@@ -101,7 +101,8 @@ def under_logged_arm(record: Mapping) -> tuple[str, int, float] | None:
     readout record's user counts.
 
     The expected size of each arm is taken from the arm that is fullest for its share (the
-    split's shares: ``settings.split`` of the record, else equal), on the assumption that a
+    split's shares: the record's ``design_split``, else ``settings.split``, else equal), on the
+    assumption that a
     sample-ratio mismatch comes from rows missing in one arm, not from rows added to the
     others; so an arm that lost 20% of its rows shows 20% missing.
 
@@ -116,12 +117,14 @@ def under_logged_arm(record: Mapping) -> tuple[str, int, float] | None:
     if not arms:
         return None
     n = {v: int(a.get("n") or 0) for v, a in arms.items()}
+    design = record.get("design_split") or {}  # {variant: share}, as the readout recorded it
     split = (record.get("settings") or {}).get("split") or []
-    shares = (
-        dict(zip(sorted(n), split))
-        if len(split) == len(n)
-        else dict.fromkeys(n, 1 / max(len(n), 1))
-    )
+    if set(design) == set(n):
+        shares = dict(design)
+    elif len(split) == len(n):
+        shares = dict(zip(sorted(n), split))
+    else:
+        shares = dict.fromkeys(n, 1 / max(len(n), 1))
     shares = {v: float(x) for v, x in shares.items() if float(x) > 0}
     if len(shares) < 2:
         return None

@@ -38,8 +38,9 @@ class ActionList:
         ``persona``, ``name``, ``action``, ``action_text``, ``users``, ``user_share``,
         ``revenue_share``, ``clv_total`` (expected value of the persona's users over the CLV
         horizon), ``at_risk_users`` (high or critical churn risk and, when ``churn_risk.csv``
-        has a ``status``, recoverable: active within ``churn.recoverable_days``), ``at_risk_revenue_90d``
-        (their revenue of the last 90 days: what leaves if they churn), ``at_risk_csv``.
+        has a ``status``, recoverable: active within ``churn.recoverable_days``), ``at_risk_revenue_30d``
+        (their revenue at stake over the risk's 30 days: ``revenue_at_stake_30d`` of
+        ``churn_risk.csv``, i.e. 30-day risk x their last 90 days' revenue x 30/90), ``at_risk_csv``.
     at_risk : DataFrame
         The at-risk users (``user_id``, ``persona``, ``persona_name``, ``churn_risk_30d``,
         ``risk_band``, ``drivers``, ``revenue_90d``, ``action``), riskiest first.
@@ -54,6 +55,15 @@ class ActionList:
     @property
     def at_risk_users(self) -> int:
         return int(self.table["at_risk_users"].sum())
+
+
+#: The risk's horizon and the window of the recent revenue it is scaled from (04_churn).
+STAKE_DAYS, REVENUE_DAYS = 30, 90
+
+
+def g_sum(frame: pd.DataFrame, column: str) -> pd.Series:
+    """``column`` summed per persona."""
+    return frame.groupby(s.PERSONA)[column].sum()
 
 
 def action_list(cards, churn_risk: pd.DataFrame | None) -> ActionList | None:
@@ -112,18 +122,25 @@ def action_list(cards, churn_risk: pd.DataFrame | None) -> ActionList | None:
         risky = risky.sort_values([s.PERSONA, sort_col], ascending=[True, False], kind="stable")
         g = risky.groupby(s.PERSONA)
         t["at_risk_users"] = g.size().reindex(t[s.PERSONA]).fillna(0).to_numpy()
+        if "revenue_at_stake_30d" not in risky.columns and {
+            "revenue_90d",
+            s.CHURN_RISK_30D,
+        } <= set(risky.columns):  # a churn_risk.csv of an earlier kit: the same formula
+            risky["revenue_at_stake_30d"] = (
+                risky["revenue_90d"] * STAKE_DAYS / REVENUE_DAYS * risky[s.CHURN_RISK_30D]
+            )
         rev = (
-            g["revenue_90d"].sum()
-            if "revenue_90d" in risky.columns
+            g_sum(risky, "revenue_at_stake_30d")
+            if "revenue_at_stake_30d" in risky.columns
             else pd.Series(np.nan, index=t[s.PERSONA])
         )
-        t["at_risk_revenue_90d"] = rev.reindex(t[s.PERSONA]).fillna(0.0).to_numpy()
+        t["at_risk_revenue_30d"] = rev.reindex(t[s.PERSONA]).fillna(0.0).to_numpy()
         t["at_risk_csv"] = [
             at_risk_file(p) if n > 0 else "" for p, n in zip(t[s.PERSONA], t["at_risk_users"])
         ]
         at_risk = risky.reset_index(drop=True)
     else:
-        t["at_risk_users"], t["at_risk_revenue_90d"], t["at_risk_csv"] = 0, np.nan, ""
+        t["at_risk_users"], t["at_risk_revenue_30d"], t["at_risk_csv"] = 0, np.nan, ""
         at_risk = pd.DataFrame(columns=[s.USER_ID, s.PERSONA, s.RISK_BAND])
     t["at_risk_users"] = t["at_risk_users"].astype("int64")
     return ActionList(t, at_risk, has_risk=bool(has_risk))

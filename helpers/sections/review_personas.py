@@ -167,7 +167,7 @@ def _actions(a: ActionList) -> Stack:
             "share_revenue": tab["revenue_share"].to_numpy(),
             "persona_clv_total": tab["clv_total"].to_numpy(),
             "persona_at_risk_users": tab["at_risk_users"].to_numpy(),
-            "at_risk_revenue_90d": tab["at_risk_revenue_90d"].to_numpy(),
+            "at_risk_revenue_30d": tab["at_risk_revenue_30d"].to_numpy(),
         }
     )
     note = (
@@ -178,7 +178,7 @@ def _actions(a: ActionList) -> Stack:
     table = Table(
         df,
         note=note,
-        digits={"persona_clv_total": 0, "at_risk_revenue_90d": 0},
+        digits={"persona_clv_total": 0, "at_risk_revenue_30d": 0},
         max_rows=max(len(df), 20),
     )
     with_risk = tab[tab["at_risk_users"] > 0]

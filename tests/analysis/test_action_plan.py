@@ -4,6 +4,7 @@ model, each action once, ranked by revenue at stake, owners from config. Hand-ma
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from helpers.analysis import action_plan as plan
 from helpers.display.labels import label
@@ -129,7 +130,11 @@ def test_the_under_logged_arm_follows_an_unequal_split():
     # implied), treatment_b expects 250 and has 150: 40% missing
     rec = {
         "metrics": {
-            "converted": {"control": {"n": 500}, "treatment_a": {"n": 250}, "treatment_b": {"n": 150}}
+            "converted": {
+                "control": {"n": 500},
+                "treatment_a": {"n": 250},
+                "treatment_b": {"n": 150},
+            }
         },
         "settings": {"primary": ["converted"], "split": [0.5, 0.25, 0.25]},
     }
@@ -137,3 +142,13 @@ def test_the_under_logged_arm_follows_an_unequal_split():
     # a balanced readout has no under-logged arm
     rec["metrics"]["converted"]["treatment_b"]["n"] = 250
     assert plan.under_logged_arm(rec) is None
+
+
+def test_the_under_logged_arm_reads_the_recorded_design_split():
+    # 2:1 split recorded by the readout: control whole at 600 implies 900; treatment expects 300
+    rec = {
+        "metrics": {"converted": {"control": {"n": 600}, "treatment": {"n": 240}}},
+        "design_split": {"control": 2 / 3, "treatment": 1 / 3},
+    }
+    arm, users, expected = plan.under_logged_arm(rec)
+    assert (arm, users) == ("treatment", 240) and expected == pytest.approx(300.0)

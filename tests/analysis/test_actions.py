@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from helpers.analysis.actions import action_list, at_risk_file
 from tests.analysis.action_toys import CARDS, RISK
@@ -15,7 +16,8 @@ def test_action_list_sizes_value_and_at_risk_users():
     assert t["users"].tolist() == [4, 4]
     assert t.loc[1, "clv_total"] == 400.0 and np.isnan(t.loc[3, "clv_total"])
     assert t["at_risk_users"].tolist() == [2, 2]
-    assert t["at_risk_revenue_90d"].tolist() == [150.0, 5.0]
+    # 30-day risk x 90-day revenue x 30/90: (0.6 x 100 + 0.9 x 50) / 3 and 0.55 x 5 / 3
+    assert t["at_risk_revenue_30d"].tolist() == pytest.approx([35.0, 0.55 * 5 / 3])
     assert t["at_risk_csv"].tolist() == ["at_risk_persona_1.csv", "at_risk_persona_3.csv"]
     assert actions.at_risk_users == 4 and actions.has_risk
     # riskiest first within a persona, with the persona's action

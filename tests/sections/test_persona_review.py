@@ -164,7 +164,8 @@ def test_action_list_shows_and_writes_the_at_risk_lists(tmp_path):
     actions = personas.action_list(CARDS, RISK)
     assert isinstance(actions, ActionList)
     html = render(actions)
-    for shown in ("1. Power users", "Beta programs.", "CN¥400", "CN¥150", "90.0%"):
+    # CN¥35: (0.6 x 100 + 0.9 x 50) x 30/90, the 30-day stake of persona 1
+    for shown in ("1. Power users", "Beta programs.", "CN¥400", "CN¥35", "90.0%"):
         assert shown in html, shown
     assert "4 active users are at high or critical 30-day churn risk" in html
     assert "artifacts/at_risk_persona_&lt;number&gt;.csv" in html

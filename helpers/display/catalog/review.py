@@ -299,9 +299,10 @@ MESSAGES = {
     "review.actions.at_risk": (
         "{users:count} active users are at high or critical 30-day churn risk and were active "
         "recently enough to be saved (churn.recoverable_days); each persona's list is "
-        "artifacts/at_risk_persona_<number>.csv (riskiest first, with the drivers). At-risk "
-        "revenue: what they spent in the last 90 days. Users at high risk who have already "
-        "lapsed are in churn_risk.csv (status lapsed), not on these lists."
+        "artifacts/at_risk_persona_<number>.csv (riskiest first, with the drivers). Revenue "
+        "at stake: each user's 30-day churn risk x their revenue of the last 90 days scaled to "
+        "30 days. Users at high risk who have already lapsed are in churn_risk.csv (status "
+        "lapsed), not on these lists."
     ),
     "review.actions.no_risk": (
         "No churn-risk scores by persona this month (the 04_churn report did not run), so the "
@@ -361,7 +362,7 @@ COLUMNS = {
     "expected_impact": ("Expected impact", "text"),
     "owner": ("Owner", "text"),
     "audience_file": ("Audience file", "text"),
-    "at_risk_revenue_90d": ("At-risk revenue, 90 days", "money"),
+    "at_risk_revenue_30d": ("Revenue at stake, next 30 days", "money"),
     "attr_users_prev": ("Active users, last month", "count"),
     "attr_users": ("Active users, this month", "count"),
     "attr_users_change": ("Change in active users", "count"),
