@@ -194,9 +194,7 @@ def drivers_artifact(result) -> pd.DataFrame:
     the drivers could not be computed."""
     if not isinstance(result, RetentionDrivers):
         return pd.DataFrame(columns=["event", "threshold", "first_days", "retention_day"])
-    return result.drivers.assign(
-        first_days=result.first_days, retention_day=result.retention_day
-    )
+    return result.drivers.assign(first_days=result.first_days, retention_day=result.retention_day)
 
 
 def active_users_table(snapshot: pd.DataFrame) -> pd.DataFrame:
