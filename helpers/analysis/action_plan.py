@@ -36,6 +36,7 @@ __all__ = [
     "churn_driver_actions",
     "retention_driver_actions",
     "migration_actions",
+    "lapsed_actions",
     "action_plan",
     "owner_of",
     "under_logged_arm",
@@ -315,6 +316,40 @@ def migration_actions(
                 if r.get("revenue_prev")
                 else "",
                 audience_file=r.get("file") or "",
+            )
+        )
+    return rows
+
+
+def lapsed_actions(
+    churn_risk: pd.DataFrame | None, *, text: Text, save_rate: float = 0.1, days: int = 7
+) -> list[dict]:
+    """Win back each persona's high-risk users who have already lapsed (``status`` lapsed in
+    ``churn_risk.csv``: not active for more than ``days`` days): they are gone, so no save
+    campaign reaches them, but what they spent is what a win-back can bring back. Revenue at
+    stake = their revenue per 30 days (``expected_revenue_30d``); impact = x ``save_rate``."""
+    need = {"status", "persona", "persona_name", "expected_revenue_30d"}
+    if churn_risk is None or len(churn_risk) == 0 or not need <= set(churn_risk.columns):
+        return []
+    lapsed = churn_risk[(churn_risk["status"] == "lapsed") & churn_risk["persona"].notna()]
+    rows = []
+    for p, g in lapsed.groupby("persona", sort=True):
+        value = float(g["expected_revenue_30d"].sum())
+        if value <= 0:
+            continue
+        name = str(g["persona_name"].iloc[0])
+        rows.append(
+            _row(
+                "migration",
+                persona=text("review.plan.persona", persona=int(p), name=name),
+                action=text("review.plan.lapsed", name=name),
+                why=text("review.plan.lapsed.why", users=len(g), days=days, value=value),
+                users=len(g),
+                revenue_at_stake=value,
+                expected_impact=text(
+                    "review.plan.winback.impact", value=value * save_rate, rate=save_rate
+                ),
+                audience_file=f"lapsed_persona_{int(p)}.csv",
             )
         )
     return rows

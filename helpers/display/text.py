@@ -17,7 +17,7 @@ from helpers.display.format import KINDS, fmt
 from helpers.display.labels import is_labelled, label
 from helpers.display.messages import language, word
 
-__all__ = ["t", "tn", "join_words", "join_clauses", "SPEC_KINDS"]
+__all__ = ["t", "tn", "join_words", "join_clauses", "join_sentences", "SPEC_KINDS"]
 
 #: What a field's format spec may name: a kind of :mod:`helpers.display.format`, or ``column``.
 SPEC_KINDS = (*KINDS, "column")
@@ -86,6 +86,17 @@ def join_words(items) -> str:
     'app_events, web_events'
     """
     return word("list.sep").join(str(i) for i in items)
+
+
+def join_sentences(items) -> str:
+    """Whole sentences one after the other: a space between them in English, none in Chinese
+    (its full stop "。" already separates them). Empty items are left out.
+
+    >>> join_sentences(["It rose.", "", "Most of it is the arm."])
+    'It rose. Most of it is the arm.'
+    """
+    sep = "" if language() == "zh" else " "
+    return sep.join(str(i).strip() for i in items if i and str(i).strip())
 
 
 def join_clauses(items) -> str:

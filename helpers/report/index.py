@@ -38,7 +38,7 @@ table{border-collapse:collapse;width:100%} th,td{border-bottom:1px solid #d0d7de
   padding:6px 8px;text-align:left;vertical-align:top} th{background:#f6f8fa}
 td.num{text-align:right;white-space:nowrap} .ok{color:#1a7f37} .failed{color:#b42318;font-weight:bold}
 .skipped,.unchanged{color:#6e7781} ul.m{margin:0;padding-left:0;list-style:none}
-ul.m li{white-space:nowrap} .v{font-weight:600} .note{color:#6e7781;font-size:12px}
+ul.m li{white-space:normal} td.ok,td.failed{white-space:nowrap} .v{font-weight:600} .note{color:#6e7781;font-size:12px}
 a{color:#0969da}
 .lead{border:1px solid #d0d7de;border-radius:8px;background:#f6f8fa;padding:10px 16px;
   margin:0 0 16px 0} .lead h2{font-size:18px;margin:2px 0 6px 0} .lead b{display:block;margin-top:6px}

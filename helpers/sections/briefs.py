@@ -345,7 +345,9 @@ def ab_brief(readout, *, month: str, diagnosis=None, owners: dict | None = None)
         else:
             action = t("brief.ab.keep", experiment=name)
         owner = _owner(owners, "experiment")
-    action = action.rstrip(".") + (t("brief.ab.owner", owner=owner) if owner else "") + "."
+    action = (
+        action.rstrip(".。") + (t("brief.ab.owner", owner=owner) if owner else "") + t("list.end")
+    )
     return Brief(
         t("brief.ab.title", experiment=name, month=month),
         cards=cards,

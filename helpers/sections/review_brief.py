@@ -19,7 +19,7 @@ from helpers.analysis.kpis import KpiReview
 from helpers.core import schema as S
 from helpers.display.blocks import Brief, Kpi
 from helpers.display.format import fmt, is_missing
-from helpers.display.text import t
+from helpers.display.text import join_sentences, t
 from helpers.sections.ab_readout import metric_label
 from helpers.sections.persona_review import MonthQuality, decision_text, lift_text, quality_card
 from helpers.sections.review_kpis import ActiveCounts, KpiAttribution, reconcile_sentence
@@ -77,8 +77,7 @@ def _kpi_thing(kpis: KpiReview, a: KpiAttribution | None) -> str | None:
         change=abs(row["change_pct"]),
         previous_month=kpis.previous_month,
     )
-    why = _driver(k, a)
-    return f"{head} {why}".strip()
+    return join_sentences([head, _driver(k, a)])
 
 
 def _driver(kpi: str, a: KpiAttribution | None) -> str:
@@ -166,7 +165,7 @@ def _experiment_thing(readouts: list[dict], diagnoses: dict) -> str | None:
                 "review.thing.experiment.plain", experiment=name, decision=decision_text(decision)
             )
         )
-    return " ".join(parts) if parts else None
+    return join_sentences(parts) if parts else None
 
 
 def three_things(

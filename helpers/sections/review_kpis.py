@@ -24,7 +24,7 @@ from helpers.display.blocks import Details, Paragraph, Stack
 from helpers.display.format import is_missing
 from helpers.display.registry import renders
 from helpers.display.table import Table
-from helpers.display.text import join_clauses, t
+from helpers.display.text import join_clauses, join_sentences, t
 
 __all__ = [
     "ActiveCounts",
@@ -261,8 +261,8 @@ _PERSONA_COLUMNS = {
     "effect": "attr_effect",
 }
 _ARM_COLUMNS = {
-    "experiment": "experiment",
-    "variant": "variant",
+    "experiment": "attr_experiment",
+    "variant": "attr_variant",
     "users": "attr_arm_users",
     "control_users": "attr_control_users",
     "revenue_per_user": "attr_arm_rpu",
@@ -281,7 +281,7 @@ def _attribution(a: KpiAttribution) -> Stack:
     table = table[list(_PERSONA_COLUMNS)].rename(columns=_PERSONA_COLUMNS)
     arms = a.arms[list(_ARM_COLUMNS)].rename(columns=_ARM_COLUMNS)
     return Stack.of(
-        Paragraph(" ".join(attribution_sentences(a))),
+        Paragraph(join_sentences(attribution_sentences(a))),
         Details(
             t("review.attr.details"),
             Stack.of(

@@ -234,6 +234,7 @@ def action_plan(
     retention: pd.DataFrame | None = None,
     new_users: int | None = None,
     lost: pd.DataFrame | None = None,
+    churn_risk: pd.DataFrame | None = None,
 ) -> ActionPlan:
     """The month's action plan (:mod:`helpers.analysis.action_plan`), written to
     ``artifacts/actions.csv`` with its owners from ``owners:``.
@@ -241,7 +242,8 @@ def action_plan(
     ``arms`` prices a roll-out (:func:`helpers.analysis.attribution.arm_attribution`);
     ``retention`` is ``retention_drivers.csv`` of ``02_active_users`` (its ``first_days`` and
     ``retention_day`` columns say the windows); ``lost`` the personas' lost members
-    (:func:`helpers.sections.review_brief.lost_members`)."""
+    (:func:`helpers.sections.review_kpis.lost_members`); ``churn_risk`` is ``churn_risk.csv``
+    (its lapsed high-risk users get a win-back action per persona, ``lapsed_persona_<n>.csv``)."""
     cfg = ctx.config
     rows = []
     if isinstance(actions, ActionList):
@@ -264,6 +266,16 @@ def action_plan(
             exclude=[s.ORDER_EVENT, *cfg.purchase_events],
         )
     rows += plan_mod.migration_actions(lost, text=t, save_rate=cfg.actions.save_rate)
+    lapsed = plan_mod.lapsed_actions(
+        churn_risk, text=t, save_rate=cfg.actions.save_rate, days=cfg.churn.recoverable_days
+    )
+    for row in lapsed:  # each persona's lapsed high-risk users, most valuable first
+        number = int(row["audience_file"].removeprefix("lapsed_persona_").removesuffix(".csv"))
+        users = churn_risk[
+            (churn_risk["status"] == "lapsed") & (churn_risk["persona"] == number)
+        ].sort_values("expected_revenue_30d", ascending=False, kind="stable")
+        ctx.write_csv(users.reset_index(drop=True), row["audience_file"].removesuffix(".csv"))
+    rows += lapsed
     plan = plan_mod.action_plan(rows, owners=cfg.owners)
     ctx.write_csv(plan, "actions")
     return ActionPlan(plan)

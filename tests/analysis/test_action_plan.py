@@ -152,3 +152,24 @@ def test_the_under_logged_arm_reads_the_recorded_design_split():
     }
     arm, users, expected = plan.under_logged_arm(rec)
     assert (arm, users) == ("treatment", 240) and expected == pytest.approx(300.0)
+
+
+def test_lapsed_high_risk_users_get_a_win_back_action_per_persona():
+    risk = pd.DataFrame(
+        {
+            "user_id": list("abcde"),
+            "persona": [1, 1, 2, 2, None],
+            "persona_name": ["Regulars", "Regulars", "Browsers", "Browsers", None],
+            "status": ["lapsed", "recoverable", "lapsed", "lapsed", "lapsed"],
+            "expected_revenue_30d": [30.0, 99.0, 0.0, 0.0, 50.0],
+        }
+    )
+    rows = plan.lapsed_actions(risk, text=t, save_rate=0.1, days=7)
+    # persona 1: only "a" lapsed (30 per 30 days); persona 2 lapsed users spent nothing; "e" has
+    # no persona
+    assert len(rows) == 1
+    (row,) = rows
+    assert (row["source"], row["persona"], row["users"]) == ("migration", "1. Regulars", 1)
+    assert row["revenue_at_stake"] == 30.0 and row["audience_file"] == "lapsed_persona_1.csv"
+    assert row["action"] == "Win back the high-risk Regulars who have already lapsed."
+    assert "3 a month back if 10.0% of them return" in row["expected_impact"]  # 30 x 0.1

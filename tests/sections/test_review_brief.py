@@ -181,7 +181,7 @@ def test_three_things_to_know():
         # ARPU moved +150% against active users +33%: the larger change, driven by the arm
         "Revenue per active user rose 150.0% to CN¥25.00 (CN¥10.00 in 2026-09). The exp "
         "treatment arm brought +CN¥60 of the +CN¥70 change in revenue (85.7%).",
-        "1. Regulars lost 50.0% of last month's 2 members: 1 were not active in 2026-10.",
+        "1. Regulars: 1 of last month's 2 members (50.0%) were not active in 2026-10.",
         "exp: ship treatment; conversion treatment +25.0% (95% CI +10.0% to +40.0%, p-value "
         "< 0.001). tips: invalid, do not read it; the treatment arm has 450 users where its "
         "split expects 600 (25.0% missing); check how that arm's assignments are logged.",

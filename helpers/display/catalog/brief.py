@@ -110,13 +110,14 @@ MESSAGES = {
     ),
     # 03_personas
     "brief.personas.card": "{persona}. {name}",
-    "brief.personas.card_change": "{share:share} of actives · {revenue:share} of revenue",
+    "brief.personas.card_change": "{share:share} of actives · {revenue:share} of revenue to date",
     "brief.personas.top": (
-        "{name} are {share:share} of active users and bring {revenue:share} of revenue: the "
-        "most valuable users per head."
+        "{name} are {share:share} of active users and brought {revenue:share} of all revenue "
+        "to date: the most valuable users per head."
     ),
     "brief.personas.low": (
-        "{name} are {share:share} of active users but bring {revenue:share} of revenue."
+        "{name} are {share:share} of active users but brought {revenue:share} of all revenue "
+        "to date."
     ),
     "brief.personas.count": (
         "{k:count} personas cover all {users:count} users active this month."

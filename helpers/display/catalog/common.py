@@ -42,7 +42,7 @@ COLUMNS = {
     "revenue": ("Revenue", "money"),
     "share": ("Share", "share"),
     "share_users": ("Share of users", "share"),
-    "share_revenue": ("Share of revenue", "share"),
+    "share_revenue": ("Share of revenue to date", "share"),
     "persona": ("Persona", "text"),
     "persona_name": ("Persona", "text"),
     "segment": ("Segment", "text"),

@@ -11,7 +11,7 @@ MESSAGES = {
         "of active users (03_personas)."
     ),
     "review.plan.impact": (
-        "{value:money} kept if {rate:share} of the revenue at stake is saved (actions.save_rate "
+        "{value:money.0} kept if {rate:share} of the revenue at stake is saved (actions.save_rate "
         "in persona.yaml)"
     ),
     "review.plan.ship": "Roll out {variant} of {experiment} to everyone.",
@@ -47,6 +47,12 @@ MESSAGES = {
         "correlation, not yet a cause)."
     ),
     "review.plan.winback": "Win back last month's {name} who were not active this month.",
+    "review.plan.lapsed": "Win back the high-risk {name} who have already lapsed.",
+    "review.plan.lapsed.why": (
+        "{users:count} of its users were at high churn risk and have not been active for more "
+        "than {days:count} days, so a save campaign no longer reaches them; they spent "
+        "{value:money.0} per 30 days (04_churn)."
+    ),
     "review.plan.winback.impact": (
         "{value:money.0} a month back if {rate:share} of them return (actions.save_rate in "
         "persona.yaml)"
@@ -153,7 +159,7 @@ MESSAGES = {
     ),
     "review.thing.driver.users": "{persona} moved most ({change:count+} users).",
     "review.thing.movement": (
-        "{persona} lost {share:share} of last month's {members:count} members: {gone:count} "
+        "{persona}: {gone:count} of last month's {members:count} members ({share:share}) "
         "were not active in {month:month}."
     ),
     "review.thing.experiment": "{experiment}: {decision}; {lift}.",
@@ -348,7 +354,7 @@ COLUMNS = {
     "kpi_change": ("Change", "text"),
     "kpi_reading": ("Reading", "text"),
     "users_last_month": ("Users, last month", "count"),
-    "share_revenue_last_month": ("Share of revenue, last month", "share"),
+    "share_revenue_last_month": ("Share of revenue to date, last month", "share"),
     "centre_shift_sd": ("Centre moved (SD)", "number"),
     "members_stayed": ("Members who stayed", "share"),
     "persona_drifted": ("Drifted", "bool"),
@@ -371,6 +377,8 @@ COLUMNS = {
     "attr_size": ("Size part of the ARPU change", "money"),
     "attr_rate": ("Rate part of the ARPU change", "money"),
     "attr_effect": ("Persona's part of the ARPU change", "money"),
+    "attr_experiment": ("Experiment", "text"),
+    "attr_variant": ("Arm", "text"),
     "attr_arm_users": ("Users in the arm", "count"),
     "attr_control_users": ("Users in control", "count"),
     "attr_arm_rpu": ("Revenue per user, arm", "money"),
