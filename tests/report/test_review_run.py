@@ -320,10 +320,29 @@ def test_win_back_lists_hold_last_months_members_not_active_now(sample_run):
         dtype={"user_id": str},
     )
     plan = pd.read_csv(art / "actions.csv", keep_default_na=False)
-    winback = plan[plan["source"] == "migration"]
+    migration = plan[plan["source"] == "migration"]
+    winback = migration[migration["audience_file"].str.startswith("winback_")]
     assert len(winback)  # the trialists lose most of their members every month
     for r in winback.to_dict("records"):
         listed = pd.read_csv(art / r["audience_file"], dtype={"user_id": str})
         members = before.loc[before["persona"] == listed["persona"].iloc[0], "user_id"]
         assert set(listed["user_id"]) == set(members) - set(now["user_id"])
         assert len(listed) == r["users"] and len(listed) >= 0.5 * len(members)
+
+
+def test_lapsed_lists_hold_each_personas_lapsed_high_risk_users(sample_run):
+    _, out, result = sample_run
+    art = out / result.months[-1] / "artifacts"
+    risk = pd.read_csv(art / "churn_risk.csv", dtype={"user_id": str})
+    plan = pd.read_csv(art / "actions.csv", keep_default_na=False)
+    lapsed = plan[plan["audience_file"].str.startswith("lapsed_")]
+    assert len(lapsed) and set(lapsed["source"]) == {"migration"}
+    for r in lapsed.to_dict("records"):
+        listed = pd.read_csv(art / r["audience_file"], dtype={"user_id": str})
+        number = int(r["audience_file"].removeprefix("lapsed_persona_").removesuffix(".csv"))
+        want = risk[(risk["status"] == "lapsed") & (risk["persona"] == number)]
+        assert set(listed["user_id"]) == set(want["user_id"]) and len(listed) == r["users"]
+        # the revenue at stake is what they spent per 30 days
+        assert float(r["revenue_at_stake"]) == pytest.approx(
+            want["expected_revenue_30d"].sum(), abs=0.01
+        )

@@ -705,3 +705,17 @@ def test_absolute_lifts_are_shown_in_each_metric_unit():
     for method in ("cuped", "bayesian"):
         assert_clean(render(eh.metrics_view(r, method=method)))
     assert cells(render(eh.metrics_view(r, method="bayesian")))[2] == "+5.0 pts"
+
+
+def test_the_invalid_readout_becomes_a_fix_naming_the_planted_missing_rows(report, truth):
+    from helpers.analysis import action_plan as plan
+
+    rec = json.loads((report.month / "artifacts" / "ab_onboarding_tips.json").read_text())
+    planted = truth["onboarding_tips"]
+    assert rec["decision"] == "invalid"
+    arm, users, expected = plan.under_logged_arm(rec)
+    # the generator splits exactly and then drops missing_treatment_rows of the treatment rows
+    assert arm == "treatment" and round(expected - users) == planted["missing_treatment_rows"]
+    (fix,) = plan.experiment_actions([rec], text=t)
+    assert fix["action"].startswith("Fix onboarding_tips before reading it: the treatment arm has")
+    assert f"({planted['under_logged_share']:.1%} missing)" in fix["action"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,6 +83,21 @@ class SegmentEffects:
         return f"{self.metric} by {self.segment_col}"
 
 
+_NUMBERED = re.compile(r"\((\d+)\)\s*$")
+
+
+def segment_order(label) -> tuple:
+    """Sort key of a segment: labels ending in a persona number ``"Power users (6)"`` by that
+    number, the others (``"(new since start)"``, platforms) first and by label, so the order
+    does not change with the report language.
+
+    >>> sorted(["稳定常客 (5)", "(new since start)", "Deal hunters (3)"], key=segment_order)
+    ['(new since start)', 'Deal hunters (3)', '稳定常客 (5)']
+    """
+    found = _NUMBERED.search(str(label))
+    return (1, int(found.group(1)), "") if found else (0, 0, str(label))
+
+
 def segment_effects(
     per_user_df: pd.DataFrame,
     *,
@@ -111,7 +127,10 @@ def segment_effects(
         )
     kind = "prop" if isinstance(summarize(per_user_df[metric]), Proportion) else "mean"
     rows = []
-    for seg, g in per_user_df.groupby(segment_col, sort=True):
+    groups = sorted(
+        per_user_df.groupby(segment_col, sort=False), key=lambda kv: segment_order(kv[0])
+    )
+    for seg, g in groups:
         c = statistic(g.loc[g[variant_col] == control, metric].to_numpy(), kind)
         t = statistic(g.loc[g[variant_col] == treatment, metric].to_numpy(), kind)
         r = frequentist_test(c, t, relative=relative, alpha=alpha)
