@@ -327,7 +327,7 @@ def test_win_back_lists_hold_last_months_members_not_active_now(sample_run):
         listed = pd.read_csv(art / r["audience_file"], dtype={"user_id": str})
         members = before.loc[before["persona"] == listed["persona"].iloc[0], "user_id"]
         assert set(listed["user_id"]) == set(members) - set(now["user_id"])
-        assert len(listed) == r["users"] and len(listed) >= 0.5 * len(members)
+        assert len(listed) == int(r["users"]) and len(listed) >= 0.5 * len(members)
 
 
 def test_lapsed_lists_hold_each_personas_lapsed_high_risk_users(sample_run):
@@ -341,7 +341,7 @@ def test_lapsed_lists_hold_each_personas_lapsed_high_risk_users(sample_run):
         listed = pd.read_csv(art / r["audience_file"], dtype={"user_id": str})
         number = int(r["audience_file"].removeprefix("lapsed_persona_").removesuffix(".csv"))
         want = risk[(risk["status"] == "lapsed") & (risk["persona"] == number)]
-        assert set(listed["user_id"]) == set(want["user_id"]) and len(listed) == r["users"]
+        assert set(listed["user_id"]) == set(want["user_id"]) and len(listed) == int(r["users"])
         # the revenue at stake is what they spent per 30 days
         assert float(r["revenue_at_stake"]) == pytest.approx(
             want["expected_revenue_30d"].sum(), abs=0.01

@@ -714,8 +714,14 @@ def test_the_invalid_readout_becomes_a_fix_naming_the_planted_missing_rows(repor
     planted = truth["onboarding_tips"]
     assert rec["decision"] == "invalid"
     arm, users, expected = plan.under_logged_arm(rec)
-    # the generator splits exactly and then drops missing_treatment_rows of the treatment rows
-    assert arm == "treatment" and round(expected - users) == planted["missing_treatment_rows"]
+    # the generator splits exactly and then drops missing_treatment_rows of the treatment rows;
+    # the readout counts the users assigned by the month's end, so the control arm it measures
+    # against can differ from the planted one by a user or two
+    assert arm == "treatment"
+    assert (
+        abs((expected - users) - planted["missing_treatment_rows"])
+        <= 0.01 * planted["missing_treatment_rows"]
+    )
     (fix,) = plan.experiment_actions([rec], text=t)
     assert fix["action"].startswith("Fix onboarding_tips before reading it: the treatment arm has")
     assert f"({planted['under_logged_share']:.1%} missing)" in fix["action"]
