@@ -40,6 +40,7 @@ __all__ = [
     "action_plan",
     "owner_of",
     "under_logged_arm",
+    "fix_diagnosis",
 ]
 
 Text = Callable[..., str]
@@ -135,6 +136,21 @@ def under_logged_arm(record: Mapping) -> tuple[str, int, float] | None:
     return (worst, n[worst], shares[worst] * whole) if gaps[worst] < 0 else None
 
 
+def fix_diagnosis(record: Mapping, *, text: Text) -> str:
+    """What to fix in an invalid readout, in words: its under-logged arm (users against what
+    its split expects, the share missing), else a pointer to its failed health checks."""
+    arm = under_logged_arm(record)
+    if not arm:
+        return text("review.plan.fix.checks")
+    return text(
+        "review.plan.fix.arm",
+        arm=arm[0],
+        users=arm[1],
+        expected=arm[2],
+        missing=1 - arm[1] / arm[2],
+    )
+
+
 def experiment_actions(
     records: list[Mapping], *, text: Text, arms: pd.DataFrame | None = None
 ) -> list[dict]:
@@ -184,18 +200,7 @@ def experiment_actions(
                 for c in rec.get("health_checks") or []
                 if c.get("status") in ("fail", "failed")
             ]
-            arm = under_logged_arm(rec)
-            diagnosis = (
-                text(
-                    "review.plan.fix.arm",
-                    arm=arm[0],
-                    users=arm[1],
-                    expected=arm[2],
-                    missing=1 - arm[1] / arm[2],
-                )
-                if arm
-                else text("review.plan.fix.checks")
-            )
+            diagnosis = fix_diagnosis(rec, text=text)
             rows.append(
                 _row(
                     "experiment",

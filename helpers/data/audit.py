@@ -19,6 +19,8 @@ from typing import Any
 from helpers.core.errors import DataError
 
 __all__ = [
+    "LedgerCounts",
+    "ledger_score",
     "DROP_REASONS",
     "QUALITY_FORMULA",
     "EventChecks",
@@ -152,8 +154,32 @@ class UserChecks(_Record):
 _CHECKS = {"events": EventChecks, "orders": OrderChecks, "users": UserChecks}
 
 
+class LedgerCounts:
+    """Rows in = rows kept + the rows dropped for each reason: what a source's ledger over the
+    window (:class:`SourceAudit`) and over one month (``month_ledger.MonthSource``) share. The
+    class using it has ``rows_in``, ``rows_kept`` and ``dropped`` (reason -> rows)."""
+
+    @property
+    def rows_dropped(self) -> int:
+        return sum(self.dropped.values())
+
+    @property
+    def balanced(self) -> bool:
+        """Whether rows in = rows kept + the rows dropped for each reason."""
+        return self.rows_in == self.rows_kept + self.rows_dropped
+
+
+def ledger_score(rows_in: int, lost: int) -> float:
+    """The data-quality score of rows: ``100 x (1 - lost / rows_in)``, lost = dropped + repaired.
+
+    >>> ledger_score(200, 5)
+    97.5
+    """
+    return 100.0 * (1 - lost / rows_in)
+
+
 @dataclass(frozen=True)
-class SourceAudit:
+class SourceAudit(LedgerCounts):
     """The cleaning ledger of one source: rows in, rows kept, rows dropped by reason, and the
     checks of its table (None for identities and assignments, which have none).
 
@@ -169,15 +195,6 @@ class SourceAudit:
     rows_kept: int
     dropped: dict[str, int]
     checks: EventChecks | OrderChecks | UserChecks | None = None
-
-    @property
-    def rows_dropped(self) -> int:
-        return sum(self.dropped.values())
-
-    @property
-    def balanced(self) -> bool:
-        """Whether rows in = rows kept + the rows dropped for each reason."""
-        return self.rows_in == self.rows_kept + self.rows_dropped
 
     @property
     def time_range(self) -> tuple[str | None, str | None]:
@@ -400,7 +417,7 @@ def quality_score(sources: dict[str, SourceAudit]) -> Quality:
     weighted = 0.0
     for name, s in sources.items():
         repaired = s.checks.event_name_variant if isinstance(s.checks, EventChecks) else 0
-        score = 100.0 * (1 - (s.rows_dropped + repaired) / s.rows_in) if s.rows_in else 100.0
+        score = ledger_score(s.rows_in, s.rows_dropped + repaired) if s.rows_in else 100.0
         per[name] = round(score, 2)
         total_rows += s.rows_in
         weighted += s.rows_in * score

@@ -43,7 +43,14 @@ from helpers.core.errors import DataError
 from helpers.core.io import read_artifact_json
 from helpers.core.time import month_bounds, parse_month
 from helpers.data import engine, sources, storage
-from helpers.data.audit import DROP_REASONS, PURCHASE_EVENTS_SOURCE, QUALITY_FORMULA, Quality
+from helpers.data.audit import (
+    DROP_REASONS,
+    PURCHASE_EVENTS_SOURCE,
+    QUALITY_FORMULA,
+    LedgerCounts,
+    Quality,
+    ledger_score,
+)
 from helpers.data.cleaning import clean_orders, purchase_orders
 from helpers.data.cleaning_rules import counts_by_source
 
@@ -84,7 +91,7 @@ _ORDER_REASONS = (
 
 
 @dataclass(frozen=True)
-class MonthSource:
+class MonthSource(LedgerCounts):
     """The ledger of one dated source in one month.
 
     Attributes
@@ -119,15 +126,6 @@ class MonthSource:
     stitching_coverage: float | None = None
 
     @property
-    def rows_dropped(self) -> int:
-        return sum(self.dropped.values())
-
-    @property
-    def balanced(self) -> bool:
-        """Whether rows in = rows kept + the rows dropped for each reason."""
-        return self.rows_in == self.rows_kept + self.rows_dropped
-
-    @property
     def lost_share(self) -> float | None:
         """Share of the month's rows dropped or repaired (None without rows)."""
         if not self.rows_in:
@@ -137,8 +135,9 @@ class MonthSource:
     @property
     def score(self) -> float | None:
         """``100 x (1 - (dropped + repaired) / rows in)``, 2 decimals; None without rows."""
-        lost = self.lost_share
-        return None if lost is None else round(100.0 * (1 - lost), 2)
+        if not self.rows_in:
+            return None
+        return round(ledger_score(self.rows_in, self.rows_dropped + self.repaired), 2)
 
     def to_json(self) -> dict:
         return {
@@ -200,7 +199,7 @@ def month_score(ledgers: dict[str, MonthSource]) -> Quality:
             per[name] = s.score
             rows += s.rows_in
             lost += s.rows_dropped + s.repaired
-    overall = round(100.0 * (1 - lost / rows), 2) if rows else None
+    overall = round(ledger_score(rows, lost), 2) if rows else None
     return Quality(per_source=per, overall=overall, formula=QUALITY_FORMULA)
 
 

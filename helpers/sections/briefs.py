@@ -49,6 +49,19 @@ def _month_row(lc: LifecycleCounts | None, month_start: dt.date):
     return row.iloc[0] if len(row) else None
 
 
+def _brief(title: str, cards, findings, actions, *, review_link: bool = True) -> Brief:
+    """A report's brief with the house titles, linked to the monthly review's action plan."""
+    return Brief(
+        title,
+        cards=cards,
+        findings=findings,
+        findings_title=t("brief.findings"),
+        actions=actions,
+        actions_title=t("brief.actions"),
+        links=[(t("brief.review_link"), REVIEW_LINK)] if review_link else [],
+    )
+
+
 _STATUS_TONE = {"good": "good", "caution": "neutral", "poor": "bad"}
 
 
@@ -98,21 +111,22 @@ def audit_brief(view, *, month: str) -> Brief:
         findings.append(t("brief.audit.unbalanced", sources=join_words(q.unbalanced)))
         actions.append(t("brief.audit.fix_unbalanced", sources=join_words(q.unbalanced)))
     if q.flags:
-        days = join_words(f"{f.day} ({f.source})" for f in q.flags[:3])
+        days = join_words(
+            t(
+                "review.quality.flag_day",
+                day=f.day,
+                source=f.source,
+                flag=t(f"audit.flag.{f.flag}"),
+            )
+            for f in q.flags[:3]
+        )
         findings.append(t("brief.audit.flags", n=len(q.flags), days=days))
         actions.append(t("brief.audit.check_days", days=days))
     if not findings:
         findings.append(t("brief.audit.clean"))
     if not actions:
         actions.append(t("brief.audit.nothing"))
-    return Brief(
-        t("brief.title", month=month),
-        cards=cards,
-        findings=findings,
-        findings_title=t("brief.findings"),
-        actions=actions,
-        actions_title=t("brief.actions"),
-    )
+    return _brief(t("brief.title", month=month), cards, findings, actions, review_link=False)
 
 
 def active_users_brief(
@@ -189,15 +203,7 @@ def active_users_brief(
             )
             actions.append(t("brief.active.driver_action", behaviour=behaviour))
     actions.append(t("brief.see_review"))
-    return Brief(
-        t("brief.title", month=month),
-        cards=cards,
-        findings=findings,
-        findings_title=t("brief.findings"),
-        actions=actions,
-        actions_title=t("brief.actions"),
-        links=[(t("brief.review_link"), REVIEW_LINK)],
-    )
+    return _brief(t("brief.title", month=month), cards, findings, actions)
 
 
 def personas_brief(cards, *, month: str, owners: dict | None = None, limit: int = 6) -> Brief:
@@ -247,15 +253,7 @@ def personas_brief(cards, *, month: str, owners: dict | None = None, limit: int 
             if owner
             else t("brief.personas.action_no_owner", name=c.name, action=c.action_text.rstrip("."))
         )
-    return Brief(
-        t("brief.title", month=month),
-        cards=kpis,
-        findings=findings,
-        findings_title=t("brief.findings"),
-        actions=actions,
-        actions_title=t("brief.actions"),
-        links=[(t("brief.review_link"), REVIEW_LINK)],
-    )
+    return _brief(t("brief.title", month=month), kpis, findings, actions)
 
 
 _DECISION_TONE = {
@@ -348,15 +346,7 @@ def ab_brief(readout, *, month: str, diagnosis=None, owners: dict | None = None)
     action = (
         action.rstrip(".。") + (t("brief.ab.owner", owner=owner) if owner else "") + t("list.end")
     )
-    return Brief(
-        t("brief.ab.title", experiment=name, month=month),
-        cards=cards,
-        findings=findings,
-        findings_title=t("brief.findings"),
-        actions=[action],
-        actions_title=t("brief.actions"),
-        links=[(t("brief.review_link"), REVIEW_LINK)],
-    )
+    return _brief(t("brief.ab.title", experiment=name, month=month), cards, findings, [action])
 
 
 def metric_name(metric: str) -> str:
@@ -463,12 +453,6 @@ def churn_brief(
             )
     if not findings:
         findings.append(t("brief.churn.none"))
-    return Brief(
-        t("brief.title", month=month),
-        cards=cards,
-        findings=findings,
-        findings_title=t("brief.findings"),
-        actions=actions or [t("brief.see_review")],
-        actions_title=t("brief.actions"),
-        links=[(t("brief.review_link"), REVIEW_LINK)],
+    return _brief(
+        t("brief.title", month=month), cards, findings, actions or [t("brief.see_review")]
     )

@@ -38,23 +38,11 @@ REVIEW_FILE = "review.json"
 
 def experiment_diagnoses(readouts: list[dict]) -> dict:
     """experiment -> the diagnosis of an invalid readout in words (its under-logged arm)."""
-    out = {}
-    for r in readouts:
-        if r.get("decision") != INVALID:
-            continue
-        arm = plan_mod.under_logged_arm(r)
-        out[r.get("experiment", "")] = (
-            t(
-                "review.plan.fix.arm",
-                arm=arm[0],
-                users=arm[1],
-                expected=arm[2],
-                missing=1 - arm[1] / arm[2],
-            )
-            if arm
-            else t("review.plan.fix.checks")
-        )
-    return out
+    return {
+        r.get("experiment", ""): plan_mod.fix_diagnosis(r, text=t)
+        for r in readouts
+        if r.get("decision") == INVALID
+    }
 
 
 # --- three things and the brief -------------------------------------------------------------------
