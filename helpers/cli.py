@@ -6,6 +6,7 @@
     persona-kit init my-project --notebooks
     persona-kit run --config persona.yaml --month 2026-10 --jobs 2 -p experiment checkout_v2
     persona-kit audit --config persona.yaml
+    persona-kit audience --month 2026-10 --at-risk --persona 2 --campaign winback_oct --out winback_oct.csv
     persona-kit lab --config persona.yaml
 
 Errors the kit raises on purpose (:class:`helpers.core.errors.PersonaKitError`) print as one line
@@ -207,6 +208,76 @@ def audit(config: str) -> None:
     cfg = load_config_checked(config, parameter="config")
     project = load_project(cfg, progress=True)
     click.echo(audit_summary_text(project))
+
+
+@main.command()
+@click.option(
+    "--config", "config", default=DEFAULT_CONFIG, show_default=True, help="Project config file."
+)
+@click.option("--month", required=True, help="YYYY-MM whose review picks the users.")
+@click.option("--tag", default=None, help="Users with this tag (a name from `tags:`).")
+@click.option("--persona", default=None, type=int, help="Users in this persona (its number).")
+@click.option(
+    "--at-risk",
+    "at_risk",
+    is_flag=True,
+    help="Users who can still be saved (high churn risk, recently active); with --persona, its own.",
+)
+@click.option("--campaign", required=True, help="The campaign's name (unique in the log).")
+@click.option(
+    "--holdout",
+    default=None,
+    type=float,
+    help="Share held out (default: `campaigns.holdout` in the config, 0.1).",
+)
+@click.option(
+    "--send-date",
+    "send_date",
+    default=None,
+    help="YYYY-MM-DD the campaign goes out (default: the first day of the next month).",
+)
+@click.option(
+    "--owner", default="", help="Who owns the campaign (default: the tag's owner or `owners:`)."
+)
+@click.option(
+    "--channel", default="", help="push, sms, email, coupon, in_app... (default: the tag's)."
+)
+@click.option(
+    "--reports", default=None, help="Report folder holding <month>/ (default: as `run`)."
+)
+@click.option("--out", "out", required=True, help="The CSV to write for the CRM.")
+def audience(
+    config: str,
+    month: str,
+    tag: str | None,
+    persona: int | None,
+    at_risk: bool,
+    campaign: str,
+    holdout: float | None,
+    send_date: str | None,
+    owner: str,
+    channel: str,
+    reports: str | None,
+    out: str,
+) -> None:
+    """Export a campaign audience with a hash-based holdout, and log the campaign for its readout."""
+    from helpers.report.audience import export_audience
+
+    result = export_audience(
+        config,
+        month=month,
+        campaign=campaign,
+        out=out,
+        tag=tag,
+        persona=persona,
+        at_risk=at_risk,
+        holdout=holdout,
+        send_date=send_date,
+        owner=owner,
+        channel=channel,
+        reports=reports,
+    )
+    click.echo(result.summary())
 
 
 STARTER_CONFIG = Path(__file__).parent / "core" / "starter.yaml"

@@ -15,7 +15,11 @@ the kit can estimate one (with the assumption stated) and the owner from ``owner
 * ``retention_driver``: an early behaviour that goes with day-28 retention (the doers' retention
   interval lies above the non-doers'): guide this month's new users to it;
 * ``migration``: a persona that lost most of last month's members (not active this month): win
-  them back (``winback_persona_<n>.csv``).
+  them back (``winback_persona_<n>.csv``);
+* ``campaign``: each campaign read out against its holdout this month
+  (:mod:`helpers.analysis.campaigns.readout`): scale it, run it again (keep) or stop it; one
+  that could not be read out gets a holdout or its split checked first. Its owner is the
+  campaign's own (the log's) when it has one.
 
 Ranked by revenue at stake, then by users; no action appears twice for the same persona. The
 words come from the report catalog through ``text`` (``helpers.display.text.t``), so this module
@@ -37,6 +41,7 @@ __all__ = [
     "retention_driver_actions",
     "migration_actions",
     "lapsed_actions",
+    "campaign_actions",
     "action_plan",
     "owner_of",
     "under_logged_arm",
@@ -360,6 +365,78 @@ def lapsed_actions(
     return rows
 
 
+def campaign_actions(
+    review, *, text: Text, audience: Callable, holdout_share: float = 0.1
+) -> list[dict]:
+    """One row per campaign of a :class:`helpers.analysis.campaigns.readout.CampaignReview`:
+    its decision as an action. Scale: ``users`` is last time's audience and the impact the
+    users brought back at the measured lift; revenue at stake is the revenue lift per contact x
+    the audience when that lift is positive. ``audience(readout)`` names the audience."""
+    rows = []
+    for r in getattr(review, "campaigns", []) or []:
+        users = int(r.treat_users + r.holdout_users)
+        owner = str(getattr(r.info, "owner", "") or "") or None
+        base = dict(persona=audience(r), users=users, owner=owner)
+        if r.decision == "not_read":
+            key = "campaigns.plan.srm" if r.status == "srm" else "campaigns.plan.no_holdout"
+            reason = text(
+                f"campaigns.reason.{r.status}",
+                treat_users=r.treat_users,
+                holdout_users=r.holdout_users,
+                users=users,
+                observed=r.holdout_users / users if users else float("nan"),
+                planned=getattr(r.info, "holdout_share", None) or float("nan"),
+                p=r.srm_p,
+            )
+            rows.append(
+                _row(
+                    "campaign",
+                    action=text(key, campaign=r.name),
+                    why=text("campaigns.plan.why.not_read", reason=reason),
+                    **base,
+                )
+            )
+            continue
+        m, rev = r.metric("reactivation"), r.metric("revenue_per_user")
+        why = text(
+            "campaigns.plan.why",
+            treat=m["treat_mean"],
+            holdout=m["holdout_mean"],
+            lift=m["lift_abs"],
+            low=m["ci_low"],
+            high=m["ci_high"],
+            users=users,
+        )
+        stake, impact = None, ""
+        if r.decision == "scale":
+            action = text(
+                "campaigns.plan.scale", campaign=r.name, audience=audience(r), share=holdout_share
+            )
+            gain = float(rev.get("lift_abs", float("nan")))
+            stake = gain * users if np.isfinite(gain) and gain > 0 else None
+            impact = text(
+                "campaigns.plan.impact",
+                users=round(m["lift_abs"] * users),
+                lift=m["lift_abs"],
+                audience=users,
+            )
+        elif r.decision == "keep":
+            action = text("campaigns.plan.keep", campaign=r.name, mde=r.mde)
+        else:
+            action = text("campaigns.plan.stop", campaign=r.name)
+        rows.append(
+            _row(
+                "campaign",
+                action=action,
+                why=why,
+                revenue_at_stake=stake,
+                expected_impact=impact,
+                **base,
+            )
+        )
+    return rows
+
+
 def owner_of(row: Mapping, owners: Mapping | None, persona_number=None) -> str:
     """The owner of an action: ``owners`` by persona number or name, else by source, else ''.
 
@@ -409,7 +486,9 @@ def action_plan(rows: list[dict], *, owners: Mapping | None = None) -> pd.DataFr
         int(str(p).split(".", 1)[0]) if str(p).split(".", 1)[0].isdigit() else None
         for p in df["persona"]
     ]
-    df["owner"] = [owner_of(r, owners, n) for r, n in zip(df.to_dict("records"), numbers)]
+    df["owner"] = [
+        r.get("owner") or owner_of(r, owners, n) for r, n in zip(df.to_dict("records"), numbers)
+    ]
     df["expected_impact"] = df["expected_impact"].fillna("")
     df["audience_file"] = df["audience_file"].fillna("")
     return df[list(ACTION_COLUMNS)]

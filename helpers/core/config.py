@@ -150,6 +150,7 @@ class SourcesConfig(_Strict):
     users: SourceConfig | None = None
     identities: SourceConfig | None = None
     assignments: SourceConfig | None = None
+    campaigns: SourceConfig | None = None
 
     @field_validator("events", mode="before")
     @classmethod
@@ -220,6 +221,66 @@ class TagConfig(_Strict):
     rule: str
     layer: Literal["basic", "behaviour", "value"] = "behaviour"
     description: str = ""
+    action: str = Field(default="", description="what is done for the tag's users")
+    owner: str = Field(default="", description="the team that owns the action")
+    channel: str = Field(
+        default="", description="how users are reached: push, sms, email, coupon, in_app, ..."
+    )
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _std_channel(cls, v):
+        return re.sub(r"[\s-]+", "_", str(v or "").strip().lower())
+
+
+class TagHealthConfig(_Strict):
+    """``tag_health:``: when the tag report warns about a tag."""
+
+    min_share: float = Field(
+        default=0.005,
+        ge=0,
+        lt=1,
+        description="a tag on fewer than this share of active users fires for almost no one",
+    )
+    max_share: float = Field(
+        default=0.95,
+        gt=0,
+        le=1,
+        description="a tag on more than this share of active users fires for nearly everyone",
+    )
+    drift: float = Field(
+        default=0.5,
+        gt=0,
+        description=(
+            "warn when a tag's coverage moves by more than this share of its coverage in an "
+            "earlier month (0.5: up or down by half)"
+        ),
+    )
+    min_drift_points: float = Field(
+        default=0.02,
+        ge=0,
+        lt=1,
+        description="and by at least this many points of share (ignores noise on tiny tags)",
+    )
+    months: int = Field(default=3, ge=1, le=12, description="earlier months compared")
+
+
+class CampaignsConfig(_Strict):
+    """``campaigns:``: audience exports and their readouts."""
+
+    log: str = Field(
+        default="campaigns.jsonl",
+        description="the kit's campaign log (relative to the config file)",
+    )
+    holdout: float = Field(
+        default=0.1, gt=0, lt=1, description="default holdout share of `persona-kit audience`"
+    )
+    readout_months: int = Field(
+        default=1,
+        ge=1,
+        le=6,
+        description="how many review months a campaign is read out in, from the month it was sent",
+    )
 
 
 class ReportConfig(_Strict):
@@ -300,6 +361,8 @@ class Config(_Strict):
     churn: ChurnConfig = Field(default_factory=ChurnConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
     tags: list[TagConfig] = Field(default_factory=list)
+    tag_health: TagHealthConfig = Field(default_factory=TagHealthConfig)
+    campaigns: CampaignsConfig = Field(default_factory=CampaignsConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     engine: EngineConfig = Field(default_factory=EngineConfig)
     personas: dict[str, Any] = Field(default_factory=dict)
@@ -390,7 +453,7 @@ class Config(_Strict):
             items.append(
                 ("events", src.name or _default_label(src.path, "events", i, src.table), src)
             )
-        for table in ("orders", "users", "identities", "assignments"):
+        for table in ("orders", "users", "identities", "assignments", "campaigns"):
             src = getattr(self.sources, table)
             if src is not None:
                 items.append((table, src.name or table, src))
@@ -408,8 +471,11 @@ class Config(_Strict):
 
     def digest(self) -> str:
         """Stable hash of the settings the cleaned-data cache depends on (paths as written):
-        ``tags`` and ``report`` change no cleaned row, so they are left out here."""
-        payload = self.model_dump(mode="json", exclude={"config_path", "report", "tags"})
+        ``tags``, ``tag_health``, ``campaigns`` (the settings, not the source) and ``report``
+        change no cleaned row, so they are left out here."""
+        payload = self.model_dump(
+            mode="json", exclude={"config_path", "report", "tags", "tag_health", "campaigns"}
+        )
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
     def settings_digest(self) -> str:

@@ -20,6 +20,7 @@ __all__ = [
     "ALLOWED",
     "FUNCTIONS",
     "TAG_PREFIX",
+    "TAG_KEYS",
     "Tag",
     "parse_tags",
     "check_rule",
@@ -27,6 +28,7 @@ __all__ = [
 ]
 
 LAYERS = ("basic", "behaviour", "value")
+TAG_KEYS = ("name", "layer", "rule", "description", "action", "owner", "channel")
 TAG_PREFIX = "tag_"
 ALLOWED = (
     "column names, numbers, strings, True/False, comparisons (== != < <= > >=), "
@@ -44,12 +46,18 @@ FUNCTIONS = {
 
 @dataclass(frozen=True)
 class Tag:
-    """One declared tag: ``name`` (identifier), ``layer``, ``rule`` text, ``description``."""
+    """One declared tag: ``name`` (identifier), ``layer``, ``rule`` text, ``description``, and
+    what the tag is for: the ``action`` taken on its users, its ``owner`` and the ``channel``
+    (push, sms, email, coupon, in_app, ...). A tag without an action is flagged by the tag
+    report: a tag that drives no action is decoration."""
 
     name: str
     layer: str
     rule: str
     description: str = ""
+    action: str = ""
+    owner: str = ""
+    channel: str = ""
 
     @property
     def column(self) -> str:
@@ -90,7 +98,7 @@ def parse_tags(tags: Iterable[Mapping[str, Any] | Tag]) -> list[Tag]:
                 raise ConfigError(
                     f"tags[{i}]: expected a mapping with keys name, layer, rule, description; found {item!r}."
                 )
-            extra = set(item) - {"name", "layer", "rule", "description"}
+            extra = set(item) - set(TAG_KEYS)
             missing = {"name", "layer", "rule"} - set(item)
             if extra or missing:
                 raise ConfigError(
@@ -100,13 +108,14 @@ def parse_tags(tags: Iterable[Mapping[str, Any] | Tag]) -> list[Tag]:
                         if extra
                         else f"missing key(s) {sorted(missing)}"
                     )
-                    + "; expected keys name, layer, rule and optionally description."
+                    + "; expected keys name, layer, rule and optionally description, action, "
+                    "owner, channel."
                 )
             tag = Tag(
                 str(item["name"]),
                 str(item["layer"]),
                 str(item["rule"]),
-                str(item.get("description", "")),
+                *(str(item.get(k) or "") for k in TAG_KEYS[3:]),
             )
         if not tag.name.isidentifier():
             raise ConfigError(

@@ -22,6 +22,10 @@ SIGNUP_TIME = "signup_time"
 EXPERIMENT = "experiment"
 VARIANT = "variant"
 ASSIGNED_AT = "assigned_at"
+# campaigns: contacts of CRM campaigns (who was sent what, when, and who was held out)
+CAMPAIGN = "campaign"
+SENT_AT = "sent_at"
+GROUP = "group"  # treat | holdout
 
 # bookkeeping columns added while cleaning
 SOURCE = "source"  # which configured source a row came from (e.g. "events[0]:app_events")
@@ -37,12 +41,14 @@ TABLES = {
     "users": {"required": [USER_ID], "optional": [SIGNUP_TIME]},
     "identities": {"required": [ANONYMOUS_ID, USER_ID], "optional": []},
     "assignments": {"required": [USER_ID, EXPERIMENT, VARIANT], "optional": [ASSIGNED_AT]},
+    "campaigns": {"required": [USER_ID, CAMPAIGN, SENT_AT], "optional": [GROUP]},
 }
 TIME_COLUMNS = {
     "events": EVENT_TIME,
     "orders": ORDER_TIME,
     "users": SIGNUP_TIME,
     "assignments": ASSIGNED_AT,
+    "campaigns": SENT_AT,
 }
 # events may carry anonymous_id instead of user_id (stitched later)
 ID_ALTERNATIVES = {"events": [USER_ID, ANONYMOUS_ID]}

@@ -228,7 +228,7 @@ def clean_users(u: ibis.Table):
 
 
 def clean_simple(t: ibis.Table, table: str, keys: list[str], time_col: str | None, cfg: Config):
-    """Identities and assignments: drop rows with an empty key, drop exact duplicates."""
+    """Identities, assignments and campaigns: drop rows with an empty key, drop exact duplicates."""
     src = t[schema.SOURCE].min().execute()
     rows_in = int(t.count().execute())
     ok = t
@@ -275,7 +275,7 @@ def clean(
     sources: dict[str, SourceAudit] = {}
     ident = None
     tables: dict[str, ibis.Table | None] = {
-        k: None for k in ("events", "orders", "users", "identities", "assignments")
+        k: None for k in ("events", "orders", "users", "identities", "assignments", "campaigns")
     }
     identities = None
     if staged.get("identities") is not None:
@@ -307,6 +307,15 @@ def clean(
             "assignments",
             [schema.USER_ID, schema.EXPERIMENT, schema.VARIANT],
             schema.ASSIGNED_AT,
+            cfg,
+        )
+        sources.update(a)
+    if staged.get("campaigns") is not None:
+        tables["campaigns"], a = clean_simple(
+            staged["campaigns"],
+            "campaigns",
+            [schema.USER_ID, schema.CAMPAIGN, schema.SENT_AT],
+            schema.SENT_AT,
             cfg,
         )
         sources.update(a)

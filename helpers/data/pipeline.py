@@ -50,7 +50,7 @@ from helpers.data.audit import Audit, UserDaySpan
 
 # 10: orders from purchase_events; 9: default valid range 1990-01-01 .. the day after the build; 8: offsets per value, NaN amounts
 CLEANING_VERSION = "10"
-TABLES = ("events", "orders", "users", "identities", "assignments")
+TABLES = ("events", "orders", "users", "identities", "assignments", "campaigns")
 
 
 def fingerprint(cfg: Config) -> str:

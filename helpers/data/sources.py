@@ -62,6 +62,12 @@ CANONICAL_TYPES = {
         schema.ASSIGNED_AT: engine.TS_UTC,
     },
     "users": {schema.USER_ID: dt.string, schema.SIGNUP_TIME: engine.TS_UTC},
+    "campaigns": {
+        schema.USER_ID: dt.string,
+        schema.CAMPAIGN: dt.string,
+        schema.SENT_AT: engine.TS_UTC,
+        schema.GROUP: dt.string,
+    },
 }
 NUMERIC = {schema.AMOUNT, schema.REVENUE}
 
@@ -461,18 +467,21 @@ def read_table(
     stage_dir: Path | None = None,
     deferred: dict | None = None,
     parts: bool = False,
+    only: dict[str, list[Path]] | None = None,
 ):
     """All sources of one canonical table, mapped and (for events) unioned; None if not configured.
 
     With ``deferred``, value checks are left as ``__bad_*`` columns (see :func:`map_source`).
     With ``parts=True`` the mapped sources come back one by one, as a list of
     :class:`MappedSource` (a source's own pass can then skip what it does not hold).
+    With ``only`` (source label -> files), just those files of those sources are read (an
+    incremental cache build reads the new files only).
     """
     mapped = []
     for t, label, src in cfg.source_items():
-        if t != table:
+        if t != table or (only is not None and not only.get(label)):
             continue
-        files = source_files(cfg, t, label, src)
+        files = source_files(cfg, t, label, src) if only is None else list(only[label])
         # with deferred checks the text is parsed once, when the mapped table is staged; the
         # empty-file and value checks then run on the staged rows (see check_deferred)
         raw = read_raw(

@@ -19,6 +19,7 @@ from helpers.sections import (
     persona_review,
     personas,
     review_brief,
+    review_campaigns,
     review_kpis,
     review_personas,
 )
@@ -37,6 +38,7 @@ SECTIONS = (
     persona_review,
     review_kpis,
     review_personas,
+    review_campaigns,
     review_brief,
     briefs,
 )

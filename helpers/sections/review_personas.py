@@ -25,6 +25,7 @@ from helpers.display.registry import renders
 from helpers.display.table import Table
 from helpers.display.text import t
 from helpers.plots.activity import behaviour_label
+from helpers.sections.review_campaigns import audience_label
 
 __all__ = [
     "persona_comparison",
@@ -235,6 +236,7 @@ def action_plan(
     new_users: int | None = None,
     lost: pd.DataFrame | None = None,
     churn_risk: pd.DataFrame | None = None,
+    campaigns=None,
 ) -> ActionPlan:
     """The month's action plan (:mod:`helpers.analysis.action_plan`), written to
     ``artifacts/actions.csv`` with its owners from ``owners:``.
@@ -243,7 +245,9 @@ def action_plan(
     ``retention`` is ``retention_drivers.csv`` of ``02_active_users`` (its ``first_days`` and
     ``retention_day`` columns say the windows); ``lost`` the personas' lost members
     (:func:`helpers.sections.review_kpis.lost_members`); ``churn_risk`` is ``churn_risk.csv``
-    (its lapsed high-risk users get a win-back action per persona, ``lapsed_persona_<n>.csv``)."""
+    (its lapsed high-risk users get a win-back action per persona, ``lapsed_persona_<n>.csv``);
+    ``campaigns`` the month's campaign readouts
+    (:func:`helpers.sections.review_campaigns.campaign_section`): keep, scale or stop each."""
     cfg = ctx.config
     rows = []
     if isinstance(actions, ActionList):
@@ -276,6 +280,11 @@ def action_plan(
         ].sort_values("expected_revenue_30d", ascending=False, kind="stable")
         ctx.write_csv(users.reset_index(drop=True), row["audience_file"].removesuffix(".csv"))
     rows += lapsed
+    review = getattr(campaigns, "review", None)
+    if review is not None:
+        rows += plan_mod.campaign_actions(
+            review, text=t, audience=audience_label, holdout_share=cfg.campaigns.holdout
+        )
     plan = plan_mod.action_plan(rows, owners=cfg.owners)
     ctx.write_csv(plan, "actions")
     return ActionPlan(plan)

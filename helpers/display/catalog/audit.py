@@ -7,6 +7,7 @@ MESSAGES = {
     "audit.table.users": "users",
     "audit.table.identities": "identities",
     "audit.table.assignments": "assignments",
+    "audit.table.campaigns": "campaign contacts",
     # drop reasons: a short name and what it means, in the order they apply
     "audit.reason.missing_time": "Empty timestamp",
     "audit.reason.time_out_of_range": "Timestamp out of range",

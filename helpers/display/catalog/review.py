@@ -33,6 +33,7 @@ MESSAGES = {
     "review.plan.source.churn_driver": "churn driver",
     "review.plan.source.retention_driver": "retention driver",
     "review.plan.source.migration": "migration",
+    "review.plan.source.campaign": "campaign",
     "review.plan.ship.impact": (
         "≈ {value:money.0} more a month if its {users:count} control users get it too "
         "({per_user:money} more per user this month)"

@@ -1,0 +1,209 @@
+"""Campaign audiences and readouts on hand-computed toys."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from helpers.analysis import action_plan as plan_mod
+from helpers.analysis.campaigns.audience import (
+    audience_rows,
+    hash_unit,
+    holdout_groups,
+    select_audience,
+)
+from helpers.analysis.campaigns.readout import (
+    campaign_outcomes,
+    campaign_review,
+    campaigns_in_month,
+    read_campaign,
+)
+from helpers.core.errors import DataError, ParameterError
+from helpers.data.campaigns import CampaignInfo, Contacts, normalise_groups
+
+D = dt.date
+
+
+def test_holdout_share_is_within_binomial_tolerance_and_stable():
+    ids = [f"u{i:06d}" for i in range(20_000)]
+    groups = holdout_groups(ids, "spring_sale", 0.1)
+    held = int((groups == "holdout").sum())
+    # 20,000 x 0.1 = 2,000 expected, sd = sqrt(20,000 x 0.1 x 0.9) = 42.4: within 3 sd
+    assert abs(held - 2_000) <= 3 * np.sqrt(20_000 * 0.1 * 0.9)
+    # the same users, in another order, get the same groups; another campaign other users
+    again = holdout_groups(list(reversed(ids)), "spring_sale", 0.1)[::-1]
+    assert (again == groups).all()
+    other = holdout_groups(ids, "autumn_sale", 0.1)
+    both = int(((groups == "holdout") & (other == "holdout")).sum())
+    assert abs(both - 200) <= 3 * np.sqrt(20_000 * 0.01 * 0.99)  # independent: 1% of users
+    assert hash_unit("spring_sale", "u000001") == hash_unit("spring_sale", "u000001")
+
+
+def test_holdout_share_must_be_a_share():
+    with pytest.raises(ParameterError, match="between 0 and 1"):
+        holdout_groups(["a"], "x", 1.5)
+
+
+def _personas():
+    return pd.DataFrame(
+        {
+            "user_id": ["a", "b", "c", "d", "e"],
+            "persona": [1, 1, 2, 2, 2],
+            "persona_name": ["One", "One", "Two", "Two", "Two"],
+            "tag_deal_seeker": [1, 0, 1, 1, 0],
+            "tag_new_user": [0, 1, 1, 0, 0],
+        }
+    )
+
+
+def _churn():
+    return pd.DataFrame(
+        {
+            "user_id": ["a", "c", "d", "e"],
+            "churn_risk_30d": [0.9, 0.8, 0.2, 0.95],
+            "status": ["recoverable", "recoverable", "not_at_risk", "lapsed"],
+        }
+    )
+
+
+def test_select_audience_intersects_tag_persona_and_risk():
+    p, c = _personas(), _churn()
+    assert select_audience(p, c, tag="deal_seeker")["user_id"].tolist() == ["a", "c", "d"]
+    assert select_audience(p, c, persona=2)["user_id"].tolist() == ["c", "d", "e"]
+    assert select_audience(p, c, at_risk=True)["user_id"].tolist() == ["a", "c"]
+    assert select_audience(p, c, at_risk=True, persona=2)["user_id"].tolist() == ["c"]
+    assert select_audience(p, c, tag="deal_seeker", persona=2)["user_id"].tolist() == ["c", "d"]
+    with pytest.raises(ParameterError, match="no such tag; the tags are"):
+        select_audience(p, c, tag="whale", month="2026-09")
+    with pytest.raises(ParameterError, match="has no persona 7"):
+        select_audience(p, c, persona=7, month="2026-09")
+    with pytest.raises(ParameterError, match="--at-risk needs the churn report"):
+        select_audience(p, None, at_risk=True, month="2026-09")
+
+
+def test_audience_rows_carry_tags_risk_and_group():
+    rows = select_audience(_personas(), _churn(), tag="deal_seeker")
+    out = audience_rows(rows, _churn(), campaign="c1", holdout=0.5)
+    assert list(out.columns) == ["user_id", "persona", "tags", "churn_risk_30d", "group"]
+    assert out["tags"].tolist() == ["deal_seeker", "deal_seeker;new_user", "deal_seeker"]
+    assert out["churn_risk_30d"].tolist() == [0.9, 0.8, 0.2]
+    assert out["group"].tolist() == holdout_groups(["a", "c", "d"], "c1", 0.5).tolist()
+
+
+def test_group_words_are_normalised_and_unknown_ones_named():
+    assert normalise_groups(
+        pd.Series(["Treatment", "CONTROL", "holdout", ""]), where="f"
+    ).tolist() == [
+        "treat",
+        "holdout",
+        "holdout",
+        "treat",
+    ]
+    with pytest.raises(DataError, match="'maybe' was found in 2 row"):
+        normalise_groups(pd.Series(["treat", "maybe", "maybe"]), where="source `campaigns`")
+
+
+# --- readout ---------------------------------------------------------------------------------
+def _user_day():
+    """Treat t1..t4, holdout h1..h4; the window is 2026-10-01..2026-10-31."""
+    rows = [
+        # treat: t1, t2, t3 active in the window; t4 only before it (not counted)
+        ("t1", D(2026, 10, 2), 3, 1, 20.0),
+        ("t1", D(2026, 10, 9), 2, 0, 0.0),
+        ("t2", D(2026, 10, 31), 1, 0, 0.0),
+        ("t3", D(2026, 10, 15), 4, 1, 10.0),
+        ("t4", D(2026, 9, 30), 5, 1, 99.0),
+        # holdout: h1 active in the window; h2 only after it; h3 a passive day (no active event)
+        ("h1", D(2026, 10, 5), 2, 0, 0.0),
+        ("h2", D(2026, 11, 1), 2, 1, 50.0),
+        ("h3", D(2026, 10, 7), 0, 0, 0.0),
+    ]
+    df = pd.DataFrame(rows, columns=["user_id", "day", "active_events", "orders", "revenue"])
+    return ibis.memtable(df)
+
+
+def _contacts(holdout_share=None, groups=None):
+    users = ["t1", "t2", "t3", "t4", "h1", "h2", "h3", "h4"]
+    groups = groups or ["treat"] * 4 + ["holdout"] * 4
+    frame = pd.DataFrame(
+        {"user_id": users, "campaign": "winback", "sent_day": D(2026, 10, 1), "group": groups}
+    )
+    info = {"winback": CampaignInfo("winback", "log", D(2026, 10, 1), holdout_share=holdout_share)}
+    return Contacts(frame, info)
+
+
+def test_outcomes_count_only_the_window():
+    out = campaign_outcomes(
+        _user_day(), pd.Series(["t1", "t4", "h2", "h3", "zz"]), D(2026, 10, 1), D(2026, 10, 31)
+    ).set_index("user_id")
+    assert out["active"].to_dict() == {"t1": 1, "t4": 0, "h2": 0, "h3": 0, "zz": 0}
+    assert out["buyer"].to_dict() == {"t1": 1, "t4": 0, "h2": 0, "h3": 0, "zz": 0}
+    assert out.loc["t1", "revenue"] == 20.0
+
+
+def test_readout_equals_the_hand_computed_welch_interval():
+    r = read_campaign("winback", _contacts(), _user_day(), month="2026-10")
+    assert (r.status, r.treat_users, r.holdout_users) == ("read", 4, 4)
+    m = r.metric("reactivation")
+    assert (m["treat_mean"], m["holdout_mean"]) == (0.75, 0.25)
+    # var = 0.75 x 0.25 / 4 twice = 0.09375; se = 0.306186; Welch df = 6
+    se = np.sqrt(2 * 0.75 * 0.25 / 4)
+    half = stats.t.ppf(0.975, 6) * se
+    assert m["lift_abs"] == pytest.approx(0.5)
+    assert (m["ci_low"], m["ci_high"]) == (pytest.approx(0.5 - half), pytest.approx(0.5 + half))
+    assert m["p_value"] == pytest.approx(2 * stats.t.sf(0.5 / se, 6))
+    conv = r.metric("conversion")  # t1 and t3 bought in the window; no holdout user did
+    assert (conv["treat_mean"], conv["holdout_mean"]) == (0.5, 0.0)
+    rev = r.metric("revenue_per_user")  # (20 + 10) / 4 against 0
+    assert rev["lift_abs"] == pytest.approx(7.5)
+    # positive, but the interval includes 0: run it again with a holdout
+    assert r.decision == "keep"
+    table = campaign_review(_contacts(), _user_day(), month="2026-10").table()
+    assert table["metric"].tolist() == ["reactivation", "conversion", "revenue_per_user"]
+    assert table.loc[0, "lift_abs"] == pytest.approx(0.5)
+
+
+def test_a_campaign_without_holdout_or_with_a_broken_split_is_not_read():
+    none = read_campaign("winback", _contacts(groups=["treat"] * 8), _user_day(), month="2026-10")
+    assert (none.status, none.decision, none.treat_users) == ("no_holdout", "not_read", 8)
+    # 4 of 8 held out where 1% was planned: chi-square p < 0.001
+    srm = read_campaign("winback", _contacts(holdout_share=0.01), _user_day(), month="2026-10")
+    assert (srm.status, srm.decision) == ("srm", "not_read")
+    assert srm.srm_p < 0.001
+    ok = read_campaign("winback", _contacts(holdout_share=0.5), _user_day(), month="2026-10")
+    assert ok.status == "read" and ok.srm_p == pytest.approx(1.0)
+
+
+def test_campaigns_are_read_in_the_month_they_were_sent():
+    c = _contacts()
+    assert campaigns_in_month(c, "2026-10") == ["winback"]
+    assert campaigns_in_month(c, "2026-11") == []
+    assert campaigns_in_month(c, "2026-11", readout_months=2) == ["winback"]
+    assert campaigns_in_month(c, "2026-09") == []
+
+
+def test_decisions_become_action_rows_with_the_campaign_owner():
+    r = read_campaign("winback", _contacts(), _user_day(), month="2026-10")
+    r.info.owner = "CRM team"
+    rows = plan_mod.campaign_actions(
+        type("R", (), {"campaigns": [r]})(),
+        text=lambda key, **kw: key,
+        audience=lambda readout: "at-risk users",
+    )
+    plan = plan_mod.action_plan(rows, owners={"campaign": "Growth"})
+    assert plan[["source", "action", "owner", "users"]].values.tolist() == [
+        ["campaign", "campaigns.plan.keep", "CRM team", 8]
+    ]
+    r.info.owner = ""
+    plan = plan_mod.action_plan(
+        plan_mod.campaign_actions(
+            type("R", (), {"campaigns": [r]})(), text=lambda k, **kw: k, audience=lambda x: "a"
+        ),
+        owners={"campaign": "Growth"},
+    )
+    assert plan["owner"].tolist() == ["Growth"]
