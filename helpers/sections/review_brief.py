@@ -22,6 +22,7 @@ from helpers.display.format import fmt, is_missing
 from helpers.display.text import join_sentences, t
 from helpers.sections.ab_readout import metric_label
 from helpers.sections.persona_review import MonthQuality, decision_text, lift_text, quality_card
+from helpers.sections.review_campaigns import campaign_things
 from helpers.sections.review_kpis import ActiveCounts, KpiAttribution, reconcile_sentence
 
 __all__ = [
@@ -121,7 +122,7 @@ def _movement_thing(lost: pd.DataFrame | None, month: str) -> str | None:
     )
 
 
-def _experiment_thing(readouts: list[dict], diagnoses: dict) -> str | None:
+def _experiment_thing(readouts: list[dict], diagnoses: dict, campaigns=None) -> str | None:
     parts = []
     for r in readouts:
         name, decision = r.get("experiment", ""), str(r.get("decision") or "")
@@ -153,6 +154,7 @@ def _experiment_thing(readouts: list[dict], diagnoses: dict) -> str | None:
                 "review.thing.experiment.plain", experiment=name, decision=decision_text(decision)
             )
         )
+    parts += campaign_things(campaigns)
     return join_sentences(parts) if parts else None
 
 
@@ -164,13 +166,16 @@ def three_things(
     *,
     month: str,
     diagnoses: dict | None = None,
+    campaigns=None,
 ) -> list[str]:
     """The three things to know this month, each one sentence with its numbers (fewer when
-    the month lacks one: no previous month, no personas last month, no experiment)."""
+    the month lacks one: no previous month, no personas last month, no experiment). The third
+    is what was tried: the experiments' decisions, then each campaign read out against its
+    holdout (``campaigns``: :func:`helpers.sections.review_campaigns.campaign_section`)."""
     things = [
         _kpi_thing(kpis, attribution),
         _movement_thing(lost, month),
-        _experiment_thing(readouts, diagnoses or {}),
+        _experiment_thing(readouts, diagnoses or {}, campaigns),
     ]
     return [x for x in things if x]
 

@@ -37,6 +37,7 @@ __all__ = [
     "campaign_section",
     "audience_label",
     "campaign_sentence",
+    "campaign_things",
 ]
 
 CAMPAIGNS_FILE = "campaigns.csv"
@@ -113,6 +114,36 @@ def campaign_sentence(r) -> str:
         p=m["p_value"],
         decision=t(f"campaigns.decision.{r.decision}"),
     )
+
+
+def campaign_things(section) -> list[str]:
+    """One short sentence per campaign read out this month, for the review's three things."""
+    out = []
+    for r in getattr(section, "campaigns", []) or []:
+        if r.status != "read":
+            out.append(
+                t(
+                    "campaigns.thing.not_read",
+                    campaign=r.name,
+                    sent=r.start,
+                    why=t(f"campaigns.thing.why.{r.status}"),
+                )
+            )
+            continue
+        m = r.metric(PRIMARY)
+        out.append(
+            t(
+                "campaigns.thing",
+                campaign=r.name,
+                audience=audience_label(r),
+                sent=r.start,
+                lift=m["lift_abs"],
+                low=m["ci_low"],
+                high=m["ci_high"],
+                decision=t(f"campaigns.decision.{r.decision}"),
+            )
+        )
+    return out
 
 
 def _personas_of(reports_root: Path, month: str) -> pd.DataFrame | None:

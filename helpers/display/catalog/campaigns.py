@@ -73,6 +73,15 @@ MESSAGES = {
         "below. A campaign with no holdout, or whose holdout share is far from the planned one "
         "(sample-ratio check, p < 0.001), is not read out."
     ),
+    # the review's three things
+    "campaigns.thing": (
+        "{campaign} (sent to {audience} on {sent:date}): {lift:pp} active again against its "
+        "holdout (95% CI {low:pp} to {high:pp}); {decision}."
+    ),
+    "campaigns.thing.not_read": "{campaign} (sent on {sent:date}) could not be read out: {why}.",
+    "campaigns.thing.why.no_holdout": "it had no holdout",
+    "campaigns.thing.why.too_small": "too few users in a group",
+    "campaigns.thing.why.srm": "its holdout share is not the planned one",
     # rows of the action plan (source = campaign)
     "campaigns.plan.scale": (
         "Scale {campaign}: send it to all of this month's {audience}, keeping a {share:share} "
