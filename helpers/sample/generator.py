@@ -1,9 +1,11 @@
 """Sample product data with planted truths: what every analysis in the kit should recover.
 
 ``generate_sample`` writes the raw sources of a fictional shop (an app log, a web log, identities,
-users, orders, experiment assignments; schemas in ``docs/internals.md``), a ``persona.yaml``
-configured for them, ``truth.json`` (planted parameters and exact defect counts) and
-``truth_users.csv.gz`` (each user's true persona, lifetimes and variants).
+users, orders, experiment assignments, a CRM's campaign contacts; schemas in
+``docs/internals.md``), a ``persona.yaml`` configured for them, ``truth.json`` (planted
+parameters and exact defect counts) and
+``truth_users.csv.gz`` (each user's true persona, lifetimes, variants and campaign arm). The
+campaign and the beta feature are planted append-only (:mod:`helpers.sample.plants`).
 
 ``language="zh"`` writes the same users, behaviour and numbers with Chinese event names and
 attribute values and a Chinese app-log header (:mod:`helpers.sample.names`): only labels differ.
@@ -29,6 +31,7 @@ import pyarrow.parquet as pq
 
 from helpers.core.errors import ParameterError
 from helpers.sample import personas as sp
+from helpers.sample import plants
 from helpers.sample.names import APP_FIELDS, SampleNames, sample_names
 from helpers.sample.simulation import (  # the simulation side of the generator
     _WEEKLY,
@@ -106,6 +109,8 @@ def generate_sample(
     (out / "web_events").mkdir(parents=True, exist_ok=True)
     for old in (out / "web_events").glob("part-*.parquet"):
         old.unlink()
+    if not plants.has_campaign(cal):  # one month: no audience month, no campaign export
+        (out / "campaigns.csv").unlink(missing_ok=True)
     n_orphans = max(1, round(users * ORPHANS_PER_USER))
     width = max(6, len(str(users + n_orphans)))
     writer = _Writers(out, cal, names)
@@ -122,6 +127,7 @@ def generate_sample(
         n = min(CHUNK_USERS, users - first)
         orphan_range = (users, users + n_orphans) if ci == len(starts) - 1 else None
         chunk = UserChunk(rng, cal, first, n, users, width, anon_next, order_next, orphan_range)
+        plants.plant(chunk, cal, seed=seed, ci=ci)  # append-only, with their own generators
         anon_next, order_next = chunk.anon_next, chunk.order_next
         writer.write(chunk, ci)
         acc.add(chunk)
@@ -282,6 +288,8 @@ class _Writers:
             )
         )
         self._write_csv("assignments.csv", self._assignments(chunk))
+        if chunk.contacts is not None:
+            self._write_csv("campaigns.csv", plants.contacts_table(chunk, self.cal))
         self._write_csv("truth_users.csv.gz", self._truth_users(chunk), gzip=True)
 
     def _users(self, chunk):
@@ -344,6 +352,10 @@ class _Writers:
                     t["resurrected"], cal.day_str(t["comeback"].clip(0)), ""
                 ),
                 **variants,
+                "campaign_arm": t["campaign_arm"].astype(str),
+                "campaign_visit_day": np.where(
+                    t["campaign_visit_day"] >= 0, cal.day_str(t["campaign_visit_day"].clip(0)), ""
+                ),
             }
         )
 
@@ -392,6 +404,12 @@ def _write_yaml(path, cal, names: SampleNames):
     valid_until = (cal.end + pd.Timedelta(days=1).to_pytimedelta()).isoformat()
     cache_note, from_note, until_note = _YAML_NOTES[names.language]
     app_columns = ", ".join(f"{field}: {names.app_column[field]}" for field in APP_FIELDS)
+    campaigns = (
+        "\n  campaigns: {name: campaigns, path: campaigns.csv, columns: {user_id: member_id, "
+        "campaign: campaign_name, sent_at: send_time, group: arm}}"
+        if plants.has_campaign(cal)
+        else ""
+    )
     path.write_text(
         f"""name: {names.project}
 timezone: {cal.timezone}
@@ -411,7 +429,7 @@ sources:
   orders: {{name: orders, path: orders.parquet, columns: {{user_id: uid, order_time: paid_at, amount: total}}}}
   users: {{name: users, path: users.csv, columns: {{user_id: id, signup_time: created_at}}}}
   identities: {{name: identities, path: identities.csv}}
-  assignments: {{name: assignments, path: assignments.csv}}
+  assignments: {{name: assignments, path: assignments.csv}}{campaigns}
 audit:
   valid_from: "{cal.start.isoformat()}"     # {from_note}
   valid_until: "{valid_until}"    # {until_note}

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from helpers.core.errors import ParameterError
 from helpers.sample.personas import EVENT_NAMES, PASSIVE_EVENTS, VARIANT_FORMS, variant_spelling
+from helpers.sample.plants import BETA_EVENT
 
 LANGUAGES = ("en", "zh")
 
@@ -39,6 +40,7 @@ class SampleNames:
     genders: tuple[str, ...]  #: female, male, other
     platforms: tuple[str, ...]  #: users.csv platform: ios, android, web
     plans: tuple[str, ...]  #: free, plus
+    beta_event: str  #: the beta feature's event (``helpers.sample.plants.BETA_EVENT``)
 
     @property
     def coupon_event(self) -> str:
@@ -52,10 +54,13 @@ class SampleNames:
 
     @property
     def vocabulary(self) -> list[str]:
-        """Raw event names by code: the names, then each name's variant spellings in turn."""
-        return list(self.events) + [
-            variant_spelling(n, f) for n in self.events for f in self.variant_forms
-        ]
+        """Raw event names by code: the names, then each name's variant spellings in turn, then
+        the beta event (code ``helpers.sample.plants.BETA_CODE``)."""
+        return (
+            list(self.events)
+            + [variant_spelling(n, f) for n in self.events for f in self.variant_forms]
+            + [self.beta_event]
+        )
 
     @property
     def app_column(self) -> dict[str, str]:
@@ -92,6 +97,7 @@ EN = SampleNames(
     genders=("female", "male", "other"),
     platforms=("ios", "android", "web"),
     plans=("free", "plus"),
+    beta_event=BETA_EVENT,
 )
 
 _ZH_EVENTS = {
@@ -128,6 +134,7 @@ ZH = SampleNames(
     genders=("女", "男", "其他"),
     platforms=("iOS", "Android", "Web"),
     plans=("免费版", "会员"),
+    beta_event="观看直播",
 )
 
 _BY_LANGUAGE = {"en": EN, "zh": ZH}

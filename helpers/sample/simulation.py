@@ -306,6 +306,10 @@ class UserChunk:
         months = cal.month_of_day[ad_day]
         self.user_months = np.unique((first + ad_user) * 1000 + months)
         self.n_events = len(ev["ts"])
+        # what the append-only plants (helpers.sample.plants) draw on; they drop it when done
+        self.natural = dict(user=ad_user, day=ad_day, first=ev["first"], k=k, ts=ev["ts"])
+        self.natural.update(persona=persona, epd=epd, pbuy=pbuy, spend=spend, device=device)
+        self.natural.update(mix_cum=mix_cum, active_cum=active_cum)
 
     # ------------------------------------------------------------------------------------------
     def _day_events(self, rng, ad_day, k):

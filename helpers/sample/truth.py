@@ -11,6 +11,17 @@ import pandas as pd
 from scipy import stats
 
 from helpers.sample import personas as sp
+from helpers.sample.plants import (
+    BETA_LAUNCH_DAY,
+    BETA_SHARE,
+    CAMPAIGN_DEFINITION,
+    CAMPAIGN_PERSONA,
+    HOLDOUT_SHARE,
+    REACTIVATION_PROB,
+    REACTIVATION_WINDOW_DAYS,
+    campaign_name,
+    has_campaign,
+)
 from helpers.sample.simulation import (
     CHECKOUT_LIFT,
     COMMUNITY_SHARE,
@@ -81,6 +92,10 @@ class TruthAccumulator:
             self._add("orphan_users", len(np.unique(c.orphans["user"])))
             self._keep("user_months", c.orphan_user_months)
         self._keep("user_months", c.user_months)
+        for key, val in c.campaign.items():
+            self._add(f"campaign.{key}", val)
+        for key, val in c.beta.items():
+            self._add(f"beta.{key}", val)
         self._keep("checkout_trt", c.checkout_trt)
         for key, val in c.est.items():
             self._keep(f"est.{key}", val)
@@ -203,6 +218,8 @@ class TruthAccumulator:
                 "checkout_v2": self._checkout(cat),
                 "onboarding_tips": self._onboarding(),
             },
+            "campaign": self._campaign(),
+            "beta_feature": self._beta(mau),
             "defects": defects,
             "counts": {
                 "users": int(users),
@@ -278,4 +295,57 @@ class TruthAccumulator:
             "rows": {"control": rows[0], "treatment": rows[1]},
             "missing_treatment_rows": s["onb.missing"],
             "srm_p_value": float(stats.chisquare(rows).pvalue),
+        }
+
+    def _campaign(self):
+        """The planted win-back campaign (:mod:`helpers.sample.plants`); None on one month."""
+        cal, s = self.cal, self.sum
+        if not has_campaign(cal):
+            return None
+        n, treat, hold = (s.get(f"campaign.{k}", 0) for k in ("audience", "treat", "holdout"))
+        nat_t, nat_h = s.get("campaign.natural_treat", 0), s.get("campaign.natural_holdout", 0)
+
+        def share(part, whole):
+            return round(part / whole, 6) if whole else None
+
+        return {
+            "name": campaign_name(cal),
+            "persona": CAMPAIGN_PERSONA,
+            "audience_month": cal.month_labels[-2],
+            "sent_on": cal.day_str(cal.last_month_start).item(),
+            "readout_month": cal.month_labels[-1],
+            "holdout_share": HOLDOUT_SHARE,
+            "audience": n,
+            "treat": treat,
+            "holdout": hold,
+            "q": REACTIVATION_PROB,
+            # the sample average effect on being active in the readout month: q times the
+            # audience's share (both arms) with no natural activity in it
+            "reactivation_lift": round(REACTIVATION_PROB * (1 - (nat_t + nat_h) / n), 6)
+            if n
+            else None,
+            "naturally_active_share_treat": share(nat_t, treat),
+            "naturally_active_share_holdout": share(nat_h, hold),
+            "reactivated_users": s.get("campaign.reactivated", 0),
+            "planted_orders": s.get("campaign.orders", 0),
+            "window_days": REACTIVATION_WINDOW_DAYS,
+            "definition": CAMPAIGN_DEFINITION,
+        }
+
+    def _beta(self, mau):
+        """The beta feature launched in the last month; None if the month ends before launch."""
+        cal, s = self.cal, self.sum
+        launch = cal.last_month_start + BETA_LAUNCH_DAY - 1
+        if launch >= cal.n_days:
+            return None
+        users, month = s.get("beta.users", 0), cal.month_labels[-1]
+        return {
+            "event": self.names.beta_event,
+            "launched_on": cal.day_str(launch).item(),
+            "users": users,
+            "events": s.get("beta.events", 0),
+            "share_of_month_actives": round(users / mau[month], 6) if mau[month] else None,
+            "adoption_share": BETA_SHARE,
+            "definition": f"{BETA_SHARE:.0%} of the users active on or after the launch day "
+            "use the new event 1-3 times on one of those days; never before the launch day",
         }

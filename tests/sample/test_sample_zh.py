@@ -34,6 +34,9 @@ ZH_EVENTS = {
     "push_received": "收到推送",
     "email_open": "打开邮件",
 }
+# the beta feature launched in the last month (app log only)
+ZH_BETA = {"live_stream": "观看直播"}
+ZH_ALL_EVENTS = {**ZH_EVENTS, **ZH_BETA}
 ZH_VALUES = {
     "gender": {"female": "女", "male": "男", "other": "其他"},
     "city": {
@@ -70,7 +73,7 @@ def samples(tmp_path_factory):
 
 def _to_english(value):
     """``value`` (from truth.json) with every Chinese event name replaced by the English one."""
-    back = {v: k for k, v in ZH_EVENTS.items()}
+    back = {v: k for k, v in ZH_ALL_EVENTS.items()}
     if isinstance(value, dict):
         return {_to_english(k): _to_english(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -102,9 +105,11 @@ def test_planted_truths_equal_the_english_sample(samples):
         assert truth["counts"]["monthly_active_users"] == {
             "2025-11": 124,
             "2025-12": 311,
-            "2026-01": 475,
+            "2026-01": 479,  # 475 + 4 brought back by the planted campaign
         }
-        assert truth["counts"]["events_written"] == 32838
+        assert truth["counts"]["events_written"] == 33190
+        assert truth["campaign"]["audience"] == 14 and truth["campaign"]["reactivated_users"] == 4
+        assert truth["beta_feature"]["users"] == 166
     # everything else too, once the event names are read back in English; the variant
     # spellings differ (Chinese has no case), their counts do not
     en_json = json.loads((base / "en" / "truth.json").read_text())
@@ -116,11 +121,16 @@ def test_planted_truths_equal_the_english_sample(samples):
     variants = [zh["defects"][src]["event_name_variant"] for src in ("app_events", "web_events")]
     assert variants == [81, 46]
     assert zh["passive_events"] == ["收到推送", "打开邮件"]
+    assert (en["beta_feature"]["event"], zh["beta_feature"]["event"]) == (
+        "live_stream",
+        "观看直播",
+    )
+    assert zh["campaign"]["name"] == en["campaign"]["name"] == "winback_deal_hunters_2025_12"
 
 
 def test_orders_assignments_and_web_ids_are_the_same_files(samples):
     base = samples[0]
-    for name in ("orders.parquet", "assignments.csv", "identities.csv"):
+    for name in ("orders.parquet", "assignments.csv", "identities.csv", "campaigns.csv"):
         assert (base / "en" / name).read_bytes() == (base / "zh" / name).read_bytes(), name
     orders = pd.read_parquet(base / "zh" / "orders.parquet")
     assert round(orders.total.sum(), 2) == 23438.1
@@ -134,10 +144,13 @@ def test_events_use_only_the_chinese_names(samples):
     web = ds.dataset(base / "zh" / "web_events").to_table().to_pandas()
     en_app = pd.read_csv(base / "en" / "app_events.csv.gz", dtype=str, keep_default_na=False)
     en_web = ds.dataset(base / "en" / "web_events").to_table().to_pandas()
-    for zh_names, en_names in ((app["事件"], en_app["action"]), (web["event"], en_web["event"])):
-        assert set(zh_names.str.strip()) == set(ZH_EVENTS.values())
+    for zh_names, en_names, beta in (
+        (app["事件"], en_app["action"], set(ZH_BETA.values())),
+        (web["event"], en_web["event"], set()),
+    ):
+        assert set(zh_names.str.strip()) == set(ZH_EVENTS.values()) | beta
         # row for row the same event, in Chinese
-        expected = en_names.str.strip().str.lower().map(ZH_EVENTS)
+        expected = en_names.str.strip().str.lower().map(ZH_ALL_EVENTS)
         assert (zh_names.str.strip() == expected).all()
         # the planted variants differ in surrounding spaces only, on the same rows
         zh_variant = zh_names != zh_names.str.strip()
@@ -192,9 +205,9 @@ def test_loads_end_to_end_with_the_same_numbers(samples):
     events = zh.tables["events"]
     assert {"user_id", "event_time", "event_name", "platform", "session_id"} <= set(events.columns)
     counts = events.group_by("event_name").aggregate(n=events.count()).execute()
-    assert set(counts.event_name) == set(ZH_EVENTS.values())
+    assert set(counts.event_name) == set(ZH_ALL_EVENTS.values())
     app = events.filter(events.source == "app_events")
-    assert int(app.count().execute()) == truth["defects"]["app_events"]["rows_kept"] == 20_311
+    assert int(app.count().execute()) == truth["defects"]["app_events"]["rows_kept"] == 20_663
     assert set(app.platform.value_counts().execute().platform) == {"iOS", "Android"}
     audits = [en.audit.to_json(), _to_english(zh.audit.to_json())]
     variants = [a["sources"]["app_events"]["checks"].pop("event_name_variants") for a in audits]
@@ -206,10 +219,11 @@ def test_loads_end_to_end_with_the_same_numbers(samples):
     en_ud = en.user_day.execute().sort_values(["user_id", "day"], ignore_index=True)
     zh_ud = zh.user_day.execute().sort_values(["user_id", "day"], ignore_index=True)
     assert "ev_浏览商品" in zh_ud.columns and "ev_view_item" not in zh_ud.columns
-    back = {f"ev_{v}": f"ev_{k}" for k, v in ZH_EVENTS.items()}
+    back = {f"ev_{v}": f"ev_{k}" for k, v in ZH_ALL_EVENTS.items()}
     zh_ud = zh_ud.rename(columns=back)[list(en_ud.columns)]
     pd.testing.assert_frame_equal(zh_ud, en_ud)
-    assert int(zh_ud.active_events.sum()) == 27_106
+    assert int(zh_ud.active_events.sum()) == 27_456  # 335 of them the beta feature's
+    assert int(zh_ud["ev_live_stream"].sum()) == 335 == truth["beta_feature"]["events"]
     users = zh.users_frame()
     assert len(users) == N_USERS and set(users.city) == set(ZH_VALUES["city"].values())
 
