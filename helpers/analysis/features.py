@@ -9,6 +9,12 @@ BTYD columns (``frequency``, ``recency``, ``T``, ``monetary_value``) follow life
 ``summary_data_from_transaction_data`` with daily resolution (DESIGN.md): a purchase day is a
 ``user_day`` row with ``orders > 0`` and ``day <= as_of`` (a zero-amount free order counts;
 refunds are already excluded from ``orders``/``revenue`` in ``user_day``).
+
+``new_features_28`` counts the *new* events a user did in the last 28 days: an event is new at
+``as_of`` when its first day in ``user_day`` is more than :data:`NEW_EVENT_WARMUP_DAYS` - 1 days
+after the data's first day (it was absent from the first four weeks of data, so it is not an
+event the product always had) and at most :data:`NEW_EVENT_MAX_AGE_DAYS` - 1 days before
+``as_of`` (launched within the last eight weeks). Passive events never count.
 """
 
 from __future__ import annotations
@@ -27,6 +33,10 @@ from helpers.core.errors import DataError, ParameterError
 
 __all__ = [
     "FEATURE_COLUMNS",
+    "NEW_FEATURES_28",
+    "NEW_EVENT_WARMUP_DAYS",
+    "NEW_EVENT_MAX_AGE_DAYS",
+    "new_events",
     "SHARE_ENTRY",
     "ATTRIBUTE_ENTRY",
     "btyd_summary",
@@ -37,6 +47,11 @@ __all__ = [
 
 EVENTS_PER_ACTIVE_DAY_28 = "events_per_active_day_28"
 AOV = "aov"
+NEW_FEATURES_28 = "new_features_28"
+#: An event first seen in the data's first 28 days is not new: it was there from the start.
+NEW_EVENT_WARMUP_DAYS = 28
+#: An event stays new for 56 days from its first day (``as_of`` - 55 .. ``as_of``).
+NEW_EVENT_MAX_AGE_DAYS = 56
 SHARE_PREFIX = "share_"
 
 #: Every column the feature table always has, in its order (besides ``share_<event>`` columns
@@ -51,6 +66,7 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     s.ACTIVE_DAYS_90,
     s.EVENTS_28,
     EVENTS_PER_ACTIVE_DAY_28,
+    NEW_FEATURES_28,
     s.TENURE_DAYS,
     s.UD_ORDERS,
     s.UD_REVENUE,
@@ -156,6 +172,51 @@ def _event_columns(t: ibis.Table, event_names, passive_events) -> list[str]:
     return [c for c in cols if c not in passive]
 
 
+def _new_event_columns(t: ibis.Table, end_date: dt.date, passive_events) -> list[str]:
+    """The ``ev_`` columns of the events new at ``end_date`` (module docs), in table order."""
+    cols = _event_columns(t, None, passive_events)
+    if not cols:
+        return []
+    u = t.filter(t[s.DAY] <= ibis.date(end_date))
+    firsts = u.aggregate(
+        _first_day=u[s.DAY].min(),
+        **{"_first_" + c: u[s.DAY].min(where=u[c] > 0) for c in cols},
+    ).to_pandas()
+    if firsts.empty or pd.isna(firsts.loc[0, "_first_day"]):
+        return []
+    start = pd.Timestamp(firsts.loc[0, "_first_day"])
+    warm = start + pd.Timedelta(days=NEW_EVENT_WARMUP_DAYS)
+    oldest = pd.Timestamp(end_date) - pd.Timedelta(days=NEW_EVENT_MAX_AGE_DAYS - 1)
+    out = []
+    for c in cols:
+        first = firsts.loc[0, "_first_" + c]
+        if pd.notna(first) and pd.Timestamp(first) >= max(warm, oldest):
+            out.append(c)
+    return out
+
+
+def new_events(user_day, *, as_of, passive_events: Sequence[str] = ()) -> list[str]:
+    """The events new at ``as_of``: first seen after the data's first 28 days, and within the
+    56 days ending at ``as_of`` (the module docs); as their ``user_day`` names (``ev_``
+    dropped). Passive events are never new.
+
+    Examples
+    --------
+    >>> import ibis, pandas as pd
+    >>> days = pd.to_datetime(["2024-01-01", "2024-02-10", "2024-03-01"]).date
+    >>> ud = ibis.memtable(pd.DataFrame({"user_id": ["a"] * 3, "day": days,
+    ...     "ev_view": [1, 1, 1], "ev_live": [0, 1, 0], "ev_quiz": [0, 0, 2]}))
+    >>> new_events(ud, as_of="2024-03-31")
+    ['live', 'quiz']
+    >>> new_events(ud, as_of="2024-04-10")  # live's first day is now more than 55 days ago
+    ['quiz']
+    """
+    t = _as_table(user_day)
+    require_columns(t, [s.USER_ID, s.DAY], "user_day")
+    cols = _new_event_columns(t, as_date(as_of, "as_of"), passive_events)
+    return [c[len(s.EVENT_COUNT_PREFIX) :] for c in cols]
+
+
 def _signup_days(users: pd.DataFrame, timezone: str | None) -> pd.Series:
     ts = pd.to_datetime(users[s.SIGNUP_TIME], errors="coerce")
     if getattr(ts.dt, "tz", None) is not None:
@@ -220,7 +281,8 @@ def user_features(
     -------
     pandas.DataFrame
         One row per user (sorted by ``user_id``, RangeIndex): :data:`FEATURE_COLUMNS`, then
-        ``share_<event>`` per event, then the users table's columns.
+        ``share_<event>`` per event, then the users table's columns. ``new_features_28``
+        counts the distinct new events (:func:`new_events`) the user did in the last 28 days.
         Non-buyers have ``orders`` 0, ``revenue`` 0 and empty (NaN) ``aov``, BTYD columns and
         ``recency_days``.
 
@@ -262,6 +324,9 @@ def user_features(
     }
     for c in ev_cols:
         aggs["_90_" + c] = u[c].sum(where=day >= since(90))
+    new_cols = _new_event_columns(t, end_date, passive_events)
+    for c in new_cols:
+        aggs["_28_" + c] = u[c].sum(where=day >= since(28))
     per_user = (
         u.group_by(u[s.USER_ID].cast("string").name(s.USER_ID)).aggregate(**aggs).to_pandas()
     )
@@ -294,14 +359,18 @@ def user_features(
         extra = pd.DataFrame({s.USER_ID: known[~known.isin(per_user[s.USER_ID])]})
         per_user = pd.concat([per_user, extra], ignore_index=True)
 
-    counts = [
-        s.ACTIVE_DAYS_7,
-        s.ACTIVE_DAYS_28,
-        s.ACTIVE_DAYS_90,
-        s.EVENTS_28,
-        s.UD_ORDERS,
-        "_active_events_90",
-    ] + ["_90_" + c for c in ev_cols]
+    counts = (
+        [
+            s.ACTIVE_DAYS_7,
+            s.ACTIVE_DAYS_28,
+            s.ACTIVE_DAYS_90,
+            s.EVENTS_28,
+            s.UD_ORDERS,
+            "_active_events_90",
+        ]
+        + ["_90_" + c for c in ev_cols]
+        + ["_28_" + c for c in new_cols]
+    )
     per_user[counts] = per_user[counts].fillna(0).astype("int64")
     per_user[s.UD_REVENUE] = per_user[s.UD_REVENUE].fillna(0.0).astype("float64")
     for c in (s.FIRST_ACTIVE, s.LAST_ACTIVE):
@@ -318,6 +387,11 @@ def user_features(
         f[s.ACTIVE_DAYS_28] > 0,
         f[s.EVENTS_28] / f[s.ACTIVE_DAYS_28].where(f[s.ACTIVE_DAYS_28] > 0, 1),
         0.0,
+    )
+    f[NEW_FEATURES_28] = (
+        (per_user[["_28_" + c for c in new_cols]] > 0).sum(axis=1).astype("int64")
+        if new_cols
+        else 0
     )
     start = per_user[s.FIRST_ACTIVE]
     if users is not None and signup is not None:

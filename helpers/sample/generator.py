@@ -389,6 +389,7 @@ _SAMPLE_OWNERS = {
         "experiment": "Product team",
         "retention_driver": "Product team",
         "churn_driver": "Community team",
+        "campaign": "CRM team",
     },
     "zh": {
         "persona": "用户运营",
@@ -396,6 +397,7 @@ _SAMPLE_OWNERS = {
         "experiment": "产品团队",
         "retention_driver": "产品团队",
         "churn_driver": "社区运营",
+        "campaign": "用户运营",
     },
 }
 

@@ -22,6 +22,7 @@ from helpers.sections import (
     review_campaigns,
     review_kpis,
     review_personas,
+    tag_health,
 )
 
 #: Every section module, in the order of the review's notebooks.
@@ -29,6 +30,7 @@ SECTIONS = (
     data_audit,
     active_users,
     personas,
+    tag_health,
     churn,
     churn_survival,
     ab_readout,

@@ -21,6 +21,7 @@ from helpers.display.format import fmt, is_missing
 from helpers.display.labels import label as column_label
 from helpers.display.text import join_words, t
 from helpers.plots.activity import behaviour_label
+from helpers.sections.tag_health import health_finding
 
 __all__ = [
     "audit_brief",
@@ -206,9 +207,12 @@ def active_users_brief(
     return _brief(t("brief.title", month=month), cards, findings, actions)
 
 
-def personas_brief(cards, *, month: str, owners: dict | None = None, limit: int = 6) -> Brief:
+def personas_brief(
+    cards, *, month: str, owners: dict | None = None, limit: int = 6, tag_health=None
+) -> Brief:
     """``03_personas`` on one screen: one card per persona (its users, share and share of
-    revenue), the persona that brings the most revenue per user, and each persona's action."""
+    revenue), the persona that brings the most revenue per user, the tags that need attention
+    (``tag_health``: :func:`helpers.sections.tag_health.tag_health`), and each persona's action."""
     rows = sorted(cards.cards, key=lambda c: -(c.users or 0))
     kpis = [
         Kpi(
@@ -242,6 +246,8 @@ def personas_brief(cards, *, month: str, owners: dict | None = None, limit: int 
                 )
             )
     findings.append(t("brief.personas.count", k=len(rows), users=cards.n_users))
+    if finding := health_finding(tag_health):
+        findings.append(finding)
     owners = {str(k): str(v) for k, v in (owners or {}).items()}
     actions = []
     for c in rows[:limit]:

@@ -489,6 +489,9 @@ def _tag_report(report: TagReport) -> Stack:
             "users": cov["users"].to_numpy(),
             "share": cov["share"].to_numpy(),
             "description": cov["description"].to_numpy(),
+            "action": cov["action"].to_numpy(),
+            "owner": cov["owner"].to_numpy(),
+            "channel": cov["channel"].to_numpy(),
         }
     )
     pairs = report.pairs(top=TOP_TAG_PAIRS).rename(

@@ -96,7 +96,12 @@ def test_planted_out_of_range_rows_land_where_the_generator_put_them(ledgers, tr
     # the assignments (missing onboarding rows) have no month: judged over the window only
     assert truth["defects"]["assignments"]["missing_onboarding_treatment_rows"] > 0
     assert "assignments" in ledgers[inside[-1]].window_only
-    assert set(ledgers[inside[-1]].window_only) == {"users", "identities", "assignments", "campaigns"}
+    assert set(ledgers[inside[-1]].window_only) == {
+        "users",
+        "identities",
+        "assignments",
+        "campaigns",
+    }
 
 
 def test_the_reviewed_month_is_scored_on_its_own_rows(project, ledgers, truth):

@@ -346,3 +346,25 @@ def test_lapsed_lists_hold_each_personas_lapsed_high_risk_users(sample_run):
         assert float(r["revenue_at_stake"]) == pytest.approx(
             want["expected_revenue_30d"].sum(), abs=0.01
         )
+
+
+def test_last_months_campaign_is_read_out_against_its_holdout(sample_run):
+    """The planted win-back campaign (truth.json `campaign`): the readout's interval covers the
+    planted reactivation lift, the decision is keep or scale, and it is a row of the plan."""
+    sample, out, result = sample_run
+    truth = json.loads((sample / "truth.json").read_text())["campaign"]
+    art = out / result.months[0] / "artifacts"
+    campaigns = pd.read_csv(art / "campaigns.csv")
+    row = campaigns[
+        (campaigns["campaign"] == truth["name"]) & (campaigns["metric"] == "reactivation")
+    ].iloc[0]
+    assert (row["treat_users"], row["holdout_users"]) == (truth["treat"], truth["holdout"])
+    assert row["ci_low"] <= truth["reactivation_lift"] <= row["ci_high"]
+    assert row["decision"] in ("keep", "scale")
+    assert row["status"] == "read" and row["origin"] == "source"
+    plan = pd.read_csv(art / "actions.csv")
+    mine = plan[plan["source"] == "campaign"]
+    assert len(mine) == 1 and truth["name"] in mine["action"].iloc[0]
+    assert mine["owner"].iloc[0] == "CRM team"  # owners: campaign, else persona (the sample's)
+    review = json.loads((art / "review.json").read_text())
+    assert any(truth["name"] in thing for thing in review["three_things"])

@@ -329,11 +329,14 @@ def test_tag_report_coverage_and_pairs():
     tags = [
         {"name": n, "layer": "value", "rule": "x > 0", "description": n.upper()} for n in "abc"
     ]
+    tags[0].update(action="Call them.", owner="Sales", channel="sms")
     page = render(tag_report(flags, tags))
     assert_labelled(page)
     assert "3 tags over 5 active users" in page
-    assert cells(page)[:5] == ["a", "value", "3", "60.0%", "A"]
-    assert ["a", "b", "0.500"] == cells(page)[15:18]  # the most overlapping pair first
+    # each tag with the action it drives, its owner and channel (a known channel in words)
+    assert cells(page)[:8] == ["a", "value", "3", "60.0%", "A", "Call them.", "Sales", "SMS"]
+    assert cells(page)[8:16] == ["b", "value", "3", "60.0%", "B", "", "", ""]
+    assert ["a", "b", "0.500"] == cells(page)[24:27]  # the most overlapping pair first
 
 
 def test_data_notes_list_what_is_missing():

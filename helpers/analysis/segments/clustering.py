@@ -84,22 +84,26 @@ def active_in_month(features: pd.DataFrame, *, month_start) -> pd.DataFrame:
     return features.loc[last >= pd.Timestamp(month_start)].reset_index(drop=True)
 
 
-def default_columns(features: pd.DataFrame) -> list[str]:
+def default_columns(features: pd.DataFrame, *, exclude_events: Sequence[str] = ()) -> list[str]:
     """The default clustering columns present in ``features``.
 
     :data:`DEFAULT_LOG_COLUMNS` (log1p) and every ``share_<event>`` column except
-    :data:`EXCLUDED_SHARES`. An orders-only project has no event shares: it is clustered on
-    purchase behaviour alone.
+    :data:`EXCLUDED_SHARES` and the shares of ``exclude_events``: pass the events that are new
+    at the review date (:func:`helpers.analysis.features.new_events`), whose share says who
+    tried a new feature rather than a lasting habit (the ``early_adopter`` tag covers them), so
+    a feature launch does not split a persona. An orders-only project has no event shares: it
+    is clustered on purchase behaviour alone.
 
     Examples
     --------
     >>> default_columns(pd.DataFrame(columns=["user_id", "orders", "revenue", "share_search", "share_order"]))
     ['orders', 'revenue', 'share_search']
+    >>> default_columns(pd.DataFrame(columns=["orders", "share_search", "share_live"]), exclude_events=["live"])
+    ['orders', 'share_search']
     """
+    skip = set(EXCLUDED_SHARES) | {SHARE_PREFIX + str(e) for e in exclude_events}
     cols = [c for c in DEFAULT_LOG_COLUMNS if c in features.columns]
-    cols += [
-        c for c in features.columns if str(c).startswith(SHARE_PREFIX) and c not in EXCLUDED_SHARES
-    ]
+    cols += [c for c in features.columns if str(c).startswith(SHARE_PREFIX) and c not in skip]
     return cols
 
 

@@ -1,8 +1,10 @@
 """Declarative user tags: rules over the feature table, in a small safe expression language.
 
 Tags come from the ``tags:`` section of ``persona.yaml``, a list of
-``{name, layer, rule, description}`` with ``layer`` one of ``basic`` (who the user is),
-``behaviour`` (what they do) or ``value`` (what they are worth). :func:`evaluate_tags` turns
+``{name, layer, rule, description, action, owner, channel}`` with ``layer`` one of ``basic``
+(who the user is), ``behaviour`` (what they do) or ``value`` (what they are worth), and the
+action the tag drives, its owner and channel (a tag without one is flagged by
+:mod:`helpers.analysis.segments.tag_health`). :func:`evaluate_tags` turns
 them into 0/1 columns ``tag_<name>``; :func:`tag_report` summarises coverage and overlap.
 A tag's ``description`` is the config's own text (the defaults' are in :data:`DEFAULT_TAGS`).
 
@@ -53,6 +55,8 @@ from helpers.core.rules import (
 
 __all__ = ["DEFAULT_TAGS", "evaluate_tags", "TagReport", "tag_report"]
 
+#: The default tag library: each tag with the action it drives, the team that owns the action
+#: and the channel that reaches its users (push, sms, email, coupon, in_app).
 DEFAULT_TAGS: list[dict[str, str]] = [
     # basic: who the user is (from columns every feature table has)
     {
@@ -60,18 +64,27 @@ DEFAULT_TAGS: list[dict[str, str]] = [
         "layer": "basic",
         "rule": "tenure_days <= 28",
         "description": "First active or signed up within the last 28 days.",
+        "action": "Guide them to a first purchase with an onboarding series.",
+        "owner": "Growth team",
+        "channel": "in_app",
     },
     {
         "name": "veteran",
         "layer": "basic",
         "rule": "tenure_days >= 365",
         "description": "With us for a year or more.",
+        "action": "Thank them with an anniversary reward.",
+        "owner": "CRM team",
+        "channel": "coupon",
     },
     {
         "name": "active_this_week",
         "layer": "basic",
         "rule": "active_days_7 >= 1",
         "description": "Active at least once in the last 7 days.",
+        "action": "Show them this week's new arrivals and events on the home page.",
+        "owner": "Product team",
+        "channel": "in_app",
     },
     # behaviour: what they do
     {
@@ -79,36 +92,63 @@ DEFAULT_TAGS: list[dict[str, str]] = [
         "layer": "behaviour",
         "rule": "active_days_28 >= 15",
         "description": "Active on 15 or more of the last 28 days.",
+        "action": "Ask them to rate the app and share it with friends.",
+        "owner": "Community team",
+        "channel": "in_app",
     },
     {
         "name": "light_activity",
         "layer": "behaviour",
         "rule": "between(active_days_28, 1, 3)",
         "description": "Active on 1 to 3 of the last 28 days.",
+        "action": "Send a weekly digest of picks for them to bring them back more often.",
+        "owner": "CRM team",
+        "channel": "email",
     },
     {
         "name": "intense_days",
         "layer": "behaviour",
         "rule": "active_days_28 >= 1 and events_per_active_day_28 >= quantile(0.9)",
         "description": "Top 10% by events per active day over the last 28 days.",
+        "action": "Invite them to user research and ask what slows them down.",
+        "owner": "Product team",
+        "channel": "in_app",
     },
     {
         "name": "dormant_risk",
         "layer": "behaviour",
         "rule": "between(days_since_active, 8, 28)",
         "description": "Last active 8 to 28 days ago: slipping away.",
+        "action": "Send a come-back push with what is new since their last visit.",
+        "owner": "CRM team",
+        "channel": "push",
     },
     {
         "name": "dormant",
         "layer": "behaviour",
         "rule": "days_since_active > 28",
         "description": "No activity for more than 28 days.",
+        "action": "Send a win-back text message with a time-limited offer.",
+        "owner": "CRM team",
+        "channel": "sms",
     },
     {
         "name": "browser_not_buyer",
         "layer": "behaviour",
         "rule": "active_days_28 >= 4 and orders == 0",
         "description": "Active on 4+ of the last 28 days but has never bought.",
+        "action": "Send a price-drop alert on the items they viewed.",
+        "owner": "CRM team",
+        "channel": "push",
+    },
+    {
+        "name": "early_adopter",
+        "layer": "behaviour",
+        "rule": "new_features_28 >= 1",
+        "description": "Used a feature launched in the last 8 weeks during the last 28 days.",
+        "action": "Invite them to feature betas and ask for their feedback.",
+        "owner": "Product team",
+        "channel": "in_app",
     },
     # value: what they are worth
     {
@@ -116,30 +156,63 @@ DEFAULT_TAGS: list[dict[str, str]] = [
         "layer": "value",
         "rule": "orders >= 1 and frequency == 0",
         "description": "Bought on exactly one day so far.",
+        "action": "Send a second-order coupon within a week of the first order.",
+        "owner": "CRM team",
+        "channel": "coupon",
     },
     {
         "name": "repeat_buyer",
         "layer": "value",
         "rule": "frequency >= 1",
         "description": "Bought on two or more days.",
+        "action": "Enrol them in the loyalty points programme.",
+        "owner": "CRM team",
+        "channel": "email",
     },
     {
         "name": "big_spender",
         "layer": "value",
         "rule": "revenue > 0 and revenue >= quantile(0.9)",
         "description": "Top 10% of users by total revenue (among the users evaluated).",
+        "action": "Give them a VIP service contact and early access to new products.",
+        "owner": "CRM team",
+        "channel": "sms",
     },
     {
         "name": "high_aov",
         "layer": "value",
         "rule": "aov >= quantile(0.9)",
         "description": "Top 10% of buyers by average order value.",
+        "action": "Recommend premium items and bundles to them.",
+        "owner": "Product team",
+        "channel": "in_app",
     },
     {
         "name": "lapsed_buyer",
         "layer": "value",
         "rule": "recency_days > 60",
         "description": "Bought before, but not in the last 60 days.",
+        "action": "Send a restock reminder with a time-limited coupon.",
+        "owner": "CRM team",
+        "channel": "coupon",
+    },
+    {
+        "name": "potential_payer",
+        "layer": "value",
+        "rule": "active_days_28 >= 8 and orders == 0",
+        "description": "Active on 8+ of the last 28 days but has never paid.",
+        "action": "Send a first-order coupon.",
+        "owner": "Growth team",
+        "channel": "coupon",
+    },
+    {
+        "name": "loyal_fan",
+        "layer": "value",
+        "rule": "tenure_days >= 90 and active_days_28 >= 12 and frequency >= 2",
+        "description": "With us 90+ days, active on 12+ of the last 28 days and bought on 3+ days.",
+        "action": "Invite them to the community and the referral programme.",
+        "owner": "Community team",
+        "channel": "in_app",
     },
 ]
 
@@ -369,7 +442,7 @@ class TagReport:
     ----------
     coverage : DataFrame
         One row per tag: ``tag``, ``layer``, ``users`` (tagged), ``share`` (of ``n_users``),
-        ``description``.
+        ``description``, ``action``, ``owner``, ``channel``.
     overlap : DataFrame
         Pairwise Jaccard index |A and B| / |A or B| (tags x tags); NaN when neither tag has users.
     n_users : int
@@ -430,7 +503,10 @@ def tag_report(
             "layer": [info[nm].layer if nm in info else "" for nm in names],
             "users": users.astype("int64"),
             "share": users / n if n else np.full(len(names), np.nan),
-            "description": [info[nm].description if nm in info else "" for nm in names],
+            **{
+                k: [getattr(info[nm], k) if nm in info else "" for nm in names]
+                for k in ("description", "action", "owner", "channel")
+            },
         }
     )
     xi = x.astype("int64")

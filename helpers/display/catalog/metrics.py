@@ -18,6 +18,7 @@ MESSAGES = {
     "metric.active_users_clustered": "active users clustered",
     "metric.largest_persona_share": "largest persona share",
     "metric.silhouette": "silhouette of the personas",
+    "metric.tag_health_warnings": "tag-health warnings",
     # 04_churn
     "metric.backtest_auc": "churn-risk back-test AUC",
     "metric.high_risk_share": "active users at high or critical risk",

@@ -88,6 +88,11 @@ _FEATURES = {
     "events_per_active_day_28": (
         "events_28 / active_days_28; 0 when the user had no active day in the window."
     ),
+    "new_features_28": (
+        "New features used: distinct new events the user did in the 28 days ending at as_of. "
+        "An event is new when it was absent from the data's first 28 days and first appeared "
+        "at most 55 days before as_of (passive events excluded)."
+    ),
     "tenure_days": (
         "Days from the earlier of first_active and the signup day to as_of; empty if neither "
         "is known."
@@ -404,6 +409,7 @@ COLUMNS = {
     "active_days_90": ("Active days (90 d)", "count"),
     "events_28": ("Events (28 d)", "count"),
     "events_per_active_day_28": ("Events per active day (28 d)", "number"),
+    "new_features_28": ("New features used (28 d)", "count"),
     "tenure_days": ("Tenure (days)", "days"),
     "aov": ("Average order value", "money"),
     "frequency": ("Repeat purchase days", "count"),

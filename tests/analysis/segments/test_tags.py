@@ -168,7 +168,10 @@ def test_config_validation():
 
 def test_default_tags_use_only_always_present_columns():
     parsed = parse_tags(DEFAULT_TAGS)
-    assert 10 <= len(parsed) <= 14
+    assert 10 <= len(parsed) <= 18
+    # the practice's standard tags are in the library, each tied to an action with an owner
+    assert {"early_adopter", "potential_payer", "loyal_fan"} <= {t.name for t in parsed}
+    assert all(t.action and t.owner and t.channel for t in parsed)
     assert {t.layer for t in parsed} == {"basic", "behaviour", "value"}
     always = set(FEATURE_COLUMNS)
     f = pd.DataFrame({c: [1.0, 2.0] for c in always})
@@ -207,6 +210,7 @@ def test_default_tags_use_only_always_present_columns():
         "high_activity",
         "intense_days",
         "new_user",
+        "potential_payer",
     ]
     assert on[1] == [
         "big_spender",
