@@ -29,7 +29,7 @@ from helpers.data.campaigns import campaign_contacts
 from helpers.display.blocks import Details, Note, Paragraph, Stack
 from helpers.display.registry import renders
 from helpers.display.table import Table
-from helpers.display.text import join_sentences, t
+from helpers.display.text import join_sentences, t, tn
 
 __all__ = [
     "CAMPAIGNS_FILE",
@@ -61,7 +61,7 @@ class CampaignSection:
 
 def audience_label(readout) -> str:
     """The audience of a campaign in words: its definition when the kit exported it, else the
-    number of contacts."""
+    number of contacts and the persona most of them had."""
     d = dict(getattr(readout.info, "definition", {}) or {})
     if d.get("at_risk") and "persona" in d:
         return t("campaigns.audience.at_risk_persona", persona=d["persona"])
@@ -71,7 +71,25 @@ def audience_label(readout) -> str:
         return t("campaigns.audience.tag", tag=d["tag"])
     if "persona" in d:
         return t("campaigns.audience.persona", persona=d["persona"])
-    return t("campaigns.audience.contacts", users=readout.treat_users + readout.holdout_users)
+    users = readout.treat_users + readout.holdout_users
+    mostly = _main_persona(readout)
+    if mostly is not None:
+        return t("campaigns.audience.mostly", users=users, persona=mostly)
+    return t("campaigns.audience.contacts", users=users)
+
+
+def _main_persona(readout) -> str | None:
+    """The persona (``"2. Deal hunters"``) of most contacts that had a persona in the audience
+    month (at least half of them), from the readout's effect per persona; None otherwise."""
+    df = getattr(readout, "by_persona", None)
+    if df is None or not len(df):
+        return None
+    sizes = df["treat_users"] + df["holdout_users"]
+    top = sizes.idxmax()
+    if sizes.loc[top] < 0.5 * sizes.sum():
+        return None
+    row = df.loc[top]
+    return f"{int(row[s.PERSONA])}. {row['persona_name']}"
 
 
 def _reason(r) -> str:
@@ -215,10 +233,11 @@ def _table(section: CampaignSection) -> pd.DataFrame:
                 "holdout_users": r.holdout_users,
                 "treat_rate": m.get("treat_mean"),
                 "holdout_rate": m.get("holdout_mean"),
-                "lift_pp": m.get("lift_abs"),
-                "ci_low_pp": m.get("ci_low"),
-                "ci_high_pp": m.get("ci_high"),
-                "p_value": m.get("p_value"),
+                "lift_ci_pp": t(
+                    "campaigns.lift_ci", lift=m["lift_abs"], low=m["ci_low"], high=m["ci_high"]
+                )
+                if m
+                else "",
                 "campaign_decision": t(f"campaigns.decision.{r.decision}"),
             }
         )
@@ -273,13 +292,13 @@ def _campaign_section(section: CampaignSection):
         return Note(t("campaigns.none"), kind="missing")
     if not section.campaigns:
         return Note(
-            t("campaigns.none_this_month", month=section.month, n=section.known), kind="info"
+            tn("campaigns.none_this_month", section.known, month=section.month), kind="info"
         )
     metrics, personas = _metrics_table(section), _persona_table(section)
     return Stack.of(
         Paragraph(
             join_sentences(
-                [t("campaigns.lead", n=len(section.campaigns), month=section.month)]
+                [tn("campaigns.lead", len(section.campaigns), month=section.month)]
                 + [campaign_sentence(r) for r in section.campaigns]
             )
         ),

@@ -10,15 +10,25 @@ MESSAGES = {
         "here, each month, whether last month's campaigns brought users back against a holdout, "
         "and whether to keep, scale or stop them."
     ),
-    "campaigns.none_this_month": (
-        "No campaign was sent in {month:month} ({n:count} campaign(s) in the contacts were sent "
-        "in other months). Export next month's audiences with a holdout "
+    "campaigns.none_this_month.one": (
+        "No campaign was sent in {month:month} (the {n:count} campaign in the contacts was sent "
+        "in another month). Export next month's audiences with a holdout "
         "(`persona-kit audience … --holdout 0.1`) so the next review can read them out."
     ),
-    "campaigns.lead": (
-        "{n:count} campaign(s) sent in {month:month}, each read out against its holdout over the "
-        "rest of the month (intent-to-treat: every contact counts in the group it was assigned, "
-        "reached or not)."
+    "campaigns.none_this_month.other": (
+        "No campaign was sent in {month:month} (the {n:count} campaigns in the contacts were "
+        "sent in other months). Export next month's audiences with a holdout "
+        "(`persona-kit audience … --holdout 0.1`) so the next review can read them out."
+    ),
+    "campaigns.lead.one": (
+        "{n:count} campaign went out in {month:month}, read out against its holdout from the "
+        "send day to the month's end (intent-to-treat: every contact counts in the group it was "
+        "assigned, reached or not)."
+    ),
+    "campaigns.lead.other": (
+        "{n:count} campaigns went out in {month:month}, each read out against its holdout from "
+        "the send day to the month's end (intent-to-treat: every contact counts in the group it "
+        "was assigned, reached or not)."
     ),
     "campaigns.sentence": (
         "{campaign} ({audience}, sent {sent:date}): {treat:share} of the {treat_users:count} "
@@ -55,6 +65,8 @@ MESSAGES = {
     "campaigns.audience.at_risk": "at-risk users",
     "campaigns.audience.at_risk_persona": "at-risk users of persona {persona}",
     "campaigns.audience.contacts": "{users:count} contacts",
+    "campaigns.audience.mostly": "{users:count} contacts, mostly {persona}",
+    "campaigns.lift_ci": "{lift:pp} ({low:pp} to {high:pp})",
     "campaigns.table.caption": "Campaigns read out in {month:month}: reactivation, treat against holdout.",
     "campaigns.metrics.summary": "Every metric of every campaign",
     "campaigns.metrics.caption": (
@@ -84,8 +96,8 @@ MESSAGES = {
     "campaigns.thing.why.srm": "its holdout share is not the planned one",
     # rows of the action plan (source = campaign)
     "campaigns.plan.scale": (
-        "Scale {campaign}: send it to all of this month's {audience}, keeping a {share:share} "
-        "holdout."
+        "Scale {campaign}: send it to this month's users like its audience ({audience}), "
+        "keeping a {share:share} holdout."
     ),
     "campaigns.plan.keep": (
         "Run {campaign} again with a holdout: its lift is not proven yet (this test could only "
@@ -122,6 +134,7 @@ COLUMNS = {
     "holdout_rate": ("Active again, held out", "share"),
     "lift_abs": ("Lift", "number"),
     "lift_pp": ("Lift", "pp"),
+    "lift_ci_pp": ("Lift (95% CI)", "text"),
     "ci_low_pp": ("95% CI, low", "pp"),
     "ci_high_pp": ("95% CI, high", "pp"),
     "campaign_metric": ("Metric", "text"),
