@@ -245,6 +245,11 @@ def audit(config: str) -> None:
 @click.option(
     "--reports", default=None, help="Report folder holding <month>/ (default: as `run`)."
 )
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Rewrite a logged campaign with another holdout, send day or users (never sent).",
+)
 @click.option("--out", "out", required=True, help="The CSV to write for the CRM.")
 def audience(
     config: str,
@@ -258,6 +263,7 @@ def audience(
     owner: str,
     channel: str,
     reports: str | None,
+    replace: bool,
     out: str,
 ) -> None:
     """Export a campaign audience with a hash-based holdout, and log the campaign for its readout."""
@@ -276,6 +282,7 @@ def audience(
         owner=owner,
         channel=channel,
         reports=reports,
+        replace=replace,
     )
     click.echo(result.summary())
 

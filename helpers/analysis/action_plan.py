@@ -366,33 +366,36 @@ def lapsed_actions(
 
 
 def campaign_actions(
-    review, *, text: Text, audience: Callable, holdout_share: float = 0.1
+    review,
+    *,
+    text: Text,
+    audience: Callable,
+    reason: Callable,
+    holdout_share: float = 0.1,
+    min_lift: float = 0.02,
 ) -> list[dict]:
     """One row per campaign of a :class:`helpers.analysis.campaigns.readout.CampaignReview`:
     its decision as an action. Scale: ``users`` is last time's audience and the impact the
-    users brought back at the measured lift; revenue at stake is the revenue lift per contact x
-    the audience when that lift is positive. ``audience(readout)`` names the audience."""
+    users brought back at the measured lift; revenue at stake is the revenue lift per user x
+    the audience when that lift's interval lies above 0. ``audience(readout)`` names the
+    audience, ``reason(readout)`` says why a campaign was not read out."""
     rows = []
     for r in getattr(review, "campaigns", []) or []:
         users = int(r.treat_users + r.holdout_users)
         owner = str(getattr(r.info, "owner", "") or "") or None
         base = dict(persona=audience(r), users=users, owner=owner)
         if r.decision == "not_read":
-            key = "campaigns.plan.srm" if r.status == "srm" else "campaigns.plan.no_holdout"
-            reason = text(
-                f"campaigns.reason.{r.status}",
-                treat_users=r.treat_users,
-                holdout_users=r.holdout_users,
-                users=users,
-                observed=r.holdout_users / users if users else float("nan"),
-                planned=getattr(r.info, "holdout_share", None) or float("nan"),
-                p=r.srm_p,
-            )
+            key = {
+                "srm": "campaigns.plan.srm",
+                "no_holdout": "campaigns.plan.no_holdout",
+                "too_small": "campaigns.plan.too_small",
+                "unmatched": "campaigns.plan.unmatched",
+            }.get(r.status, "campaigns.plan.later")
             rows.append(
                 _row(
                     "campaign",
-                    action=text(key, campaign=r.name),
-                    why=text("campaigns.plan.why.not_read", reason=reason),
+                    action=text(key, campaign=r.name, share=holdout_share),
+                    why=text("campaigns.plan.why.not_read", reason=reason(r)),
                     **base,
                 )
             )
@@ -412,18 +415,22 @@ def campaign_actions(
             action = text(
                 "campaigns.plan.scale", campaign=r.name, audience=audience(r), share=holdout_share
             )
-            gain = float(rev.get("lift_abs", float("nan")))
-            stake = gain * users if np.isfinite(gain) and gain > 0 else None
+            if float(rev.get("ci_low", float("nan"))) > 0:
+                stake = float(rev["lift_abs"]) * users
             impact = text(
                 "campaigns.plan.impact",
                 users=round(m["lift_abs"] * users),
                 lift=m["lift_abs"],
                 audience=users,
             )
+        elif r.decision == "keep" and r.reason == "revenue":
+            action = text("campaigns.plan.keep_revenue", campaign=r.name, drop=-rev["lift_abs"])
         elif r.decision == "keep":
             action = text("campaigns.plan.keep", campaign=r.name, mde=r.mde)
         else:
-            action = text("campaigns.plan.stop", campaign=r.name)
+            action = text(
+                "campaigns.plan.stop", campaign=r.name, high=m["ci_high"], min_lift=min_lift
+            )
         rows.append(
             _row(
                 "campaign",

@@ -96,7 +96,25 @@ class CampaignsConfig(Strict):
         default=1,
         ge=1,
         le=6,
-        description="how many review months a campaign is read out in, from the month it was sent",
+        description="how many review months a campaign is read out in, from its first readout",
+    )
+    min_window_days: int = Field(
+        default=14,
+        ge=1,
+        le=60,
+        description=(
+            "days after the send a readout needs: a campaign sent later in a month is read out "
+            "the month after"
+        ),
+    )
+    min_lift: float = Field(
+        default=0.02,
+        gt=0,
+        lt=1,
+        description=(
+            "the smallest reactivation lift worth sending for (0.02: 2 points); a campaign whose "
+            "interval lies wholly below it is stopped"
+        ),
     )
 
 

@@ -26,6 +26,7 @@ ASSIGNED_AT = "assigned_at"
 CAMPAIGN = "campaign"
 SENT_AT = "sent_at"
 GROUP = "group"  # treat | holdout
+SENT_DAY = "sent_day"  # the local day of sent_at, added by the cleaning
 
 # bookkeeping columns added while cleaning
 SOURCE = "source"  # which configured source a row came from (e.g. "events[0]:app_events")
@@ -41,7 +42,10 @@ TABLES = {
     "users": {"required": [USER_ID], "optional": [SIGNUP_TIME]},
     "identities": {"required": [ANONYMOUS_ID, USER_ID], "optional": []},
     "assignments": {"required": [USER_ID, EXPERIMENT, VARIANT], "optional": [ASSIGNED_AT]},
-    "campaigns": {"required": [USER_ID, CAMPAIGN, SENT_AT], "optional": [GROUP]},
+    "campaigns": {
+        "required": [USER_ID, CAMPAIGN, SENT_AT],
+        "optional": [GROUP],
+    },  # held-out rows may lack sent_at
 }
 TIME_COLUMNS = {
     "events": EVENT_TIME,

@@ -58,8 +58,9 @@ GROUP_WORDS = {
         HOLDOUT,
     ),
 }
+SENT_DAY = s.SENT_DAY
 #: The columns of :attr:`Contacts.frame`.
-CONTACT_COLUMNS = (s.USER_ID, s.CAMPAIGN, "sent_day", s.GROUP)
+CONTACT_COLUMNS = (s.USER_ID, s.CAMPAIGN, SENT_DAY, s.GROUP)
 
 
 @dataclass
@@ -85,10 +86,12 @@ class CampaignInfo:
 
 @dataclass
 class Contacts:
-    """Every campaign's contacts (``frame``) and what is known of each campaign (``info``)."""
+    """Every campaign's contacts (``frame``), what is known of each campaign (``info``) and
+    what was wrong in them (``issues``: ``(code, values)`` pairs the report words)."""
 
     frame: pd.DataFrame
     info: dict[str, CampaignInfo]
+    issues: list = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.info)
@@ -124,8 +127,12 @@ def log_path(cfg) -> Path:
     return Path(cfg.resolve(cfg.campaigns.log))
 
 
-def read_log(path: str | Path) -> list[dict]:
-    """The log's entries, the last one per campaign name kept (a re-export replaces it)."""
+def read_log(path: str | Path, issues: list | None = None) -> list[dict]:
+    """The log's entries, the last one per campaign name kept (a re-export replaces it).
+
+    A line that is not a JSON object with a ``campaign`` key is a :class:`DataError`, or, when
+    ``issues`` is a list, skipped and noted there as ``("bad_log_line", {file, line})``.
+    """
     path = Path(path)
     if not path.exists():
         return []
@@ -135,15 +142,15 @@ def read_log(path: str | Path) -> list[dict]:
             continue
         try:
             entry = json.loads(line)
-        except json.JSONDecodeError as exc:
+        except json.JSONDecodeError:
+            entry = None
+        if not isinstance(entry, dict) or "campaign" not in entry or "sent_on" not in entry:
+            if issues is not None:
+                issues.append(("bad_log_line", {"file": path.name, "line": i}))
+                continue
             raise DataError(
-                f"campaign log {path}, line {i}: expected one JSON object per line, but it does "
-                f"not parse ({exc.msg}): {line[:60]!r}."
-            ) from None
-        if not isinstance(entry, dict) or "campaign" not in entry:
-            raise DataError(
-                f"campaign log {path}, line {i}: expected an object with a `campaign` key, "
-                f"found {line[:60]!r}."
+                f"campaign log {path}, line {i}: expected one JSON object with the keys "
+                f"`campaign` and `sent_on`, found {line[:60]!r}."
             )
         entries[str(entry["campaign"])] = entry
     return list(entries.values())
@@ -158,45 +165,62 @@ def append_log(path: str | Path, entry: dict) -> Path:
     return write_atomic(path, old + json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
 
 
-def _from_source(table, timezone: str) -> tuple[pd.DataFrame, dict[str, CampaignInfo]]:
-    cols = [c for c in (s.USER_ID, s.CAMPAIGN, "sent_day", s.GROUP) if c in table.columns]
+def _one_group_each(df: pd.DataFrame, issues: list) -> pd.DataFrame:
+    """One row per user and campaign; a user listed in both groups is left out (noted)."""
+    groups = df.groupby([s.CAMPAIGN, s.USER_ID])[s.GROUP].nunique()
+    both = groups[groups > 1]
+    for name, n in both.groupby(level=0).size().items():
+        issues.append(("both_groups", {"campaign": name, "users": int(n)}))
+    if len(both):
+        key = pd.MultiIndex.from_frame(df[[s.CAMPAIGN, s.USER_ID]])
+        df = df[~key.isin(both.index)]
+    return df.drop_duplicates([s.CAMPAIGN, s.USER_ID])
+
+
+def _from_source(table, issues: list) -> tuple[pd.DataFrame, dict[str, CampaignInfo]]:
+    cols = [c for c in (s.USER_ID, s.CAMPAIGN, SENT_DAY, s.GROUP) if c in table.columns]
     df = table.select(cols).execute()
     if s.GROUP not in df.columns:
         df[s.GROUP] = None
     df[s.GROUP] = normalise_groups(df[s.GROUP], where="source `campaigns`")
-    df["sent_day"] = pd.to_datetime(df["sent_day"]).dt.date
+    df[SENT_DAY] = pd.to_datetime(df[SENT_DAY]).dt.date
     df[s.USER_ID] = df[s.USER_ID].astype(str)
     df[s.CAMPAIGN] = df[s.CAMPAIGN].astype(str)
-    # one row per user and campaign: a user contacted twice keeps the first send and its group
-    df = df.sort_values("sent_day", kind="stable").drop_duplicates([s.USER_ID, s.CAMPAIGN])
-    first = df.groupby(s.CAMPAIGN)["sent_day"].min()
-    df["sent_day"] = df[s.CAMPAIGN].map(first)
-    info = {name: CampaignInfo(name, "source", day) for name, day in first.items()}
+    df = df.sort_values([s.CAMPAIGN, SENT_DAY, s.GROUP, s.USER_ID], kind="stable")
+    # a campaign's send day is its first send; held-out rows often have no send time at all
+    first = df.dropna(subset=[SENT_DAY]).groupby(s.CAMPAIGN)[SENT_DAY].agg(["min", "max"])
+    df = _one_group_each(df, issues)
+    df = df[df[s.CAMPAIGN].isin(first.index)]
+    df[SENT_DAY] = df[s.CAMPAIGN].map(first["min"])
+    for name, row in first.iterrows():
+        if (row["max"] - row["min"]).days > 31:
+            issues.append(("span", {"campaign": name, "days": (row["max"] - row["min"]).days}))
+    info = {name: CampaignInfo(name, "source", day) for name, day in first["min"].items()}
     return df[list(CONTACT_COLUMNS)], info
 
 
-def _from_log(path: Path) -> tuple[pd.DataFrame, dict[str, CampaignInfo]]:
+def _from_log(path: Path, issues: list) -> tuple[pd.DataFrame, dict[str, CampaignInfo]]:
     frames, info = [], {}
-    for entry in read_log(path):
+    for entry in read_log(path, issues):
         name = str(entry["campaign"])
         file = Path(entry.get("file", ""))
         file = file if file.is_absolute() else path.parent / file
-        if not file.exists():
-            raise DataError(
-                f"campaign log {path}: campaign {name!r} names the audience file {file}, which "
-                "does not exist; restore it or remove the campaign's line from the log."
-            )
+        if not file.is_file():
+            issues.append(("missing_file", {"campaign": name, "file": str(file)}))
+            continue
         df = pd.read_csv(file, dtype={s.USER_ID: str, s.GROUP: str})
-        missing = {s.USER_ID, s.GROUP} - set(df.columns)
-        if missing:
-            raise DataError(
-                f"audience file {file} (campaign {name!r}): expected the columns user_id and "
-                f"group, but {sorted(missing)} is missing; found {list(df.columns)[:8]}."
-            )
-        day = dt.date.fromisoformat(str(entry["sent_on"]))
-        df = df[[s.USER_ID, s.GROUP]].drop_duplicates(s.USER_ID)
+        if {s.USER_ID, s.GROUP} - set(df.columns):
+            issues.append(("bad_file", {"campaign": name, "file": str(file)}))
+            continue
+        try:
+            day = dt.date.fromisoformat(str(entry["sent_on"]))
+        except ValueError:
+            issues.append(("bad_log_line", {"file": path.name, "line": name}))
+            continue
+        df = df[[s.USER_ID, s.GROUP]]
         df[s.GROUP] = normalise_groups(df[s.GROUP], where=f"audience file {file}")
-        frames.append(df.assign(**{s.CAMPAIGN: name, "sent_day": day}))
+        df = _one_group_each(df.assign(**{s.CAMPAIGN: name}), issues)
+        frames.append(df.assign(**{SENT_DAY: day}))
         info[name] = CampaignInfo(
             name,
             "log",
@@ -217,31 +241,59 @@ def _from_log(path: Path) -> tuple[pd.DataFrame, dict[str, CampaignInfo]]:
     return frame[list(CONTACT_COLUMNS)], info
 
 
-def campaign_contacts(project, *, use_log: bool = True) -> Contacts:
-    """Every campaign's contacts: the ``campaigns`` source first, then the kit's log.
+def _reach(name: str, logged: pd.DataFrame, sent: pd.DataFrame, issues: list) -> None:
+    """How much of a logged audience the CRM's contacts show as sent, and who it sent to
+    outside the audience."""
+    treat = set(logged.loc[logged[s.GROUP] == TREAT, s.USER_ID])
+    held = set(logged.loc[logged[s.GROUP] == HOLDOUT, s.USER_ID])
+    got = set(sent.loc[sent[s.GROUP] == TREAT, s.USER_ID])
+    issues.append(
+        (
+            "reach",
+            {
+                "campaign": name,
+                "reached": len(treat & got),
+                "treat": len(treat),
+                "share": len(treat & got) / len(treat) if treat else float("nan"),
+                "held_sent": len(held & got),
+                "outside": len(got - treat - held),
+            },
+        )
+    )
 
-    A campaign named in both is read from the source; the log adds its planned holdout share,
-    audience month, definition, owner and channel.
+
+def campaign_contacts(project, *, use_log: bool = True) -> Contacts:
+    """Every campaign's contacts, from the ``campaigns`` source and the kit's log.
+
+    A campaign named in both keeps the log's assignment (its audience file: who was meant to
+    be treated or held out, as intent-to-treat needs, whoever the CRM reached) with the
+    source's send day; the source's reach is noted (treat users it sent to, held-out users it
+    sent to anyway, users outside the audience). A campaign only in the source is read from
+    it. Problems (a bad log line, a missing audience file, users in both groups) are noted in
+    :attr:`Contacts.issues` and the rest is read.
     """
     cfg = project.config
-    frames, info = [], {}
+    issues: list = []
+    source, info = pd.DataFrame(columns=list(CONTACT_COLUMNS)), {}
     table = (getattr(project, "tables", None) or {}).get("campaigns")
     if table is not None:
-        frame, info = _from_source(table, cfg.timezone)
-        frames.append(frame)
+        source, info = _from_source(table, issues)
+    frames = [source]
     if use_log:
-        logged, log_info = _from_log(log_path(cfg))
+        logged, log_info = _from_log(log_path(cfg), issues)
         for name, meta in log_info.items():
+            mine = logged[logged[s.CAMPAIGN] == name]
             if name in info:
-                src = info[name]
-                meta.origin, meta.sent_day = "source", src.sent_day
-                info[name] = meta
-            else:
-                info[name] = meta
-                frames.append(logged[logged[s.CAMPAIGN] == name])
+                sent = source[source[s.CAMPAIGN] == name]
+                _reach(name, mine, sent, issues)
+                meta.origin, meta.sent_day = "source+log", info[name].sent_day
+                frames[0] = frames[0][frames[0][s.CAMPAIGN] != name]
+                mine = mine.assign(**{SENT_DAY: meta.sent_day})
+            info[name] = meta
+            frames.append(mine)
     frame = (
-        pd.concat(frames, ignore_index=True)
-        if frames
+        pd.concat([f for f in frames if len(f)], ignore_index=True)
+        if any(len(f) for f in frames)
         else pd.DataFrame(columns=list(CONTACT_COLUMNS))
     )
-    return Contacts(frame.reset_index(drop=True), info)
+    return Contacts(frame.reset_index(drop=True), info, issues)

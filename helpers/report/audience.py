@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,16 @@ class AudienceExport:
             f"(send day {self.entry['sent_on']}, read out in the review of "
             f"{self.entry['sent_on'][:7]})"
         )
+
+
+def _options(definition: dict) -> str:
+    """A definition as the options that made it: ``--at-risk --persona 2``."""
+    out = ["--at-risk"] if definition.get("at_risk") else []
+    if "persona" in definition:
+        out.append(f"--persona {definition['persona']}")
+    if "tag" in definition:
+        out.append(f"--tag {definition['tag']}")
+    return " ".join(out)
 
 
 def _definition(tag, persona, at_risk) -> dict:
@@ -90,6 +101,7 @@ def export_audience(
     owner: str = "",
     channel: str = "",
     reports: str | Path | None = None,
+    replace: bool = False,
 ) -> AudienceExport:
     """Write the audience CSV of ``campaign`` and log it (see the module docs).
 
@@ -121,10 +133,16 @@ def export_audience(
             f"run `persona-kit run --config {config_path} --month {month}` first."
         )
     churn = read_artifact_csv(artifacts, "churn_risk.csv")
+    if at_risk and (churn is None or "status" not in churn.columns):
+        raise ParameterError(
+            f"--at-risk needs the churn report of {month} ({artifacts / 'churn_risk.csv'} with a "
+            f"`status` column); run `persona-kit run --config {config_path} --month {month}` "
+            "first."
+        )
     rows = select_audience(personas, churn, tag=tag, persona=persona, at_risk=at_risk, month=month)
     if rows.empty:
         raise ParameterError(
-            f"The audience {_definition(tag, persona, at_risk)} of {month} has no user; "
+            f"The audience {_options(_definition(tag, persona, at_risk))} of {month} has no user; "
             "choose another tag, persona or month."
         )
     if send_date:
@@ -137,20 +155,41 @@ def export_audience(
             ) from None
     else:
         sent_on = month_bounds(shift_month(month, 1))[0]
+    if sent_on <= month_bounds(month)[1]:
+        raise ParameterError(
+            f"--send-date must come after the audience month {month} (the users were chosen on "
+            f"its data), such as '{month_bounds(shift_month(month, 1))[0]}', but {send_date!r} "
+            "was passed."
+        )
     definition = _definition(tag, persona, at_risk)
     log = log_path(cfg)
-    for old in read_log(log):
-        if old["campaign"] == campaign and (
-            old.get("month") != month or old.get("definition") != definition
-        ):
-            raise ParameterError(
-                f"The campaign {campaign!r} is already logged in {log} for {old.get('month')} "
-                f"with the audience {old.get('definition')}; campaign names are unique, so give "
-                "this one another name."
-            )
+    old = next((e for e in read_log(log) if e["campaign"] == campaign), None)
+    if old is not None and (old.get("month") != month or old.get("definition") != definition):
+        raise ParameterError(
+            f"The campaign {campaign!r} is already logged in {log} for {old.get('month')} with "
+            f"the audience {_options(old.get('definition') or {})}; campaign names are unique, "
+            "so give this one another name."
+        )
     table = audience_rows(rows, churn, campaign=campaign, holdout=share)
+    content = table.to_csv(index=False)
+    if old is not None and not replace:
+        changed = [
+            what
+            for what, before, now in (
+                ("holdout share", old.get("holdout_share"), share),
+                ("send day", old.get("sent_on"), sent_on.isoformat()),
+                ("users", old.get("sha256"), hashlib.sha256(content.encode()).hexdigest()),
+            )
+            if before != now
+        ]
+        if changed:
+            raise ParameterError(
+                f"The campaign {campaign!r} is already logged in {log} with another "
+                f"{' and '.join(changed)}; if it was sent, its readout needs the logged audience. "
+                "Give this export another name, or pass --replace if the first was never sent."
+            )
     file = Path(out).expanduser().resolve()
-    write_atomic(file, table.to_csv(index=False))
+    write_atomic(file, content)
     owner, channel = _owner_channel(cfg, tag, persona, owner, channel)
     try:
         shown = os.path.relpath(file, log.parent)

@@ -19,6 +19,7 @@ from helpers.data.month_quality import month_quality
 from helpers.display.blocks import Brief, Kpi
 from helpers.display.format import fmt, is_missing
 from helpers.display.labels import label as column_label
+from helpers.display.labels import value_text
 from helpers.display.text import join_words, t
 from helpers.plots.activity import behaviour_label
 from helpers.sections.tag_health import health_finding
@@ -254,6 +255,7 @@ def personas_brief(
         if not c.action_text:
             continue
         owner = next((owners[k] for k in (str(c.persona), c.name, "persona") if k in owners), "")
+        owner = value_text(owner) if owner else ""
         actions.append(
             t("brief.personas.action", name=c.name, action=c.action_text.rstrip("."), owner=owner)
             if owner

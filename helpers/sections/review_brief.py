@@ -19,6 +19,7 @@ from helpers.analysis.kpis import KpiReview
 from helpers.core import schema as S
 from helpers.display.blocks import Brief, Kpi
 from helpers.display.format import fmt, is_missing
+from helpers.display.labels import value_text
 from helpers.display.text import join_sentences, t
 from helpers.sections.ab_readout import metric_label
 from helpers.sections.persona_review import MonthQuality, decision_text, lift_text, quality_card
@@ -219,7 +220,7 @@ def action_sentences(plan: pd.DataFrame | None, n: int = 3) -> list[str]:
         return []
     out = []
     for r in plan.head(n).to_dict("records"):
-        owner = r.get("owner") or t("review.brief.no_owner")
+        owner = value_text(r["owner"]) if r.get("owner") else t("review.brief.no_owner")
         users = r.get("users")
         out.append(
             t(

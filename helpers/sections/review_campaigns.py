@@ -13,13 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from helpers.analysis.campaigns.readout import (
+    MIN_USERS,
     PRIMARY,
     CampaignReview,
-    campaigns_in_month,
-    read_campaign,
+    campaign_review,
 )
 from helpers.core import schema as s
 from helpers.core.errors import DataError
@@ -27,9 +28,10 @@ from helpers.core.io import read_artifact_csv
 from helpers.core.time import shift_month
 from helpers.data.campaigns import campaign_contacts
 from helpers.display.blocks import Details, Note, Paragraph, Stack
+from helpers.display.format import fmt
 from helpers.display.registry import renders
 from helpers.display.table import Table
-from helpers.display.text import join_sentences, t, tn
+from helpers.display.text import join_sentences, join_words, t, tn
 
 __all__ = [
     "CAMPAIGNS_FILE",
@@ -38,6 +40,7 @@ __all__ = [
     "audience_label",
     "campaign_sentence",
     "campaign_things",
+    "not_read_reason",
 ]
 
 CAMPAIGNS_FILE = "campaigns.csv"
@@ -53,6 +56,8 @@ class CampaignSection:
     problem: str = ""
     holdout_share: float = 0.1
     notes: list[str] = field(default_factory=list)
+    min_lift: float = 0.02
+    min_window_days: int = 14
 
     @property
     def campaigns(self) -> list:
@@ -60,77 +65,92 @@ class CampaignSection:
 
 
 def audience_label(readout) -> str:
-    """The audience of a campaign in words: its definition when the kit exported it, else the
-    number of contacts and the persona most of them had."""
+    """The audience of a campaign in words: every part of its definition when the kit exported
+    it, else its size and the persona most of its users had in the audience month."""
     d = dict(getattr(readout.info, "definition", {}) or {})
-    if d.get("at_risk") and "persona" in d:
-        return t("campaigns.audience.at_risk_persona", persona=d["persona"])
+    parts = []
     if d.get("at_risk"):
-        return t("campaigns.audience.at_risk")
-    if "tag" in d:
-        return t("campaigns.audience.tag", tag=d["tag"])
+        parts.append(t("campaigns.audience.at_risk"))
     if "persona" in d:
-        return t("campaigns.audience.persona", persona=d["persona"])
+        parts.append(t("campaigns.audience.persona", persona=d["persona"]))
+    if "tag" in d:
+        parts.append(t("campaigns.audience.tag", tag=d["tag"]))
+    if parts:
+        return join_words(parts)
     users = readout.treat_users + readout.holdout_users
-    mostly = _main_persona(readout)
-    if mostly is not None:
-        return t("campaigns.audience.mostly", users=users, persona=mostly)
-    return t("campaigns.audience.contacts", users=users)
+    counts = getattr(readout, "persona_counts", None)
+    if counts is not None and len(counts) and users:
+        top = counts.idxmax()
+        return t("campaigns.audience.largest", users=users, persona=top, share=counts[top] / users)
+    return t("campaigns.audience.users", users=users)
 
 
-def _main_persona(readout) -> str | None:
-    """The persona (``"2. Deal hunters"``) of most contacts that had a persona in the audience
-    month (at least half of them), from the readout's effect per persona; None otherwise."""
-    df = getattr(readout, "by_persona", None)
-    if df is None or not len(df):
-        return None
-    sizes = df["treat_users"] + df["holdout_users"]
-    top = sizes.idxmax()
-    if sizes.loc[top] < 0.5 * sizes.sum():
-        return None
-    row = df.loc[top]
-    return f"{int(row[s.PERSONA])}. {row['persona_name']}"
-
-
-def _reason(r) -> str:
+def not_read_reason(r) -> str:
+    """Why a campaign was not read out, in one sentence."""
     users = r.treat_users + r.holdout_users
-    share = getattr(r.info, "holdout_share", None)
     return t(
         f"campaigns.reason.{r.status}",
         treat_users=r.treat_users,
         holdout_users=r.holdout_users,
         users=users,
         observed=r.holdout_users / users if users else float("nan"),
-        planned=share if share is not None else float("nan"),
+        planned=r.planned_share,
+        p=r.srm_p,
+        min_users=MIN_USERS,
+        known=r.known_share,
+        example=r.example_unknown,
+        days=(r.end - r.start).days + 1,
+    )
+
+
+def _split(r) -> str:
+    users = r.treat_users + r.holdout_users
+    if not np.isfinite(r.planned_share) or not users:
+        return ""
+    return t(
+        f"campaigns.split.{r.planned_from}",
+        held=r.holdout_users,
+        users=users,
+        observed=r.holdout_users / users,
+        planned=r.planned_share,
         p=r.srm_p,
     )
 
 
 def campaign_sentence(r) -> str:
-    """One sentence per campaign: its reactivation against the holdout and the decision."""
+    """One sentence per campaign: its reactivation against the holdout, the split check and
+    the decision."""
     if r.status != "read":
         return t(
             "campaigns.sentence.not_read",
             campaign=r.name,
             audience=audience_label(r),
             sent=r.start,
-            reason=_reason(r),
+            reason=not_read_reason(r),
         )
     m = r.metric(PRIMARY)
-    return t(
-        "campaigns.sentence",
-        campaign=r.name,
-        audience=audience_label(r),
-        sent=r.start,
-        treat=m["treat_mean"],
-        treat_users=r.treat_users,
-        holdout=m["holdout_mean"],
-        holdout_users=r.holdout_users,
-        lift=m["lift_abs"],
-        low=m["ci_low"],
-        high=m["ci_high"],
-        p=m["p_value"],
-        decision=t(f"campaigns.decision.{r.decision}"),
+    decision = t(f"campaigns.decision.{r.decision}")
+    if r.reason:
+        decision = t(f"campaigns.decision.{r.decision}.{r.reason}", decision=decision)
+    return join_sentences(
+        [
+            t(
+                "campaigns.sentence",
+                campaign=r.name,
+                audience=audience_label(r),
+                sent=r.start,
+                treat=m["treat_mean"],
+                treat_users=r.treat_users,
+                holdout=m["holdout_mean"],
+                holdout_users=r.holdout_users,
+                lift=m["lift_abs"],
+                low=m["ci_low"],
+                high=m["ci_high"],
+                p=m["p_value"],
+            ),
+            _split(r),
+            t("campaigns.sentence.decision", decision=decision),
+        ]
     )
 
 
@@ -172,41 +192,51 @@ def _personas_of(reports_root: Path, month: str) -> pd.DataFrame | None:
     return df[cols]
 
 
+def _issue(code: str, values: dict) -> str:
+    if code == "missing_file" or code == "bad_file":
+        values = {**values, "file": Path(values["file"]).name}
+    return t(f"campaigns.issue.{code}", **values)
+
+
 def campaign_section(ctx) -> CampaignSection:
     """Read out the month's campaigns and write ``artifacts/campaigns.csv`` (its columns and no
-    row when there is nothing to read out)."""
-    cfg = ctx.config
+    row when there is nothing to read out). Problems in the contacts become notes; a contacts
+    source that cannot be read at all (a group word it does not know) is the section's one
+    sentence, and the rest of the review runs."""
+    cfg = ctx.config.campaigns
     try:
         contacts = campaign_contacts(ctx.project)
     except DataError as exc:
-        section = CampaignSection(ctx.month, None, problem=str(exc))
         ctx.write_csv(CampaignReview(ctx.month, []).table(), CAMPAIGNS_FILE)
-        return section
+        return CampaignSection(ctx.month, None, problem=str(exc))
     reports_root = Path(ctx.out_dir).parent
-    by_month: dict[str, pd.DataFrame | None] = {}
-    for info in contacts.info.values():
+    cache: dict[str, pd.DataFrame | None] = {}
+
+    def personas(info):
         month = info.audience_month or shift_month(info.sent_day.strftime("%Y-%m"), -1)
-        if month not in by_month:
-            by_month[month] = _personas_of(reports_root, month)
-    review = CampaignReview(ctx.month, [])
-    names = campaigns_in_month(
-        contacts, ctx.month, readout_months=cfg.campaigns.readout_months, as_of=ctx.as_of
+        if month not in cache:
+            cache[month] = _personas_of(reports_root, month)
+        return cache[month]
+
+    review = campaign_review(
+        contacts,
+        ctx.project.user_day,
+        month=ctx.month,
+        as_of=ctx.as_of,
+        readout_months=cfg.readout_months,
+        personas=personas,
+        planned_share=cfg.holdout,
+        min_window_days=cfg.min_window_days,
+        min_lift=cfg.min_lift,
     )
-    for name in names:
-        info = contacts.info[name]
-        month = info.audience_month or shift_month(info.sent_day.strftime("%Y-%m"), -1)
-        review.campaigns.append(
-            read_campaign(
-                name,
-                contacts,
-                ctx.project.user_day,
-                month=ctx.month,
-                as_of=ctx.as_of,
-                personas=by_month.get(month),
-            )
-        )
     ctx.write_csv(review.table(), CAMPAIGNS_FILE)
+    read = {r.name for r in review.campaigns}
     notes = [
+        _issue(code, v)
+        for code, v in contacts.issues
+        if "campaign" not in v or v["campaign"] in read
+    ]
+    notes += [
         t("campaigns.file_changed", campaign=r.name, file=Path(r.info.file).name)
         for r in review.campaigns
         if getattr(r.info, "file_changed", False)
@@ -215,8 +245,10 @@ def campaign_section(ctx) -> CampaignSection:
         ctx.month,
         review,
         known=len(contacts),
-        holdout_share=cfg.campaigns.holdout,
+        holdout_share=cfg.holdout,
         notes=notes,
+        min_lift=cfg.min_lift,
+        min_window_days=cfg.min_window_days,
     )
 
 
@@ -234,7 +266,10 @@ def _table(section: CampaignSection) -> pd.DataFrame:
                 "treat_rate": m.get("treat_mean"),
                 "holdout_rate": m.get("holdout_mean"),
                 "lift_ci_pp": t(
-                    "campaigns.lift_ci", lift=m["lift_abs"], low=m["ci_low"], high=m["ci_high"]
+                    "campaigns.lift_ci.rate",
+                    lift=m["lift_abs"],
+                    low=m["ci_low"],
+                    high=m["ci_high"],
                 )
                 if m
                 else "",
@@ -245,20 +280,28 @@ def _table(section: CampaignSection) -> pd.DataFrame:
 
 
 def _metrics_table(section: CampaignSection) -> pd.DataFrame:
-    frames = []
+    """Every metric of every campaign, each value in its own unit (shares and points for the
+    two rates, money for revenue per user), as text."""
+    rows = []
     for r in section.campaigns:
-        if not len(r.metrics):
-            continue
-        m = r.metrics.copy()
-        m.insert(0, "campaign", r.name)
-        m["campaign_metric"] = [t(f"campaigns.metric.{x}") for x in m["metric"]]
-        frames.append(m)
-    if not frames:
-        return pd.DataFrame()
-    df = pd.concat(frames, ignore_index=True)
-    cols = ["campaign", "campaign_metric", "treat_users", "holdout_users", "treat_mean"]
-    cols += ["holdout_mean", "lift_abs", "ci_low", "ci_high", "p_value"]
-    return df[cols]
+        for m in r.metrics.to_dict("records") if len(r.metrics) else []:
+            rate = m["metric"] != "revenue_per_user"
+            rows.append(
+                {
+                    "campaign": r.name,
+                    "campaign_metric": t(f"campaigns.metric.{m['metric']}"),
+                    "treat_value": fmt(m["treat_mean"], "share" if rate else "money"),
+                    "holdout_value": fmt(m["holdout_mean"], "share" if rate else "money"),
+                    "lift_ci_pp": t(
+                        f"campaigns.lift_ci.{'rate' if rate else 'money'}",
+                        lift=m["lift_abs"],
+                        low=m["ci_low"],
+                        high=m["ci_high"],
+                    ),
+                    "p_value": m["p_value"],
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def _persona_table(section: CampaignSection) -> pd.DataFrame:
@@ -277,9 +320,10 @@ def _persona_table(section: CampaignSection) -> pd.DataFrame:
             "holdout_users": df["holdout_users"],
             "treat_rate": df["treat_mean"],
             "holdout_rate": df["holdout_mean"],
-            "lift_pp": df["lift_abs"],
-            "ci_low_pp": df["ci_low"],
-            "ci_high_pp": df["ci_high"],
+            "lift_ci_pp": [
+                t("campaigns.lift_ci.rate", lift=a, low=b, high=c)
+                for a, b, c in zip(df["lift_abs"], df["ci_low"], df["ci_high"])
+            ],
         }
     )
 
@@ -306,7 +350,7 @@ def _campaign_section(section: CampaignSection):
         Table(
             _table(section),
             caption=t("campaigns.table.caption", month=section.month),
-            note=t("campaigns.note"),
+            note=t("campaigns.note", min_lift=section.min_lift, days=section.min_window_days),
             collapse=False,
         ),
         Details(

@@ -25,7 +25,7 @@ from helpers.display.registry import renders
 from helpers.display.table import Table
 from helpers.display.text import t
 from helpers.plots.activity import behaviour_label
-from helpers.sections.review_campaigns import audience_label
+from helpers.sections.review_campaigns import audience_label, not_read_reason
 
 __all__ = [
     "persona_comparison",
@@ -283,7 +283,12 @@ def action_plan(
     review = getattr(campaigns, "review", None)
     if review is not None:
         rows += plan_mod.campaign_actions(
-            review, text=t, audience=audience_label, holdout_share=cfg.campaigns.holdout
+            review,
+            text=t,
+            audience=audience_label,
+            reason=not_read_reason,
+            holdout_share=cfg.campaigns.holdout,
+            min_lift=cfg.campaigns.min_lift,
         )
     plan = plan_mod.action_plan(rows, owners=cfg.owners)
     ctx.write_csv(plan, "actions")

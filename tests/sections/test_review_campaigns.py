@@ -94,7 +94,9 @@ def test_campaigns_of_other_months_only(tmp_path):
     section = rc.campaign_section(_ctx(tmp_path, _contacts(dt.date(2026, 8, 1))))
     assert section.known == 1 and section.campaigns == []
     text = renderer_for(section)(section).text
-    assert text.startswith("No campaign was sent in 2026-10 (the 1 campaign in the contacts was sent")
+    assert text.startswith(
+        "No campaign was sent in 2026-10 (the 1 campaign in the contacts was sent"
+    )
 
 
 def test_a_campaign_read_out_and_its_sentence(tmp_path):
@@ -106,14 +108,19 @@ def test_a_campaign_read_out_and_its_sentence(tmp_path):
     assert (m["treat_mean"], m["holdout_mean"]) == (2 / 3, 0.0)
     sentence = rc.campaign_sentence(r)
     assert sentence.startswith(
-        "coupon_push (5 contacts, sent 2026-10-01): 66.7% of the 3 contacted users were active "
-        "again against 0.0% of the 2 held out, +66.7 pts"
+        "coupon_push (5 users, sent 2026-10-01): 66.7% of the 3 users sent it were active again "
+        "against 0.0% of the 2 held out, +66.7 pts"
     )
+    # no log: the split is checked against the configured share (0.1); 2 of 5 is p = 0.025
+    assert "Split: 2 of 5 held out (40.0%; against the configured 10.0%, p-value 0.025)." in (
+        sentence
+    )
+    assert sentence.endswith("Decision: keep.")
     assert section.notes == []
     written = pd.read_csv(tmp_path / "reports/2026-10/artifacts/campaigns.csv")
     assert written["metric"].tolist() == ["reactivation", "conversion", "revenue_per_user"]
     set_language("zh")
     try:
-        assert rc.campaign_sentence(r).startswith("coupon_push（5 个触达用户，2026年10月1日发送）")
+        assert rc.campaign_sentence(r).startswith("coupon_push（5 人，2026年10月1日发送）")
     finally:
         set_language("en")

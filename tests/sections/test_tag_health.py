@@ -70,9 +70,9 @@ def test_the_block_leads_with_the_warnings_then_the_coverage():
     assert text.index("Tag health") < text.index("3 tag-health warnings")
     assert text.index("3 tag-health warnings") < text.index("Checked on the active users")
     assert (
-        "veteran fired for no active user in 2026-10, nor in any of the 2 months before: this "
-        "data cannot meet its rule (check its thresholds against the history the data holds); "
-        "fix the rule or retire the tag. Owner: CRM team." in text
+        "veteran fired for no active user in 2026-10, nor in any of the 2 months before: the "
+        "data has not met its rule in any month read (check its thresholds against the history "
+        "the data holds); fix the rule or retire the tag. Owner: CRM team." in text
     )
     assert (
         "early_adopter rose from 0.0% of the active users in 2026-09 to 28.5% in 2026-10: find "

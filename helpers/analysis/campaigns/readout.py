@@ -1,22 +1,28 @@
 """Did the campaign work? Each campaign's treated users against its holdout, intent-to-treat.
 
-For a campaign sent on day ``d`` and read out in review month ``R`` (``d`` in ``R`` or in the
-``readout_months - 1`` months before), every contact counts in the group it was assigned to,
+A campaign sent on day ``d`` is first read out in the review month holding
+``d + min_window_days - 1`` (a campaign sent late in a month waits for the next one), then in
+the ``readout_months - 1`` months after. Every contact counts in the group it was assigned to,
 whether the message reached them or not (intent-to-treat), over the window from ``d`` to the
-end of ``R`` (or ``as_of``). Three metrics, from ``user_day``:
+end of the review month (or ``as_of``). Three metrics, from ``user_day``:
 
 * ``reactivation``: the share active on at least one day of the window (the primary metric);
 * ``conversion``: the share with at least one order in the window;
 * ``revenue_per_user``: the window's revenue per contact (zeros included).
 
 Each lift is treat minus holdout with a 95% Welch interval and two-sided p-value, as the A/B
-readouts (:func:`helpers.analysis.experiments.frequentist.frequentist_test`, absolute). A campaign
-is read out only when it has a holdout (two or more held-out users) and, when its planned holdout
-share is known (the kit's log), its split passes the sample-ratio check (chi-square p >= 0.001).
+readouts (:func:`helpers.analysis.experiments.frequentist.frequentist_test`, absolute; the
+intervals of shares clipped to [-1, 1]). A campaign is read out only when it has a holdout
+(``MIN_USERS`` or more in each group), most of its contacts are users the data knows (a row in
+``user_day`` up to the window's end: otherwise its ids are not the project's), its window has
+``min_window_days`` (``too_early`` otherwise, when the data ends sooner) and its split passes
+the sample-ratio check against the planned holdout share (the log's, else the configured
+``campaigns.holdout``; chi-square p >= 0.001).
 
-The decision, on reactivation: **scale** when the interval lies above 0 (and revenue per user is
-not significantly lower), **stop** when the lift is 0 or below, **keep** (run it again with a
-holdout) when the lift is positive but the interval still includes 0.
+The decision, on reactivation: **scale** when the interval lies above 0 and revenue per user is
+not significantly lower (if it is: **keep**, with that reason); **stop** when even the top of
+the interval is below ``min_lift``, the smallest lift worth sending for; **keep** (run it again
+with a holdout, larger if it can be) otherwise: the test cannot tell yet.
 """
 
 from __future__ import annotations
@@ -50,7 +56,9 @@ __all__ = [
 METRICS = ("reactivation", "conversion", "revenue_per_user")
 PRIMARY = "reactivation"
 SRM_ALPHA = 0.001
-MIN_USERS = 2
+MIN_USERS = 2  # per group, to read a campaign out at all
+MIN_PERSONA_USERS = 5  # per group, to show a persona's effect
+MIN_KNOWN = 0.5  # share of contacts the data must know
 #: The columns of ``artifacts/campaigns.csv`` (the issue's nine first, then context).
 CAMPAIGN_COLUMNS = (
     "campaign",
@@ -67,6 +75,7 @@ CAMPAIGN_COLUMNS = (
     "sent_on",
     "window_end",
     "srm_p",
+    "planned_share",
     "status",
     "origin",
 )
@@ -76,9 +85,12 @@ CAMPAIGN_COLUMNS = (
 class CampaignReadout:
     """One campaign read out against its holdout.
 
-    ``status``: ``read``, ``no_holdout`` (no held-out user), ``too_small`` (fewer than two users
-    in a group) or ``srm`` (the split does not match the planned holdout share). ``decision``:
-    ``scale``, ``keep``, ``stop``, or ``not_read`` when the status is not ``read``.
+    ``status``: ``read``, ``no_holdout`` (no held-out user), ``too_small`` (fewer than
+    ``MIN_USERS`` in a group), ``unmatched`` (most contact ids unknown to the data),
+    ``too_early`` (the data ends before ``min_window_days``), ``srm`` (the split does not match
+    the planned holdout share) or ``no_variance`` (no lift can be computed). ``decision``:
+    ``scale``, ``keep``, ``stop``, or ``not_read`` when the status is not ``read``; ``reason``
+    qualifies a decision (``revenue``: reactivation up but revenue per user down).
     """
 
     name: str
@@ -93,6 +105,12 @@ class CampaignReadout:
     metrics: pd.DataFrame = field(default_factory=pd.DataFrame)
     by_persona: pd.DataFrame = field(default_factory=pd.DataFrame)
     mde: float = float("nan")
+    planned_share: float = float("nan")
+    planned_from: str = ""
+    known_share: float = float("nan")
+    example_unknown: str = ""
+    persona_counts: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
+    reason: str = ""
 
     def metric(self, name: str = PRIMARY) -> dict:
         """One metric's row as a dict (empty when the campaign was not read out)."""
@@ -133,6 +151,7 @@ class CampaignReview:
                         "sent_on": c.start.isoformat(),
                         "window_end": c.end.isoformat(),
                         "srm_p": c.srm_p,
+                        "planned_share": c.planned_share,
                         "status": c.status,
                         "origin": getattr(c.info, "origin", ""),
                     }
@@ -140,39 +159,48 @@ class CampaignReview:
         return pd.DataFrame(rows, columns=list(CAMPAIGN_COLUMNS))
 
 
-def campaigns_in_month(contacts, month: str, *, readout_months: int = 1, as_of=None) -> list[str]:
-    """The campaigns read out in review ``month``: sent in it or in the ``readout_months - 1``
-    months before, and not after ``as_of``."""
-    first, last = (
-        month_bounds(shift_month(month, -(readout_months - 1)))[0],
-        month_bounds(month)[1],
-    )
-    if as_of is not None:
-        last = min(last, as_of)
-    names = [
-        (info.sent_day, name)
-        for name, info in contacts.info.items()
-        if first <= info.sent_day <= last
-    ]
+def first_readout_month(sent_day: dt.date, min_window_days: int = 1) -> str:
+    """The review month a campaign is first read out in: the month holding
+    ``sent_day + min_window_days - 1``.
+
+    >>> first_readout_month(dt.date(2026, 10, 1), 14), first_readout_month(dt.date(2026, 10, 25), 14)
+    ('2026-10', '2026-11')
+    """
+    return (sent_day + dt.timedelta(days=min_window_days - 1)).strftime("%Y-%m")
+
+
+def campaigns_in_month(
+    contacts, month: str, *, readout_months: int = 1, as_of=None, min_window_days: int = 1
+) -> list[str]:
+    """The campaigns read out in review ``month``: first read in it or in the
+    ``readout_months - 1`` months before (:func:`first_readout_month`), sent by ``as_of``."""
+    last = month_bounds(month)[1] if as_of is None else min(month_bounds(month)[1], as_of)
+    names = []
+    for name, info in contacts.info.items():
+        first = first_readout_month(info.sent_day, min_window_days)
+        if info.sent_day <= last and first <= month <= shift_month(first, readout_months - 1):
+            names.append((info.sent_day, name))
     return [name for _, name in sorted(names)]
 
 
 def campaign_outcomes(user_day, users: pd.Series, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Per contact (``users``): ``active`` (0/1: an active day in [start, end]), ``buyer`` (0/1:
-    an order) and ``revenue`` in the window, computed in the engine; users without a row: 0."""
+    an order) and ``revenue`` in the window, and ``known`` (0/1: any ``user_day`` row up to
+    ``end``: the data knows the id), computed in the engine; users without a row: 0."""
     ids = pd.DataFrame({s.USER_ID: pd.Series(users, dtype=str).drop_duplicates().to_numpy()})
-    t = user_day
-    win = t.filter((t[s.DAY] >= start) & (t[s.DAY] <= end))
+    t = user_day.filter(user_day[s.DAY] <= end)
     contacts = ibis.memtable(ids)
-    joined = win.join(contacts, win[s.USER_ID] == contacts[s.USER_ID]).select(
-        win[s.USER_ID], win[s.UD_ACTIVE_EVENTS], win[s.UD_ORDERS], win[s.UD_REVENUE]
+    j = t.join(contacts, t[s.USER_ID] == contacts[s.USER_ID]).select(
+        t[s.USER_ID], t[s.DAY], t[s.UD_ACTIVE_EVENTS], t[s.UD_ORDERS], t[s.UD_REVENUE]
     )
+    inside = j[s.DAY] >= start
     per = (
-        joined.group_by(s.USER_ID)
+        j.group_by(s.USER_ID)
         .aggregate(
-            active_days=(joined[s.UD_ACTIVE_EVENTS] > 0).cast("int64").sum(),
-            orders=joined[s.UD_ORDERS].sum(),
-            revenue=joined[s.UD_REVENUE].sum(),
+            active_days=(inside & (j[s.UD_ACTIVE_EVENTS] > 0)).cast("int64").sum(),
+            orders=inside.ifelse(j[s.UD_ORDERS], 0).sum(),
+            revenue=inside.ifelse(j[s.UD_REVENUE], 0.0).sum(),
+            rows=j[s.DAY].count(),
         )
         .execute()
     )
@@ -184,6 +212,7 @@ def campaign_outcomes(user_day, users: pd.Series, start: dt.date, end: dt.date) 
             "active": (out["active_days"] > 0).astype(int),
             "buyer": (out["orders"] > 0).astype(int),
             "revenue": out["revenue"].astype(float),
+            "known": (out["rows"] > 0).astype(int),
         }
     )
 
@@ -192,28 +221,34 @@ def _compare(treat: pd.DataFrame, hold: pd.DataFrame, col: str, *, proportion: b
     make = Proportion.from_values if proportion else SampleMean.from_values
     h, t = make(hold[col].to_numpy()), make(treat[col].to_numpy())
     r = frequentist_test(h, t, relative=False)
+    low, high = r.ci
+    if proportion:  # a difference of two shares lies in [-1, 1]
+        low, high = max(low, -1.0), min(high, 1.0)
     return {
         "treat_users": t.n,
         "holdout_users": h.n,
         "treat_mean": t.mean,
         "holdout_mean": h.mean,
         "lift_abs": r.expected,
-        "ci_low": r.ci[0],
-        "ci_high": r.ci[1],
+        "ci_low": low,
+        "ci_high": high,
         "p_value": r.p_value,
         "se": standard_error(h, t),
     }
 
 
-def _decide(metrics: pd.DataFrame) -> str:
+def _decide(metrics: pd.DataFrame, min_lift: float) -> tuple[str, str]:
+    """(decision, reason) on reactivation; see the module docs."""
     m = metrics.set_index("metric")
-    lift, low, high = (m.loc[PRIMARY, k] for k in ("lift_abs", "ci_low", "ci_high"))
-    if not np.isfinite(lift) or lift <= 0 or (np.isfinite(high) and high < 0):
-        return "stop"
-    if np.isfinite(low) and low > 0:
+    low, high = m.loc[PRIMARY, "ci_low"], m.loc[PRIMARY, "ci_high"]
+    if low > 0:
         revenue_high = m.loc["revenue_per_user", "ci_high"]
-        return "keep" if np.isfinite(revenue_high) and revenue_high < 0 else "scale"
-    return "keep"
+        if np.isfinite(revenue_high) and revenue_high < 0:
+            return "keep", "revenue"
+        return "scale", ""
+    if high < min_lift:
+        return "stop", ""
+    return "keep", ""
 
 
 def _by_persona(frame: pd.DataFrame, personas: pd.DataFrame | None) -> pd.DataFrame:
@@ -234,11 +269,23 @@ def _by_persona(frame: pd.DataFrame, personas: pd.DataFrame | None) -> pd.DataFr
         [s.PERSONA, "persona_name"], sort=True
     ):
         treat, hold = g[g[s.GROUP] == "treat"], g[g[s.GROUP] == "holdout"]
-        if len(treat) < MIN_USERS or len(hold) < MIN_USERS:
+        if len(treat) < MIN_PERSONA_USERS or len(hold) < MIN_PERSONA_USERS:
             continue
         r = _compare(treat, hold, "active", proportion=True)
         rows.append({s.PERSONA: int(number), "persona_name": name, **r})
     return pd.DataFrame(rows, columns=[*cols, "se"]).drop(columns="se")
+
+
+def _persona_counts(frame: pd.DataFrame, personas: pd.DataFrame | None) -> pd.Series:
+    """Contacts per ``"<n>. <name>"`` persona of the audience month (all contacts; those
+    without a persona then are left out of the counts, not of the denominator)."""
+    if personas is None or s.PERSONA not in personas.columns:
+        return pd.Series(dtype="int64")
+    keyed = personas.assign(**{s.USER_ID: personas[s.USER_ID].astype(str)})
+    keyed = keyed.drop_duplicates(s.USER_ID).set_index(s.USER_ID)
+    names = keyed.get("persona_name", keyed[s.PERSONA].astype(str))
+    label = keyed[s.PERSONA].astype(int).astype(str) + ". " + names.astype(str)
+    return frame[s.USER_ID].astype(str).map(label).value_counts()
 
 
 def read_campaign(
@@ -249,36 +296,60 @@ def read_campaign(
     month: str,
     as_of: dt.date | None = None,
     personas: pd.DataFrame | None = None,
+    planned_share: float | None = None,
+    min_window_days: int = 1,
+    min_lift: float = 0.02,
 ) -> CampaignReadout:
     """Read out one campaign of ``contacts`` (:class:`helpers.data.campaigns.Contacts`) in review
-    ``month``: its window runs from its send day to the end of the month (or ``as_of``)."""
+    ``month``: its window runs from its send day to the end of the month (or ``as_of``).
+    ``planned_share`` is the holdout share to check the split against when the log has none
+    (the configured ``campaigns.holdout``)."""
     info = contacts.info[name]
     frame = contacts.frame[contacts.frame[s.CAMPAIGN] == name]
     start = info.sent_day
     end = month_bounds(month)[1] if as_of is None else min(month_bounds(month)[1], as_of)
     n_treat = int((frame[s.GROUP] == "treat").sum())
     n_hold = int((frame[s.GROUP] == "holdout").sum())
-    share = info.holdout_share
+    share, source = info.holdout_share, "log"
+    if share is None:
+        share, source = planned_share, "config"
     srm_p = (
         srm_test([n_treat, n_hold], [1 - share, share])
         if share is not None and n_treat + n_hold > 0
         else float("nan")
+    )
+    base = dict(
+        name=name,
+        info=info,
+        start=start,
+        end=end,
+        treat_users=n_treat,
+        holdout_users=n_hold,
+        srm_p=srm_p,
+        planned_share=float("nan") if share is None else float(share),
+        planned_from=source if share is not None else "",
+        persona_counts=_persona_counts(frame, personas),
     )
     status = (
         "no_holdout"
         if n_hold == 0
         else "too_small"
         if min(n_hold, n_treat) < MIN_USERS
+        else "too_early"
+        if (end - start).days + 1 < min_window_days
         else "srm"
         if np.isfinite(srm_p) and srm_p < SRM_ALPHA
         else "read"
     )
-    base = dict(name=name, info=info, start=start, end=end, treat_users=n_treat)
     if status != "read":
-        return CampaignReadout(
-            **base, holdout_users=n_hold, status=status, decision="not_read", srm_p=srm_p
-        )
+        return CampaignReadout(**base, status=status, decision="not_read")
     outcomes = campaign_outcomes(user_day, frame[s.USER_ID], start, end)
+    known = float(outcomes["known"].mean())
+    base["known_share"] = known
+    if known < MIN_KNOWN:
+        unknown = outcomes.loc[outcomes["known"] == 0, s.USER_ID]
+        base["example_unknown"] = str(unknown.iloc[0]) if len(unknown) else ""
+        return CampaignReadout(**base, status="unmatched", decision="not_read")
     df = frame[[s.USER_ID, s.GROUP]].merge(outcomes, on=s.USER_ID, how="left")
     treat, hold = df[df[s.GROUP] == "treat"], df[df[s.GROUP] == "holdout"]
     rows = [
@@ -287,15 +358,18 @@ def read_campaign(
         {"metric": "revenue_per_user", **_compare(treat, hold, "revenue", proportion=False)},
     ]
     metrics = pd.DataFrame(rows)
+    primary = metrics.set_index("metric").loc[PRIMARY]
+    if not (np.isfinite(primary["ci_low"]) and np.isfinite(primary["ci_high"])):
+        return CampaignReadout(**base, status="no_variance", decision="not_read")
+    decision, reason = _decide(metrics, min_lift)
     return CampaignReadout(
         **base,
-        holdout_users=n_hold,
-        status=status,
-        decision=_decide(metrics),
-        srm_p=srm_p,
+        status="read",
+        decision=decision,
+        reason=reason,
         metrics=metrics.drop(columns="se"),
         by_persona=_by_persona(df, personas),
-        mde=mde(float(metrics.loc[metrics["metric"] == PRIMARY, "se"].iloc[0])),
+        mde=mde(float(primary["se"])),
     )
 
 
@@ -306,16 +380,36 @@ def campaign_review(
     month: str,
     as_of: dt.date | None = None,
     readout_months: int = 1,
-    personas: pd.DataFrame | None = None,
+    personas=None,
+    planned_share: float | None = None,
+    min_window_days: int = 1,
+    min_lift: float = 0.02,
 ) -> CampaignReview:
     """Every campaign read out in ``month`` (:func:`campaigns_in_month`), each with
-    :func:`read_campaign`; ``personas`` (user_id, persona, persona_name) are the personas of the
-    month the audiences were chosen in (last month's), for the effect per persona."""
-    names = campaigns_in_month(contacts, month, readout_months=readout_months, as_of=as_of)
-    return CampaignReview(
+    :func:`read_campaign`. ``personas`` (user_id, persona, persona_name) are the personas of the
+    month the audiences were chosen in, for the effect per persona: one frame, or a callable
+    ``personas(info) -> frame`` per campaign."""
+    names = campaigns_in_month(
+        contacts,
         month,
-        [
-            read_campaign(n, contacts, user_day, month=month, as_of=as_of, personas=personas)
-            for n in names
-        ],
+        readout_months=readout_months,
+        as_of=as_of,
+        min_window_days=min_window_days,
     )
+    out = []
+    for n in names:
+        frame = personas(contacts.info[n]) if callable(personas) else personas
+        out.append(
+            read_campaign(
+                n,
+                contacts,
+                user_day,
+                month=month,
+                as_of=as_of,
+                personas=frame,
+                planned_share=planned_share,
+                min_window_days=min_window_days,
+                min_lift=min_lift,
+            )
+        )
+    return CampaignReview(month, out)

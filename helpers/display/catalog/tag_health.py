@@ -51,14 +51,14 @@ MESSAGES = {
         "retire the tag; a tag that drives no action is decoration."
     ),
     "tag_health.no_users.never.one": (
-        "{tag} fired for no active user in {month:month}, nor in the month before: this data "
-        "cannot meet its rule (check its thresholds against the history the data holds); fix "
-        "the rule or retire the tag."
+        "{tag} fired for no active user in {month:month}, nor in the month before: the data has "
+        "not met its rule in any month read (check its thresholds against the history the data "
+        "holds); fix the rule or retire the tag."
     ),
     "tag_health.no_users.never.other": (
         "{tag} fired for no active user in {month:month}, nor in any of the {earlier:count} "
-        "months before: this data cannot meet its rule (check its thresholds against the "
-        "history the data holds); fix the rule or retire the tag."
+        "months before: the data has not met its rule in any month read (check its thresholds "
+        "against the history the data holds); fix the rule or retire the tag."
     ),
     "tag_health.no_users.now": (
         "{tag} fired for no active user in {month:month}: check its thresholds against the "
