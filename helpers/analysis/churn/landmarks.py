@@ -224,12 +224,16 @@ def labels_at_landmarks(
         if len(surv)
         else []
     )
+    # only the event shares the persona centroids use: every other share column would be
+    # computed and moved to pandas for nothing, once per landmark
+    feats = rule.features if rule is not None else []
+    events = [c.removeprefix(SHARE_PREFIX) for c in feats if c.startswith(SHARE_PREFIX)]
     parts = []
     for day in days:
         running = set(_running(surv, day))
         if not running:
             continue
-        f = user_features(user_day, as_of=day)
+        f = user_features(user_day, as_of=day, event_names=events)
         on = f[S.USER_ID].astype(str).isin(running).to_numpy()
         out = pd.DataFrame({S.USER_ID: f.loc[on, S.USER_ID].astype(str), LANDMARK_DAY: day})
         if rule is not None:
