@@ -46,8 +46,9 @@ test-install: setup ## build the wheel, install it into a fresh venv, run `perso
 lab: setup sample ## open JupyterLab on the notebooks with the kit's kernel
 	$(BIN)/persona-kit lab --config $(CONFIG)
 
-bench: setup ## benchmark load + clean + user_day at ~20M events against plain pandas and the floor of the necessary steps (same run)
+bench: setup ## benchmark load + clean + user_day at ~20M events against plain pandas and the floor of the necessary steps (same run); then the monthly refresh: 11 months full, the 12th incremental, 12 full
 	$(BIN)/python benchmarks/bench_user_day.py --floor $(BENCH_ARGS)
+	$(BIN)/python benchmarks/bench_incremental.py $(BENCH_INCREMENTAL_ARGS)
 
 bench-scale: setup ## out-of-core DuckDB at 20M and 100M events, and Spark vs DuckDB (docs/scale.md)
 	$(BIN)/python benchmarks/bench_scale.py duckdb --users 175000 --memory-limit 4GB

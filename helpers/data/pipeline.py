@@ -2,8 +2,36 @@
 
 The cache lives under ``cache_dir/<key>/``, where the key hashes the validated config, the
 source files' paths, sizes and modification times, and :data:`CLEANING_VERSION`. Six notebooks
-therefore clean the data once; a changed file or config builds a new cache. Builds are guarded
-by a file lock, so parallel notebooks never build the same cache twice.
+therefore clean the data once. Builds are guarded by a file lock, so parallel notebooks never
+build the same cache twice.
+
+Monthly refresh: when the event or order sources gain files (a glob matches a new export, a new
+partition lands) and every file an earlier cache read is unchanged (same path, size and
+modification time), the new cache **extends** that one instead of cleaning the whole history
+again (:mod:`helpers.data.incremental` decides, :mod:`helpers.data.cache_build` builds):
+
+* the new cache folder starts as hard links to the earlier one's files (no copy; each version
+  stays whole, so a notebook still reading the old one is not disturbed, and
+  :func:`prune_caches` removes old versions as before);
+* only the new files are read. Their distinct event rows are stored as this build's parts
+  (:mod:`helpers.data.parts`); a row equal to one an earlier build stored (a duplicate across two
+  files) only adds its copies to it, so duplicates stay exact across files;
+* identities: the map is remade from the identities table and the id pairs of every build's
+  rows; the rows of earlier builds whose anonymous id now maps differently are stitched again
+  (their part rewritten), the others are kept (:mod:`helpers.data.event_build`);
+* orders are cleaned again from every build's staged rows (Parquet), so a repeated order id is
+  caught across files; the small tables (users, identities, assignments, campaigns) are read
+  again in full, or reused when their files are the same;
+* ``user_day`` is reduced again only for the (user, day) keys whose kept rows changed;
+* the event ledger adds the new rows' counts (and those of repeated copies and re-stitched
+  rows) to the last build's: the numbers aggregating every stored row gives. ``meta.json``
+  lists every build (``builds``: its kind, the reason, the files it read, the rows it added to
+  each source's ledger), and ``build.log`` holds the build's log.
+
+A changed or removed event or order file, another config or cleaning version, a source that is
+an engine table, a warehouse engine, or ``rebuild=True`` makes a full build; the log's first
+line says why, naming the file. An incremental build equals a full build of the same files
+(``tests/data/test_incremental.py``).
 
 Examples
 --------
@@ -13,12 +41,14 @@ Examples
 '2026-10'
 >>> project.user_day.count().execute() > 0                    # doctest: +SKIP
 True
+>>> project.meta["build"]["kind"], project.meta["build"]["reason"]   # doctest: +SKIP
+('incremental', 'extends cache 3f2a...: every event and order file it read is unchanged; ...')
 """
 
 from __future__ import annotations
 
 import calendar
-import dataclasses
+import contextlib
 import datetime as _dt
 import fcntl
 import hashlib
@@ -33,23 +63,15 @@ from pathlib import Path
 import ibis
 import pandas as pd
 
-from helpers import __version__
 from helpers.core import schema
 from helpers.core.config import Config, load_config
 from helpers.core.errors import DataError
-from helpers.data import (
-    activity_checks,
-    cleaning,
-    engine,
-    event_cleaning,
-    sources,
-    storage,
-    userday,
-)
-from helpers.data.audit import Audit, UserDaySpan
+from helpers.data import cache_build, engine, event_cleaning, incremental, parts, sources, storage
+from helpers.data.audit import Audit
+from helpers.data.cleaning_rules import effective_bounds, utc_bound
 
-# 10: orders from purchase_events; 9: default valid range 1990-01-01 .. the day after the build; 8: offsets per value, NaN amounts
-CLEANING_VERSION = "10"
+# 11: events kept in parts per build (incremental builds); 10: orders from purchase_events; 9: default valid range 1990-01-01 .. the day after the build; 8: offsets per value, NaN amounts
+CLEANING_VERSION = "11"
 TABLES = ("events", "orders", "users", "identities", "assignments", "campaigns")
 
 
@@ -137,29 +159,6 @@ class Project:
         return None if t is None else t.drop(schema.SOURCE).execute()
 
 
-def _stage(con, cfg: Config, folder: Path, store: storage.CacheStore):
-    """Mapped tables. Small ones are stored and checked now; events stay lazy (the cleaning
-    reads the raw files once, grouping them); the returned function raises on the counts of
-    their values that did not parse."""
-    staged = {}
-    checks = {}
-    for table in TABLES:
-        deferred: dict = {}
-        if table == "events":  # read once, by the cleaning (see event_cleaning.clean_events)
-            staged[table] = (
-                sources.read_table(con, cfg, table, deferred=deferred, parts=True) or None
-            )
-            checks[table] = deferred
-            continue
-        t = sources.read_table(con, cfg, table, stage_dir=None, deferred=deferred)
-        if t is None:
-            staged[table] = t
-            checks[table] = deferred
-            continue
-        staged[table] = sources.check_deferred(store.write(t, f"staged_{table}"), deferred)
-    return staged, (lambda counts: sources.raise_deferred(counts, checks.get("events", {})))
-
-
 def build_memory_limit(cfg: Config) -> str:
     """DuckDB memory cap for a cache build without a configured ``engine.memory_limit``.
 
@@ -195,7 +194,9 @@ def _connect(cfg: Config, spill: Path | None = None, *, building: bool = False):
 ENGINE_ERROR_MODULES = {"duckdb", "_duckdb", "pyspark", "py4j"}
 
 
-def _build_or_explain(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
+def _build_or_explain(
+    cfg: Config, folder: Path, *, progress: bool = False, rebuild: bool = False
+) -> dict:
     """:func:`build_cache`, with the engine's own read errors re-said as a DataError.
 
     Text sources are parsed lazily, in the first pass over the rows, so a malformed line deep
@@ -203,7 +204,7 @@ def _build_or_explain(cfg: Config, folder: Path, *, progress: bool = False) -> d
     and the files and keeps the engine's line number and the offending line.
     """
     try:
-        return build_cache(cfg, folder, progress=progress)
+        return build_cache(cfg, folder, progress=progress, rebuild=rebuild)
     except Exception as e:  # noqa: BLE001 - re-raised unchanged unless the engine raised it
         if type(e).__module__.split(".")[0] not in ENGINE_ERROR_MODULES:
             raise
@@ -219,112 +220,118 @@ def _build_or_explain(cfg: Config, folder: Path, *, progress: bool = False) -> d
         shutil.rmtree(folder.with_name(folder.name + ".building"), ignore_errors=True)
 
 
-def build_cache(cfg: Config, folder: Path, *, progress: bool = False) -> dict:
-    """Read, clean and reduce every source into ``folder`` (Parquet + audit.json + meta.json)."""
+def _caches(base: Path, *, but: str) -> list[Path]:
+    """The finished cache folders of ``base`` other than ``but``, most recently used first."""
+
+    def used(p: Path) -> float:
+        try:
+            return (p / "meta.json").stat().st_mtime
+        except FileNotFoundError:
+            return float("-inf")
+
+    found = [
+        p
+        for p in base.iterdir()
+        if p.is_dir()
+        and _CACHE_NAME.match(p.name)
+        and p.name != but
+        and (p / "meta.json").exists()
+    ]
+    return sorted(found, key=used, reverse=True)
+
+
+def _bounds_moved(con, cfg: Config, plan: incremental.BuildPlan, bounds) -> str | None:
+    """Why the base cannot be extended because the valid time range moved (without
+    ``audit.valid_until`` it ends the day after the build) over rows it holds, else None."""
+    before = plan.base_meta["manifest"]["bounds"]
+    now = [str(b) for b in bounds]
+    moved = 0
+    for old, new in zip(before, now):
+        if old == new:
+            continue
+        lo, hi = sorted(_dt.date.fromisoformat(d) for d in (old, new))
+        a, b = (ibis.literal(utc_bound(d, cfg.timezone), type=engine.TS_UTC) for d in (lo, hi))
+        for name, col in (("events", schema.EVENT_TIME), ("staged_orders", schema.ORDER_TIME)):
+            files = parts.list_parts(plan.base / f"{name}.parquet")
+            if files:
+                t = storage.read_parquet(con, files)
+                moved += int(t.filter((t[col] >= a) & (t[col] < b)).count().execute())
+    if not moved:
+        return None
+    return (
+        f"the valid time range moved from {before[0]}..{before[1]} to {now[0]}..{now[1]} (set "
+        f"`audit.valid_until` to keep it fixed) and {moved:,} rows of earlier files fall "
+        "between the two, so their fate changes"
+    )
+
+
+def build_cache(
+    cfg: Config, folder: Path, *, progress: bool = False, rebuild: bool = False
+) -> dict:
+    """Read, clean and reduce every source into ``folder`` (Parquet + audit.json + meta.json):
+    in full, or extending an earlier cache of ``cache_dir`` (see the module docs)."""
     t0 = time.perf_counter()
     tmp = folder.with_name(folder.name + ".building")
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
+    log: list[str] = []
+
+    def say(m):
+        line = f"[persona-kit {time.perf_counter() - t0:6.1f}s] {m}"
+        log.append(line)
+        if progress:
+            print(line, flush=True)
+
+    bounds = effective_bounds(cfg)
+    current = incremental.manifest(cfg, sources.source_signature(cfg), CLEANING_VERSION, bounds)
     con = _connect(cfg, tmp / "spill", building=True)
-    store = storage.CacheStore(con, tmp, folder.name)
-    say = (
-        (lambda m: print(f"[persona-kit {time.perf_counter() - t0:6.1f}s] {m}", flush=True))
-        if progress
-        else (lambda m: None)
+    plan = incremental.plan_build(
+        cfg,
+        current,
+        _caches(folder.parent, but=folder.name),
+        in_files=engine.backend_name(con) in engine.FILE_BACKENDS,
+        rebuild=rebuild,
     )
-    say(f"reading sources of {cfg.config_path}")
-    staged, check_events = _stage(con, cfg, tmp, store)
-    say("cleaning")
-
-    def materialize(expr, name):
-        # the distinct event rows are stored once, under their final name
-        # (see event_cleaning.kept_events)
-        return store.write(expr, "events" if name == "events" else f"work_{name}")
-
-    cleaned = cleaning.clean(staged, cfg, materialize=materialize, check_events=check_events)
-    stored = {
-        name: t if name == "events" else store.write(t, name)
-        for name, t in cleaned.tables.items()
-        if t is not None
-    }
-    events, orders = stored.get("events"), stored.get("orders")
-    say("writing cleaned tables done; building user_day")
-    # purchase events became orders: counted once, as orders (the `order` event)
-    activity_events = (
-        events.filter(~events[schema.EVENT_NAME].isin(list(cfg.purchase_events)).fill_null(False))
-        if events is not None and cfg.purchase_events and orders is not None
-        else events
-    )
-    names = userday.event_name_counts(activity_events)
-    ud = userday.build_user_day(
-        activity_events,
-        orders,
-        activity=cfg.activity,
-        event_names=list(names[schema.EVENT_NAME][: userday.MAX_EVENT_COLUMNS]),
-    )
-    udt = store.write(ud, "user_day")
-    span = (
-        udt.aggregate(
-            a=udt[schema.DAY].min(),
-            b=udt[schema.DAY].max(),
-            n=udt.count(),
-            users=udt[schema.USER_ID].nunique(),
-        )
-        .execute()
-        .iloc[0]
-    )
-    if int(span["n"]) == 0:
-        raise DataError(
-            f"{cfg.config_path}: no rows are left after cleaning; see the audit "
-            f"(ledger: {json.dumps({k: v.dropped for k, v in cleaned.audit.sources.items()})})"
-        )
-    say("daily volume")
-    vol = activity_checks.daily_volume(
-        activity_events, orders, threshold=cfg.audit.spike_threshold
-    )
-    vol.to_parquet(tmp / "daily_volume.parquet", index=False)
-    audit = dataclasses.replace(
-        cleaned.audit,
-        orphans=activity_checks.orphan_checks(
-            udt, stored.get("users"), events=events is not None, orders=orders is not None
-        ),
-        user_day=UserDaySpan(
-            rows=int(span["n"]),
-            users=int(span["users"]),
-            first_day=str(pd.Timestamp(span["a"]).date()),
-            last_day=str(pd.Timestamp(span["b"]).date()),
-        ),
-        event_names={r[schema.EVENT_NAME]: int(r["rows"]) for _, r in names.iterrows()},
-        volume_flags=activity_checks.volume_flags(vol),
-    )
-    (tmp / "audit.json").write_text(json.dumps(audit.to_json(), indent=1))
-    meta = {
-        "data_start": audit.user_day.first_day,
-        "data_end": audit.user_day.last_day,
-        "event_names": list(names[schema.EVENT_NAME]),
-        "kit_version": __version__,
-        "build_seconds": round(time.perf_counter() - t0, 3),
-        "tables": [k for k, v in cleaned.tables.items() if v is not None],
-    }
-    (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
-    for name in [*(f"staged_{t}" for t in TABLES), "work_idmap", "work_purchase_orders"]:
-        store.drop(name)
-    for p in tmp.glob("raw_*.parquet"):
-        shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink()
-    shutil.rmtree(tmp / "spill", ignore_errors=True)
+    with _base_lock(plan.base):  # a base being read is not pruned meanwhile
+        if plan.incremental and not (plan.base / "meta.json").exists():
+            plan = plan.full(f"the cache it would extend ({plan.base.name}) was just removed")
+        if plan.incremental:
+            moved = _bounds_moved(con, cfg, plan, bounds)
+            plan = plan.full(moved) if moved else plan
+        say(f"{plan.kind} build: {plan.reason}")
+        meta = cache_build.build(cfg, con, tmp, plan, tables=TABLES, say=say, t0=t0)
+    meta["manifest"] = current
     engine.close(con)
+    say(f"cache ready in {meta['build_seconds']:.1f} s: {folder}")
+    (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
+    (tmp / "build.log").write_text("\n".join(log) + "\n")
     if folder.exists():
         shutil.rmtree(folder)
     tmp.rename(folder)
-    say(f"cache ready in {meta['build_seconds']:.1f} s: {folder}")
     removed = prune_caches(folder.parent, keep=KEEP_CACHES)
     if removed:
         say(
             f"removed {len(removed)} older cache(s) of {folder.parent}: "
             f"{', '.join(p.name for p in removed)} (the {KEEP_CACHES} most recently used stay)"
         )
+        with open(folder / "build.log", "a") as f:
+            f.write(log[-1] + "\n")
     return meta
+
+
+@contextlib.contextmanager
+def _base_lock(base: Path | None):
+    """A shared hold on a cache's lock: :func:`prune_caches` skips a cache held so."""
+    if base is None:
+        yield
+        return
+    with open(base.parent / f".{base.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 #: Cache folders kept under ``cache_dir``: each change of the data or the cleaning settings
@@ -395,7 +402,8 @@ def load_project(
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if rebuild or not (folder / "meta.json").exists():
-                built = _build_or_explain(cfg, folder, progress=progress)["build_seconds"]
+                meta = _build_or_explain(cfg, folder, progress=progress, rebuild=rebuild)
+                built = meta["build_seconds"]
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     con = _connect(cfg)
@@ -405,7 +413,8 @@ def load_project(
         os.utime(folder / "meta.json")  # used now: the cache pruning keeps the recent ones
     except OSError:  # a read-only cache is still a cache
         pass
-    tables = {name: store.open(name) for name in TABLES}
+    # (the kept events do not depend on the copies a later build added: read without them)
+    tables = {name: store.open(name, extra_copies=False) for name in TABLES}
     if tables["events"] is not None:
         tables["events"] = event_cleaning.kept_events(tables["events"])
     ud = store.open("user_day")

@@ -471,12 +471,9 @@ def read_table(
 ):
     """All sources of one canonical table, mapped and (for events) unioned; None if not configured.
 
-    With ``deferred``, value checks are left as ``__bad_*`` columns (see :func:`map_source`).
-    With ``parts=True`` the mapped sources come back one by one, as a list of
-    :class:`MappedSource` (a source's own pass can then skip what it does not hold).
-    With ``only`` (source label -> files), just those files of those sources are read (an
-    incremental cache build reads the new files only).
-    """
+    With ``deferred``, value checks are left as ``__bad_*`` columns (see :func:`map_source`);
+    with ``parts=True`` the mapped sources come back one by one (:class:`MappedSource`); with
+    ``only`` (label -> files) only those files of those sources are read (incremental builds)."""
     mapped = []
     for t, label, src in cfg.source_items():
         if t != table or (only is not None and not only.get(label)):

@@ -27,6 +27,7 @@ import ibis
 import pyarrow.parquet as pq
 
 from helpers.core.errors import DataError, EngineError
+from helpers.data import parts
 from helpers.data.engine import FILE_BACKENDS, TS_UTC, backend_name
 
 __all__ = [
@@ -39,6 +40,8 @@ __all__ = [
     "read_parquet",
     "write_parquet",
     "engine_table",
+    "remove",
+    "write_split",
     "CacheStore",
 ]
 
@@ -376,8 +379,14 @@ def read_parquet(con, paths, *, table_name: str | None = None) -> ibis.Table:
     return t.cast({c: TS_UTC for c in instants}) if instants else t
 
 
-def write_parquet(con, expr: ibis.Table, path: str | Path) -> None:
+def write_parquet(
+    con, expr: ibis.Table, path: str | Path, *, partition_by: str | None = None
+) -> None:
     """Execute ``expr`` in the engine and write the rows as Parquet (a directory on Spark).
+
+    With ``partition_by`` (a column), ``path`` is a folder of hive partitions
+    (``path/<column>=<value>/``), the column itself left out of the files: see
+    :func:`write_split`.
 
     An engine error about text not in its encoding (a bad byte deep in a CSV read lazily) is
     re-said as a DataError with the byte's offset and line (:func:`explain_read_error`).
@@ -387,8 +396,13 @@ def write_parquet(con, expr: ibis.Table, path: str | Path) -> None:
     21M events under 1 GB). Such a write is retried once on a single thread, which spills
     reliably, at about 1.5x the time.
     """
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    kwargs = {}
+    if partition_by is not None:
+        spelled = "partitionBy" if backend_name(con) == "pyspark" else "partition_by"
+        kwargs[spelled] = [partition_by] if spelled == "partitionBy" else partition_by
     try:
-        con.to_parquet(expr, str(path))
+        con.to_parquet(expr, str(path), **kwargs)
     except Exception as e:  # noqa: BLE001 - only DuckDB's out-of-memory error is retried
         bad_text = explain_read_error(e)  # a non-UTF-8 byte deep in a CSV fails only here
         if bad_text:
@@ -396,12 +410,49 @@ def write_parquet(con, expr: ibis.Table, path: str | Path) -> None:
         if backend_name(con) != "duckdb" or "Out of Memory" not in str(e):
             raise
         threads = con.raw_sql("SELECT current_setting('threads')").fetchall()[0][0]
-        Path(path).unlink(missing_ok=True)
+        remove(Path(path))
         con.raw_sql("SET threads = 1")
         try:
-            con.to_parquet(expr, str(path))
+            con.to_parquet(expr, str(path), **kwargs)
         finally:
             con.raw_sql(f"SET threads = {int(threads)}")
+
+
+def remove(path: Path) -> None:
+    """Remove a stored file or folder (Spark writes folders), if it is there."""
+    shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+
+
+def write_split(con, expr: ibis.Table, by: str, targets: dict[str, Path], *, work: Path) -> dict:
+    """Write the rows of ``expr`` in one pass, each into the file named by its value of the
+    column ``by`` (left out of the files): ``targets`` maps each value to a Parquet path.
+
+    Returns ``{value: [paths written]}`` (a value without rows gets none; an engine writing
+    several files for one value gets ``<stem>.<i>.parquet`` each). ``work`` is an empty folder
+    to write the partitions into first.
+    """
+    remove(work)
+    write_parquet(con, expr, work, partition_by=by)
+    spark = backend_name(con) == "pyspark"  # a partition is a folder of part files there
+    written: dict[str, list[Path]] = {}
+    for value, target in targets.items():
+        part = work / f"{by}={value}"
+        if not part.is_dir():
+            continue
+        files = [part] if spark else sorted(part.glob("*.parquet"))
+        stem = target.name.removesuffix(".parquet")
+        outs = (
+            [target]
+            if len(files) == 1
+            else [target.with_name(f"{stem}.{i}.parquet") for i in range(len(files))]
+        )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for f, out in zip(files, outs):
+            os.replace(f, out)
+        if outs:
+            written[value] = outs
+    remove(work)
+    return written
 
 
 def engine_table(con, ref: str, *, label: str, table: str) -> ibis.Table:
@@ -441,10 +492,18 @@ class CacheStore:
     def _table_name(self, name: str) -> str:
         return f"persona_{self.key}_{name}"
 
+    def path(self, name: str) -> Path:
+        """The Parquet file (or folder of parts) of a stored table."""
+        return self.folder / f"{name}.parquet"
+
+    def parts(self, name: str) -> list[Path]:
+        """The parts of a table kept in parts (``b000.id.parquet``...), in build order."""
+        return parts.list_parts(self.path(name))
+
     def write(self, expr: ibis.Table, name: str) -> ibis.Table:
         """Materialize ``expr`` under ``name`` and return a table reading the stored rows."""
         if self.in_files:
-            path = self.folder / f"{name}.parquet"
+            path = self.path(name)
             write_parquet(self.con, expr, path)
             return read_parquet(self.con, path, table_name=f"pk_{self.key}_{name}")
         self.drop(
@@ -452,11 +511,24 @@ class CacheStore:
         )  # ibis' own overwrite/drop spelling is broken with sqlglot 30 (empty DROP TABLE)
         return self.con.create_table(self._table_name(name), expr)
 
-    def open(self, name: str) -> ibis.Table | None:
-        """The stored table ``name``, or None if it was not written."""
+    def open(self, name: str, *, extra_copies: bool = True) -> ibis.Table | None:
+        """The stored table ``name``, or None if it was not written.
+
+        A table kept in parts reads all of them; with ``extra_copies`` the copies its
+        ``<name>_extra`` parts hold are added to the rows they repeat
+        (:func:`helpers.data.parts.fold_copies`), so each distinct row is there once with all
+        its copies. (Its kept rows, which do not depend on the copies, read faster without.)
+        """
         if self.in_files:
-            path = self.folder / f"{name}.parquet"
-            return read_parquet(self.con, path, table_name=name) if path.exists() else None
+            path = self.path(name)
+            if not path.exists():
+                return None
+            t = read_parquet(self.con, self.parts(name) or path, table_name=name)
+            extra = self.parts(name + parts.EXTRA) if extra_copies else []
+            if extra:
+                more = read_parquet(self.con, extra, table_name=name + parts.EXTRA)
+                t = parts.fold_copies(t, more)
+            return t
         try:  # (not list_tables: ibis 12's DuckDB listing calls an API DuckDB 2 removed)
             return self.con.table(self._table_name(name))
         except Exception:  # noqa: BLE001 - each backend raises its own "table not found"
@@ -465,9 +537,6 @@ class CacheStore:
     def drop(self, name: str) -> None:
         """Remove a stored intermediate table."""
         if self.in_files:
-            path = self.folder / f"{name}.parquet"
-            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(
-                missing_ok=True
-            )
+            remove(self.path(name))
         else:  # portable SQL (ibis' drop_table renders an empty DROP with sqlglot 30); the name is ours
             self.con.raw_sql(f"DROP TABLE IF EXISTS {self._table_name(name)}")

@@ -134,3 +134,55 @@ def build_user_day(
         other = (~rows[schema.EVENT_NAME].isin(listed)).fill_null(True) & is_event
         aggs[schema.event_count_column("other")] = rows.count(where=other)
     return rows.group_by([schema.USER_ID, schema.DAY]).aggregate(**aggs)
+
+
+def update_user_day(
+    old: ibis.Table,
+    touched: ibis.Table,
+    events: ibis.Table | None,
+    orders: ibis.Table | None,
+    *,
+    activity: ActivityConfig,
+    event_names: list[str],
+    replaced: ibis.Table | None = None,
+) -> ibis.Table:
+    """``user_day`` after an incremental build: the rows of ``old`` whose (user, day) key was
+    not touched, and the touched keys reduced again from their cleaned rows.
+
+    ``touched`` holds every key whose kept events or orders changed (``user_id``, ``day``);
+    ``events`` are the kept events of those keys, all of them and only them; ``orders`` all
+    the kept orders. Each row of ``user_day`` depends only on its key's rows, so the result
+    equals :func:`build_user_day` over all the rows. ``replaced`` (default ``touched``) may
+    be any part of ``touched`` that holds every touched key ``old`` has: the smaller, the
+    cheaper. ``event_names`` are the columns of the result; an ``old`` row lacks only columns
+    of names it had no event of (0).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from helpers.core.config import ActivityConfig
+    >>> ev = ibis.memtable(pd.DataFrame({"user_id": ["a", "a", "b"], "event_name": ["x", "y", "x"],
+    ...     "day": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-01"]).date}))
+    >>> old = build_user_day(ev.filter(ev.event_name == "x"), None, activity=ActivityConfig(),
+    ...     event_names=["x"])
+    >>> keys = ibis.memtable(pd.DataFrame({"user_id": ["a"], "day": pd.to_datetime(["2026-01-02"]).date}))
+    >>> rows = ev.semi_join(keys, ["user_id", "day"])
+    >>> new = update_user_day(old, keys, rows, None, activity=ActivityConfig(), event_names=["x", "y"])
+    >>> new.order_by(["user_id", "day"]).execute()[["user_id", "events", "ev_x", "ev_y"]].values.tolist()
+    [['a', 1, 1, 0], ['a', 1, 0, 1], ['b', 1, 1, 0]]
+    """
+    keys = [schema.USER_ID, schema.DAY]
+    fresh = build_user_day(
+        events,
+        None if orders is None else orders.semi_join(touched, keys),
+        activity=activity,
+        event_names=event_names,
+    )
+    kept = old.anti_join(touched if replaced is None else replaced, keys)
+    kept = kept.select(
+        *[
+            kept[c] if c in kept.columns else ibis.literal(0).cast(fresh[c].type()).name(c)
+            for c in fresh.columns
+        ]
+    )
+    return ibis.union(kept, fresh, distinct=False)
