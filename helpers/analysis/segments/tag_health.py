@@ -32,11 +32,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.features import user_features
+from helpers.analysis.features import SHARE_PREFIX, user_features
 from helpers.analysis.segments.clustering import active_in_month
 from helpers.analysis.segments.tags import evaluate_tags
 from helpers.core.errors import ParameterError
-from helpers.core.rules import TAG_PREFIX, Tag, parse_tags
+from helpers.core.rules import TAG_PREFIX, Tag, check_rule, columns_used, parse_tags
+from helpers.core.schema import EVENT_COUNT_PREFIX
 from helpers.core.time import month_bounds, parse_month, shift_month
 
 __all__ = [
@@ -92,8 +93,23 @@ def month_flags(
     [0]
     """
     start, end = month_bounds(month)
+    # only the event shares the rules read: each earlier month's feature table is built again,
+    # and every other share column would be computed and moved to pandas for nothing
+    used = {c for tag in parse_tags(tags) for c in columns_used(check_rule(tag))}
+    columns = set(getattr(user_day, "columns", ()))
+    events = [
+        c.removeprefix(SHARE_PREFIX)
+        for c in sorted(used)
+        if c.startswith(SHARE_PREFIX)
+        and EVENT_COUNT_PREFIX + c.removeprefix(SHARE_PREFIX) in columns
+    ]
     features = user_features(
-        user_day, as_of=end, users=users, passive_events=passive_events, timezone=timezone
+        user_day,
+        as_of=end,
+        users=users,
+        event_names=events,
+        passive_events=passive_events,
+        timezone=timezone,
     )
     return evaluate_tags(active_in_month(features, month_start=start), tags)
 
