@@ -37,7 +37,9 @@ from helpers.core.config_sections import (  # the smaller sections, re-exported 
     ReportConfig,
     TagConfig,
     TagHealthConfig,
+    standard_event_name,
 )
+from helpers.core.config_pain import FeedbackConfig, FunnelConfig
 from helpers.core.config_sections import Strict as _Strict
 from helpers.core.errors import ConfigError
 from helpers.core.locales import normalize_language, validate_timezone
@@ -154,6 +156,7 @@ class SourcesConfig(_Strict):
     identities: SourceConfig | None = None
     assignments: SourceConfig | None = None
     campaigns: SourceConfig | None = None
+    feedback: SourceConfig | None = None
 
     @field_validator("events", mode="before")
     @classmethod
@@ -237,6 +240,8 @@ class Config(_Strict):
     tags: list[TagConfig] = Field(default_factory=list)
     tag_health: TagHealthConfig = Field(default_factory=TagHealthConfig)
     campaigns: CampaignsConfig = Field(default_factory=CampaignsConfig)
+    funnels: dict[str, FunnelConfig] = Field(default_factory=dict)
+    feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     engine: EngineConfig = Field(default_factory=EngineConfig)
     personas: dict[str, Any] = Field(default_factory=dict)
@@ -327,7 +332,7 @@ class Config(_Strict):
             items.append(
                 ("events", src.name or _default_label(src.path, "events", i, src.table), src)
             )
-        for table in ("orders", "users", "identities", "assignments", "campaigns"):
+        for table in ("orders", "users", "identities", "assignments", "campaigns", "feedback"):
             src = getattr(self.sources, table)
             if src is not None:
                 items.append((table, src.name or table, src))
@@ -348,7 +353,16 @@ class Config(_Strict):
         ``tags``, ``tag_health``, ``campaigns`` (the settings, not the source) and ``report``
         change no cleaned row, so they are left out here."""
         payload = self.model_dump(
-            mode="json", exclude={"config_path", "report", "tags", "tag_health", "campaigns"}
+            mode="json",
+            exclude={
+                "config_path",
+                "report",
+                "tags",
+                "tag_health",
+                "campaigns",
+                "funnels",
+                "feedback",
+            },
         )
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -357,15 +371,6 @@ class Config(_Strict):
         may read changes, ``tags`` and ``report`` included."""
         payload = self.model_dump(mode="json", exclude={"config_path"})
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def standard_event_name(name: str) -> str:
-    """The standard form of an event name: trimmed and lower-cased (see docs/internals.md).
-
-    >>> standard_event_name("  View_Item ")
-    'view_item'
-    """
-    return str(name).strip().lower()
 
 
 def _default_label(path: str | None, table: str, i: int, engine_table: str | None = None) -> str:

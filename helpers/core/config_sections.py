@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "standard_event_name",
     "Strict",
     "ActionsConfig",
     "TagConfig",
@@ -18,6 +19,15 @@ __all__ = [
     "ReportConfig",
     "EngineConfig",
 ]
+
+
+def standard_event_name(name: str) -> str:
+    """The standard form of an event name: trimmed and lower-cased (see docs/internals.md).
+
+    >>> standard_event_name("  View_Item ")
+    'view_item'
+    """
+    return str(name).strip().lower()
 
 
 class Strict(BaseModel):

@@ -27,6 +27,13 @@ CAMPAIGN = "campaign"
 SENT_AT = "sent_at"
 GROUP = "group"  # treat | holdout
 SENT_DAY = "sent_day"  # the local day of sent_at, added by the cleaning
+# feedback: ratings, NPS answers, complaints and comments from surveys and customer service
+FEEDBACK_TIME = "feedback_time"
+RATING = "rating"  # satisfaction, 1-5
+NPS = "nps"  # likelihood to recommend, 0-10
+CATEGORY = "category"  # e.g. complaint, suggestion, praise, or a topic
+TEXT = "text"  # the comment
+CHANNEL = "channel"  # survey, app_store, customer_service, ...
 
 # bookkeeping columns added while cleaning
 SOURCE = "source"  # which configured source a row came from (e.g. "events[0]:app_events")
@@ -46,6 +53,10 @@ TABLES = {
         "required": [USER_ID, CAMPAIGN, SENT_AT],
         "optional": [GROUP],
     },  # held-out rows may lack sent_at
+    "feedback": {
+        "required": [USER_ID, FEEDBACK_TIME],
+        "optional": [RATING, NPS, CATEGORY, TEXT, CHANNEL],
+    },
 }
 TIME_COLUMNS = {
     "events": EVENT_TIME,
@@ -53,6 +64,7 @@ TIME_COLUMNS = {
     "users": SIGNUP_TIME,
     "assignments": ASSIGNED_AT,
     "campaigns": SENT_AT,
+    "feedback": FEEDBACK_TIME,
 }
 # events may carry anonymous_id instead of user_id (stitched later)
 ID_ALTERNATIVES = {"events": [USER_ID, ANONYMOUS_ID]}

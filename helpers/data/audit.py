@@ -50,6 +50,8 @@ DROP_REASONS = {
     "invalid_amount": "the amount is not a finite number (NaN, inf or -inf)",
     "duplicate_user_row": "a second row for a user id (the earliest signup is kept)",
     "null_key": "a required id (user, experiment or variant) is empty",
+    "invalid_score": "a feedback rating outside 1-5 or an NPS answer outside 0-10",
+    "empty_feedback": "a feedback row with no rating, NPS answer, category or text",
 }
 
 #: How :func:`quality_score` scores, as written to audit.json.

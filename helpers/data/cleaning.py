@@ -6,7 +6,8 @@ dropped row has exactly one reason. Every count here is an aggregate computed by
 The main entry point is :func:`clean`, called once by :mod:`helpers.data.pipeline` when it builds
 the cache; it returns the cleaned tables and the :class:`helpers.data.audit.Audit` record of what
 was read, kept and dropped. Events are cleaned by :mod:`helpers.data.event_cleaning`; orders,
-users, identities and assignments here.
+users, identities, assignments and campaigns here; feedback in
+:mod:`helpers.data.feedback_cleaning`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from helpers.data.cleaning_rules import (
     time_flags,
 )
 from helpers.data.event_cleaning import clean_events
+from helpers.data.feedback_cleaning import clean_feedback
 
 __all__ = ["Cleaned", "clean", "clean_orders", "clean_users", "clean_simple"]
 
@@ -275,7 +277,16 @@ def clean(
     sources: dict[str, SourceAudit] = {}
     ident = None
     tables: dict[str, ibis.Table | None] = {
-        k: None for k in ("events", "orders", "users", "identities", "assignments", "campaigns")
+        k: None
+        for k in (
+            "events",
+            "orders",
+            "users",
+            "identities",
+            "assignments",
+            "campaigns",
+            "feedback",
+        )
     }
     identities = None
     if staged.get("identities") is not None:
@@ -319,6 +330,9 @@ def clean(
             schema.SENT_AT,
             cfg,
         )
+        sources.update(a)
+    if staged.get("feedback") is not None:
+        tables["feedback"], a = clean_feedback(staged["feedback"], cfg)
         sources.update(a)
     bounds = effective_bounds(cfg)
     audit = Audit(

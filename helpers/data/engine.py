@@ -25,9 +25,11 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import uuid
 from urllib.parse import urlsplit
 
 import ibis
@@ -474,3 +476,27 @@ def close(con) -> None:
     """Release a connection. A Spark session is kept: it is shared and costly to restart."""
     if backend_name(con) == "duckdb":
         con.disconnect()
+
+
+@contextlib.contextmanager
+def temporary(expr: ibis.Table, prefix: str = "_pk_tmp"):
+    """``expr`` computed once into a temporary table of its engine, dropped on exit.
+
+    For a result several queries read (the month's sessions of the paths report, say). An
+    engine that cannot create one gets the expression itself (each query then recomputes it).
+    ``Table.cache`` is not used: its release fails on DuckDB with the pinned ibis.
+    """
+    con = expr._find_backend()
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    try:
+        table = con.create_table(name, expr, temp=True)
+    except (NotImplementedError, AttributeError):
+        yield expr
+        return
+    try:
+        yield table
+    finally:
+        if backend_name(con) == "duckdb":
+            con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+        else:
+            con.drop_table(name, force=True)

@@ -70,7 +70,7 @@ __all__ = [
 ]
 
 #: Tables without a time of their own: judged over the whole data window only.
-WINDOW_ONLY_TABLES = ("users", "identities", "assignments", "campaigns")
+WINDOW_ONLY_TABLES = ("users", "identities", "assignments", "campaigns", "feedback")
 
 #: The key of the month ledger in ``artifacts/audit.json``.
 AUDIT_JSON_KEY = "month"

@@ -20,7 +20,7 @@ again (:mod:`helpers.data.incremental` decides, :mod:`helpers.data.cache_build` 
   rows; the rows of earlier builds whose anonymous id now maps differently are stitched again
   (their part rewritten), the others are kept (:mod:`helpers.data.event_build`);
 * orders are cleaned again from every build's staged rows (Parquet), so a repeated order id is
-  caught across files; the small tables (users, identities, assignments, campaigns) are read
+  caught across files; the small tables (users, identities, assignments, campaigns, feedback) are read
   again in full, or reused when their files are the same;
 * ``user_day`` is reduced again only for the (user, day) keys whose kept rows changed;
 * the event ledger adds the new rows' counts (and those of repeated copies and re-stitched
@@ -72,7 +72,15 @@ from helpers.data.cleaning_rules import effective_bounds, utc_bound
 
 # 11: events kept in parts per build (incremental builds); 10: orders from purchase_events; 9: default valid range 1990-01-01 .. the day after the build; 8: offsets per value, NaN amounts
 CLEANING_VERSION = "11"
-TABLES = ("events", "orders", "users", "identities", "assignments", "campaigns")
+TABLES = (
+    "events",
+    "orders",
+    "users",
+    "identities",
+    "assignments",
+    "campaigns",
+    "feedback",
+)
 
 
 def fingerprint(cfg: Config) -> str:

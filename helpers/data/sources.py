@@ -29,6 +29,7 @@ from helpers.core import schema
 from helpers.core.config import Config, SourceConfig
 from helpers.core.errors import DataError, EngineError
 from helpers.data import engine, storage
+from helpers.data.canonical import CANONICAL_TYPES, NUMERIC
 from helpers.data.identifiers import ID_COLUMNS, identifier, text_value
 
 # a UTC offset ends an ISO value only after a time part (T or space, then hh:mm...): the "-01"
@@ -36,40 +37,6 @@ from helpers.data.identifiers import ID_COLUMNS, identifier, text_value
 ISO_OFFSET = r"[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s?(?:Z|z|[+-]\d{2}(?::?\d{2})?)$"
 N_EXAMPLES = 3
 TEXT_DIR = "utf8"  # in the cache folder: UTF-8 copies of CSV files in another `encoding`
-
-# columns each canonical table keeps, in order, with their types after mapping
-CANONICAL_TYPES = {
-    "events": {
-        schema.USER_ID: dt.string,
-        schema.ANONYMOUS_ID: dt.string,
-        schema.EVENT_TIME: engine.TS_UTC,
-        schema.EVENT_NAME: dt.string,
-        schema.SESSION_ID: dt.string,
-        schema.PLATFORM: dt.string,
-        schema.REVENUE: dt.float64,
-    },
-    "orders": {
-        schema.USER_ID: dt.string,
-        schema.ORDER_ID: dt.string,
-        schema.ORDER_TIME: engine.TS_UTC,
-        schema.AMOUNT: dt.float64,
-    },
-    "identities": {schema.ANONYMOUS_ID: dt.string, schema.USER_ID: dt.string},
-    "assignments": {
-        schema.USER_ID: dt.string,
-        schema.EXPERIMENT: dt.string,
-        schema.VARIANT: dt.string,
-        schema.ASSIGNED_AT: engine.TS_UTC,
-    },
-    "users": {schema.USER_ID: dt.string, schema.SIGNUP_TIME: engine.TS_UTC},
-    "campaigns": {
-        schema.USER_ID: dt.string,
-        schema.CAMPAIGN: dt.string,
-        schema.SENT_AT: engine.TS_UTC,
-        schema.GROUP: dt.string,
-    },
-}
-NUMERIC = {schema.AMOUNT, schema.REVENUE}
 
 
 def source_files(cfg: Config, table: str, label: str, src: SourceConfig) -> list[Path]:

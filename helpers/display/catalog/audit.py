@@ -8,6 +8,7 @@ MESSAGES = {
     "audit.table.identities": "identities",
     "audit.table.assignments": "assignments",
     "audit.table.campaigns": "campaign contacts",
+    "audit.table.feedback": "feedback",
     # drop reasons: a short name and what it means, in the order they apply
     "audit.reason.missing_time": "Empty timestamp",
     "audit.reason.time_out_of_range": "Timestamp out of range",
@@ -19,6 +20,8 @@ MESSAGES = {
     "audit.reason.invalid_amount": "Amount not a finite number",
     "audit.reason.duplicate_user_row": "Second row of a user",
     "audit.reason.null_key": "Empty required id",
+    "audit.reason.invalid_score": "Rating or NPS out of range",
+    "audit.reason.empty_feedback": "Empty feedback",
     "audit.meaning.missing_time": "The timestamp is empty.",
     "audit.meaning.time_out_of_range": (
         "The timestamp is before `audit.valid_from` (launch) or at or after "
@@ -36,6 +39,12 @@ MESSAGES = {
         "A second row for a user id (the row with the earliest signup is kept)."
     ),
     "audit.meaning.null_key": "A required id (user, experiment or variant) is empty.",
+    "audit.meaning.invalid_score": (
+        "A feedback rating outside 1-5 or an NPS answer outside 0-10."
+    ),
+    "audit.meaning.empty_feedback": (
+        "A feedback row with no rating, NPS answer, category or text: nothing to read."
+    ),
     # the month under review beside the whole window (AuditView.month_verdict)
     "audit.month.title": "Data quality of {month:month}: {status}",
     "audit.month.status.good": "good",
