@@ -183,6 +183,15 @@ def _month_sessions(events, *, start, end, gap_minutes) -> ibis.Table:
     return s.filter(s._start >= start, s._start <= end).drop("_start")
 
 
+def _sessions_of(events, start, end, gap_minutes, exclude_events, timezone, sessions):
+    """The month's sessionized events: ``sessions`` when the caller built them already
+    (:func:`compute_paths` builds them once for the three measures), else built here."""
+    if sessions is not None:
+        return sessions
+    ev = _prepared(events, exclude_events=exclude_events, timezone=timezone)
+    return _month_sessions(ev, start=start, end=end, gap_minutes=gap_minutes)
+
+
 def _segmented(t: ibis.Table, segments: pd.DataFrame | None) -> ibis.Table:
     """``t`` with ``segment_kind`` and ``segment``: once as ``all``, and once per kind for the
     users that have a value in ``segments`` (``user_id`` + one column per kind)."""
@@ -231,6 +240,7 @@ def session_ends(
     exclude_events: Sequence[str] = (),
     problem_patterns: Sequence[str] = PROBLEM_PATTERNS,
     timezone: str | None = None,
+    sessions: ibis.Table | None = None,
 ) -> pd.DataFrame:
     """Where sessions end: the last event of each session of the month, per segment.
 
@@ -242,8 +252,7 @@ def session_ends(
         segment, most sessions first.
     """
     start, end = as_date(month_start, "month_start"), as_date(month_end, "month_end")
-    ev = _prepared(events, exclude_events=exclude_events, timezone=timezone)
-    s = _month_sessions(ev, start=start, end=end, gap_minutes=gap_minutes)
+    s = _sessions_of(events, start, end, gap_minutes, exclude_events, timezone, sessions)
     last = _segmented(s.filter(s[SEQ_FROM_END] == 1), segments)
     df = _counts(last, _SEG + [S.EVENT_NAME], sessions=last.count())
     df["share"] = df["sessions"] / df.groupby(_SEG)["sessions"].transform("sum")
@@ -262,6 +271,7 @@ def loops(
     exclude_events: Sequence[str] = (),
     problem_patterns: Sequence[str] = PROBLEM_PATTERNS,
     timezone: str | None = None,
+    sessions: ibis.Table | None = None,
 ) -> pd.DataFrame:
     """Where users loop: the same event ``min_repeats`` or more times in a row in a session.
 
@@ -277,8 +287,7 @@ def loops(
     """
     start, end = as_date(month_start, "month_start"), as_date(month_end, "month_end")
     min_repeats = positive_int(min_repeats, "min_repeats", unit="events")
-    ev = _prepared(events, exclude_events=exclude_events, timezone=timezone)
-    s = _month_sessions(ev, start=start, end=end, gap_minutes=gap_minutes)
+    s = _sessions_of(events, start, end, gap_minutes, exclude_events, timezone, sessions)
     order = [S.EVENT_TIME, S.EVENT_NAME]
     w = ibis.window(group_by=[S.USER_ID, SESSION], order_by=order)
     s = s.mutate(_chg=(s[S.EVENT_NAME] != s[S.EVENT_NAME].lag().over(w)).fill_null(True))
@@ -319,6 +328,7 @@ def exit_events(
     orders: ibis.Table | None = None,
     problem_patterns: Sequence[str] = PROBLEM_PATTERNS,
     timezone: str | None = None,
+    sessions: ibis.Table | None = None,
 ) -> pd.DataFrame:
     """The events that most often come just before users leave.
 
@@ -349,7 +359,7 @@ def exit_events(
     k = positive_int(inactive_days, "inactive_days", unit="days")
     last_n = positive_int(last_n, "last_n", unit="events")
     ev = _prepared(events, exclude_events=exclude_events, timezone=timezone)
-    s = _month_sessions(ev, start=start, end=end, gap_minutes=gap_minutes)
+    s = _sessions_of(events, start, end, gap_minutes, exclude_events, timezone, sessions)
     tail = s.filter(s[SEQ_FROM_END] <= last_n)
     tail = tail.select(S.USER_ID, SESSION, S.EVENT_NAME).distinct()
     tail = _segmented(tail, segments)
@@ -375,10 +385,11 @@ def exit_events(
             distinct=False,
         )
     upto = stream.filter(stream[S.DAY] <= as_of)
-    w_user = ibis.window(group_by=S.USER_ID)
-    upto = upto.mutate(_last=upto[S.DAY].max().over(w_user))
+    # each user's last day is one aggregate; only the churned users' events are then ranked
+    last_day = upto.group_by(S.USER_ID).aggregate(_last=upto[S.DAY].max())
     lo, hi = start - dt.timedelta(days=k), min(end, as_of) - dt.timedelta(days=k)
-    churned = upto.filter(upto._last >= lo, upto._last <= hi)
+    gone = last_day.filter(last_day._last >= lo, last_day._last <= hi).select(S.USER_ID)
+    churned = upto.semi_join(gone, S.USER_ID)
     wr = ibis.window(
         group_by=S.USER_ID, order_by=[ibis.desc(S.EVENT_TIME), ibis.desc(S.EVENT_NAME)]
     )
@@ -438,29 +449,42 @@ def compute_paths(
     problem_patterns: Sequence[str] = PROBLEM_PATTERNS,
     timezone: str | None = None,
 ) -> Paths:
-    """:func:`session_ends`, :func:`loops` and :func:`exit_events` with the same settings."""
-    common = dict(
-        month_start=month_start,
-        month_end=month_end,
-        segments=segments,
-        gap_minutes=gap_minutes,
-        exclude_events=exclude_events,
-        problem_patterns=problem_patterns,
-        timezone=timezone,
+    """:func:`session_ends`, :func:`loops` and :func:`exit_events` with the same settings.
+
+    The month's sessions are built once and kept in a temporary table of the engine for the three.
+    """
+    start, end = as_date(month_start, "month_start"), as_date(month_end, "month_end")
+    ev = _prepared(events, exclude_events=exclude_events, timezone=timezone)
+    built = _month_sessions(
+        ev, start=start, end=end, gap_minutes=positive_int(gap_minutes, "gap_minutes")
     )
-    return Paths(
-        session_ends=session_ends(events, **common),
-        loops=loops(events, min_repeats=min_repeats, **common),
-        exit_events=exit_events(
+    with engine.temporary(built, "_pk_sessions") as sessions:
+        common = dict(
+            month_start=month_start,
+            month_end=month_end,
+            segments=segments,
+            gap_minutes=gap_minutes,
+            exclude_events=exclude_events,
+            problem_patterns=problem_patterns,
+            timezone=timezone,
+            sessions=sessions,
+        )
+        ends = session_ends(events, **common)
+        looped = loops(events, min_repeats=min_repeats, **common)
+        exits = exit_events(
             events,
             as_of=as_of,
             inactive_days=inactive_days,
             last_n=last_n,
             orders=orders,
             **common,
-        ),
-        month_start=as_date(month_start, "month_start"),
-        month_end=as_date(month_end, "month_end"),
+        )
+    return Paths(
+        session_ends=ends,
+        loops=looped,
+        exit_events=exits,
+        month_start=start,
+        month_end=end,
         as_of=as_date(as_of, "as_of"),
         gap_minutes=int(gap_minutes),
         min_repeats=int(min_repeats),
