@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from helpers.core.config_pain import FeedbackConfig, FunnelConfig
 from helpers.core.config_sections import (  # the smaller sections, re-exported here
     ActionsConfig,
     CampaignsConfig,
@@ -39,7 +40,6 @@ from helpers.core.config_sections import (  # the smaller sections, re-exported 
     TagHealthConfig,
     standard_event_name,
 )
-from helpers.core.config_pain import FeedbackConfig, FunnelConfig
 from helpers.core.config_sections import Strict as _Strict
 from helpers.core.errors import ConfigError
 from helpers.core.locales import normalize_language, validate_timezone
