@@ -42,6 +42,8 @@ __all__ = [
     "migration_actions",
     "lapsed_actions",
     "campaign_actions",
+    "pain_point_actions",
+    "PAIN_COLUMNS",
     "action_plan",
     "owner_of",
     "under_logged_arm",
@@ -442,6 +444,51 @@ def campaign_actions(
             )
         )
     return rows
+
+
+#: The columns of ``artifacts/pain_findings.csv`` (``05_pain_points``): one row per pain point
+#: found (a funnel step, an event users leave on, a feature a persona rates poorly).
+PAIN_COLUMNS = (
+    "kind",
+    "segment_kind",
+    "segment",
+    "topic",
+    "users",
+    "metric",
+    "owner",
+    "sentence",
+    "action",
+)
+
+
+def pain_point_actions(findings: pd.DataFrame | None, *, text: Text) -> list[dict]:
+    """One row per pain point of ``pain_findings.csv`` (``source = pain_point``): its action,
+    the sentence that found it as the why, the users it hurts and its owner. The audience is
+    the persona, the platform's users, or everyone."""
+    if findings is None or findings.empty:
+        return []
+    rows = []
+    for f in findings.to_dict("records"):
+        kind = str(f.get("segment_kind") or "all")
+        segment = str(f.get("segment") or "")
+        if kind == "persona":
+            audience = segment
+        elif kind == "platform":
+            audience = text("review.plan.platform_users", platform=segment)
+        else:
+            audience = text("review.plan.everyone")
+        users = pd.to_numeric(pd.Series([f.get("users")]), errors="coerce").iloc[0]
+        rows.append(
+            _row(
+                "pain_point",
+                persona=audience,
+                action=str(f.get("action") or ""),
+                why=str(f.get("sentence") or ""),
+                users=None if pd.isna(users) else int(users),
+                owner=str(f.get("owner") or "") or None,
+            )
+        )
+    return [r for r in rows if r["action"]]
 
 
 def owner_of(row: Mapping, owners: Mapping | None, persona_number=None) -> str:

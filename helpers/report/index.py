@@ -46,7 +46,7 @@ a{color:#0969da}
 """
 
 #: The report the month index leads with, and the artifact holding its first screen.
-REVIEW_REPORT = "06_persona_review"
+REVIEW_REPORT = "07_persona_review"
 REVIEW_FILE = "review.json"
 
 

@@ -246,14 +246,14 @@ def output_name(notebook: str, params: dict | None = None) -> str:
     --------
     >>> output_name("03_personas")
     '03_personas'
-    >>> output_name("05_ab_readout", {"experiment": "checkout_v2"})
+    >>> output_name("06_ab_readout", {"experiment": "checkout_v2"})
     'ab_checkout_v2'
 
     Any letter stays (``新结账`` -> ``ab_新结账``); characters a file name cannot hold, and
     spaces, become ``_`` and the name then ends with a short hash of the experiment's own name,
     so two experiments never share a file:
 
-    >>> output_name("05_ab_readout", {"experiment": "新结账"})
+    >>> output_name("06_ab_readout", {"experiment": "新结账"})
     'ab_新结账'
     >>> [output_name("x", {"experiment": e}) for e in ("a/b", "a b", "a_b")]
     ['ab_a_b-3ec69c', 'ab_a_b-7dbde9', 'ab_a_b']

@@ -281,7 +281,7 @@ def _close_month(
 
 
 #: Reports that compare a month with the previous month's personas, and the report building them.
-NEEDS_PREVIOUS_PERSONAS = ("03_personas", "06_persona_review")
+NEEDS_PREVIOUS_PERSONAS = ("03_personas", "07_persona_review")
 PERSONAS_REPORT = "03_personas"
 PERSONAS_ARTIFACT = "persona_cards.json"
 

@@ -36,7 +36,8 @@ _ALL_BEFORE_REVIEW = (
     "02_active_users",
     "03_personas",
     "04_churn",
-    "05_ab_readout",
+    "05_pain_points",
+    "06_ab_readout",
 )
 #: The monthly review, in order; the one place that lists the notebooks and their dependencies.
 REVIEW_NOTEBOOKS: tuple[NotebookSpec, ...] = (
@@ -44,8 +45,9 @@ REVIEW_NOTEBOOKS: tuple[NotebookSpec, ...] = (
     NotebookSpec("02_active_users"),
     NotebookSpec("03_personas"),
     NotebookSpec("04_churn", depends_on=("03_personas",)),
-    NotebookSpec("05_ab_readout", depends_on=("03_personas",), per_experiment=True),
-    NotebookSpec("06_persona_review", depends_on=_ALL_BEFORE_REVIEW),
+    NotebookSpec("05_pain_points", depends_on=("03_personas",)),
+    NotebookSpec("06_ab_readout", depends_on=("03_personas",), per_experiment=True),
+    NotebookSpec("07_persona_review", depends_on=_ALL_BEFORE_REVIEW),
 )
 
 

@@ -1,4 +1,4 @@
-"""What the ``05_ab_readout`` notebook shows, and the words of its artifact.
+"""What the ``06_ab_readout`` notebook shows, and the words of its artifact.
 
 The analysis (:mod:`helpers.analysis.experiments`) returns numbers and codes; this module turns
 them into the report:

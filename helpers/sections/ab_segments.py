@@ -1,4 +1,4 @@
-"""The per-segment part of the ``05_ab_readout`` notebook: which segments (persona before the
+"""The per-segment part of the ``06_ab_readout`` notebook: which segments (persona before the
 start, platform) were available and the lift of each primary metric per segment.
 
 The per-persona effects use the personas of users **before** the experiment started

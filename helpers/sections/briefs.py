@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 #: The monthly review beside the detailed reports (the action plan lives there).
-REVIEW_LINK = "06_persona_review.html"
+REVIEW_LINK = "07_persona_review.html"
 
 
 def _tone(change, good_up: bool = True) -> str:
@@ -278,7 +278,7 @@ def _owner(owners: dict | None, *keys) -> str:
 
 
 def ab_brief(readout, *, month: str, diagnosis=None, owners: dict | None = None) -> Brief:
-    """``05_ab_readout`` on one screen: the decision, the users per arm, and either the primary
+    """``06_ab_readout`` on one screen: the decision, the users per arm, and either the primary
     lift with its interval and the smallest detectable lift, or (invalid) the users missing
     from the short arm; the reasons and the one thing to do."""
     from helpers.analysis.experiments.decision import SHIP

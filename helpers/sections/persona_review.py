@@ -1,4 +1,4 @@
-"""What the ``06_persona_review`` notebook shows: the month on one page.
+"""What the ``07_persona_review`` notebook shows: the month on one page.
 
 - :func:`data_quality`: whether to trust the month, from the month's ``audit.json``
   (:func:`helpers.data.month_quality.month_quality`), shown as a box with its reasons.

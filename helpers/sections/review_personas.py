@@ -1,4 +1,4 @@
-"""The personas part of the ``06_persona_review`` notebook: this month's personas against last
+"""The personas part of the ``07_persona_review`` notebook: this month's personas against last
 month's (sizes, shares, drift, who moved where) and the action list with its at-risk users.
 
 The numbers come from :mod:`helpers.analysis.segments.migration` and
@@ -237,6 +237,7 @@ def action_plan(
     lost: pd.DataFrame | None = None,
     churn_risk: pd.DataFrame | None = None,
     campaigns=None,
+    pain: pd.DataFrame | None = None,
 ) -> ActionPlan:
     """The month's action plan (:mod:`helpers.analysis.action_plan`), written to
     ``artifacts/actions.csv`` with its owners from ``owners:``.
@@ -247,7 +248,9 @@ def action_plan(
     (:func:`helpers.sections.review_kpis.lost_members`); ``churn_risk`` is ``churn_risk.csv``
     (its lapsed high-risk users get a win-back action per persona, ``lapsed_persona_<n>.csv``);
     ``campaigns`` the month's campaign readouts
-    (:func:`helpers.sections.review_campaigns.campaign_section`): keep, scale or stop each."""
+    (:func:`helpers.sections.review_campaigns.campaign_section`): keep, scale or stop each;
+    ``pain`` is ``pain_findings.csv`` of ``05_pain_points``: each pain point becomes an action
+    (``source = pain_point``)."""
     cfg = ctx.config
     rows = []
     if isinstance(actions, ActionList):
@@ -280,6 +283,7 @@ def action_plan(
         ].sort_values("expected_revenue_30d", ascending=False, kind="stable")
         ctx.write_csv(users.reset_index(drop=True), row["audience_file"].removesuffix(".csv"))
     rows += lapsed
+    rows += plan_mod.pain_point_actions(pain, text=t)
     review = getattr(campaigns, "review", None)
     if review is not None:
         rows += plan_mod.campaign_actions(

@@ -3,7 +3,7 @@
 Five toys cut from one generated sample (see :mod:`tests.report.toys`): a clickstream whose
 orders are ``purchase`` events, two months of orders alone, one month of events with the
 experiment assignments, events without a users table, and users whose attributes are all
-empty; and a sixth, nine days of a headerless export in the Taobao layout with ``buy`` rows. Every review exits 0 with every notebook ok (``06_persona_review`` included); each
+empty; and a sixth, nine days of a headerless export in the Taobao layout with ``buy`` rows. Every review exits 0 with every notebook ok (``07_persona_review`` included); each
 section the data cannot support shows the sentence saying what it needs; the ledger balances.
 The toy with every kind of report is also run in Chinese: only the words change.
 
@@ -89,8 +89,14 @@ def test_every_notebook_runs_ok_and_the_ledger_balances(toys, toy):
     config, out, proc = toys[toy]
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     statuses = _statuses(out)
-    expected = {"01_data_audit", "02_active_users", "03_personas", "04_churn"}
-    expected.add("06_persona_review")
+    expected = {
+        "01_data_audit",
+        "02_active_users",
+        "03_personas",
+        "04_churn",
+        "05_pain_points",
+    }
+    expected.add("07_persona_review")
     assert {n for n, s in statuses.items() if s == "ok"} >= expected, statuses
     assert all(s in ("ok", "skipped") for s in statuses.values()), statuses
     audit = load_project(config).audit
@@ -135,7 +141,7 @@ def test_purchase_events_become_the_orders(toys):
 def test_two_months_of_orders_say_what_events_and_users_would_add(toys):
     _, out, proc = toys["orders_two_months"]
     statuses = _statuses(out)
-    assert statuses["05_ab_readout"] == "skipped"  # an orders-only export has no assignments
+    assert statuses["06_ab_readout"] == "skipped"  # an orders-only export has no assignments
     assert t("runner.skip.no_assignments") in proc.stdout
     assert _says(_page(out, "01_data_audit"), "audit.events.none")
     assert _says(_page(out, "01_data_audit"), "audit.users.none")

@@ -78,8 +78,9 @@ def test_wheel_ships_the_notebooks_templates_and_catalogs(installed):
             "02_active_users.ipynb",
             "03_personas.ipynb",
             "04_churn.ipynb",
-            "05_ab_readout.ipynb",
-            "06_persona_review.ipynb",
+            "05_pain_points.ipynb",
+            "06_ab_readout.ipynb",
+            "07_persona_review.ipynb",
         ]
     )
 

@@ -212,7 +212,7 @@ def test_start_resolves_month_paths_and_records(tmp_path):
     assert ctx.month == "2026-02" and ctx.out_dir == (tmp_path / "reports" / "2026-02").resolve()
     custom = fake_project(tmp_path, out_dir="custom")
     ctx = report.start(
-        "05_ab_readout",
+        "06_ab_readout",
         project=custom,
         theme=False,
         params={"config_path": "unused", "experiment": "checkout_v2", "window_days": 28},

@@ -31,9 +31,9 @@ def test_every_report_ran_ok(sample_run):
     assert result.ok, [(r.name, r.reason) for r in result.runs if r.status != "ok"]
     names = {r.name for r in result.runs}
     present = {spec.name for spec in REVIEW_NOTEBOOKS if spec.file.exists()}
-    for name in present - {"05_ab_readout"}:
+    for name in present - {"06_ab_readout"}:
         assert name in names
-    if "05_ab_readout" in present:
+    if "06_ab_readout" in present:
         assert {"ab_checkout_v2", "ab_onboarding_tips"} <= names
 
 
@@ -157,7 +157,7 @@ def test_each_report_header_lists_every_parameter_its_notebook_declares(sample_r
     _, _, result = sample_run
     specs = {s.name: s for s in REVIEW_NOTEBOOKS}
     for run in result.runs:
-        template = "05_ab_readout" if run.name.startswith("ab_") else run.name
+        template = "06_ab_readout" if run.name.startswith("ab_") else run.name
         declared = declared_defaults(specs[template].file)
         header = BeautifulSoup(run.html.read_text(), "html.parser").find("header")
         shown = [c.get_text() for c in header.find_all("code")]
@@ -289,15 +289,15 @@ def test_the_review_leads_with_three_things_one_count_and_one_arpu(sample_run):
     # one active-user count, the planted one, with the other windows reconciled to it
     mau = truth["counts"]["monthly_active_users"][month]
     assert review["active_users"].startswith(f"{mau:,} users were active in {month}")
-    assert metrics["06_persona_review"]["active_users"]["value"] == mau
+    assert metrics["07_persona_review"]["active_users"]["value"] == mau
     # revenue per active user is one number in 02 and 06
-    arpu = metrics["06_persona_review"]["revenue_per_active_user"]["value"]
+    arpu = metrics["07_persona_review"]["revenue_per_active_user"]["value"]
     assert metrics["02_active_users"]["revenue_per_active_user"]["value"] == pytest.approx(arpu)
     things = review["three_things"]
     assert len(things) == 3
     # 1: the largest KPI change with its value as the review table shows it
     kpi = "revenue_per_active_user" if things[0].startswith("Revenue") else "active_users"
-    assert metrics["06_persona_review"][kpi]["display"] in things[0]
+    assert metrics["07_persona_review"][kpi]["display"] in things[0]
     # 2: the persona that lost most of last month's members is the planted trialists (the
     # shortest planted lifetime)
     shortest = truth["personas"]["order_by_median_lifetime"][0]

@@ -41,8 +41,14 @@ def test_the_chinese_sample_runs_every_report(zh_review):
     sample, out, result = zh_review
     assert result.ok, [(r.name, r.reason) for r in result.runs if r.status != "ok"]
     names = {r.name for r in result.runs if r.month == result.months[-1]}
-    assert {"01_data_audit", "02_active_users", "03_personas", "04_churn"} <= names
-    assert "06_persona_review" in names
+    assert {
+        "01_data_audit",
+        "02_active_users",
+        "03_personas",
+        "04_churn",
+        "05_pain_points",
+    } <= names
+    assert "07_persona_review" in names
     assert any(n.startswith("ab_") for n in names)
 
 

@@ -1,4 +1,4 @@
-"""The 05_ab_readout section: how every readout result renders (toys with known numbers), the
+"""The 06_ab_readout section: how every readout result renders (toys with known numbers), the
 artifact's sentences word for word, and the acceptance of the readout on a generated sample
 with planted truths (truth.json).
 
@@ -79,7 +79,7 @@ def as_of(project):
 
 
 def _readout(project, experiment, as_of, *, relative=True, reports_dir=None):
-    """The notebook's calls with its default parameters (keep in step with 05_ab_readout):
+    """The notebook's calls with its default parameters (keep in step with 06_ab_readout):
     the readout and what the notebook builds beside it."""
     assignments = ei.assignments_frame(
         project.tables.get("assignments"), experiment=experiment, as_of=as_of
@@ -513,11 +513,11 @@ def _assert_same(a, b, path="json"):
 
 @pytest.fixture(scope="module")
 def report(sample, tmp_path_factory):
-    """05_ab_readout rendered for both experiments of the sample (English), as `run` does."""
+    """06_ab_readout rendered for both experiments of the sample (English), as `run` does."""
     from helpers.report.runner import run_review
 
     out = tmp_path_factory.mktemp("ab_report")
-    result = run_review(sample / "persona.yaml", out=out, only=["05_ab_readout"], progress=False)
+    result = run_review(sample / "persona.yaml", out=out, only=["06_ab_readout"], progress=False)
     (month_dir,) = [d for d in out.iterdir() if d.is_dir()]
     return SimpleNamespace(out=out, month=month_dir, result=result)
 

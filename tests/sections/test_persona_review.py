@@ -417,7 +417,7 @@ def test_runner_builds_the_previous_months_personas_first(tmp_path):
 
 # --- recorded numbers ----------------------------------------------------------------------------
 def test_recorded_numbers_show_what_the_index_will(tmp_path):
-    ctx = SimpleNamespace(out_dir=tmp_path, name="06_persona_review")
+    ctx = SimpleNamespace(out_dir=tmp_path, name="07_persona_review")
     record_metric(
         tmp_path,
         ctx.name,
@@ -465,7 +465,7 @@ def test_record_review_records_the_baseline_keys(tmp_path):
                 note=note,
             )
 
-    ctx = Ctx(out_dir=tmp_path, name="06_persona_review")
+    ctx = Ctx(out_dir=tmp_path, name="07_persona_review")
     prev = _snap({1: list("abcd"), 2: list("efg")}, {1: "A", 2: "B"}, "2026-09")
     cur = _snap({1: list("abcx"), 2: list("efgyz")}, {1: "A now", 2: "B now"}, "2026-10")
     rows = review.record_review(

@@ -2,7 +2,7 @@
 
 :func:`health_checks` / :class:`HealthReport`: sample ratio, users in several variants, assignments
 before the start, overlap with other experiments. :func:`readout_health` runs them with the
-``05_ab_readout`` notebook's parameter conventions. A check is a row of codes and numbers; the
+``06_ab_readout`` notebook's parameter conventions. A check is a row of codes and numbers; the
 sentences a report shows are composed by :mod:`helpers.sections.ab_readout`.
 """
 

@@ -3,7 +3,7 @@ the segment columns (persona, platform) attached to the per-user table.
 
 * :func:`assignments_frame`: the preflight (is there an assignments source, is the
   ``experiment`` parameter one of its experiments?).
-* :func:`readout_metrics`: the metric family of the ``05_ab_readout`` notebook.
+* :func:`readout_metrics`: the metric family of the ``06_ab_readout`` notebook.
 * :func:`attach_segments` / :func:`add_segments`: per-segment effects of the primary metrics.
 """
 

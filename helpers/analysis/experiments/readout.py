@@ -5,7 +5,7 @@ The statistics live in the sibling modules (gbstats conventions: ``summaries``, 
 into the inputs of those tests and the results into a tidy :class:`Readout` (numbers and
 codes; the decision rule is :mod:`helpers.analysis.experiments.decision`).
 
-Flow in the ``05_ab_readout`` notebook::
+Flow in the ``06_ab_readout`` notebook::
 
     per_user = user_metrics(assignments, user_day, experiment=name, as_of=ctx.as_of)  # per_user
     health = readout_health(assignments_df, per_user, experiment=name)                # health

@@ -67,7 +67,7 @@ MESSAGES = {
     ),
     "brief.churn.lever_action": "Invite more users to “{attribute}” (owner: {owner}).",
     "brief.churn.none": "This month's data cannot support the churn models yet (see below).",
-    # 05_ab_readout
+    # 06_ab_readout
     "brief.ab.title": "{experiment} in {month:month} at a glance",
     "brief.ab.decision": "Decision",
     "brief.ab.users": "Users per arm",

@@ -182,9 +182,9 @@ MESSAGES = {
     "campaigns.plan.why": (
         "Reactivation {treat:share} against {holdout:share} in the holdout: {lift:pp} "
         "(95% CI {low:pp} to {high:pp}), {users:count} users in the audience (campaign readout, "
-        "06_persona_review)."
+        "07_persona_review)."
     ),
-    "campaigns.plan.why.not_read": "{reason} (campaign readout, 06_persona_review).",
+    "campaigns.plan.why.not_read": "{reason} (campaign readout, 07_persona_review).",
     "campaigns.plan.impact": (
         "≈ {users:count} more users active a month at the measured lift "
         "({lift:pp} of {audience:count} users)"

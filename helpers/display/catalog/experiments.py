@@ -1,4 +1,4 @@
-"""Words of the A/B readout (05_ab_readout, helpers.sections.ab_readout and
+"""Words of the A/B readout (06_ab_readout, helpers.sections.ab_readout and
 helpers.plots.experiments), English.
 
 The ``ab.record.*`` messages are the sentences written into ``artifacts/ab_<experiment>.json``

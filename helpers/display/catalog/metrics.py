@@ -19,11 +19,12 @@ MESSAGES = {
     "metric.largest_persona_share": "largest persona share",
     "metric.silhouette": "silhouette of the personas",
     "metric.tag_health_warnings": "tag-health warnings",
+    "metric.pain_points": "pain points found",
     # 04_churn
     "metric.backtest_auc": "churn-risk back-test AUC",
     "metric.high_risk_share": "active users at high or critical risk",
     "metric.churn_rate_censored": "lives ended in churn",
-    # 05_ab_readout
+    # 06_ab_readout
     "metric.decision": "{experiment}: decision",
     "metric.primary_lift": "{experiment}: relative lift of {metric}",
     "metric.srm_p_value": "{experiment}: sample-ratio p-value",

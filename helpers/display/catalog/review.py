@@ -1,10 +1,11 @@
-"""The monthly persona review (06_persona_review): its sentences, columns and headline numbers
+"""The monthly persona review (07_persona_review): its sentences, columns and headline numbers
 (English)."""
 
 MESSAGES = {
     # the action plan (helpers.analysis.action_plan, artifacts/actions.csv)
     "review.plan.persona": "{persona}. {name}",
     "review.plan.everyone": "everyone",
+    "review.plan.platform_users": "{platform} users",
     "review.plan.persona.why": (
         "{users:count} of its users are at high churn risk and were active in the last "
         "{days:count} days, so they can still be saved (04_churn); the persona is {share:share} "
@@ -34,6 +35,19 @@ MESSAGES = {
     "review.plan.source.retention_driver": "retention driver",
     "review.plan.source.migration": "migration",
     "review.plan.source.campaign": "campaign",
+    "review.plan.source.pain_point": "pain point",
+    "review.pain.missing": (
+        "The pain-point report (05_pain_points) has not run for this month: no funnel, path or "
+        "feedback findings to list."
+    ),
+    "review.pain.none": (
+        "No pain point stands out in {month:month}: no funnel step, exit event or feature "
+        "rating clears the bar."
+    ),
+    "review.pain.title.one": "{n:count} pain point in {month:month} (05_pain_points)",
+    "review.pain.title.other": (
+        "{n:count} pain points in {month:month}; the first ones (05_pain_points)"
+    ),
     "review.plan.ship.impact": (
         "≈ {value:money.0} more a month if its {users:count} control users get it too "
         "({per_user:money} more per user this month)"
