@@ -350,8 +350,8 @@ class Config(_Strict):
 
     def digest(self) -> str:
         """Stable hash of the settings the cleaned-data cache depends on (paths as written):
-        ``tags``, ``tag_health``, ``campaigns`` (the settings, not the source) and ``report``
-        change no cleaned row, so they are left out here."""
+        ``tags``, ``tag_health``, ``campaigns``, ``funnels``, ``feedback`` (the settings, not
+        the sources) and ``report`` change no cleaned row, so they are left out here."""
         payload = self.model_dump(
             mode="json",
             exclude={
@@ -364,6 +364,11 @@ class Config(_Strict):
                 "feedback",
             },
         )
+        # a source added since a cache was built keys nothing while it is not configured, so
+        # upgrading the kit keeps a project's cache
+        for added in ("feedback",):
+            if payload["sources"].get(added) is None:
+                payload["sources"].pop(added, None)
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
     def settings_digest(self) -> str:
