@@ -32,6 +32,7 @@ from helpers.core.checks import as_date, numeric_text_to_numbers, require_column
 from helpers.core.errors import DataError, ParameterError
 
 __all__ = [
+    "to_frame",
     "FEATURE_COLUMNS",
     "NEW_FEATURES_28",
     "NEW_EVENT_WARMUP_DAYS",
@@ -84,6 +85,42 @@ _BTYD_COLUMNS = [s.FREQUENCY, s.RECENCY, s.T, s.MONETARY_VALUE, s.RECENCY_DAYS]
 
 
 # --- small edges ---------------------------------------------------------------------------------
+def to_frame(expr: ibis.Table) -> pd.DataFrame:
+    """The result of ``expr`` as pandas, converted column by column through Arrow.
+
+    Why not ``expr.execute()``: ibis' DuckDB backend turns every column that holds a NULL into
+    Python objects (``to_pylist``) before typing it, about 1 s per million-row result and
+    column set (41 s of one churn report at a million users), with a Python object per value in
+    memory. Here Arrow converts every column to numpy directly and ibis' own pandas typing
+    follows, so the result equals ``execute()`` except that an integer column holding NULLs
+    comes back as float64 with NaN (not object with None) and a timestamp keeps Arrow's unit.
+    Backend-neutral: ``to_pyarrow`` is ibis API on every backend.
+
+    Examples
+    --------
+    >>> t = ibis.memtable(pd.DataFrame({"user_id": ["a", "b"], "n": [1, 3]}))
+    >>> to_frame(t.group_by("user_id").aggregate(big=t.n.sum(where=t.n > 2)).order_by("user_id"))
+      user_id  big
+    0       a  NaN
+    1       b  3.0
+    """
+    import pyarrow.types as pat
+    from ibis.formats.pandas import PandasData
+
+    table = expr.to_pyarrow()
+    df = pd.DataFrame(
+        {
+            name: (
+                col.to_pylist()
+                if pat.is_nested(col.type) or pat.is_dictionary(col.type)
+                else col.to_pandas()
+            )
+            for name, col in zip(table.column_names, table.columns)
+        }
+    )
+    return PandasData.convert_table(df, expr.schema())
+
+
 def _as_table(user_day) -> ibis.Table:
     if isinstance(user_day, ibis.Table):
         return user_day
@@ -132,27 +169,31 @@ def btyd_summary(user_day, *, as_of) -> pd.DataFrame:
     """
     t = _as_table(user_day)
     require_columns(t, [s.USER_ID, s.DAY, s.UD_ORDERS, s.UD_REVENUE], "user_day")
-    end = ibis.date(as_date(as_of, "as_of"))
+    out = to_frame(_btyd_expr(t, as_date(as_of, "as_of")))
+    out = out.set_index(s.USER_ID).sort_index()
+    out = out[_BTYD_COLUMNS].astype("float64")
+    out.index = out.index.astype(str)
+    return out
+
+
+def _btyd_expr(t: ibis.Table, end_date: dt.date) -> ibis.Table:
+    """Engine expression of :func:`btyd_summary`: ``user_id`` and the float BTYD columns."""
+    end = ibis.date(end_date)
     p = t.filter((t[s.UD_ORDERS] > 0) & (t[s.DAY] <= end))
     revenue = p[s.UD_REVENUE].fill_null(0).cast("float64")
     first, last = p[s.DAY].min(), p[s.DAY].max()
     n_days = p[s.DAY].count()
     freq = n_days - 1
     repeat_revenue = revenue.sum() - revenue.argmin(p[s.DAY])
-    expr = p.group_by(p[s.USER_ID].cast("string").name(s.USER_ID)).aggregate(
+    return p.group_by(p[s.USER_ID].cast("string").name(s.USER_ID)).aggregate(
         **{
-            s.FREQUENCY: freq,
-            s.RECENCY: last.delta(first, unit="day"),
-            s.T: end.delta(first, unit="day"),
+            s.FREQUENCY: freq.cast("float64"),
+            s.RECENCY: last.delta(first, unit="day").cast("float64"),
+            s.T: end.delta(first, unit="day").cast("float64"),
             s.MONETARY_VALUE: ibis.ifelse(freq > 0, repeat_revenue / freq.cast("float64"), 0.0),
-            s.RECENCY_DAYS: end.delta(last, unit="day"),
+            s.RECENCY_DAYS: end.delta(last, unit="day").cast("float64"),
         }
     )
-    out = expr.to_pandas()
-    out = out.set_index(s.USER_ID).sort_index()
-    out = out[_BTYD_COLUMNS].astype("float64")
-    out.index = out.index.astype(str)
-    return out
 
 
 # --- feature table -------------------------------------------------------------------------------
@@ -181,7 +222,7 @@ def _new_event_columns(t: ibis.Table, end_date: dt.date, passive_events) -> list
     firsts = u.aggregate(
         _first_day=u[s.DAY].min(),
         **{"_first_" + c: u[s.DAY].min(where=u[c] > 0) for c in cols},
-    ).to_pandas()
+    ).execute()
     if firsts.empty or pd.isna(firsts.loc[0, "_first_day"]):
         return []
     start = pd.Timestamp(firsts.loc[0, "_first_day"])
@@ -226,6 +267,30 @@ def _signup_days(users: pd.DataFrame, timezone: str | None) -> pd.Series:
     return ts.dt.normalize()
 
 
+def _counts(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A count column as int64, 0 where the engine had no row (a NULL sum)."""
+    return frame[column].fillna(0).to_numpy().astype("int64")
+
+
+def _plain_text(users: pd.DataFrame, head: int = 1000) -> list[str]:
+    """Text columns that are not numeric text, told by their first ``head`` values.
+
+    :func:`~helpers.core.checks.numeric_text_to_numbers` keeps a text column as it is as soon as
+    one value does not parse, so a column with such a value among its first rows can be skipped
+    without parsing the rest (14.6 s of one personas report at a million users): the result is
+    the same.
+    """
+    out = []
+    for c in users.columns:
+        col = users[c]
+        if not (pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)):
+            continue
+        first = col.iloc[:head].dropna()
+        if len(first) and pd.to_numeric(first, errors="coerce").isna().any():
+            out.append(c)
+    return out
+
+
 def _check_users(users: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(users, pd.DataFrame):
         raise ParameterError(
@@ -235,7 +300,7 @@ def _check_users(users: pd.DataFrame) -> pd.DataFrame:
     # `source` is cleaning bookkeeping (which configured source a row came from), not an attribute
     users = users.drop(columns=[s.SOURCE], errors="ignore")
     # CSV attributes often arrive as text ("35", "0"); numbers make rules like `age < 25` work
-    users = numeric_text_to_numbers(users, skip=[s.USER_ID, s.SIGNUP_TIME])
+    users = numeric_text_to_numbers(users, skip=[s.USER_ID, s.SIGNUP_TIME, *_plain_text(users)])
     users[s.USER_ID] = users[s.USER_ID].astype(str)
     dup = users[s.USER_ID][users[s.USER_ID].duplicated()]
     if len(dup):
@@ -254,6 +319,7 @@ def user_features(
     event_names: Sequence[str] | None = None,
     passive_events: Sequence[str] = (),
     timezone: str | None = None,
+    new_features: bool = True,
 ) -> pd.DataFrame:
     """The user feature table: one row per user known at ``as_of``.
 
@@ -276,6 +342,10 @@ def user_features(
     timezone : str, optional
         Business timezone used to turn a timezone-aware ``signup_time`` into a day; None keeps
         the timestamp's own timezone.
+    new_features : bool, default True
+        False leaves ``new_features_28`` out of the table, and the scan of the whole history
+        that finds the new events (:func:`new_events`) with it: for callers that do not read it
+        (the landmark labels of the churn report compute the table eleven times).
 
     Returns
     -------
@@ -284,7 +354,7 @@ def user_features(
         ``share_<event>`` per event, then the users table's columns. ``new_features_28``
         counts the distinct new events (:func:`new_events`) the user did in the last 28 days.
         Non-buyers have ``orders`` 0, ``revenue`` 0 and empty (NaN) ``aov``, BTYD columns and
-        ``recency_days``.
+        ``recency_days``. Without ``new_features``, ``new_features_28`` is left out.
 
     Examples
     --------
@@ -324,14 +394,20 @@ def user_features(
     }
     for c in ev_cols:
         aggs["_90_" + c] = u[c].sum(where=day >= since(90))
-    new_cols = _new_event_columns(t, end_date, passive_events)
+    new_cols = _new_event_columns(t, end_date, passive_events) if new_features else []
     for c in new_cols:
         aggs["_28_" + c] = u[c].sum(where=day >= since(28))
-    per_user = (
-        u.group_by(u[s.USER_ID].cast("string").name(s.USER_ID)).aggregate(**aggs).to_pandas()
+    # one engine query: the activity aggregates and the BTYD columns of the buyers beside them
+    # (Arrow to pandas, :func:`to_frame`); pandas then only derives and orders
+    grouped = u.group_by(u[s.USER_ID].cast("string").name(s.USER_ID)).aggregate(**aggs)
+    btyd = _btyd_expr(t, end_date)
+    joined = grouped.left_join(btyd, grouped[s.USER_ID] == btyd[s.USER_ID]).select(
+        grouped, *[btyd[c] for c in _BTYD_COLUMNS]
     )
+    per_user = to_frame(joined)
     per_user[s.USER_ID] = per_user[s.USER_ID].astype(str)
 
+    signup = None
     if users is not None:
         users = _check_users(users)
         clash = [
@@ -359,61 +435,58 @@ def user_features(
         extra = pd.DataFrame({s.USER_ID: known[~known.isin(per_user[s.USER_ID])]})
         per_user = pd.concat([per_user, extra], ignore_index=True)
 
-    counts = (
-        [
-            s.ACTIVE_DAYS_7,
-            s.ACTIVE_DAYS_28,
-            s.ACTIVE_DAYS_90,
-            s.EVENTS_28,
-            s.UD_ORDERS,
-            "_active_events_90",
-        ]
-        + ["_90_" + c for c in ev_cols]
-        + ["_28_" + c for c in new_cols]
-    )
-    per_user[counts] = per_user[counts].fillna(0).astype("int64")
-    per_user[s.UD_REVENUE] = per_user[s.UD_REVENUE].fillna(0.0).astype("float64")
-    for c in (s.FIRST_ACTIVE, s.LAST_ACTIVE):
-        per_user[c] = pd.to_datetime(per_user[c]).astype("datetime64[ns]")
+    def count(c: str) -> np.ndarray:
+        return _counts(per_user, c)
 
     end_ts = pd.Timestamp(end_date)
-    f = pd.DataFrame({s.USER_ID: per_user[s.USER_ID]})
-    f[s.FIRST_ACTIVE] = per_user[s.FIRST_ACTIVE]
-    f[s.LAST_ACTIVE] = per_user[s.LAST_ACTIVE]
-    f[s.DAYS_SINCE_ACTIVE] = (end_ts - per_user[s.LAST_ACTIVE]).dt.days.astype("float64")
+    first_active = pd.to_datetime(per_user[s.FIRST_ACTIVE]).astype("datetime64[ns]")
+    last_active = pd.to_datetime(per_user[s.LAST_ACTIVE]).astype("datetime64[ns]")
+    # every column built first, then one frame: assigning column by column fragments the frame
+    cols: dict[str, object] = {
+        s.USER_ID: per_user[s.USER_ID].to_numpy(),
+        s.FIRST_ACTIVE: first_active.to_numpy(),
+        s.LAST_ACTIVE: last_active.to_numpy(),
+        s.DAYS_SINCE_ACTIVE: (end_ts - last_active).dt.days.astype("float64").to_numpy(),
+    }
     for c in (s.ACTIVE_DAYS_7, s.ACTIVE_DAYS_28, s.ACTIVE_DAYS_90, s.EVENTS_28):
-        f[c] = per_user[c]
-    f[EVENTS_PER_ACTIVE_DAY_28] = np.where(
-        f[s.ACTIVE_DAYS_28] > 0,
-        f[s.EVENTS_28] / f[s.ACTIVE_DAYS_28].where(f[s.ACTIVE_DAYS_28] > 0, 1),
-        0.0,
+        cols[c] = count(c)
+    days_28 = cols[s.ACTIVE_DAYS_28]
+    cols[EVENTS_PER_ACTIVE_DAY_28] = np.where(
+        days_28 > 0, cols[s.EVENTS_28] / np.where(days_28 > 0, days_28, 1), 0.0
     )
-    f[NEW_FEATURES_28] = (
-        (per_user[["_28_" + c for c in new_cols]] > 0).sum(axis=1).astype("int64")
-        if new_cols
-        else 0
-    )
-    start = per_user[s.FIRST_ACTIVE]
-    if users is not None and signup is not None:
+    if new_features:
+        cols[NEW_FEATURES_28] = (
+            sum((count("_28_" + c) > 0).astype("int64") for c in new_cols)
+            if new_cols
+            else np.zeros(len(per_user), dtype="int64")
+        )
+    start = first_active.to_numpy()
+    if signup is not None:
         by_user = pd.Series(signup.values, index=users[s.USER_ID].values)
-        start = pd.concat([start, per_user[s.USER_ID].map(by_user)], axis=1).min(axis=1)
-    f[s.TENURE_DAYS] = (end_ts - pd.to_datetime(start)).dt.days.astype("float64")
-    f[s.UD_ORDERS] = per_user[s.UD_ORDERS]
-    f[s.UD_REVENUE] = per_user[s.UD_REVENUE]
-    f[AOV] = (f[s.UD_REVENUE] / f[s.UD_ORDERS].where(f[s.UD_ORDERS] > 0)).astype("float64")
+        signed = pd.to_datetime(per_user[s.USER_ID].map(by_user)).astype("datetime64[ns]")
+        start = np.fmin(start, signed.to_numpy())  # the earlier of the two; NaT when both are
+    cols[s.TENURE_DAYS] = (end_ts - pd.DatetimeIndex(start)).days.to_numpy().astype("float64")
+    orders = count(s.UD_ORDERS)
+    revenue = per_user[s.UD_REVENUE].fillna(0.0).to_numpy().astype("float64")
+    cols[s.UD_ORDERS] = orders
+    cols[s.UD_REVENUE] = revenue
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cols[AOV] = np.where(orders > 0, revenue / np.where(orders > 0, orders, 1), np.nan)
+    for c in _BTYD_COLUMNS:
+        cols[c] = per_user[c].to_numpy().astype("float64")
 
-    btyd = btyd_summary(t, as_of=end_date)
-    f = f.join(btyd, on=s.USER_ID)
-    f[_BTYD_COLUMNS] = f[_BTYD_COLUMNS].astype("float64")
-
-    denom = per_user["_active_events_90"]
-    for c in ev_cols:
-        share = per_user["_90_" + c] / denom.where(denom > 0)
-        f[SHARE_PREFIX + c[len(s.EVENT_COUNT_PREFIX) :]] = share.fillna(0.0).astype("float64")
+    denom = count("_active_events_90").astype("float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for c in ev_cols:
+            share = np.where(denom > 0, count("_90_" + c) / np.where(denom > 0, denom, 1), 0.0)
+            cols[SHARE_PREFIX + c[len(s.EVENT_COUNT_PREFIX) :]] = share
+    f = pd.DataFrame(cols)
 
     if users is not None:
         f = f.merge(users, on=s.USER_ID, how="left")
-    return f.sort_values(s.USER_ID, kind="mergesort").reset_index(drop=True)
+    if not f[s.USER_ID].is_monotonic_increasing:
+        f = f.sort_values(s.USER_ID, kind="mergesort")
+    return f.reset_index(drop=True)
 
 
 @dataclass

@@ -31,7 +31,7 @@ from helpers.display.format import fmt
 from helpers.display.messages import has
 from helpers.display.registry import renders
 from helpers.display.table import Table
-from helpers.display.text import t, tn
+from helpers.display.text import join_sentences, t, tn
 from helpers.plots.churn import covariate_label, group_name
 from helpers.sections.churn_artifacts import drivers_artifact, risk_artifact
 from helpers.sections.churn_survival import km_by
@@ -223,7 +223,14 @@ def _cox(model: CoxModel, reference_levels: dict, landmark_days: int | None) -> 
         Table(
             ph_table,
             caption=t("churn.cox.ph_caption"),
-            note=t("churn.cox.ph_note"),
+            note=join_sentences(
+                [
+                    t("churn.cox.ph_note"),
+                    t("churn.cox.ph_sample", rows=model.ph_rows_, train=model.n_train_)
+                    if model.ph_rows_ < model.n_train_
+                    else "",
+                ]
+            ),
             max_rows=40,
         ),
     ]

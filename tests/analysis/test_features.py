@@ -14,6 +14,7 @@ from helpers.analysis.features import (
     SHARE_ENTRY,
     btyd_summary,
     feature_dictionary,
+    to_frame,
     user_features,
 )
 from helpers.core.errors import DataError
@@ -214,6 +215,54 @@ def test_user_features_without_users_and_explicit_events():
     bad = pd.DataFrame({"user_id": ["x"], "revenue": [1]})
     with pytest.raises(DataError, match="'revenue'"):
         user_features(t, as_of="2024-01-07", users=bad)
+
+
+def test_to_frame_equals_execute_but_keeps_nullable_counts_numeric():
+    t = ibis.memtable(
+        pd.DataFrame(
+            {
+                "user_id": ["a", "b", "b"],
+                "day": pd.to_datetime(["2024-01-02"] * 3).date,
+                "n": [1, 2, 5],
+            }
+        )
+    )
+    expr = (
+        t.group_by("user_id")
+        .aggregate(big=t.n.sum(where=t.n > 2), first=t.day.min(where=t.n > 1), rows=t.n.count())
+        .order_by("user_id")
+    )
+    fast, slow = to_frame(expr), expr.execute()
+    assert fast["big"].dtype == "float64" and slow["big"].dtype == object
+    assert fast["big"].tolist()[1] == 5.0 and math.isnan(fast["big"].tolist()[0])
+    pd.testing.assert_frame_equal(fast.drop(columns="big"), slow.drop(columns="big"))
+
+
+def test_user_features_without_the_new_feature_count_and_with_text_attributes():
+    df = _user_day(
+        [("x", "2024-01-01", 2, 1, 9, {"view": 2}), ("y", "2024-01-05", 1, 0, 0, {"view": 1})]
+    )
+    t = ibis.memtable(df)
+    full = user_features(t, as_of="2024-01-07")
+    lean = user_features(t, as_of="2024-01-07", new_features=False)
+    assert "new_features_28" in full.columns and "new_features_28" not in lean.columns
+    pd.testing.assert_frame_equal(lean, full.drop(columns="new_features_28"))
+    # text attributes: numeric text becomes numbers, a word anywhere (even past the first rows
+    # read to tell text apart) keeps the column as text
+    n = 1500
+    users = pd.DataFrame(
+        {
+            "user_id": ["x", "y"] + [f"u{i}" for i in range(n - 2)],
+            "age": ["35", "41"] + ["20"] * (n - 2),
+            "city": ["Oslo", "Rome"] + ["Pisa"] * (n - 2),
+            "tier": ["1", "2"] + ["3"] * (n - 3) + ["gold"],
+        }
+    )
+    f = user_features(t, as_of="2024-01-07", users=users).set_index("user_id")
+    assert f.loc["x", "age"] == 35 and f["age"].dtype == "int64"
+    assert f.loc["y", "city"] == "Rome" and f.loc["x", "tier"] == "1"
+    assert f.loc["x", "aov"] == 9.0 and f.loc["x", "share_view"] == 1.0
+    assert len(f) == n  # without signup times every user of the table is known
 
 
 def test_every_feature_column_is_documented(features):

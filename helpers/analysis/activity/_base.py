@@ -14,6 +14,7 @@ from helpers.core.checks import require_columns
 from helpers.core.errors import DataError
 
 EPOCH = dt.date(1970, 1, 1)
+EPOCH_TS = pd.Timestamp(EPOCH)  # for vectorised epoch-day -> datetime64 conversions
 FIRST_MONDAY_ED = 4  # 1970-01-05, a Monday, is epoch day 4
 ED = "_ed"  # epoch-day column added internally
 P = "_p"  # period-index column added internally

@@ -17,6 +17,7 @@ import ibis
 import pandas as pd
 
 from helpers.analysis.churn.common import DURATION_DAYS, EVENT, START_DAY
+from helpers.analysis.features import to_frame
 from helpers.core import schema as S
 from helpers.core.checks import (
     numeric_text,
@@ -176,7 +177,7 @@ def early_life_covariates(
         f"revenue{suffix}": j[S.UD_REVENUE].sum(),
     }
     aggs.update({f"_{c}": j[c].sum() for c in ev_cols})
-    win = j.group_by(j._uid.name(S.USER_ID)).aggregate(**aggs).execute()
+    win = to_frame(j.group_by(j._uid.name(S.USER_ID)).aggregate(**aggs))
     out = kept[[S.USER_ID, DURATION_DAYS, EVENT]].copy()
     out[S.USER_ID] = out[S.USER_ID].astype(str)
     out[DURATION_DAYS] = out[DURATION_DAYS] - days

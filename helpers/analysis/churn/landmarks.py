@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.analysis.churn.common import END_DAY, ENTRY_DAYS, START_DAY
-from helpers.analysis.features import SHARE_PREFIX, user_features
+from helpers.analysis.features import NEW_FEATURES_28, SHARE_PREFIX, user_features
 from helpers.analysis.segments.rfm import RFMScorer
 from helpers.core import schema as S
 from helpers.core.checks import as_date, positive_int, require_columns
@@ -153,14 +153,16 @@ class PersonaCentroids:
     def assign(self, features: pd.DataFrame) -> pd.DataFrame:
         """``user_id``, ``persona`` (nearest centroid) and ``persona_name`` per row."""
         z = self.transform(features)
-        c = self.centroids.to_numpy()
-        nearest = ((z[:, None, :] - c[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
-        persona = self.centroids.index.to_numpy()[nearest]
+        # one centroid at a time: a users x centroids x features array is ~0.4 GB at 700k users
+        dist = np.column_stack([((z - c) ** 2).sum(axis=1) for c in self.centroids.to_numpy()])
+        nearest = dist.argmin(axis=1)
+        index = self.centroids.index.to_numpy()
+        names = np.array([self.names.get(int(p), str(p)) for p in index], dtype=object)
         return pd.DataFrame(
             {
                 S.USER_ID: features[S.USER_ID].astype(str).to_numpy(),
-                S.PERSONA: persona.astype("int64"),
-                PERSONA_NAME: [self.names.get(int(p), str(p)) for p in persona],
+                S.PERSONA: index[nearest].astype("int64"),
+                PERSONA_NAME: names[nearest],
             }
         )
 
@@ -228,12 +230,13 @@ def labels_at_landmarks(
     # computed and moved to pandas for nothing, once per landmark
     feats = rule.features if rule is not None else []
     events = [c.removeprefix(SHARE_PREFIX) for c in feats if c.startswith(SHARE_PREFIX)]
+    new = NEW_FEATURES_28 in feats  # else the scan that finds the new events is skipped too
     parts = []
     for day in days:
         running = set(_running(surv, day))
         if not running:
             continue
-        f = user_features(user_day, as_of=day, event_names=events)
+        f = user_features(user_day, as_of=day, event_names=events, new_features=new)
         on = f[S.USER_ID].astype(str).isin(running).to_numpy()
         out = pd.DataFrame({S.USER_ID: f.loc[on, S.USER_ID].astype(str), LANDMARK_DAY: day})
         if rule is not None:

@@ -47,6 +47,7 @@ from helpers.analysis.churn.common import (
     RESURRECTED,
     START_DAY,
 )
+from helpers.analysis.features import to_frame
 from helpers.core import schema as S
 from helpers.core.checks import as_date, one_of, positive_int, require_columns
 from helpers.core.errors import ParameterError
@@ -216,7 +217,7 @@ def survival_table(
     expr = chosen.join(n, S.USER_ID).select(
         S.USER_ID, "_start", "_last", "_active_days", "_gap_out", N_LIVES, GAP_DAYS_TO_RETURN
     )
-    df = expr.execute()
+    df = to_frame(expr)
     out = _finish_survival(df, as_of, k)
     out.attrs.update(start=start, life=life)
     return out

@@ -23,6 +23,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.features import to_frame
 from helpers.core import schema as S
 from helpers.core.checks import as_date, positive_int, require_columns
 from helpers.core.errors import NotEnoughData, ParameterError
@@ -123,7 +124,7 @@ def risk_features(
         tenure_days=ibis.literal(s).delta(g._first.cast("date"), unit="day"),
     )
     g = g.filter(g.days_since_active < k)
-    df = g.execute()
+    df = to_frame(g)
     out = pd.DataFrame({S.USER_ID: df[S.USER_ID].astype(str)})
     for c in ("days_since_active", "active_days_7", "active_days_28", "active_days_90"):
         out[c] = df[c].fillna(0).astype(float)

@@ -32,12 +32,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.features import SHARE_PREFIX, user_features
+from helpers.analysis.features import NEW_FEATURES_28, SHARE_PREFIX, user_features
 from helpers.analysis.segments.clustering import active_in_month
 from helpers.analysis.segments.tags import evaluate_tags
 from helpers.core.errors import ParameterError
 from helpers.core.rules import TAG_PREFIX, Tag, check_rule, columns_used, parse_tags
-from helpers.core.schema import EVENT_COUNT_PREFIX
+from helpers.core.schema import EVENT_COUNT_PREFIX, SIGNUP_TIME, USER_ID
 from helpers.core.time import month_bounds, parse_month, shift_month
 
 __all__ = [
@@ -103,6 +103,8 @@ def month_flags(
         if c.startswith(SHARE_PREFIX)
         and EVENT_COUNT_PREFIX + c.removeprefix(SHARE_PREFIX) in columns
     ]
+    if users is not None:  # and only the attributes they read (besides id and signup time)
+        users = users[[c for c in users.columns if c in (USER_ID, SIGNUP_TIME) or c in used]]
     features = user_features(
         user_day,
         as_of=end,
@@ -110,6 +112,7 @@ def month_flags(
         event_names=events,
         passive_events=passive_events,
         timezone=timezone,
+        new_features=NEW_FEATURES_28 in used,
     )
     return evaluate_tags(active_in_month(features, month_start=start), tags)
 

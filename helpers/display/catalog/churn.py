@@ -165,6 +165,10 @@ MESSAGES = {
         "Schoenfeld residuals against the rank of time; a covariate that fails the test is "
         "moved into strata, unless its hazard ratio is the point of the analysis."
     ),
+    "churn.cox.ph_sample": (
+        "The test read a random {rows:count} of the {train:count} training lives (the hazard "
+        "ratios use all of them)."
+    ),
     "churn.list_separator": ", ",
     # covariate names
     "churn.covariate.active_days": "Active days in the first {days} days",

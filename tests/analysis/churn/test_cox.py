@@ -48,6 +48,25 @@ def test_cox_stratifies_a_covariate_that_breaks_proportional_hazards():
     assert kept.stratified_on_ == [] and "w" in kept.hazard_ratios_["covariate"].tolist()
 
 
+def test_ph_test_on_a_subsample_reaches_the_same_verdict_and_keeps_every_row_for_the_ratios():
+    rng = np.random.default_rng(3)
+    n = 3000
+    w = rng.integers(0, 2, n)
+    t = np.where(w == 1, 50 * rng.weibull(3, n), rng.exponential(50, n))  # crossing hazards
+    df = cox_data(n, seed=4).assign(w=w, duration_days=np.ceil(t) + 1, event=1)
+    full = cox.CoxModel(random_state=0).fit(df, "duration_days", "event", ["x", "w"])
+    sub = cox.CoxModel(random_state=0, ph_max_rows=800).fit(
+        df, "duration_days", "event", ["x", "w"]
+    )
+    # 75% of 3000 lives train the model; the test reads 800 of them
+    assert (full.ph_rows_, full.n_train_) == (2250, 2250)
+    assert (sub.ph_rows_, sub.n_train_) == (800, 2250)
+    ph = sub.ph_test_.set_index("covariate")
+    assert ph.loc["w", "fails"] and not ph.loc["x", "fails"]
+    assert sub.stratified_on_ == full.stratified_on_ == ["w"]
+    pd.testing.assert_frame_equal(sub.hazard_ratios_, full.hazard_ratios_)
+
+
 def test_cox_errors_name_the_problem():
     df = cox_data(200).assign(label=["a", "b"] * 100)
     with pytest.raises(DataError, match="numeric"):
