@@ -329,6 +329,7 @@ def exit_events(
     problem_patterns: Sequence[str] = PROBLEM_PATTERNS,
     timezone: str | None = None,
     sessions: ibis.Table | None = None,
+    user_day: ibis.Table | None = None,
 ) -> pd.DataFrame:
     """The events that most often come just before users leave.
 
@@ -336,7 +337,8 @@ def exit_events(
 
     * ``session_end``: the last ``last_n`` events of each session that starts in the month;
       ``exits`` counts the sessions whose last events include the event.
-    * ``churn``: the last ``last_n`` events (on or before ``as_of``) of each user who churned
+    * ``churn``: the last ``last_n`` events (on or before ``as_of``, and within
+      ``inactive_days`` before the last activity: the life that ended) of each user who churned
       this month: their last activity ``L`` (last event not in ``exclude_events``) has at least
       ``inactive_days`` silent days after it by ``as_of`` and that churn became known this
       month, ``month_start <= L + inactive_days <= min(month_end, as_of)``, the churn
@@ -344,7 +346,9 @@ def exit_events(
 
     Pass the passive events as ``exclude_events``: a push the user did not act on is no
     activity and no exit. With ``orders`` (the cleaned orders table), purchases are activity
-    too, as everywhere in the kit: each is an ``order`` event of the churn context.
+    too, as everywhere in the kit: each is an ``order`` event of the churn context. With
+    ``user_day`` (the kit's table), the last activity is read from its active days (active
+    events or orders), a far smaller scan than the whole event history.
 
     Returns
     -------
@@ -385,11 +389,21 @@ def exit_events(
             distinct=False,
         )
     upto = stream.filter(stream[S.DAY] <= as_of)
-    # each user's last day is one aggregate; only the churned users' events are then ranked
-    last_day = upto.group_by(S.USER_ID).aggregate(_last=upto[S.DAY].max())
+    # each user's last day is one aggregate; only the churned users' events of the life that
+    # ended (the inactive_days before its last day) are then ranked
+    if user_day is not None:  # the kit's own active days: one row per user and day
+        act = user_day.filter(
+            ((user_day[S.UD_ACTIVE_EVENTS] > 0) | (user_day[S.UD_ORDERS] > 0)),
+            user_day[S.DAY] <= as_of,
+        )
+        last_day = act.group_by(S.USER_ID).aggregate(_last=act[S.DAY].max())
+    else:
+        last_day = upto.group_by(S.USER_ID).aggregate(_last=upto[S.DAY].max())
     lo, hi = start - dt.timedelta(days=k), min(end, as_of) - dt.timedelta(days=k)
-    gone = last_day.filter(last_day._last >= lo, last_day._last <= hi).select(S.USER_ID)
-    churned = upto.semi_join(gone, S.USER_ID)
+    gone = last_day.filter(last_day._last >= lo, last_day._last <= hi)
+    recent = upto.filter(upto[S.DAY] >= lo - dt.timedelta(days=k))
+    churned = recent.inner_join(gone, S.USER_ID)
+    churned = churned.filter(churned[S.DAY] >= churned._last - ibis.interval(days=k)).drop("_last")
     wr = ibis.window(
         group_by=S.USER_ID, order_by=[ibis.desc(S.EVENT_TIME), ibis.desc(S.EVENT_NAME)]
     )
@@ -448,6 +462,7 @@ def compute_paths(
     orders: ibis.Table | None = None,
     problem_patterns: Sequence[str] = PROBLEM_PATTERNS,
     timezone: str | None = None,
+    user_day: ibis.Table | None = None,
 ) -> Paths:
     """:func:`session_ends`, :func:`loops` and :func:`exit_events` with the same settings.
 
@@ -477,6 +492,7 @@ def compute_paths(
             inactive_days=inactive_days,
             last_n=last_n,
             orders=orders,
+            user_day=user_day,
             **common,
         )
     return Paths(

@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 MIN_SEGMENT_USERS = 30  # a segment with fewer entrants is shown, never named in a sentence
-TREND_MONTHS = 6
+TREND_MONTHS = 3  # the month and the two before (each month is a funnel of its own to compute)
 
 
 def owner_of(owners: dict, *keys: str) -> str:
@@ -162,7 +162,12 @@ def funnel_review(
             )
         )
         trend = funnel_trend(
-            events, spec.steps, month=month, months=TREND_MONTHS, as_of=as_of, **common
+            events,
+            spec.steps,
+            month=month,
+            months=TREND_MONTHS,
+            as_of=as_of,
+            **{**common, "segments": None},
         )
         out.trends[name] = trend[trend["segment_kind"] == "all"]
     return out

@@ -51,6 +51,7 @@ def path_review(project, config, *, month: str, month_start, as_of, segments=Non
         segments=seg,
         exclude_events=config.activity.passive_events,
         orders=project.tables.get("orders"),
+        user_day=project.user_day,
     )
     return PathReview(
         paths=paths, month=month, owner=owner_of(config.owners, "funnel", "pain_point")

@@ -25,6 +25,8 @@ Sessions of March (a session counts when it starts in March):
 
 from __future__ import annotations
 
+import datetime as dt
+
 import ibis
 import pandas as pd
 import pytest
@@ -301,3 +303,32 @@ def test_spark_gives_the_same_paths(con):
     for name in ("session_ends", "loops", "exit_events"):
         pd.testing.assert_frame_equal(getattr(on_spark, name), getattr(on_duck, name), obj=name)
     assert on_spark.exit_events["exits"].sum() == on_duck.exit_events["exits"].sum() > 0
+
+
+def test_the_kits_active_days_give_the_same_churners(con):
+    # user_day built by hand from the toy: a day is active with a non-passive event or an
+    # order (u3's 03-25 purchase; u4's refund is none). Read from it, the last days and so
+    # the churners (u2, u4) and their last events are those of the event scan above.
+    ev = toy_frame()
+    active = ev[~ev.event_name.isin(PASSIVE)].groupby(["user_id", "day"]).size()
+    ud = active.rename("active_events").reset_index().assign(orders=0)
+    ud = pd.concat(
+        [
+            ud,
+            pd.DataFrame(
+                {
+                    "user_id": ["u3"],
+                    "day": [dt.date(2026, 3, 25)],
+                    "active_events": [0],
+                    "orders": [1],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    kw = dict(as_of="2026-03-31", inactive_days=10, exclude_events=PASSIVE, **MONTH)
+    scan = P.exit_events(toy_table(con), orders=toy_orders(con), **kw)
+    read = P.exit_events(toy_table(con), orders=toy_orders(con), user_day=ibis.memtable(ud), **kw)
+    pd.testing.assert_frame_equal(read, scan)
+    churn = read[read.context == "churn"]
+    assert dict(zip(churn.event_name, churn.exits)) == {CS: 2, PE: 1, SE: 1}
