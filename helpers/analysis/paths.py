@@ -177,6 +177,9 @@ def _prepared(events, *, exclude_events, timezone) -> ibis.Table:
 def _month_sessions(events, *, start, end, gap_minutes) -> ibis.Table:
     """Sessionized events of the sessions that start in ``[start, end]`` (business days)."""
     ev = events.filter(events[S.DAY] >= start - dt.timedelta(days=1), events[S.DAY] <= end)
+    # only the columns the measures read go through the window functions
+    keep = [S.USER_ID, S.EVENT_TIME, S.EVENT_NAME, S.DAY]
+    ev = ev.select(*keep, *([S.SESSION_ID] if S.SESSION_ID in ev.columns else []))
     s = sessionize(ev, gap_minutes=gap_minutes)
     first_day = s[S.DAY].min().over(ibis.window(group_by=[S.USER_ID, SESSION]))
     s = s.mutate(_start=first_day)
