@@ -190,7 +190,7 @@ def test_init_with_notebooks_copies_them_and_run_prefers_the_copies(tmp_path):
     assert result.exit_code == 0, result.output
     copies = sorted(p.name for p in (tmp_path / "proj" / "notebooks").glob("*.ipynb"))
     assert copies == sorted(p.name for p in kit_notebooks_dir().glob("[0-9]*.ipynb"))
-    assert len(copies) == 6
+    assert len(copies) == 7
     assert notebooks_dir(tmp_path / "proj") == (tmp_path / "proj" / "notebooks").resolve()
     assert notebooks_dir(tmp_path) == kit_notebooks_dir()  # no copies there
 

@@ -1,11 +1,15 @@
 """Sample product data with planted truths: what every analysis in the kit should recover.
 
 ``generate_sample`` writes the raw sources of a fictional shop (an app log, a web log, identities,
-users, orders, experiment assignments, a CRM's campaign contacts; schemas in
-``docs/internals.md``), a ``persona.yaml`` configured for them, ``truth.json`` (planted
-parameters and exact defect counts) and
-``truth_users.csv.gz`` (each user's true persona, lifetimes, variants and campaign arm). The
-campaign and the beta feature are planted append-only (:mod:`helpers.sample.plants`).
+users, orders, experiment assignments, a CRM's campaign contacts, a feedback export; schemas in
+``docs/internals.md``), a ``persona.yaml`` configured for them (with a checkout funnel and
+feedback topics), ``truth.json`` (planted parameters and exact defect counts) and
+``truth_users.csv.gz`` (each user's true persona, lifetimes, variants, campaign arm, and whether
+they answer feedback and their NPS group). The campaign and the beta feature
+(:mod:`helpers.sample.plants`), the feedback with its coupon pain point
+(:mod:`helpers.sample.feedback`) and android's failed checkouts
+(:mod:`helpers.sample.checkout_drop`) are planted append-only; detractors' shorter lives are
+drawn with the users (:mod:`helpers.sample.personas`).
 
 ``language="zh"`` writes the same users, behaviour and numbers with Chinese event names and
 attribute values and a Chinese app-log header (:mod:`helpers.sample.names`): only labels differ.
@@ -30,8 +34,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from helpers.core.errors import ParameterError
+from helpers.sample import checkout_drop, feedback, plants
 from helpers.sample import personas as sp
-from helpers.sample import plants
 from helpers.sample.names import APP_FIELDS, SampleNames, sample_names
 from helpers.sample.simulation import (  # the simulation side of the generator
     _WEEKLY,
@@ -126,8 +130,19 @@ def generate_sample(
         rng = np.random.default_rng([seed, ci])
         n = min(CHUNK_USERS, users - first)
         orphan_range = (users, users + n_orphans) if ci == len(starts) - 1 else None
-        chunk = UserChunk(rng, cal, first, n, users, width, anon_next, order_next, orphan_range)
-        plants.plant(chunk, cal, seed=seed, ci=ci)  # append-only, with their own generators
+        latent = np.random.default_rng([seed, ci, feedback.LATENT_SEED])
+        chunk = UserChunk(
+            rng, cal, first, n, users, width, anon_next, order_next, orphan_range, latent
+        )
+        # append-only plants, each with its own generator
+        plants.plant(chunk, cal, seed=seed, ci=ci)
+        feedback.plant_feedback(
+            chunk, cal, np.random.default_rng([seed, ci, feedback.FEEDBACK_SEED])
+        )
+        checkout_drop.plant_checkout_drop(
+            chunk, cal, np.random.default_rng([seed, ci, checkout_drop.CHECKOUT_DROP_SEED])
+        )
+        del chunk.natural
         anon_next, order_next = chunk.anon_next, chunk.order_next
         writer.write(chunk, ci)
         acc.add(chunk)
@@ -290,6 +305,7 @@ class _Writers:
         self._write_csv("assignments.csv", self._assignments(chunk))
         if chunk.contacts is not None:
             self._write_csv("campaigns.csv", plants.contacts_table(chunk, self.cal))
+        self._write_csv("feedback.csv", feedback.feedback_table(chunk, self.cal))
         self._write_csv("truth_users.csv.gz", self._truth_users(chunk), gzip=True)
 
     def _users(self, chunk):
@@ -352,6 +368,8 @@ class _Writers:
                     t["resurrected"], cal.day_str(t["comeback"].clip(0)), ""
                 ),
                 **variants,
+                "feedback_responder": t["responder"].astype(int),
+                "nps_group": np.array(("",) + sp.NPS_GROUPS)[t["nps_group"] + 1],
                 "campaign_arm": t["campaign_arm"].astype(str),
                 "campaign_visit_day": np.where(
                     t["campaign_visit_day"] >= 0, cal.day_str(t["campaign_visit_day"].clip(0)), ""
@@ -390,6 +408,7 @@ _SAMPLE_OWNERS = {
         "retention_driver": "Product team",
         "churn_driver": "Community team",
         "campaign": "CRM team",
+        "pain_point": "Product team",
     },
     "zh": {
         "persona": "用户运营",
@@ -398,6 +417,7 @@ _SAMPLE_OWNERS = {
         "retention_driver": "产品团队",
         "churn_driver": "社区运营",
         "campaign": "用户运营",
+        "pain_point": "产品团队",
     },
 }
 
@@ -406,6 +426,10 @@ def _write_yaml(path, cal, names: SampleNames):
     valid_until = (cal.end + pd.Timedelta(days=1).to_pytimedelta()).isoformat()
     cache_note, from_note, until_note = _YAML_NOTES[names.language]
     app_columns = ", ".join(f"{field}: {names.app_column[field]}" for field in APP_FIELDS)
+    steps = [
+        names.events[sp.EVENT_NAMES.index(s)] if s in sp.EVENT_NAMES else s
+        for s in checkout_drop.FUNNEL_STEPS
+    ]
     campaigns = (
         "\n  campaigns: {name: campaigns, path: campaigns.csv, columns: {user_id: member_id, "
         "campaign: campaign_name, sent_at: send_time, group: arm}}"
@@ -432,6 +456,7 @@ sources:
   users: {{name: users, path: users.csv, columns: {{user_id: id, signup_time: created_at}}}}
   identities: {{name: identities, path: identities.csv}}
   assignments: {{name: assignments, path: assignments.csv}}{campaigns}
+  feedback: {{name: feedback, path: feedback.csv, columns: {{user_id: member_id, feedback_time: submitted_at, rating: stars, nps: nps_score, channel: source, text: comment}}}}
 audit:
   valid_from: "{cal.start.isoformat()}"     # {from_note}
   valid_until: "{valid_until}"    # {until_note}
@@ -441,6 +466,9 @@ churn:
   inactive_days: {INACTIVE_DAYS}
 personas:
   coupon_event: {names.coupon_event}
+funnels:
+  {checkout_drop.FUNNEL_NAME}: {{steps: [{", ".join(steps)}], window_days: {checkout_drop.FUNNEL_WINDOW_DAYS}}}
+{feedback.topics_yaml(names)}
 owners: {{{", ".join(f"{k}: {v}" for k, v in _SAMPLE_OWNERS[names.language].items())}}}
 """,
         encoding="utf-8",

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from helpers.core.errors import ParameterError
+from helpers.sample.checkout_drop import EXIT_EVENT
 from helpers.sample.personas import EVENT_NAMES, PASSIVE_EVENTS, VARIANT_FORMS, variant_spelling
 from helpers.sample.plants import BETA_EVENT
 
@@ -41,6 +42,7 @@ class SampleNames:
     platforms: tuple[str, ...]  #: users.csv platform: ios, android, web
     plans: tuple[str, ...]  #: free, plus
     beta_event: str  #: the beta feature's event (``helpers.sample.plants.BETA_EVENT``)
+    exit_event: str  #: the failed checkout's last event (``helpers.sample.checkout_drop``)
 
     @property
     def coupon_event(self) -> str:
@@ -55,11 +57,12 @@ class SampleNames:
     @property
     def vocabulary(self) -> list[str]:
         """Raw event names by code: the names, then each name's variant spellings in turn, then
-        the beta event (code ``helpers.sample.plants.BETA_CODE``)."""
+        the beta event (code ``helpers.sample.plants.BETA_CODE``) and the failed checkout's exit
+        event (``helpers.sample.checkout_drop.EXIT_CODE``)."""
         return (
             list(self.events)
             + [variant_spelling(n, f) for n in self.events for f in self.variant_forms]
-            + [self.beta_event]
+            + [self.beta_event, self.exit_event]
         )
 
     @property
@@ -98,6 +101,7 @@ EN = SampleNames(
     platforms=("ios", "android", "web"),
     plans=("free", "plus"),
     beta_event=BETA_EVENT,
+    exit_event=EXIT_EVENT,
 )
 
 _ZH_EVENTS = {
@@ -135,6 +139,7 @@ ZH = SampleNames(
     platforms=("iOS", "Android", "Web"),
     plans=("免费版", "会员"),
     beta_event="观看直播",
+    exit_event="支付失败",
 )
 
 _BY_LANGUAGE = {"en": EN, "zh": ZH}

@@ -153,6 +153,44 @@ PERSONAS = {
 }
 PERSONA_NAMES = tuple(PERSONAS)
 
+# Feedback responders and their latent NPS group (helpers.sample.feedback writes their answers).
+# A responder answers every survey shown to them; the group is fixed for life and sets every NPS
+# score they give (promoter 9-10, passive 7-8, detractor 0-6). A detractor responder's daily
+# churn hazard is DETRACTOR_HAZARD_RATIO times their persona's (community members' halved too);
+# non-responders keep their persona's hazard.
+RESPONDER_SHARE = 0.30
+NPS_GROUPS = ("promoter", "passive", "detractor")
+DETRACTOR = NPS_GROUPS.index("detractor")
+DETRACTOR_HAZARD_RATIO = 1.8
+NPS_GROUP_P = {  # promoter, passive, detractor
+    "power_user": (0.60, 0.30, 0.10),
+    "steady_regular": (0.50, 0.35, 0.15),
+    "deal_hunter": (0.25, 0.35, 0.40),
+    "casual_browser": (0.30, 0.40, 0.30),
+    "trialist": (0.20, 0.35, 0.45),
+}
+
+
+def nps_latent(rng, persona) -> tuple[np.ndarray, np.ndarray]:
+    """Draw who responds and each responder's NPS group (index into :data:`NPS_GROUPS`; -1 for
+    a non-responder), for users of the persona numbers ``persona``.
+
+    Examples
+    --------
+    >>> responder, group = nps_latent(np.random.default_rng(0), np.zeros(10_000, dtype=int))
+    >>> round(float(responder.mean()), 2), round(float((group == DETRACTOR).mean() / 0.3), 1)
+    (0.3, 0.1)
+    >>> bool((group[~responder] == -1).all())
+    True
+    """
+    n = len(persona)
+    responder = rng.random(n) < RESPONDER_SHARE
+    cum = np.cumsum([NPS_GROUP_P[name] for name in PERSONA_NAMES], axis=1)[np.asarray(persona)]
+    r = rng.random(n)
+    group = (r[:, None] > cum[:, :-1]).sum(axis=1).astype(np.int8)
+    return responder, np.where(responder, group, -1).astype(np.int8)
+
+
 # Within-persona variation of the per-user rates.
 ACTIVITY_CONCENTRATION = 40.0  # Beta(mean * c, (1 - mean) * c) per user
 EVENTS_SHAPE = 10.0  # Gamma(shape, 1/shape) multiplier of events per day
@@ -176,22 +214,35 @@ def persona_arrays() -> dict:
 
 
 def population_median_lifetime(
-    hazard: float, *, community_share: float, hazard_ratio: float
+    hazard: float,
+    *,
+    community_share: float,
+    hazard_ratio: float,
+    detractor_share: float = 0.0,
+    detractor_hazard_ratio: float = 1.0,
 ) -> float:
-    """Median first-life length of a persona mixing community members and non-members.
+    """Median first-life length of a persona mixing community members and non-members, and
+    (independently of membership) detractor responders and everyone else.
 
-    Solves ``(1 - s) exp(-h t) + s exp(-r h t) = 1/2`` for ``t`` by bisection (monotone in t).
+    Solves ``sum_c w_c exp(-m_c h t) = 1/2`` for ``t`` by bisection (monotone in t), over the
+    four groups c: community (share s, multiplier r) x detractor (share d, multiplier q).
 
     Examples
     --------
     >>> round(population_median_lifetime(math.log(2) / 10, community_share=0.0, hazard_ratio=0.5), 6)
     10.0
+    >>> round(population_median_lifetime(math.log(2) / 10, community_share=0.0, hazard_ratio=0.5,
+    ...                                  detractor_share=1.0, detractor_hazard_ratio=2.0), 6)
+    5.0
     """
+    groups = [
+        (ws * wd, ms * md)
+        for ws, ms in ((1 - community_share, 1.0), (community_share, hazard_ratio))
+        for wd, md in ((1 - detractor_share, 1.0), (detractor_share, detractor_hazard_ratio))
+    ]
 
     def survival(t):
-        return (1 - community_share) * math.exp(-hazard * t) + community_share * math.exp(
-            -hazard_ratio * hazard * t
-        )
+        return sum(w * math.exp(-m * hazard * t) for w, m in groups)
 
     lo, hi = 0.0, 1.0
     while survival(hi) > 0.5:

@@ -67,10 +67,10 @@ def has_campaign(cal) -> bool:
 
 
 def plant(chunk, cal, *, seed: int, ci: int) -> None:
-    """Plant the campaign and the beta feature into ``chunk`` (chunk number ``ci``)."""
+    """Plant the campaign and the beta feature into ``chunk`` (chunk number ``ci``); the
+    generator's later plants still read ``chunk.natural``."""
     plant_campaign(chunk, cal, np.random.default_rng([seed, ci, CAMPAIGN_SEED]))
     plant_beta(chunk, cal, np.random.default_rng([seed, ci, BETA_SEED]))
-    del chunk.natural
 
 
 def _append(chunk, user, ts, name, day):

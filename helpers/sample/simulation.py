@@ -15,6 +15,8 @@ import pyarrow.compute as pc
 
 from helpers.sample.personas import (
     ACTIVITY_CONCENTRATION,
+    DETRACTOR,
+    DETRACTOR_HAZARD_RATIO,
     EVENT_NAMES,
     EVENTS_SHAPE,
     MIX_CONCENTRATION,
@@ -24,6 +26,7 @@ from helpers.sample.personas import (
     SPEND_SHAPE,
     SPEND_SIGMA,
     VARIANT_FORMS,
+    nps_latent,
     persona_arrays,
 )
 
@@ -91,7 +94,7 @@ _WEEKLY = np.array([1.0, 0.95, 0.95, 1.0, 1.1, 1.3, 1.25])  # signups, Monday..S
 _CITY_P = np.array([0.16, 0.15, 0.12, 0.11, 0.1, 0.09, 0.08, 0.07, 0.06, 0.06])
 _CHANNEL_P = np.array([0.35, 0.2, 0.2, 0.1, 0.15])
 _GENDER_P = np.array([0.52, 0.45, 0.03])
-_PLATFORM_P = [0.4, 0.45, 0.15]
+WEB_SIGNUP_SHARE = 0.15  # users.csv platform: web; the others sign up on their app device
 _N_EV = len(EVENT_NAMES)
 _PASSIVE_CODES = np.array([EVENT_NAMES.index(e) for e in PASSIVE_EVENTS])
 
@@ -143,15 +146,22 @@ def _ids(prefix, nums, width):
 
 
 class UserChunk:
-    """Simulate ``n`` users (global numbers first..first+n-1) and everything they write."""
+    """Simulate ``n`` users (global numbers first..first+n-1) and everything they write.
 
-    def __init__(self, rng, cal, first, n, n_users, width, anon_next, order_next, orphan_range):
+    ``latent_rng`` draws who answers feedback and their NPS group
+    (:func:`helpers.sample.personas.nps_latent`), apart from ``rng``.
+    """
+
+    def __init__(
+        self, rng, cal, first, n, n_users, width, anon_next, order_next, orphan_range, latent_rng
+    ):
         self.cal, self.first, self.n, self.width = cal, first, n, width
         P = persona_arrays()
         D = cal.n_days
         # --- users and their personal rates
         persona = rng.choice(len(PERSONA_NAMES), n, p=P["share"])
         community = rng.random(n) < COMMUNITY_SHARE
+        responder, nps_group = nps_latent(latent_rng, persona)
         signup = rng.choice(D, n, p=cal.signup_p)
         m = P["activity_rate"][persona]
         rate = rng.beta(m * ACTIVITY_CONCENTRATION, (1 - m) * ACTIVITY_CONCENTRATION)
@@ -171,6 +181,7 @@ class UserChunk:
         web_share = rng.beta(ws * 6, (1 - ws) * 6)
         login_share = rng.beta(P["login_share"][persona] * 8, (1 - P["login_share"][persona]) * 8)
         hazard = P["daily_churn_hazard"][persona] * np.where(community, HAZARD_RATIO, 1.0)
+        hazard *= np.where(nps_group == DETRACTOR, DETRACTOR_HAZARD_RATIO, 1.0)
         # --- lives: first life from signup, maybe a second after a long gap
         life1 = rng.exponential(1 / hazard)
         end1 = np.minimum(np.maximum(np.ceil(signup + life1), signup + 1), D).astype(np.int64)
@@ -291,7 +302,7 @@ class UserChunk:
         # --- users table (+ planted duplicate rows with later created_at)
         su_first = ev["first"][np.r_[0, np.nonzero(np.diff(ad_user))[0] + 1]]
         self.signup_ms = ev["ts"][su_first] // 1000 * 1000
-        self._users_table(rng, persona, community, signup)
+        self._users_table(rng, persona, community, signup, device)
         # --- truth per user and monthly activity
         self.truth_users = {
             "persona": persona,
@@ -302,6 +313,8 @@ class UserChunk:
             "churned": churned,
             "resurrected": resurrected,
             "comeback": np.where(resurrected, comeback, -1),
+            "responder": responder,
+            "nps_group": nps_group,
         }
         months = cal.month_of_day[ad_day]
         self.user_months = np.unique((first + ad_user) * 1000 + months)
@@ -466,7 +479,7 @@ class UserChunk:
         counts["variant_codes"] = np.unique(rows["name"][var])
         return counts
 
-    def _users_table(self, rng, persona, community, signup):
+    def _users_table(self, rng, persona, community, signup, device):
         n = self.n
         P = persona_arrays()
         age = np.clip(np.round(rng.normal(P["age_mean"][persona], 9)), 16, 75).astype(int)
@@ -474,7 +487,7 @@ class UserChunk:
         city = rng.choice(n_cities, n, p=_CITY_P)
         channel = rng.choice(len(_CHANNEL_P), n, p=_CHANNEL_P)
         gender = rng.choice(len(_GENDER_P), n, p=_GENDER_P)
-        platform = rng.choice(3, n, p=_PLATFORM_P)
+        platform = np.where(rng.random(n) < WEB_SIGNUP_SHARE, 2, 1 - device)  # ios, android, web
         plan = (rng.random(n) < P["plus_share"][persona]).astype(int)
         n_conf = round(USER_DUP_CONFLICT * n)
         n_same = round(USER_DUP_SAME * n)

@@ -11,6 +11,8 @@ import pandas as pd
 from scipy import stats
 
 from helpers.sample import personas as sp
+from helpers.sample.checkout_drop import funnel_truth
+from helpers.sample.feedback import feedback_truth
 from helpers.sample.plants import (
     BETA_LAUNCH_DAY,
     BETA_SHARE,
@@ -96,6 +98,12 @@ class TruthAccumulator:
             self._add(f"campaign.{key}", val)
         for key, val in c.beta.items():
             self._add(f"beta.{key}", val)
+        for key, val in c.feedback_counts.items():
+            self._add(f"feedback.{key}", val)
+        for key, val in c.checkout_drop.items():
+            self._add(f"drop.{key}", val)
+        for key, val in c.funnel.items():
+            self._add(f"funnel.{key}", val)
         self._keep("checkout_trt", c.checkout_trt)
         for key, val in c.est.items():
             self._keep(f"est.{key}", val)
@@ -173,6 +181,8 @@ class TruthAccumulator:
                     float(arrays["daily_churn_hazard"][i]),
                     community_share=COMMUNITY_SHARE,
                     hazard_ratio=HAZARD_RATIO,
+                    detractor_share=sp.RESPONDER_SHARE * sp.NPS_GROUP_P[name][sp.DETRACTOR],
+                    detractor_hazard_ratio=sp.DETRACTOR_HAZARD_RATIO,
                 ),
                 2,
             )
@@ -220,6 +230,10 @@ class TruthAccumulator:
             },
             "campaign": self._campaign(),
             "beta_feature": self._beta(mau),
+            "feedback": feedback_truth(self._prefixed("feedback."), cal, self.names),
+            "funnel": funnel_truth(
+                s["funnel.observed"], s["funnel.natural"], self._prefixed("drop."), cal, self.names
+            ),
             "defects": defects,
             "counts": {
                 "users": int(users),
@@ -241,6 +255,9 @@ class TruthAccumulator:
                 "one kept non-passive event or purchase in the business-timezone calendar month",
             },
         }
+
+    def _prefixed(self, prefix):
+        return {k[len(prefix) :]: v for k, v in self.sum.items() if k.startswith(prefix)}
 
     def _checkout(self, cat):
         cal = self.cal

@@ -67,19 +67,25 @@ def event_text(name: str) -> str:
 
 # --- segments: persona and platform per user ------------------------------------------------------
 def user_platforms(events: ibis.Table, *, month_start, month_end) -> pd.DataFrame:
-    """Each user's platform in the month: the one most of their events came from.
+    """Each user's platform in the month: the platform most of their events name.
 
-    An event without a platform counts under its source's name (a web log often has none).
-    Ties go to the platform name first in alphabetical order. Returns ``user_id, platform``.
+    A user none of whose events names a platform gets the source most of their events came
+    from (a web log often has no platform column). Ties go to the name first in alphabetical
+    order. Returns ``user_id, platform``.
     """
     ev = events.filter(events[S.DAY] >= month_start, events[S.DAY] <= month_end)
+    known = ev[S.PLATFORM].notnull() if S.PLATFORM in ev.columns else ibis.literal(False)
     plat = (
         ev[S.PLATFORM].cast("string").fill_null(ev[S.SOURCE])
         if S.PLATFORM in ev.columns
         else ev[S.SOURCE]
     )
-    per = ev.select(ev[S.USER_ID], _p=plat).group_by([S.USER_ID, "_p"]).aggregate(n=ibis._.count())
-    w = ibis.window(group_by=S.USER_ID, order_by=[ibis.desc("n"), "_p"])
+    per = (
+        ev.select(ev[S.USER_ID], _p=plat, _known=known.cast("int8"))
+        .group_by([S.USER_ID, "_p", "_known"])
+        .aggregate(n=ibis._.count())
+    )
+    w = ibis.window(group_by=S.USER_ID, order_by=[ibis.desc("_known"), ibis.desc("n"), "_p"])
     top = per.mutate(_r=ibis.row_number().over(w))
     top = top.filter(top._r == 0).select(S.USER_ID, platform=top._p)
     return top.execute().astype({S.USER_ID: str})

@@ -101,6 +101,7 @@ def test_planted_out_of_range_rows_land_where_the_generator_put_them(ledgers, tr
         "identities",
         "assignments",
         "campaigns",
+        "feedback",
     }
 
 

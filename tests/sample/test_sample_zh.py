@@ -34,9 +34,11 @@ ZH_EVENTS = {
     "push_received": "收到推送",
     "email_open": "打开邮件",
 }
-# the beta feature launched in the last month (app log only)
-ZH_BETA = {"live_stream": "观看直播"}
+# the beta feature launched in the last month and the failed checkouts' exit event (app log only)
+ZH_BETA = {"live_stream": "观看直播", "payment_failed": "支付失败"}
 ZH_ALL_EVENTS = {**ZH_EVENTS, **ZH_BETA}
+# the app log's devices (truth.json names the funnel's platforms by them)
+ZH_DEVICES = {"android": "Android", "ios": "iOS"}
 ZH_VALUES = {
     "gender": {"female": "女", "male": "男", "other": "其他"},
     "city": {
@@ -73,7 +75,7 @@ def samples(tmp_path_factory):
 
 def _to_english(value):
     """``value`` (from truth.json) with every Chinese event name replaced by the English one."""
-    back = {v: k for k, v in ZH_ALL_EVENTS.items()}
+    back = {v: k for k, v in {**ZH_ALL_EVENTS, **ZH_DEVICES}.items()}
     if isinstance(value, dict):
         return {_to_english(k): _to_english(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -96,30 +98,39 @@ def test_planted_truths_equal_the_english_sample(samples):
         }
         assert truth["churn"]["hazard_ratio"] == 0.5
         assert truth["churn"]["community_users"] == 199
-        assert (truth["churn"]["churned_users"], truth["churn"]["resurrected_users"]) == (263, 6)
+        assert (truth["churn"]["churned_users"], truth["churn"]["resurrected_users"]) == (271, 8)
         cv2 = truth["experiments"]["checkout_v2"]
-        assert cv2["n"] == {"control": 161, "treatment": 161}
-        assert cv2["relative_lift_conversion"] == 0.276268
-        assert cv2["observed"]["z"] == 2.0396
-        assert truth["counts"]["orders_rows"] == 437 and truth["counts"]["buyers"] == 202
+        assert cv2["n"] == {"control": 159, "treatment": 159}
+        assert cv2["relative_lift_conversion"] == 0.274596
+        assert cv2["observed"]["z"] == 2.293
+        assert truth["counts"]["orders_rows"] == 431 and truth["counts"]["buyers"] == 209
         assert truth["counts"]["monthly_active_users"] == {
             "2025-11": 124,
-            "2025-12": 311,
-            "2026-01": 479,  # 475 + 4 brought back by the planted campaign
+            "2025-12": 313,
+            "2026-01": 478,  # 472 + 6 brought back by the planted campaign
         }
-        assert truth["counts"]["events_written"] == 33190
-        assert truth["campaign"]["audience"] == 14 and truth["campaign"]["reactivated_users"] == 4
-        assert truth["beta_feature"]["users"] == 166
+        assert truth["counts"]["events_written"] == 33072
+        assert truth["campaign"]["audience"] == 14 and truth["campaign"]["reactivated_users"] == 6
+        assert truth["beta_feature"]["users"] == 165
+        assert truth["funnel"]["drop"]["users"] == 60 and truth["feedback"]["responders"] > 0
     # everything else too, once the event names are read back in English; the variant
     # spellings differ (Chinese has no case), their counts do not
     en_json = json.loads((base / "en" / "truth.json").read_text())
-    zh_json = _to_english(json.loads((base / "zh" / "truth.json").read_text(encoding="utf-8")))
+    zh_raw = json.loads((base / "zh" / "truth.json").read_text(encoding="utf-8"))
+    # the feedback (comments, topics) is the same in every language but the topics' events; a
+    # topic's name may be an event's Chinese name (搜索), so it is compared apart
+    en_feedback, zh_feedback = en_json.pop("feedback"), zh_raw.pop("feedback")
+    zh_feedback["pain_point"]["event"] = _to_english(zh_feedback["pain_point"]["event"])
+    for topic in zh_feedback["topics"].values():
+        topic["events"] = _to_english(topic["events"])
+    assert zh_feedback == en_feedback
+    zh_json = _to_english(zh_raw)
     for src in ("app_events", "web_events"):
         assert len(zh_json["defects"][src].pop("event_name_variants")) > 0
         en_json["defects"][src].pop("event_name_variants")
     assert zh_json == en_json
     variants = [zh["defects"][src]["event_name_variant"] for src in ("app_events", "web_events")]
-    assert variants == [81, 46]
+    assert variants == [81, 44]
     assert zh["passive_events"] == ["收到推送", "打开邮件"]
     assert (en["beta_feature"]["event"], zh["beta_feature"]["event"]) == (
         "live_stream",
@@ -130,10 +141,16 @@ def test_planted_truths_equal_the_english_sample(samples):
 
 def test_orders_assignments_and_web_ids_are_the_same_files(samples):
     base = samples[0]
-    for name in ("orders.parquet", "assignments.csv", "identities.csv", "campaigns.csv"):
+    for name in (
+        "orders.parquet",
+        "assignments.csv",
+        "identities.csv",
+        "campaigns.csv",
+        "feedback.csv",
+    ):
         assert (base / "en" / name).read_bytes() == (base / "zh" / name).read_bytes(), name
     orders = pd.read_parquet(base / "zh" / "orders.parquet")
-    assert round(orders.total.sum(), 2) == 23438.1
+    assert round(orders.total.sum(), 2) == 22814.76
 
 
 def test_events_use_only_the_chinese_names(samples):
@@ -207,7 +224,7 @@ def test_loads_end_to_end_with_the_same_numbers(samples):
     counts = events.group_by("event_name").aggregate(n=events.count()).execute()
     assert set(counts.event_name) == set(ZH_ALL_EVENTS.values())
     app = events.filter(events.source == "app_events")
-    assert int(app.count().execute()) == truth["defects"]["app_events"]["rows_kept"] == 20_663
+    assert int(app.count().execute()) == truth["defects"]["app_events"]["rows_kept"] == 20_994
     assert set(app.platform.value_counts().execute().platform) == {"iOS", "Android"}
     audits = [en.audit.to_json(), _to_english(zh.audit.to_json())]
     variants = [a["sources"]["app_events"]["checks"].pop("event_name_variants") for a in audits]
@@ -222,8 +239,11 @@ def test_loads_end_to_end_with_the_same_numbers(samples):
     back = {f"ev_{v}": f"ev_{k}" for k, v in ZH_ALL_EVENTS.items()}
     zh_ud = zh_ud.rename(columns=back)[list(en_ud.columns)]
     pd.testing.assert_frame_equal(zh_ud, en_ud)
-    assert int(zh_ud.active_events.sum()) == 27_456  # 335 of them the beta feature's
-    assert int(zh_ud["ev_live_stream"].sum()) == 335 == truth["beta_feature"]["events"]
+    # 332 of them the beta feature's, 285 the failed checkouts' (45 baseline failures, 60 x 4)
+    assert int(zh_ud.active_events.sum()) == 27_506
+    assert int(zh_ud["ev_live_stream"].sum()) == 332 == truth["beta_feature"]["events"]
+    drop = truth["funnel"]["drop"]
+    assert int(zh_ud["ev_payment_failed"].sum()) == drop["baseline_events"] + drop["users"] == 105
     users = zh.users_frame()
     assert len(users) == N_USERS and set(users.city) == set(ZH_VALUES["city"].values())
 
