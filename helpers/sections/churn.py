@@ -382,10 +382,14 @@ def risk_list(table: pd.DataFrame, *, max_rows: int = 15, recoverable_days: int 
         schema.RISK_BAND,
         "days_since_active",
         "risk_drivers",
+        "nps_detractor",
         "revenue_90d",
         "revenue_at_stake_30d",
     )
     shown = shown[[c for c in order if c in shown.columns]]
+    if "nps_detractor" in table.columns and int(table["nps_detractor"].sum()):
+        n = int(table["nps_detractor"].sum())
+        split = Stack.of(split, Paragraph(tn("churn.list.detractors", n, total=len(table))))
     return Stack.of(
         split,
         Table(

@@ -180,8 +180,10 @@ def funnel_review(
 
 
 def _worst_segment(f, kind: str):
-    """The segment of ``kind`` whose conversion at some step is furthest below the others',
-    with the interval clear of them: (segment row, the others' conversion) or None."""
+    """The segment of ``kind`` that loses the most users at a step beyond what the other
+    segments' conversion there would have kept ((others' rate - its rate) x its users at the
+    step before), among those whose interval lies below the others' rate: (segment row, the
+    others' conversion) or None."""
     tab = f.table
     seg = tab[(tab["segment_kind"] == kind) & (tab["step"] > 1)]
     best = None
@@ -197,9 +199,10 @@ def _worst_segment(f, kind: str):
             if rest_prev < MIN_SEGMENT_USERS:
                 continue
             other = rest["users"].sum() / rest_prev
-            gap = other - row["conversion_from_previous"]
-            if row["ci_high"] < other and (best is None or gap > best[2]):
-                best = (row, other, gap)
+            # the users lost beyond what the others' rate would have kept
+            excess = (other - row["conversion_from_previous"]) * entrants
+            if row["ci_high"] < other and (best is None or excess > best[2]):
+                best = (row, other, excess)
     return None if best is None else best[:2]
 
 

@@ -308,3 +308,47 @@ def protected(covariates: Sequence[str], users: pd.DataFrame | None) -> list[str
 def cox_strata(table: pd.DataFrame) -> list[str] | None:
     """``["persona"]`` when personas are known (their baseline hazards differ by design)."""
     return [S.PERSONA] if S.PERSONA in table.columns and table[S.PERSONA].notna().any() else None
+
+
+#: The NPS covariates of the churn model (reference: no NPS answer by the landmark).
+NPS_COVARIATES = ("nps_detractor", "nps_other_responder")
+
+
+def with_nps(early: EarlyLife, surv_df: pd.DataFrame, feedback: pd.DataFrame | None) -> EarlyLife:
+    """``early`` with the NPS category of each life as two 0/1 covariates: ``nps_detractor``
+    (the user's latest NPS answer by the landmark was 0-6) and ``nps_other_responder`` (7-10);
+    a life without an answer by then is the reference. Only answers on or before the
+    landmark day (the life's start + ``landmark_days`` - 1) count, so nothing known later
+    leaks into the model. Without feedback (None, or no NPS answer) ``early`` is returned as
+    it is: the model has no NPS covariate.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> t = pd.DataFrame({"user_id": ["a", "b", "c"], "duration_days": [5, 9, 3],
+    ...                   "event": [1, 0, 1]})
+    >>> surv = pd.DataFrame({"user_id": ["a", "b", "c"],
+    ...                      "start_day": [dt.date(2026, 3, 1)] * 3})
+    >>> fb = pd.DataFrame({"user_id": ["a", "b", "c"], "nps": [3.0, 9.0, 2.0],
+    ...                    "day": [dt.date(2026, 3, 2), dt.date(2026, 3, 7), dt.date(2026, 3, 8)]})
+    >>> out = with_nps(EarlyLife(t, 7, 0, {}), surv, fb).table
+    >>> out[["nps_detractor", "nps_other_responder"]].values.tolist()  # c answered too late
+    [[1, 0], [0, 1], [0, 0]]
+    """
+    if feedback is None or S.NPS not in feedback.columns or feedback[S.NPS].notna().sum() == 0:
+        return early
+    starts = surv_df[[S.USER_ID, START_DAY]].drop_duplicates(S.USER_ID, keep="first")
+    starts = starts.assign(
+        **{S.USER_ID: starts[S.USER_ID].astype(str)},
+        _landmark=pd.to_datetime(starts[START_DAY]) + pd.Timedelta(days=early.landmark_days - 1),
+    )
+    fb = feedback.loc[feedback[S.NPS].notna(), [S.USER_ID, S.DAY, S.NPS]]
+    fb = fb.assign(**{S.USER_ID: fb[S.USER_ID].astype(str), S.DAY: pd.to_datetime(fb[S.DAY])})
+    fb = fb.merge(starts[[S.USER_ID, "_landmark"]], on=S.USER_ID)
+    fb = fb[fb[S.DAY] <= fb["_landmark"]].sort_values([S.USER_ID, S.DAY], kind="stable")
+    latest = fb.drop_duplicates(S.USER_ID, keep="last").set_index(S.USER_ID)[S.NPS]
+    table = early.table.copy()
+    score = table[S.USER_ID].astype(str).map(latest)
+    table["nps_detractor"] = (score <= 6).astype("int64")
+    table["nps_other_responder"] = (score >= 7).astype("int64")
+    return dataclasses.replace(early, table=table)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from helpers.analysis.churn.common import DURATION_DAYS, EVENT, usable_lives
 from helpers.analysis.churn.covariates import (
+    NPS_COVARIATES,
     EarlyLife,
     covariate_values,
     cox_covariates,
@@ -338,7 +339,9 @@ def fit_cox(
     with warnings.catch_warnings():  # lifelines' low-variance notes are about rare levels
         warnings.simplefilter("ignore")
         model = CoxModel(
-            strata=strata, protect=protected(cols, users), random_state=random_state
+            strata=strata,
+            protect=protected(cols, users) + [c for c in NPS_COVARIATES if c in cols],
+            random_state=random_state,
         ).fit(data, DURATION_DAYS, EVENT, cols)
     return CoxReadout(
         model=model,

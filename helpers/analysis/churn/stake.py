@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.feedback.users import user_nps
 from helpers.core import schema as S
 from helpers.core.checks import require_columns
 
@@ -272,4 +273,28 @@ def revenue_at_stake(
     out["share_of_value"] = out["value"] / total if total else np.nan
     if isinstance(out[band_col].dtype, pd.CategoricalDtype):
         out[band_col] = out[band_col].astype(str)
+    return out
+
+
+def with_detractors(risk_table, feedback: pd.DataFrame | None, *, as_of) -> pd.DataFrame:
+    """The at-risk table with ``nps_detractor`` (1 when the user's latest NPS answer by
+    ``as_of`` was 0-6, else 0): a detractor at risk is worth a call before a coupon. Returned
+    as it is without feedback, or when it is not a table (the model could not run).
+
+    >>> import datetime as dt
+    >>> risk = pd.DataFrame({"user_id": ["a", "b", "c"], "churn_risk_30d": [0.9, 0.8, 0.7]})
+    >>> fb = pd.DataFrame({"user_id": ["a", "a", "b"], "nps": [2.0, 9.0, 5.0],
+    ...     "feedback_time": pd.to_datetime(["2026-10-01", "2026-10-20", "2026-11-05"], utc=True),
+    ...     "day": [dt.date(2026, 10, 1), dt.date(2026, 10, 20), dt.date(2026, 11, 5)]})
+    >>> with_detractors(risk, fb, as_of="2026-10-31")["nps_detractor"].tolist()
+    [0, 0, 0]
+    >>> with_detractors(risk, fb, as_of="2026-11-30")["nps_detractor"].tolist()
+    [0, 1, 0]
+    """
+    if not isinstance(risk_table, pd.DataFrame) or feedback is None or S.NPS not in feedback:
+        return risk_table
+    latest = user_nps(feedback, as_of=as_of)
+    flagged = set(latest.loc[latest["detractor"].astype(bool), S.USER_ID].astype(str))
+    out = risk_table.copy()
+    out["nps_detractor"] = out[S.USER_ID].astype(str).isin(flagged).astype("int64")
     return out

@@ -3,6 +3,14 @@ of active users, the revenue at stake and P(alive) (English). Sentences of
 :mod:`helpers.sections.churn`, chart words of :mod:`helpers.plots.churn`."""
 
 MESSAGES = {
+    "churn.list.detractors.one": (
+        "{n:count} of the {total:count} users who can still be saved gave a detractor NPS answer "
+        "(0-6): call them before sending an offer, their complaint is the reason."
+    ),
+    "churn.list.detractors.other": (
+        "{n:count} of the {total:count} users who can still be saved gave a detractor NPS answer "
+        "(0-6): call them before sending an offer, their complaint is the reason."
+    ),
     # what a section needs when the data cannot support it
     "churn.needs.survival": (
         "No survival curves yet: they need lives that could have churned, users who started "

@@ -125,6 +125,8 @@ MESSAGES = {
 }
 
 COLUMNS = {
+    "nps_detractor": ("Detractor (NPS 0-6)", "bool"),
+    "nps_other_responder": ("Answered NPS 7-10", "bool"),
     "funnel_segment": ("Segment", "text"),
     "funnel_step": ("Step", "text"),
     "funnel_users": ("Users", "count"),
