@@ -179,31 +179,39 @@ def funnel_review(
     return out
 
 
-def _worst_segment(f, kind: str):
-    """The segment of ``kind`` that loses the most users at a step beyond what the other
-    segments' conversion there would have kept ((others' rate - its rate) x its users at the
-    step before), among those whose interval lies below the others' rate: (segment row, the
-    others' conversion) or None."""
-    tab = f.table
-    seg = tab[(tab["segment_kind"] == kind) & (tab["step"] > 1)]
-    best = None
-    for step, g in seg.groupby("step"):
-        allrow = tab[(tab["segment_kind"] == kind) & (tab["step"] == step)]
-        prev = tab[(tab["segment_kind"] == kind) & (tab["step"] == step - 1)]
-        for _, row in g.iterrows():
-            entrants = prev.loc[prev["segment"] == row["segment"], "users"].sum()
-            if entrants < MIN_SEGMENT_USERS:
-                continue
-            rest = allrow[allrow["segment"] != row["segment"]]
-            rest_prev = prev[prev["segment"] != row["segment"]]["users"].sum()
-            if rest_prev < MIN_SEGMENT_USERS:
-                continue
-            other = rest["users"].sum() / rest_prev
-            # the users lost beyond what the others' rate would have kept
-            excess = (other - row["conversion_from_previous"]) * entrants
-            if row["ci_high"] < other and (best is None or excess > best[2]):
-                best = (row, other, excess)
-    return None if best is None else best[:2]
+def segment_drops(f, kind: str, limit: int = 2) -> list:
+    """The segments of ``kind`` whose own largest drop-off converts clearly worse than the
+    other segments at that step (its interval lies below their pooled rate), most users lost
+    beyond the others' rate first ((others' rate - its rate) x its users at the step before);
+    at most ``limit``, as (drop row of ``f.drops``, the others' conversion)."""
+    tab = f.table[f.table["segment_kind"] == kind]
+    found = []
+    for _, d in f.drops[f.drops["segment_kind"] == kind].iterrows():
+        if d["users_from"] < MIN_SEGMENT_USERS:
+            continue
+        others = tab[tab["segment"] != d["segment"]]
+        before = others.loc[others["step"] == d["to_step"] - 1, "users"].sum()
+        after = others.loc[others["step"] == d["to_step"], "users"].sum()
+        if before < MIN_SEGMENT_USERS:
+            continue
+        other = after / before
+        if d["ci_high"] < other:
+            found.append((d, other, (other - d["conversion"]) * d["users_from"]))
+    found.sort(key=lambda x: -x[2])
+    return [(d, other) for d, other, _ in found[:limit]]
+
+
+def _segment_sentence(d, other: float, kind: str) -> str:
+    return t(
+        f"pain.funnel.worst_{kind}",
+        segment=d["segment"],
+        source=event_text(d["from_event"]),
+        target=event_text(d["to_event"]),
+        conversion=d["conversion"],
+        low=d["ci_low"],
+        high=d["ci_high"],
+        other=other,
+    )
 
 
 def funnel_sentences(f, owner: str) -> list[str]:
@@ -238,26 +246,8 @@ def funnel_sentences(f, owner: str) -> list[str]:
             )
         )
     for kind in ("platform", "persona"):
-        worst = _worst_segment(f, kind)
-        if worst is None:
-            continue
-        row, other = worst
-        seg_drop = f.drops[
-            (f.drops["segment_kind"] == kind) & (f.drops["segment"] == row["segment"])
-        ]
-        named = len(seg_drop) and int(seg_drop.iloc[0]["to_step"]) == int(row["step"])
-        lines.append(
-            t(
-                f"pain.funnel.worst_{kind}" + (".largest" if named else ""),
-                segment=row["segment"],
-                source=event_text(f.steps[int(row["step"]) - 2]),
-                target=event_text(row["event_name"]),
-                conversion=row["conversion_from_previous"],
-                low=row["ci_low"],
-                high=row["ci_high"],
-                other=other,
-            )
-        )
+        for d, other in segment_drops(f, kind):
+            lines.append(_segment_sentence(d, other, kind))
     lines.append(owner_sentence(owner))
     return [join_sentences(lines[:2]), *lines[2:]]
 
@@ -398,36 +388,26 @@ def funnel_findings(r: FunnelReview) -> pd.DataFrame:
                 )
             )
         for kind in ("platform", "persona"):
-            worst = _worst_segment(f, kind)
-            if worst is None:
-                continue
-            row, other = worst
-            prev = f.table[
-                (f.table["segment_kind"] == kind)
-                & (f.table["segment"] == row["segment"])
-                & (f.table["step"] == row["step"] - 1)
-            ]["users"].sum()
-            rows.append(
-                dict(
-                    kind="funnel",
-                    segment_kind=kind,
-                    segment=str(row["segment"]),
-                    topic=f"{f.name}: {f.steps[int(row['step']) - 2]} → {row['event_name']}",
-                    users=int(prev - row["users"]),
-                    metric=float(row["conversion_from_previous"]),
-                    owner=r.owner,
-                    sentence=next(
-                        (s for s in sentences[1:] if str(row["segment"]) in s), sentences[0]
-                    ),
-                    action=t(
-                        f"pain.action.funnel_{kind}",
-                        funnel=f.name,
-                        segment=str(row["segment"]),
-                        source=event_text(f.steps[int(row["step"]) - 2]),
-                        target=event_text(row["event_name"]),
-                    ),
+            for d, other in segment_drops(f, kind):
+                rows.append(
+                    dict(
+                        kind="funnel",
+                        segment_kind=kind,
+                        segment=str(d["segment"]),
+                        topic=f"{f.name}: {d['from_event']} → {d['to_event']}",
+                        users=int(d["users_from"] - d["users_to"]),
+                        metric=float(d["conversion"]),
+                        owner=r.owner,
+                        sentence=_segment_sentence(d, other, kind),
+                        action=t(
+                            f"pain.action.funnel_{kind}",
+                            funnel=f.name,
+                            segment=str(d["segment"]),
+                            source=event_text(d["from_event"]),
+                            target=event_text(d["to_event"]),
+                        ),
+                    )
                 )
-            )
     return pd.DataFrame(
         rows,
         columns=list(PAIN_COLUMNS),

@@ -52,20 +52,11 @@ MESSAGES = {
         "(95% interval {low:share}–{high:share}), {lost:count} users lost at that step."
     ),
     "pain.funnel.worst_platform": (
-        "On {segment}, {source} → {target} converts {conversion:share} "
-        "({low:share}–{high:share}) against {other:share} on the other platforms: "
-        "look into that step on {segment} first."
-    ),
-    "pain.funnel.worst_platform.largest": (
         "On {segment}, the largest drop-off is {source} → {target}: {conversion:share} "
         "({low:share}–{high:share}) against {other:share} on the other platforms. "
         "Look into that step on {segment} first."
     ),
     "pain.funnel.worst_persona": (
-        "{segment} convert {conversion:share} at {source} → {target} "
-        "({low:share}–{high:share}) against {other:share} for the other personas."
-    ),
-    "pain.funnel.worst_persona.largest": (
         "For {segment} the largest drop-off is {source} → {target}: {conversion:share} "
         "({low:share}–{high:share}) against {other:share} for the other personas."
     ),
