@@ -369,6 +369,10 @@ class Config(_Strict):
         for added in ("feedback",):
             if payload["sources"].get(added) is None:
                 payload["sources"].pop(added, None)
+        # how much memory and how many threads the engine uses changes no cleaned row
+        for knob in ("memory_limit", "threads"):
+            if knob in payload.get("engine", {}):
+                payload["engine"][knob] = None
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
     def settings_digest(self) -> str:

@@ -84,3 +84,13 @@ def test_a_timezone_the_engine_does_not_know_is_blamed_on_the_key(tmp_path, zone
     with pytest.raises(ConfigError) as e:
         load_config(p)
     assert "key 'timezone'" in str(e.value) and f"but {zone!r} was passed" in str(e.value)
+
+
+def test_the_cache_key_ignores_the_engines_memory_and_threads(tmp_path):
+    # a memory limit or a thread count changes how fast rows are cleaned, never which
+    base = "name: t\nsources:\n  orders: {path: o.csv}\n"
+    (tmp_path / "a.yaml").write_text(base)
+    (tmp_path / "b.yaml").write_text(base + "engine: {memory_limit: 2GB, threads: 2}\n")
+    (tmp_path / "c.yaml").write_text(base + "engine: {kind: duckdb, database: x.duckdb}\n")
+    a, b, c = (load_config(tmp_path / f"{n}.yaml").digest() for n in "abc")
+    assert a == b and a != c
