@@ -15,7 +15,6 @@ from helpers.analysis.feedback.pain import event_usage
 from helpers.analysis.feedback.review import review_feedback
 from helpers.core.time import month_bounds
 from helpers.data.pipeline import load_project
-from helpers.display.text import t
 from helpers.sections import pain_funnels as pf
 from helpers.sections.pain_points import feedback_frame
 
