@@ -15,6 +15,7 @@ what the section shows when the project has no feedback source at all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -32,6 +33,7 @@ from helpers.display.blocks import (
     Stack,
     Unavailable,
 )
+from helpers.display.messages import language
 from helpers.display.table import Table
 from helpers.display.text import join_clauses, join_sentences, t, tn
 from helpers.plots.feedback import segment_label, topic_label
@@ -311,6 +313,22 @@ def feedback_summary(
 
 
 # --- topics ----------------------------------------------------------------------------------------
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def in_report_language(quotes: list[str], n: int = 3) -> list[str]:
+    """Up to ``n`` quotes, those written in the report's language first (Chinese text in a
+    Chinese report, the others in an English one), each group in its given order: a reader
+    gets the customers' words in the language they read when there are any.
+
+    >>> in_report_language(["coupon failed", "优惠券用不了", "券过期了", "slow"], n=3)
+    ['coupon failed', 'slow', '优惠券用不了']
+    """
+    zh = language() == "zh"
+    mine = [q for q in quotes if bool(_CJK.search(q)) == zh]
+    return (mine + [q for q in quotes if q not in mine])[:n]
+
+
 def _topic_finding(review: FeedbackReview, owners) -> str | None:
     rows = review.topics[review.topics["segment"] == ALL]
     if rows.empty:
@@ -390,7 +408,7 @@ def topics_block(
         )
     quote_blocks = [
         Bullets(
-            list(r["quotes"]),
+            in_report_language(list(r["quotes"])),
             lead=t("feedback.topics.quotes", topic=topic_label(r["topic"], topics)),
         )
         for _, r in rows.head(quotes).iterrows()

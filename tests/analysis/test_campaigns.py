@@ -145,18 +145,29 @@ def test_outcomes_count_only_the_window():
     assert out.loc["t1", "revenue"] == 20.0
 
 
-def test_readout_equals_the_hand_computed_welch_interval():
+def test_readout_equals_the_hand_computed_intervals():
     r = read_campaign("winback", _contacts(), _user_day(), month="2026-10")
     assert (r.status, r.treat_users, r.holdout_users) == ("read", 4, 4)
     m = r.metric("reactivation")
     assert (m["treat_mean"], m["holdout_mean"]) == (0.75, 0.25)
-    # var = 0.75 x 0.25 / 4 twice = 0.09375; se = 0.306186; Welch df = 6
+    # the p-value is Welch's: var = 0.75 x 0.25 / 4 twice = 0.09375; se = 0.306186; df = 6
     se = np.sqrt(2 * 0.75 * 0.25 / 4)
-    half = stats.t.ppf(0.975, 6) * se
     assert m["lift_abs"] == pytest.approx(0.5)
-    # 0.5 + 0.749 = 1.249 is clipped to 1: a difference of two shares is at most 1
-    assert (m["ci_low"], m["ci_high"]) == (pytest.approx(0.5 - half), 1.0)
     assert m["p_value"] == pytest.approx(2 * stats.t.sf(0.5 / se, 6))
+    # the interval is Newcombe's: Wilson of 3/4 and of 1/4 (z = 1.96) combined,
+    # 0.5 - sqrt((0.75 - 0.3006)^2 + (0.6994 - 0.25)^2) and 0.5 + sqrt((0.9544 - 0.75)^2 + ...)
+    z = stats.norm.ppf(0.975)
+
+    def wilson(x, n):
+        p, c = x / n, z * z / n
+        mid, half = (p + c / 2) / (1 + c), z * np.sqrt(p * (1 - p) / n + c / (4 * n)) / (1 + c)
+        return mid - half, mid + half
+
+    (l1, u1), (l2, u2) = wilson(3, 4), wilson(1, 4)
+    low = 0.5 - np.sqrt((0.75 - l1) ** 2 + (u2 - 0.25) ** 2)
+    high = 0.5 + np.sqrt((u1 - 0.75) ** 2 + (0.25 - l2) ** 2)
+    assert (m["ci_low"], m["ci_high"]) == (pytest.approx(low), pytest.approx(high))
+    assert (round(low, 4), round(high, 4)) == (-0.1355, 0.7891)  # statsmodels' "newcomb"
     conv = r.metric("conversion")  # t1 and t3 bought in the window; no holdout user did
     assert (conv["treat_mean"], conv["holdout_mean"]) == (0.5, 0.0)
     rev = r.metric("revenue_per_user")  # (20 + 10) / 4 against 0

@@ -119,7 +119,7 @@ def test_init_writes_a_config_that_loads_and_copies_the_notebooks(installed):
     work, py, env = installed
     cli = work / "venv" / "bin" / "persona-kit"
     _run([cli, "init", work / "mine", "--notebooks"], cwd=work, env=env)
-    assert len(list((work / "mine" / "notebooks").glob("*.ipynb"))) == 6
+    assert len(list((work / "mine" / "notebooks").glob("*.ipynb"))) == 7
     out = _run(
         [
             py,

@@ -272,6 +272,7 @@ def test_the_action_plan_holds_the_roll_out_the_fix_and_the_community_lever(samp
         "retention_driver": "Product team",
         "churn_driver": "Community team",
         "campaign": "CRM team",
+        "pain_point": "Product team",
     }
     assert (plan["owner"] == plan["source"].map(owners)).all()
     drivers = pd.read_csv(art / "churn_drivers.csv")

@@ -16,6 +16,15 @@ import pytest
 pytestmark = pytest.mark.notebook
 
 
+def _cmd(p: psutil.Process) -> str:
+    """A process's command line; empty when it ended between listing and reading (a child of
+    the kernel manager can come and go while the test polls)."""
+    try:
+        return " ".join(p.cmdline())
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return ""
+
+
 def test_sigterm_stops_the_workers_and_their_kernels(tmp_path):
     rows = ["order_id,user_id,order_time,amount"] + [
         f"o{i},u{i % 7},2025-{11 + i % 2}-{1 + i % 28:02d},10" for i in range(60)
@@ -49,7 +58,7 @@ def test_sigterm_stops_the_workers_and_their_kernels(tmp_path):
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and not kernels:
         time.sleep(0.5)
-        kernels = [p for p in me.children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+        kernels = [p for p in me.children(recursive=True) if "ipykernel" in _cmd(p)]
     assert kernels, "the notebook's kernel never started"
     everyone = me.children(recursive=True)
     proc.send_signal(signal.SIGTERM)

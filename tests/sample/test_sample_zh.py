@@ -73,6 +73,15 @@ def samples(tmp_path_factory):
     return base, en, zh
 
 
+def _rounded(value):
+    """``value`` with every float rounded to 6 decimals (for sums computed in parallel)."""
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return round(value, 6) if isinstance(value, float) else value
+
+
 def _to_english(value):
     """``value`` (from truth.json) with every Chinese event name replaced by the English one."""
     back = {v: k for k, v in {**ZH_ALL_EVENTS, **ZH_DEVICES}.items()}
@@ -231,7 +240,8 @@ def test_loads_end_to_end_with_the_same_numbers(samples):
     assert sum(variants[1].values()) == sum(variants[0].values()) == 81
     for audit in audits:
         audit["sources"]["web_events"]["checks"].pop("event_name_variants")
-    assert audits[0] == audits[1]
+    # sums of money may differ in the last bit (DuckDB adds in parallel, in any order)
+    assert _rounded(audits[0]) == _rounded(audits[1])
 
     en_ud = en.user_day.execute().sort_values(["user_id", "day"], ignore_index=True)
     zh_ud = zh.user_day.execute().sort_values(["user_id", "day"], ignore_index=True)

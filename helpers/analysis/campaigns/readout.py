@@ -10,9 +10,11 @@ end of the review month (or ``as_of``). Three metrics, from ``user_day``:
 * ``conversion``: the share with at least one order in the window;
 * ``revenue_per_user``: the window's revenue per contact (zeros included).
 
-Each lift is treat minus holdout with a 95% Welch interval and two-sided p-value, as the A/B
-readouts (:func:`helpers.analysis.experiments.frequentist.frequentist_test`, absolute; the
-intervals of shares clipped to [-1, 1]). A campaign is read out only when it has a holdout
+Each lift is treat minus holdout with a two-sided p-value as the A/B readouts
+(:func:`helpers.analysis.experiments.frequentist.frequentist_test`, absolute). Its 95% interval
+is Welch's for revenue per user; for the two shares it is Newcombe's hybrid score interval (the
+two groups' Wilson intervals combined): a holdout of a few users who all stayed away has no
+variance, and Welch's interval would then ignore the holdout's uncertainty altogether. A campaign is read out only when it has a holdout
 (``MIN_USERS`` or more in each group), most of its contacts are users the data knows (a row in
 ``user_day`` up to the window's end: otherwise its ids are not the project's), its window has
 ``min_window_days`` (``too_early`` otherwise, when the data ends sooner) and its split passes
@@ -34,6 +36,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.activity.intervals import wilson_interval
 from helpers.analysis.experiments.frequentist import frequentist_test
 from helpers.analysis.experiments.power import mde, standard_error
 from helpers.analysis.experiments.srm import srm_test
@@ -217,13 +220,29 @@ def campaign_outcomes(user_day, users: pd.Series, start: dt.date, end: dt.date) 
     )
 
 
+def newcombe_interval(x1, n1, x2, n2) -> tuple[float, float]:
+    """Newcombe's hybrid score 95% interval of ``x1/n1 - x2/n2`` (method 10, 1998): each share's
+    Wilson interval, combined. It stays honest when a group has no variance (0 of 9).
+
+    >>> [round(v, 4) for v in newcombe_interval(41, 94, 0, 9)]
+    [0.1221, 0.537]
+    """
+    (l1, l2), (u1, u2) = wilson_interval(np.array([x1, x2]), np.array([n1, n2]))
+    p1, p2 = x1 / n1, x2 / n2
+    d = p1 - p2
+    return (
+        float(d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)),
+        float(d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)),
+    )
+
+
 def _compare(treat: pd.DataFrame, hold: pd.DataFrame, col: str, *, proportion: bool) -> dict:
     make = Proportion.from_values if proportion else SampleMean.from_values
     h, t = make(hold[col].to_numpy()), make(treat[col].to_numpy())
     r = frequentist_test(h, t, relative=False)
     low, high = r.ci
-    if proportion:  # a difference of two shares lies in [-1, 1]
-        low, high = max(low, -1.0), min(high, 1.0)
+    if proportion:
+        low, high = newcombe_interval(treat[col].sum(), len(treat), hold[col].sum(), len(hold))
     return {
         "treat_users": t.n,
         "holdout_users": h.n,

@@ -148,7 +148,8 @@ def review_feedback(
     mentions = topic_mentions(
         now, settings.topics, complaint_categories=settings.complaint_categories
     )
-    topics = topic_summary(now, mentions, segments, settings=settings, column=column)
+    # candidates enough for the report to show three in its own language
+    topics = topic_summary(now, mentions, segments, settings=settings, column=column, quotes=8)
     pain = pain_points(
         now,
         mentions,
