@@ -74,7 +74,7 @@ MESSAGES = {
     ),
     "review.plan.winback.why": (
         "{gone:count} of its {members:count} members last month ({share:share}) were not "
-        "active this month (06, who moved); their revenue last month is the revenue at stake."
+        "active this month (07, who moved); their revenue last month is the revenue at stake."
     ),
     "review.plan.caption": (
         "The action plan: one row per action, ranked by revenue at stake, then by users; the "
