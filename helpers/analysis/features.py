@@ -121,7 +121,8 @@ def to_frame(expr: ibis.Table) -> pd.DataFrame:
     return PandasData.convert_table(df, expr.schema())
 
 
-def _as_table(user_day) -> ibis.Table:
+def as_table(user_day) -> ibis.Table:
+    """``user_day`` as an ibis table: a table as it is, a pandas frame as a memtable."""
     if isinstance(user_day, ibis.Table):
         return user_day
     if isinstance(user_day, pd.DataFrame):
@@ -167,7 +168,7 @@ def btyd_summary(user_day, *, as_of) -> pd.DataFrame:
     >>> btyd_summary(ud, as_of="2024-01-31").loc["a", ["frequency", "recency", "T", "monetary_value"]].tolist()
     [2.0, 8.0, 30.0, 15.0]
     """
-    t = _as_table(user_day)
+    t = as_table(user_day)
     require_columns(t, [s.USER_ID, s.DAY, s.UD_ORDERS, s.UD_REVENUE], "user_day")
     out = to_frame(_btyd_expr(t, as_date(as_of, "as_of")))
     out = out.set_index(s.USER_ID).sort_index()
@@ -252,7 +253,7 @@ def new_events(user_day, *, as_of, passive_events: Sequence[str] = ()) -> list[s
     >>> new_events(ud, as_of="2024-04-10")  # live's first day is now more than 55 days ago
     ['quiz']
     """
-    t = _as_table(user_day)
+    t = as_table(user_day)
     require_columns(t, [s.USER_ID, s.DAY], "user_day")
     cols = _new_event_columns(t, as_date(as_of, "as_of"), passive_events)
     return [c[len(s.EVENT_COUNT_PREFIX) :] for c in cols]
@@ -367,7 +368,7 @@ def user_features(
     >>> f.loc[0, ["active_days_7", "active_days_28", "days_since_active", "tenure_days", "share_view"]].astype(float).tolist()
     [1.0, 1.0, 1.0, 30.0, 0.75]
     """
-    t = _as_table(user_day)
+    t = as_table(user_day)
     require_columns(
         t, [s.USER_ID, s.DAY, s.UD_ACTIVE_EVENTS, s.UD_ORDERS, s.UD_REVENUE], "user_day"
     )

@@ -276,18 +276,7 @@ def clean(
     """
     sources: dict[str, SourceAudit] = {}
     ident = None
-    tables: dict[str, ibis.Table | None] = {
-        k: None
-        for k in (
-            "events",
-            "orders",
-            "users",
-            "identities",
-            "assignments",
-            "campaigns",
-            "feedback",
-        )
-    }
+    tables: dict[str, ibis.Table | None] = dict.fromkeys(schema.TABLES)
     identities = None
     if staged.get("identities") is not None:
         identities, a = clean_simple(

@@ -72,15 +72,7 @@ from helpers.data.cleaning_rules import effective_bounds, utc_bound
 
 # 11: events kept in parts per build (incremental builds); 10: orders from purchase_events; 9: default valid range 1990-01-01 .. the day after the build; 8: offsets per value, NaN amounts
 CLEANING_VERSION = "11"
-TABLES = (
-    "events",
-    "orders",
-    "users",
-    "identities",
-    "assignments",
-    "campaigns",
-    "feedback",
-)
+TABLES = tuple(schema.TABLES)  # every canonical table, in schema order
 
 
 def fingerprint(cfg: Config) -> str:

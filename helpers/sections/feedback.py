@@ -95,34 +95,21 @@ def _overall(review: FeedbackReview) -> str:
     lead = t(
         "feedback.summary.lead", month=review.month, responses=row["responses"], users=row["users"]
     )
-    clauses = []
-    if row["rated"] > 0:
-        clauses.append(
-            t(
-                "feedback.summary.satisfaction",
-                value=row["satisfaction"],
-                low=row["satisfaction_ci_low"],
-                high=row["satisfaction_ci_high"],
-            )
+    # satisfaction, NPS and complaint rate, each when some response can say it
+    clauses = [
+        t(
+            f"feedback.summary.{key}",
+            value=row[value],
+            low=row[f"{ci}_ci_low"],
+            high=row[f"{ci}_ci_high"],
         )
-    if row["nps_responses"] > 0:
-        clauses.append(
-            t(
-                "feedback.summary.nps",
-                value=row["nps"],
-                low=row["nps_ci_low"],
-                high=row["nps_ci_high"],
-            )
+        for key, value, ci, base in (
+            ("satisfaction", "satisfaction", "satisfaction", "rated"),
+            ("nps", "nps", "nps", "nps_responses"),
+            ("complaints", "complaint_rate", "complaint", "complaint_base"),
         )
-    if row["complaint_base"] > 0:
-        clauses.append(
-            t(
-                "feedback.summary.complaints",
-                value=row["complaint_rate"],
-                low=row["complaint_ci_low"],
-                high=row["complaint_ci_high"],
-            )
-        )
+        if row[base] > 0
+    ]
     if not clauses:
         return t("feedback.summary.overall_bare", lead=lead)
     return t("feedback.summary.overall", lead=lead, clauses=join_clauses(clauses))

@@ -30,6 +30,8 @@ __all__ = [
     "segment_of",
     "segment_order",
     "complaint_flags",
+    "scored",
+    "segmented",
 ]
 
 #: The segment of every response together (a row of each per-segment table).
@@ -210,3 +212,25 @@ def complaint_flags(
     known = rating.notna() | has_category
     out = pd.Series((by_rating | by_category).to_numpy(), index=feedback.index, dtype="boolean")
     return out.where(known, pd.NA)
+
+
+def scored(feedback: pd.DataFrame, settings) -> pd.DataFrame:
+    r""":func:`prepare`\ d rows with ``complaint`` (:func:`complaint_flags` under ``settings``,
+    a :class:`~helpers.core.config_pain.FeedbackConfig`)."""
+    fb = prepare(feedback)
+    fb["complaint"] = complaint_flags(
+        fb,
+        complaint_rating=settings.complaint_rating,
+        complaint_categories=settings.complaint_categories,
+    )
+    return fb
+
+
+def segmented(
+    feedback: pd.DataFrame, segments, settings, *, column: str = s.PERSONA
+) -> pd.DataFrame:
+    """:func:`scored` rows with ``segment`` (:func:`segment_of`), responses of users without
+    one left out."""
+    fb = scored(feedback, settings)
+    fb["segment"] = segment_of(fb, segments, column=column)
+    return fb[fb["segment"].notna()]

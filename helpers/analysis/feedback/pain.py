@@ -33,12 +33,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from helpers.analysis.features import as_table
 from helpers.analysis.feedback.frame import (
     ALL,
-    complaint_flags,
-    prepare,
-    segment_of,
     segment_order,
+    segmented,
 )
 from helpers.core import schema as s
 from helpers.core.checks import as_date, require_columns
@@ -84,17 +83,6 @@ PAIN_COLUMNS = (
     "rank",
     "top",
 )
-
-
-def _as_table(user_day) -> ibis.Table:
-    if isinstance(user_day, ibis.Table):
-        return user_day
-    if isinstance(user_day, pd.DataFrame):
-        return ibis.memtable(user_day)
-    raise ParameterError(
-        "`user_day` must be an ibis table (or a pandas DataFrame of per-user-day rows), "
-        f"but a {type(user_day).__name__} was passed."
-    )
 
 
 def _segment_frame(segments, column: str) -> pd.DataFrame:
@@ -160,7 +148,7 @@ def event_usage(
     >>> u[["segment", "active_users", "users", "users_share", "events_per_user"]].values.tolist()
     [['all', 3, 2, 0.6666666666666666, 2.0], [1, 2, 1, 0.5, 3.0], [2, 1, 1, 1.0, 1.0]]
     """
-    t = _as_table(user_day)
+    t = as_table(user_day)
     require_columns(t, [s.USER_ID, s.DAY], "user_day")
     lo, hi = as_date(start, "start"), as_date(end, "end")
     if hi < lo:
@@ -317,14 +305,7 @@ def pain_points(
         best-ranked row with a clear gap, module docs).
     """
     settings = settings or FeedbackConfig()
-    fb = prepare(feedback)
-    fb["complaint"] = complaint_flags(
-        fb,
-        complaint_rating=settings.complaint_rating,
-        complaint_categories=settings.complaint_categories,
-    )
-    fb["segment"] = segment_of(fb, segments, column=column)
-    fb = fb[fb["segment"].notna()]
+    fb = segmented(feedback, segments, settings, column=column)
     measure = "rating" if fb[s.RATING].notna().any() else "complaint"
     topics = dict(topics or {})
     names = list(topics) + sorted({str(x) for x in mentions["topic"]} - set(topics), key=str)

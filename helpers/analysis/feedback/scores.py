@@ -32,8 +32,7 @@ from scipy import stats
 from helpers.analysis.activity.intervals import wilson_interval
 from helpers.analysis.feedback.frame import (
     ALL,
-    complaint_flags,
-    prepare,
+    scored,
     segment_of,
     segment_order,
 )
@@ -178,16 +177,6 @@ def group_scores(frame: pd.DataFrame, *, min_responses: int = 30) -> dict:
     }
 
 
-def _scored(feedback: pd.DataFrame, settings: FeedbackConfig) -> pd.DataFrame:
-    fb = prepare(feedback)
-    fb["complaint"] = complaint_flags(
-        fb,
-        complaint_rating=settings.complaint_rating,
-        complaint_categories=settings.complaint_categories,
-    )
-    return fb
-
-
 def feedback_by_segment(
     feedback: pd.DataFrame,
     segments=None,
@@ -230,7 +219,7 @@ def feedback_by_segment(
     [['all', 3.0, 25.0, 0.5], [1, 4.5, 100.0, 0.0], [2, 1.5, -50.0, 1.0]]
     """
     settings = settings or FeedbackConfig()
-    fb = _scored(feedback, settings)
+    fb = scored(feedback, settings)
     fb["segment"] = segment_of(fb, segments, column=column)
     unmapped = int(fb["segment"].isna().sum())
     fb = fb[fb["segment"].notna()]
@@ -271,7 +260,7 @@ def feedback_trend(
     settings = settings or FeedbackConfig()
     month = parse_month(month)
     require_columns(feedback, [s.USER_ID, s.DAY], "The feedback table")
-    fb = _scored(feedback, settings)
+    fb = scored(feedback, settings)
     fb["_month"] = pd.to_datetime(fb[s.DAY]).dt.strftime("%Y-%m")
     rows = []
     for m in [shift_month(month, -k) for k in range(months, -1, -1)]:

@@ -45,10 +45,9 @@ import pandas as pd
 
 from helpers.analysis.feedback.frame import (
     ALL,
-    complaint_flags,
     prepare,
-    segment_of,
     segment_order,
+    segmented,
 )
 from helpers.core import schema as s
 from helpers.core.config_pain import FeedbackConfig, TopicConfig
@@ -352,14 +351,7 @@ def topic_summary(
         list of texts).
     """
     settings = settings or FeedbackConfig()
-    fb = prepare(feedback)
-    fb["complaint"] = complaint_flags(
-        fb,
-        complaint_rating=settings.complaint_rating,
-        complaint_categories=settings.complaint_categories,
-    )
-    fb["segment"] = segment_of(fb, segments, column=column)
-    fb = fb[fb["segment"].notna()]
+    fb = segmented(feedback, segments, settings, column=column)
     if mentions.attrs.get("source") == CATEGORY_SOURCE:
         can_say = fb[s.CATEGORY].notna()
     else:
