@@ -155,7 +155,12 @@ def _names(columns, reference_levels, binary=()) -> str:
     )
 
 
-def _cox(model: CoxModel, reference_levels: dict, landmark_days: int | None) -> list:
+def _cox(
+    model: CoxModel,
+    reference_levels: dict,
+    landmark_days: int | None,
+    persona_from_day: int | None = None,
+) -> list:
     headline = (
         t(
             "churn.cox.headline",
@@ -175,7 +180,13 @@ def _cox(model: CoxModel, reference_levels: dict, landmark_days: int | None) -> 
     lines = [
         headline,
         concordance,
-        t("churn.cox.strata", names=_names(given, reference_levels)) if given else None,
+        (
+            t("churn.cox.persona_strata", days=persona_from_day)
+            if persona_from_day and given == [schema.PERSONA]
+            else t("churn.cox.strata", names=_names(given, reference_levels))
+        )
+        if given
+        else None,
         t("churn.cox.stratified_failing", names=_names(failing, reference_levels))
         if failing
         else None,
@@ -245,12 +256,18 @@ def cox_model(model: CoxModel) -> Stack:
 @renders(CoxReadout)
 def cox_readout(r: CoxReadout) -> Stack:
     """The kit's Cox model of churn, with its attribute levels named and what was left out."""
-    parts = _cox(r.model, r.reference_levels, r.landmark_days)
+    parts = _cox(r.model, r.reference_levels, r.landmark_days, r.persona_from_day)
     left_out = [
         tn("churn.cox.short_lives", r.dropped_short_lives, days=r.landmark_days)
         if r.dropped_short_lives
         else None,
-        tn("churn.cox.without_persona", r.without_persona) if r.without_persona else None,
+        (
+            tn("churn.cox.without_persona_by", r.without_persona, days=r.persona_from_day)
+            if r.persona_from_day
+            else tn("churn.cox.without_persona", r.without_persona)
+        )
+        if r.without_persona
+        else None,
     ]
     note = " ".join(x for x in left_out if x)
     return Stack([*parts, Note(note, kind="info") if note else None])

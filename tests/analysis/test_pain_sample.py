@@ -107,7 +107,7 @@ def test_the_detractor_hazard_ratio_covers_the_planted_one(setup):
         users=users,
         timezone=project.config.timezone,
     )
-    early = covariates.with_persona(  # persona strata, as in 04_churn
+    early = covariates.with_persona(  # the planted personas as fixed strata
         covariates.early_life_covariates(project.user_day, surv, days=7, users=users), personas
     )
     early = covariates.with_nps(early, surv, feedback_frame(project))
@@ -117,3 +117,19 @@ def test_the_detractor_hazard_ratio_covers_the_planted_one(setup):
     assert row["hr_lower"] <= planted <= row["hr_upper"], row.to_dict()
     community = hr.loc["joined_community"]
     assert community["hr_lower"] <= truth["churn"]["hazard_ratio"] <= community["hr_upper"]
+
+
+def test_the_churn_report_recovers_both_planted_hazard_ratios(en_review):
+    """The 04 report's own model: strata are the kit's personas at each month end (not the
+    planted ones), and its churn_drivers.csv covers the planted detractor and community ratios."""
+    sample, out, _ = en_review
+    truth = json.loads((sample / "truth.json").read_text())
+    drivers = pd.read_csv(
+        out / truth["latest_complete_month"] / "artifacts" / "churn_drivers.csv"
+    ).set_index("covariate")
+    for covariate, planted in (
+        ("nps_detractor", truth["feedback"]["detractor_churn"]["hazard_ratio"]),
+        (truth["churn"]["covariate"], truth["churn"]["hazard_ratio"]),
+    ):
+        row = drivers.loc[covariate]
+        assert row["hr_lower"] <= planted <= row["hr_upper"], (covariate, row.to_dict())

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.churn.common import DURATION_DAYS, EVENT, usable_lives
+from helpers.analysis.churn.common import DURATION_DAYS, ENTRY_DAYS, EVENT, usable_lives
 from helpers.analysis.churn.covariates import (
     NPS_COVARIATES,
     EarlyLife,
@@ -29,7 +29,7 @@ from helpers.analysis.churn.covariates import (
 from helpers.core import schema as S
 from helpers.core.errors import DataError, ModelError, NotEnoughData
 
-__all__ = ["CoxModel", "concordance_within", "CoxReadout", "fit_cox"]
+__all__ = ["CoxModel", "concordance_within", "schoenfeld_test", "CoxReadout", "fit_cox"]
 
 
 class CoxModel:
@@ -42,6 +42,15 @@ class CoxModel:
     they are, others by quartile) except those in ``protect``, refits, and measures the
     concordance of the train fit on the test part, (4) refits on all rows for the reported hazard
     ratios.
+
+    With ``entry_col`` (and ``id_col``) the rows are periods of lives in counting-process form:
+    a row is at risk in ``(entry, duration]``, a life may have several rows (e.g. one per
+    stratum it passed through, see ``covariates.with_landmark_persona``) and its event is on
+    its last row. Lives, not rows, are then split into train and test; the L2 penalty is
+    scaled by lives / rows, so splitting a life into periods leaves the fit as it is (lifelines
+    averages the likelihood over rows); the PH test is :func:`schoenfeld_test` (lifelines has
+    no residuals with delayed entry), and the concordance is taken over the held-out lives'
+    last rows.
 
     Parameters
     ----------
@@ -112,10 +121,18 @@ class CoxModel:
     def _fit_cph(self, df, duration_col, event_col, covariates, strata):
         from lifelines import CoxPHFitter
 
-        cph = CoxPHFitter(penalizer=self.penalizer, alpha=self.alpha)
-        cols = [duration_col, event_col, *covariates, *strata]
+        entry, ids = self._entry_col, self._id_col
+        scale = df[ids].nunique() / len(df) if entry else 1.0
+        cph = CoxPHFitter(penalizer=self.penalizer * scale, alpha=self.alpha)
+        cols = [duration_col, event_col, *covariates, *strata, *([entry] if entry else [])]
         try:
-            cph.fit(df[cols], duration_col, event_col, strata=list(strata) or None)
+            cph.fit(
+                df[cols],
+                duration_col,
+                event_col,
+                strata=list(strata) or None,
+                entry_col=entry,
+            )
         except Exception as e:  # lifelines raises ConvergenceError and numpy errors alike
             raise ModelError(
                 f"The Cox model did not converge on covariates {list(covariates)} "
@@ -130,22 +147,31 @@ class CoxModel:
         duration_col: str = DURATION_DAYS,
         event_col: str = EVENT,
         covariates: Sequence[str] | None = None,
+        *,
+        entry_col: str | None = None,
+        id_col: str = S.USER_ID,
     ) -> CoxModel:
         # heavy libraries, imported when a model is fitted (not by every notebook)
         from lifelines.statistics import proportional_hazard_test
         from sklearn.model_selection import train_test_split
 
         strata0 = list(self.strata or [])
+        self._entry_col, self._id_col = entry_col, id_col
+        spell = [entry_col, id_col] if entry_col else []
         if covariates is None:
             covariates = [
                 c
                 for c in df.columns
-                if c not in (duration_col, event_col, S.USER_ID, *strata0)
+                if c not in (duration_col, event_col, S.USER_ID, *strata0, *spell)
                 and pd.api.types.is_numeric_dtype(df[c])
             ]
         covariates = [c for c in covariates if c not in strata0]
-        data, self.n_dropped_ = usable_lives(df, duration_col, event_col, [*covariates, *strata0])
-        data = data[[duration_col, event_col, *covariates, *strata0]].copy()
+        data, self.n_dropped_ = usable_lives(
+            df, duration_col, event_col, [*covariates, *strata0, *spell]
+        )
+        if entry_col:
+            data = data[data[duration_col] > data[entry_col]]
+        data = data[[duration_col, event_col, *covariates, *strata0, *spell]].copy()
         for c in covariates:
             data[c] = covariate_values(data[c])
         bad = [c for c in covariates if not pd.api.types.is_numeric_dtype(data[c])]
@@ -164,32 +190,54 @@ class CoxModel:
                 f"Too little to fit a Cox model: {int(data[event_col].sum())} "
                 f"churned lives and covariates {covariates}."
             )
-        train, test = train_test_split(
-            data,
-            test_size=self.test_size,
-            random_state=self.random_state,
-            stratify=data[event_col],
-        )
+        if entry_col:  # lives, not rows, go to train or test
+            lives = data.groupby(id_col, sort=True)[event_col].max()
+            train_ids, _ = train_test_split(
+                lives.index.to_numpy(),
+                test_size=self.test_size,
+                random_state=self.random_state,
+                stratify=lives.to_numpy(),
+            )
+            in_train = data[id_col].isin(set(train_ids))
+            train, test = data[in_train], data[~in_train]
+        else:
+            train, test = train_test_split(
+                data,
+                test_size=self.test_size,
+                random_state=self.random_state,
+                stratify=data[event_col],
+            )
         cph = self._fit_cph(train, duration_col, event_col, covariates, strata0)
         tested, tested_fit = train, cph
         if self.ph_max_rows is not None and len(train) > self.ph_max_rows:
-            # lifelines tests the model on the rows it was fitted on: fit the subsample itself
-            tested = train.sample(n=self.ph_max_rows, random_state=self.random_state)
+            # the test reads the rows the model was fitted on: fit the subsample itself
+            if entry_col:
+                ids = train[id_col].drop_duplicates()
+                keep = int(len(ids) * self.ph_max_rows / len(train))
+                chosen = set(ids.sample(n=keep, random_state=self.random_state))
+                tested = train[train[id_col].isin(chosen)]
+            else:
+                tested = train.sample(n=self.ph_max_rows, random_state=self.random_state)
             tested_fit = self._fit_cph(tested, duration_col, event_col, covariates, strata0)
         self.ph_rows_, self.n_train_ = len(tested), len(train)
-        ph = proportional_hazard_test(
-            tested_fit,
-            tested[[duration_col, event_col, *covariates, *strata0]],
-            time_transform="rank",
-        ).summary
-        ph = ph.reset_index().rename(columns={"index": "covariate"})
-        ph = pd.DataFrame(
-            {
-                "covariate": ph.iloc[:, 0].astype(str),
-                "test_statistic": ph["test_statistic"].astype(float),
-                "p": ph["p"].astype(float),
-            }
-        )
+        if entry_col:
+            ph = schoenfeld_test(
+                tested_fit, tested, duration_col, event_col, covariates, strata0, entry_col
+            )
+        else:
+            ph = proportional_hazard_test(
+                tested_fit,
+                tested[[duration_col, event_col, *covariates, *strata0]],
+                time_transform="rank",
+            ).summary
+            ph = ph.reset_index().rename(columns={"index": "covariate"})
+            ph = pd.DataFrame(
+                {
+                    "covariate": ph.iloc[:, 0].astype(str),
+                    "test_statistic": ph["test_statistic"].astype(float),
+                    "p": ph["p"].astype(float),
+                }
+            )
         ph["fails"] = ph["p"] < self.ph_alpha
         self.ph_test_ = ph
         failing = [c for c in ph.loc[ph["fails"], "covariate"] if c not in self.protect]
@@ -214,6 +262,9 @@ class CoxModel:
                 "Every covariate failed the proportional-hazards test and was "
                 "stratified; pass the ones to keep in `protect`."
             )
+        if entry_col:  # each held-out life once: its last row (its end, its last stratum)
+            test = test.sort_values([id_col, duration_col], kind="stable")
+            test = test.drop_duplicates(id_col, keep="last")
         risk = cph.predict_partial_hazard(test[[*covariates, *self.stratified_on_]])
         # a stratified model ranks users only within a stratum (each has its own baseline hazard)
         self.concordance_ = concordance_within(
@@ -241,8 +292,72 @@ class CoxModel:
                 "p": s["p"].to_numpy(),
             }
         ).reset_index(drop=True)
-        self.n_users_, self.n_events_ = len(data), int(data[event_col].sum())
+        self.n_users_ = int(data[id_col].nunique()) if entry_col else len(data)
+        self.n_events_ = int(data[event_col].sum())
         return self
+
+
+def schoenfeld_test(
+    fit,
+    data: pd.DataFrame,
+    duration_col: str,
+    event_col: str,
+    covariates: Sequence[str],
+    strata: Sequence[str] = (),
+    entry_col: str | None = None,
+) -> pd.DataFrame:
+    """Grambsch-Therneau test of proportional hazards per covariate, with delayed entry.
+
+    The scaled Schoenfeld residuals of a fitted ``lifelines.CoxPHFitter`` (Breslow risk sets:
+    a row is at risk at an event time ``t`` when ``entry < t <= duration``, within its
+    stratum) against the rank of the event times: ``T_j = (sum_i (g_i - mean g) r*_ij)^2 /
+    (d * var_j * sum_i (g_i - mean g)^2)``, chi-squared with 1 degree of freedom, as lifelines'
+    ``proportional_hazard_test(time_transform="rank")``, which has no residuals for models with
+    delayed entry. Without ties and strata the two agree (tested).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``covariate, test_statistic, p``.
+    """
+    from scipy.stats import chi2, rankdata
+
+    cov = list(covariates)
+    beta = fit.params_.loc[cov].to_numpy(float)
+    var = fit.variance_matrix_.loc[cov, cov].to_numpy(float)
+    x = data[cov].to_numpy(float)
+    stop = data[duration_col].to_numpy(float)
+    entry = data[entry_col].to_numpy(float) if entry_col else np.full(len(data), -np.inf)
+    died = data[event_col].to_numpy().astype(bool)
+    w = np.exp((x - x.mean(axis=0)) @ beta)  # centred: the ratios are the same, no overflow
+    groups = (
+        data.groupby(list(strata), sort=False).ngroup().to_numpy()
+        if strata
+        else np.zeros(len(data), dtype=int)
+    )
+    resid, times = [], []
+    for g in np.unique(groups):
+        at = np.flatnonzero(groups == g)
+        t_ev = stop[at][died[at]]
+        if not len(t_ev):
+            continue
+        wx = np.column_stack([w[at], w[at, None] * x[at]])
+
+        def tail_sums(key, wx=wx, t_ev=t_ev):  # sums of w, w*x over rows with key >= each t
+            order = np.argsort(key, kind="stable")
+            tail = np.vstack([np.cumsum(wx[order][::-1], axis=0)[::-1], np.zeros(wx.shape[1])])
+            return tail[np.searchsorted(key[order], t_ev, side="left")]
+
+        risk = tail_sums(stop[at]) - tail_sums(entry[at])
+        resid.append(x[at][died[at]] - risk[:, 1:] / risk[:, :1])
+        times.append(t_ev)
+    r = np.vstack(resid)
+    d = len(r)
+    scaled = d * r @ var
+    g_t = rankdata(np.concatenate(times))
+    g_t = g_t - g_t.mean()
+    stat = (g_t @ scaled) ** 2 / (d * np.diag(var) * (g_t @ g_t))
+    return pd.DataFrame({"covariate": cov, "test_statistic": stat, "p": chi2.sf(stat, 1)})
 
 
 def concordance_within(durations, scores, events, strata: pd.DataFrame | None = None) -> float:
@@ -302,6 +417,9 @@ class CoxReadout:
         Lives left out because the model is stratified by persona and theirs is unknown.
     reference_levels : dict
         Attribute -> reference level of the one-hot attributes (see ``EarlyLife``).
+    persona_from_day : int or None
+        The strata are the persona each life had at each month end from this day of the life
+        on (``with_landmark_persona``); None: one persona per life, as given.
     """
 
     model: CoxModel
@@ -309,6 +427,7 @@ class CoxReadout:
     dropped_short_lives: int
     without_persona: int
     reference_levels: dict[str, str]
+    persona_from_day: int | None = None
 
     def level_of(self, covariate: str) -> tuple[str, str] | None:
         """``(attribute, level)`` of a one-hot covariate, or None."""
@@ -321,12 +440,14 @@ def fit_cox(
     """The kit's Cox model of churn: :func:`~helpers.analysis.churn.covariates.cox_covariates`
     on the landmark table, stratified by persona when the table has one (lives without a persona
     are then left out), binary user attributes protected from stratification so their hazard
-    ratios are reported.
+    ratios are reported. A table with ``entry_days`` (from ``with_landmark_persona``: each life
+    in the persona it had at each month end) is fitted in counting-process form.
 
     Parameters
     ----------
     early : EarlyLife
-        From ``early_life_covariates`` (with ``with_persona`` for the persona strata).
+        From ``early_life_covariates``, with ``with_landmark_persona`` (the kit's strata) or
+        ``with_persona`` (one fixed persona per life, e.g. a planted one).
     users : pandas.DataFrame, optional
         The users table, to find the binary attributes to protect.
     random_state : int
@@ -336,17 +457,19 @@ def fit_cox(
     cols = cox_covariates(early)
     strata = cox_strata(table)
     data = table.dropna(subset=[S.PERSONA]) if strata else table
+    entry = ENTRY_DAYS if ENTRY_DAYS in data.columns else None
     with warnings.catch_warnings():  # lifelines' low-variance notes are about rare levels
         warnings.simplefilter("ignore")
         model = CoxModel(
             strata=strata,
             protect=protected(cols, users) + [c for c in NPS_COVARIATES if c in cols],
             random_state=random_state,
-        ).fit(data, DURATION_DAYS, EVENT, cols)
+        ).fit(data, DURATION_DAYS, EVENT, cols, entry_col=entry)
     return CoxReadout(
         model=model,
         landmark_days=early.landmark_days,
         dropped_short_lives=early.dropped_short_lives,
-        without_persona=len(table) - len(data),
+        without_persona=table[S.USER_ID].nunique() - data[S.USER_ID].nunique(),
         reference_levels=dict(early.reference_levels),
+        persona_from_day=early.persona_from_day if strata else None,
     )

@@ -154,6 +154,11 @@ MESSAGES = {
         "better than chance; 1: a perfect ranking of who churns first)."
     ),
     "churn.cox.strata": "Stratified by {names}: each has its own baseline hazard.",
+    "churn.cox.persona_strata": (
+        "Each life is compared only with lives of the same persona: the one it had at the "
+        "latest month end, once it was at least {days:count} days old. This month's personas "
+        "would hold only the users who stayed, and make every long-lived trait look safer."
+    ),
     "churn.cox.stratified_failing": (
         "Moved into strata because they failed the proportional-hazards test: {names}."
     ),
@@ -166,6 +171,14 @@ MESSAGES = {
     ),
     "churn.cox.without_persona.one": "{n:count} life without a persona is left out.",
     "churn.cox.without_persona.other": "{n:count} lives without a persona are left out.",
+    "churn.cox.without_persona_by.one": (
+        "{n:count} life ended before a month end at least {days:count} days into it, so it "
+        "never had a persona, and is left out."
+    ),
+    "churn.cox.without_persona_by.other": (
+        "{n:count} lives ended before a month end at least {days:count} days into them, so "
+        "they never had a persona, and are left out."
+    ),
     "churn.cox.reference": "Attribute levels are compared with the most common level: {refs}.",
     "churn.cox.hr_caption": "Hazard ratios: below 1, longer lives; above 1, shorter ones.",
     "churn.cox.ph_caption": "Proportional-hazards test per covariate.",

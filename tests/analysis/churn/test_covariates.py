@@ -89,3 +89,56 @@ def test_with_persona_adds_the_stratum():
     assert out.table["persona"].tolist()[0] == 3 and pd.isna(out.table["persona"].iloc[1])
     assert "persona_name" not in out.table.columns
     assert covariates.with_persona(early, None) is early
+
+
+def test_with_landmark_persona_splits_each_life_at_its_month_end_labels():
+    """Lives in counting-process form, by hand. Early window 7 days; a label counts once the
+    life is 28 days old. a: starts Mar 1, 100 days (landmark duration 93), churned; labels
+    Mar 31 (life day 31 -> from 24), Apr 30 (61 -> 54), May 31 (92 -> 85), Jun 30 (day 122,
+    after its end: no row). b: starts Mar 20, labels Mar 31 (day 12: too young, unused) and
+    Apr 30 (day 42 -> from 35); censored at 50. c: never labelled: one row without a persona,
+    its own event kept."""
+    import datetime as dt
+
+    early = _early(
+        pd.DataFrame(
+            {
+                "user_id": ["a", "b", "c"],
+                "duration_days": [93, 50, 20],
+                "event": [1, 0, 1],
+                "orders_first_7d": [2.0, 0.0, 1.0],
+            }
+        )
+    )
+    surv = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "c"],
+            "start_day": [dt.date(2026, 3, 1), dt.date(2026, 3, 20), dt.date(2026, 4, 2)],
+        }
+    )
+    days = [dt.date(2026, 3, 31), dt.date(2026, 4, 30), dt.date(2026, 5, 31), dt.date(2026, 6, 30)]
+    labels = pd.DataFrame(
+        {
+            "user_id": ["a"] * 4 + ["b", "b"],
+            "landmark_day": days + days[:2],
+            "persona": [1, 1, 2, 2, 3, 1],
+        }
+    )
+    out = covariates.with_landmark_persona(early, surv, labels)
+    got = out.table[["user_id", "persona", "entry_days", "duration_days", "event"]]
+    assert got.astype(object).where(got.notna(), None).values.tolist() == [
+        ["a", 1, 24, 54, 0],
+        ["a", 1, 54, 85, 0],
+        ["a", 2, 85, 93, 1],
+        ["b", 1, 35, 50, 0],
+        ["c", None, 0, 20, 1],
+    ]
+    assert out.table["orders_first_7d"].tolist() == [2.0, 2.0, 2.0, 0.0, 1.0]
+    assert out.persona_from_day == 28
+    # b's label on day 12 counts when the threshold allows it: from day 5, in persona 3
+    young = covariates.with_landmark_persona(early, surv, labels, min_life_days=7).table
+    assert young.loc[
+        young["user_id"] == "b", ["persona", "entry_days", "duration_days"]
+    ].values.tolist() == [[3, 5, 35], [1, 35, 50]]
+    assert covariates.with_landmark_persona(early, surv, None) is early
+    assert covariates.with_landmark_persona(early, surv, labels.assign(persona=None)) is early
