@@ -84,6 +84,14 @@ class FeedbackConfig(Strict):
     min_responses: int = Field(
         default=30, ge=1, description="fewer responses in a group: shown, never ranked"
     )
+    min_mentions: int = Field(
+        default=10,
+        ge=1,
+        description=(
+            "mentions a topic needs in a persona (and other feedback the persona gave) before "
+            "it can be named that persona's pain point"
+        ),
+    )
     topics: dict[str, TopicConfig] = Field(default_factory=dict)
 
     @field_validator("topics", mode="before")

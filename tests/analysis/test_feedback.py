@@ -382,6 +382,11 @@ def test_pain_points_need_min_mentions():
         fb, mentions, seg, usage=usage, topics=settings.topics, settings=settings, min_mentions=13
     )
     assert not pain["eligible"].any() and not pain["top"].any()
+    # the same threshold from persona.yaml (feedback.min_mentions) reaches the review
+    strict = settings.model_copy(update={"min_mentions": 13})
+    r = review_feedback(fb, month="2026-10", segments=seg, settings=strict, usage=usage)
+    assert r.min_mentions == 13 and r.top_pain_points.empty
+    assert review_feedback(fb, month="2026-10", segments=seg, settings=settings).min_mentions == 10
 
 
 def test_review_feedback_puts_it_together_and_needs_the_month():

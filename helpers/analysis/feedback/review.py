@@ -100,7 +100,7 @@ def review_feedback(
     settings: FeedbackConfig | None = None,
     usage: pd.DataFrame | None = None,
     column: str = s.PERSONA,
-    min_mentions: int = 10,
+    min_mentions: int | None = None,
 ) -> FeedbackReview:
     """The month's feedback review.
 
@@ -123,8 +123,9 @@ def review_feedback(
         ``config.feedback``.
     usage : DataFrame, optional
         :func:`~helpers.analysis.feedback.pain.event_usage` of the topics' events in the month.
-    min_mentions : int
-        Mentions a topic needs in a segment to be ranked as its pain point.
+    min_mentions : int, optional
+        Mentions a topic needs in a segment to be ranked as its pain point (default:
+        ``settings.min_mentions``, 10).
 
     Raises
     ------
@@ -132,6 +133,8 @@ def review_feedback(
         When the month has no response (the section then says so).
     """
     settings = settings or FeedbackConfig()
+    if min_mentions is None:
+        min_mentions = settings.min_mentions
     month = parse_month(month)
     first, last = month_bounds(month)
     end = min(as_date(as_of, "as_of"), last) if as_of is not None else last
