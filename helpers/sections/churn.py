@@ -268,6 +268,9 @@ def cox_readout(r: CoxReadout) -> Stack:
         )
         if r.without_persona
         else None,
+        t("churn.cox.sampled", n=r.model.n_users_, total=r.sampled_from)
+        if r.sampled_from
+        else None,
     ]
     note = " ".join(x for x in left_out if x)
     return Stack([*parts, Note(note, kind="info") if note else None])

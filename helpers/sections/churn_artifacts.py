@@ -20,7 +20,8 @@ DRIVER_COLUMNS = ("covariate", "kind", "hr", "hr_lower", "hr_upper", "p")
 def drivers_artifact(cox_readout, users: pd.DataFrame | None) -> pd.DataFrame:
     """``churn_drivers.csv``: the Cox hazard ratios with each covariate's ``kind``: ``attribute``
     (a 0/1 user attribute, a program a team can invite users to), ``behaviour`` (early-life
-    activity) or ``other``. Without a Cox model (too short a history) the file has no row."""
+    activity), ``feedback`` (the NPS category: ``nps_detractor``, ``nps_other_responder``) or
+    ``other``. Without a Cox model (too short a history) the file has no row."""
     model = getattr(cox_readout, "model", None)
     hr = getattr(model, "hazard_ratios_", None)
     if not isinstance(hr, pd.DataFrame):
@@ -31,6 +32,8 @@ def drivers_artifact(cox_readout, users: pd.DataFrame | None) -> pd.DataFrame:
         if c in attributes
         else "behaviour"
         if covariates_mod.early_feature(c)
+        else "feedback"
+        if c in covariates_mod.NPS_COVARIATES
         else "other"
         for c in hr["covariate"]
     ]

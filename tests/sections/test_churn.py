@@ -360,3 +360,23 @@ def test_palive_renders_the_disagreement_and_the_crossing():
 def test_definition_note_names_the_censoring_day():
     note = review.definition_note(30, AS_OF)
     assert "still running on 2026-10-01 (2026-10-31 minus 30 days" in note.text
+
+
+def test_drivers_artifact_names_each_covariates_kind():
+    from types import SimpleNamespace
+
+    from helpers.sections.churn_artifacts import drivers_artifact
+
+    hr = pd.DataFrame(
+        {
+            "covariate": ["joined_community", "orders_first_7d", "nps_detractor", "plan_plus"],
+            "hr": [0.5, 0.9, 1.8, 1.0],
+            "hr_lower": [0.4, 0.8, 1.6, 0.9],
+            "hr_upper": [0.6, 1.0, 2.0, 1.1],
+            "p": [0.0, 0.1, 0.0, 0.9],
+        }
+    )
+    users = pd.DataFrame({"user_id": ["a", "b"], "joined_community": ["1", "0"]})
+    out = drivers_artifact(SimpleNamespace(model=SimpleNamespace(hazard_ratios_=hr)), users)
+    assert out["kind"].tolist() == ["attribute", "behaviour", "feedback", "other"]
+    assert drivers_artifact(None, users).empty

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from helpers.analysis.churn.common import DURATION_DAYS, ENTRY_DAYS, EVENT, START_DAY
@@ -70,6 +71,8 @@ class EarlyLife:
     persona_from_day : int or None
         Set by :func:`with_landmark_persona`: the persona strata are month-end labels made at
         least this many days into a life (None: no such strata).
+    unlabelled_lives : int
+        Lives :func:`with_landmark_persona` left out: never labelled.
     """
 
     table: pd.DataFrame
@@ -77,6 +80,7 @@ class EarlyLife:
     dropped_short_lives: int
     reference_levels: dict[str, str]
     persona_from_day: int | None = None
+    unlabelled_lives: int = 0
 
     def level_of(self, covariate: str) -> tuple[str, str] | None:
         """``(attribute, level)`` of a one-hot covariate, or None (see :func:`level_of`)."""
@@ -277,8 +281,9 @@ def with_landmark_persona(
     Each life is compared, at every time, with the lives of the persona it had at the latest
     month end before: nothing known later chooses its stratum (this month's personas are
     survivors, and a stratum chosen by them would favour long lives). A life counts from its
-    first label on (delayed entry); a life never labelled is kept as one row without a persona
-    (the Cox model leaves it out and says how many). Without persona labels (None, or none
+    first label on (delayed entry); a life never labelled is left out and counted
+    (``unlabelled_lives``). The rows keep ``user_id`` and the model's covariates
+    (:func:`cox_covariates`); ``with_nps`` may follow. Without persona labels (None, or none
     with a persona) ``early`` is returned as it is.
 
     Examples
@@ -292,7 +297,10 @@ def with_landmark_persona(
     ...     "landmark_day": [dt.date(2026, 3, 31), dt.date(2026, 4, 30), dt.date(2026, 5, 31)]})
     >>> out = with_landmark_persona(EarlyLife(t, 7, 0, {}), surv, labels, min_life_days=7).table
     >>> out[["user_id", "persona", "entry_days", "duration_days", "event"]].values.tolist()
-    [['a', 2.0, 5, 35, 0], ['a', 3.0, 35, 60, 1], ['b', nan, 0, 10, 0]]
+    [['a', 2, 5, 35, 0], ['a', 3, 35, 60, 1]]
+    >>> from_28 = with_landmark_persona(EarlyLife(t, 7, 0, {}), surv, labels)  # a from day 42
+    >>> from_28.table[["persona", "entry_days"]].values.tolist(), from_28.unlabelled_lives
+    ([[3, 35]], 1)
     """
     from helpers.analysis.churn.landmarks import LANDMARK_DAY
 
@@ -300,32 +308,42 @@ def with_landmark_persona(
         return early
     require_columns(labels, [S.USER_ID, LANDMARK_DAY, S.PERSONA], "The landmark labels")
     require_columns(surv, [S.USER_ID, START_DAY], "The survival table")
-    table = early.table.drop(columns=[c for c in (S.PERSONA, ENTRY_DAYS) if c in early.table])
-    table = table.assign(**{S.USER_ID: table[S.USER_ID].astype(str)})
-    starts = surv[[S.USER_ID, START_DAY]].drop_duplicates(S.USER_ID, keep="first")
-    starts = starts.assign(**{S.USER_ID: starts[S.USER_ID].astype(str)})
-    lab = labels.loc[labels[S.PERSONA].notna(), [S.USER_ID, LANDMARK_DAY, S.PERSONA]]
-    lab = lab.assign(**{S.USER_ID: lab[S.USER_ID].astype(str)})
-    rows = table[[S.USER_ID, DURATION_DAYS]].merge(starts, on=S.USER_ID).merge(lab, on=S.USER_ID)
-    life_day = (pd.to_datetime(rows[LANDMARK_DAY]) - pd.to_datetime(rows[START_DAY])).dt.days + 1
-    rows = rows[life_day >= positive_int(min_life_days, "min_life_days", unit="days")]
-    rows = rows.assign(_from=(life_day[rows.index] - early.landmark_days).clip(lower=0))
-    rows = rows.sort_values([S.USER_ID, "_from"], kind="stable")
-    nxt = rows.groupby(S.USER_ID, sort=False)["_from"].shift(-1)
-    rows = rows.assign(
-        _to=nxt.fillna(rows[DURATION_DAYS]).clip(upper=rows[DURATION_DAYS]).astype("int64")
+    table = early.table
+    # only the model's covariates are repeated on every period
+    columns = [S.USER_ID, *(c for c in cox_covariates(early) if c not in (S.PERSONA, ENTRY_DAYS))]
+    position = pd.Series(np.arange(len(table)), index=table[S.USER_ID].astype(str).to_numpy())
+    first = surv.drop_duplicates(S.USER_ID, keep="first")
+    start = pd.Series(
+        pd.to_datetime(first[START_DAY]).to_numpy(), index=first[S.USER_ID].astype(str).to_numpy()
     )
-    rows = rows[rows["_to"] > rows["_from"]]
-    rows = rows.rename(columns={"_from": ENTRY_DAYS})[[S.USER_ID, ENTRY_DAYS, "_to", S.PERSONA]]
-    split = table.merge(rows, on=S.USER_ID, how="left")
-    labelled = split[ENTRY_DAYS].notna()
-    last = labelled & (split["_to"] == split[DURATION_DAYS])
-    split[EVENT] = (split[EVENT].astype(int) * (last | ~labelled)).astype(int)
-    split[DURATION_DAYS] = split["_to"].where(labelled, split[DURATION_DAYS]).astype("int64")
-    split[ENTRY_DAYS] = split[ENTRY_DAYS].fillna(0).astype("int64")
-    out = split.drop(columns="_to").sort_values([S.USER_ID, ENTRY_DAYS], kind="stable")
+    lab = labels.loc[labels[S.PERSONA].notna(), [S.USER_ID, LANDMARK_DAY, S.PERSONA]]
+    uid = lab[S.USER_ID].astype(str)
+    at = uid.map(position)
+    life_day = (pd.to_datetime(lab[LANDMARK_DAY]) - uid.map(start)).dt.days + 1
+    ok = at.notna() & (life_day >= positive_int(min_life_days, "min_life_days", unit="days"))
+    at = at[ok].to_numpy("int64")
+    since = (life_day[ok] - early.landmark_days).clip(lower=0).to_numpy("int64")
+    persona = lab.loc[ok, S.PERSONA].to_numpy()
+    order = np.lexsort((since, at))
+    at, since, persona = at[order], since[order], persona[order]
+    end = table[DURATION_DAYS].to_numpy("int64")
+    more = np.r_[at[1:] == at[:-1], False]  # the life has a later label
+    until = np.where(more, np.minimum(np.r_[since[1:], 0], end[at]), end[at])
+    kept = until > since
+    at, since, until, persona = at[kept], since[kept], until[kept], persona[kept]
+    # each life's periods together, in the table's order (already sorted so)
+    out = {c: table[c].to_numpy()[at] for c in columns}
+    out[DURATION_DAYS] = until
+    out[EVENT] = table[EVENT].to_numpy().astype("int64")[at] * (until == end[at])  # its end
+    out[ENTRY_DAYS] = since
+    out[S.PERSONA] = persona
+    names = [c for c in table.columns if c in out] + [ENTRY_DAYS]
+    frame = pd.DataFrame(out)[names + ([S.PERSONA] if S.PERSONA not in names else [])]
     return dataclasses.replace(
-        early, table=out.reset_index(drop=True), persona_from_day=int(min_life_days)
+        early,
+        table=frame,
+        persona_from_day=int(min_life_days),
+        unlabelled_lives=len(table) - len(np.unique(at)),
     )
 
 
@@ -378,7 +396,10 @@ def protected(covariates: Sequence[str], users: pd.DataFrame | None) -> list[str
     """
     if users is None:
         return []
-    typed = numeric_text_to_numbers(users, skip=_ID_LIKE)
+    # only the covariates' columns are read (1M users: 6 s for every attribute)
+    typed = numeric_text_to_numbers(
+        users[[c for c in users.columns if c in set(covariates) and c not in _ID_LIKE]]
+    )
     return [
         c
         for c in covariates

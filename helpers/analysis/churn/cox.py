@@ -273,8 +273,8 @@ class CoxModel:
             test[event_col],
             test[self.stratified_on_] if self.stratified_on_ else None,
         )
-        try:
-            self.concordance_train_ = float(cph.concordance_index_)
+        try:  # over rows: with delayed entry, not a ranking of lives
+            self.concordance_train_ = float("nan") if entry_col else float(cph.concordance_index_)
         except ZeroDivisionError:  # lifelines, when no pair of train lives can be ordered
             self.concordance_train_ = float("nan")
         self.model_ = self._fit_cph(data, duration_col, event_col, covariates, self.stratified_on_)
@@ -420,6 +420,9 @@ class CoxReadout:
     persona_from_day : int or None
         The strata are the persona each life had at each month end from this day of the life
         on (``with_landmark_persona``); None: one persona per life, as given.
+    sampled_from : int or None
+        Lives there were before the model read a random ``max_lives`` of them (None: it read
+        every one).
     """
 
     model: CoxModel
@@ -428,14 +431,25 @@ class CoxReadout:
     without_persona: int
     reference_levels: dict[str, str]
     persona_from_day: int | None = None
+    sampled_from: int | None = None
 
     def level_of(self, covariate: str) -> tuple[str, str] | None:
         """``(attribute, level)`` of a one-hot covariate, or None."""
         return level_of(covariate, self.reference_levels)
 
 
+#: The kit's Cox model reads at most this many lives (a random sample beyond): at 365,000
+#: lives (1M users) the hazard ratios' intervals are already about 1% wide, and the fit took
+#: 52 s and most of the churn report's memory.
+MAX_LIVES = 200_000
+
+
 def fit_cox(
-    early: EarlyLife, users: pd.DataFrame | None = None, *, random_state: int = 0
+    early: EarlyLife,
+    users: pd.DataFrame | None = None,
+    *,
+    random_state: int = 0,
+    max_lives: int | None = MAX_LIVES,
 ) -> CoxReadout:
     """The kit's Cox model of churn: :func:`~helpers.analysis.churn.covariates.cox_covariates`
     on the landmark table, stratified by persona when the table has one (lives without a persona
@@ -451,13 +465,21 @@ def fit_cox(
     users : pandas.DataFrame, optional
         The users table, to find the binary attributes to protect.
     random_state : int
-        Seed of the train/test split.
+        Seed of the train/test split and of the sample of lives.
+    max_lives : int or None
+        Beyond this many lives, the model reads a random sample of them (None: all).
     """
     table = early.table
     cols = cox_covariates(early)
     strata = cox_strata(table)
     data = table.dropna(subset=[S.PERSONA]) if strata else table
     entry = ENTRY_DAYS if ENTRY_DAYS in data.columns else None
+    lives = data[S.USER_ID].drop_duplicates()
+    sampled_from = None
+    if max_lives is not None and len(lives) > max_lives:
+        sampled_from = len(lives)
+        chosen = set(lives.sample(n=max_lives, random_state=random_state))
+        data = data[data[S.USER_ID].isin(chosen)]
     with warnings.catch_warnings():  # lifelines' low-variance notes are about rare levels
         warnings.simplefilter("ignore")
         model = CoxModel(
@@ -469,7 +491,10 @@ def fit_cox(
         model=model,
         landmark_days=early.landmark_days,
         dropped_short_lives=early.dropped_short_lives,
-        without_persona=table[S.USER_ID].nunique() - data[S.USER_ID].nunique(),
+        without_persona=early.unlabelled_lives
+        + table[S.USER_ID].nunique()
+        - (sampled_from or data[S.USER_ID].nunique()),
         reference_levels=dict(early.reference_levels),
         persona_from_day=early.persona_from_day if strata else None,
+        sampled_from=sampled_from,
     )

@@ -172,12 +172,16 @@ MESSAGES = {
     "churn.cox.without_persona.one": "{n:count} life without a persona is left out.",
     "churn.cox.without_persona.other": "{n:count} lives without a persona are left out.",
     "churn.cox.without_persona_by.one": (
-        "{n:count} life ended before a month end at least {days:count} days into it, so it "
-        "never had a persona, and is left out."
+        "{n:count} life ended before its first month end after day {days:count}, when a "
+        "persona is read, and is left out."
     ),
     "churn.cox.without_persona_by.other": (
-        "{n:count} lives ended before a month end at least {days:count} days into them, so "
-        "they never had a persona, and are left out."
+        "{n:count} lives ended before their first month end after day {days:count}, when a "
+        "persona is read, and are left out."
+    ),
+    "churn.cox.sampled": (
+        "The model read a random {n:count} of the {total:count} lives: more would narrow "
+        "intervals that are already tight, at a large cost in time and memory."
     ),
     "churn.cox.reference": "Attribute levels are compared with the most common level: {refs}.",
     "churn.cox.hr_caption": "Hazard ratios: below 1, longer lives; above 1, shorter ones.",

@@ -96,8 +96,7 @@ def test_with_landmark_persona_splits_each_life_at_its_month_end_labels():
     life is 28 days old. a: starts Mar 1, 100 days (landmark duration 93), churned; labels
     Mar 31 (life day 31 -> from 24), Apr 30 (61 -> 54), May 31 (92 -> 85), Jun 30 (day 122,
     after its end: no row). b: starts Mar 20, labels Mar 31 (day 12: too young, unused) and
-    Apr 30 (day 42 -> from 35); censored at 50. c: never labelled: one row without a persona,
-    its own event kept."""
+    Apr 30 (day 42 -> from 35); censored at 50. c: never labelled: left out, and counted."""
     import datetime as dt
 
     early = _early(
@@ -131,10 +130,9 @@ def test_with_landmark_persona_splits_each_life_at_its_month_end_labels():
         ["a", 1, 54, 85, 0],
         ["a", 2, 85, 93, 1],
         ["b", 1, 35, 50, 0],
-        ["c", None, 0, 20, 1],
     ]
-    assert out.table["orders_first_7d"].tolist() == [2.0, 2.0, 2.0, 0.0, 1.0]
-    assert out.persona_from_day == 28
+    assert out.table["orders_first_7d"].tolist() == [2.0, 2.0, 2.0, 0.0]
+    assert out.persona_from_day == 28 and out.unlabelled_lives == 1
     # b's label on day 12 counts when the threshold allows it: from day 5, in persona 3
     young = covariates.with_landmark_persona(early, surv, labels, min_life_days=7).table
     assert young.loc[

@@ -204,3 +204,20 @@ def test_fit_cox_on_month_end_personas_reads_the_periods():
     )
     naive = cox.CoxModel(protect=["x"]).fit(fixed, covariates=["x"])  # x fails the PH test
     assert naive.hazard_ratios_.set_index("covariate").loc["x", "hr_lower"] > 1
+
+
+def test_fit_cox_reads_a_random_sample_of_lives_beyond_max_lives():
+    """Above ``max_lives`` the model reads a seeded random sample of lives (every period of each
+    chosen life), and says from how many; the planted ratio is still inside the interval."""
+    df = cox_data(3000, seed=8)
+    rows = df.assign(user_id=[f"u{i}" for i in range(len(df))], persona=1.0, entry_days=0)
+    rows.loc[:9, "persona"] = np.nan  # 10 lives without a persona
+    early = EarlyLife(rows.drop(columns="z"), 7, 0, {}, persona_from_day=28, unlabelled_lives=5)
+    r = cox.fit_cox(early, None, max_lives=1000)
+    assert (r.model.n_users_, r.sampled_from, r.without_persona) == (1000, 2990, 15)
+    hr = r.model.hazard_ratios_.set_index("covariate").loc["x"]
+    assert hr["hr_lower"] < 0.5 < hr["hr_upper"]
+    again = cox.fit_cox(early, None, max_lives=1000)
+    pd.testing.assert_frame_equal(again.model.hazard_ratios_, r.model.hazard_ratios_)
+    whole = cox.fit_cox(early, None)
+    assert (whole.model.n_users_, whole.sampled_from, whole.without_persona) == (2990, None, 15)
