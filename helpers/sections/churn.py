@@ -163,6 +163,13 @@ def _cox(
 ) -> list:
     headline = (
         t(
+            "churn.cox.headline_persona",
+            lives=model.n_users_,
+            churned=model.n_events_,
+            days=persona_from_day,
+        )
+        if persona_from_day
+        else t(
             "churn.cox.headline",
             lives=model.n_users_,
             churned=model.n_events_,
@@ -262,7 +269,13 @@ def cox_readout(r: CoxReadout) -> Stack:
         if r.dropped_short_lives
         else None,
         (
-            tn("churn.cox.without_persona_by", r.without_persona, days=r.persona_from_day)
+            tn(
+                "churn.cox.without_persona_by",
+                r.without_persona,
+                days=r.persona_from_day,
+                churned=r.unlabelled_churned,
+                running=r.without_persona - r.unlabelled_churned,
+            )
             if r.persona_from_day
             else tn("churn.cox.without_persona", r.without_persona)
         )

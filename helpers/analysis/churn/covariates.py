@@ -26,6 +26,7 @@ from helpers.core.checks import (
     positive_int,
     require_columns,
 )
+from helpers.core.errors import DataError
 
 __all__ = [
     "EARLY_FEATURES",
@@ -71,8 +72,9 @@ class EarlyLife:
     persona_from_day : int or None
         Set by :func:`with_landmark_persona`: the persona strata are month-end labels made at
         least this many days into a life (None: no such strata).
-    unlabelled_lives : int
-        Lives :func:`with_landmark_persona` left out: never labelled.
+    unlabelled_lives, unlabelled_churned : int
+        Lives :func:`with_landmark_persona` left out (never labelled), and how many of them
+        churned.
     """
 
     table: pd.DataFrame
@@ -81,6 +83,7 @@ class EarlyLife:
     reference_levels: dict[str, str]
     persona_from_day: int | None = None
     unlabelled_lives: int = 0
+    unlabelled_churned: int = 0
 
     def level_of(self, covariate: str) -> tuple[str, str] | None:
         """``(attribute, level)`` of a one-hot covariate, or None (see :func:`level_of`)."""
@@ -309,6 +312,13 @@ def with_landmark_persona(
     require_columns(labels, [S.USER_ID, LANDMARK_DAY, S.PERSONA], "The landmark labels")
     require_columns(surv, [S.USER_ID, START_DAY], "The survival table")
     table = early.table
+    repeated = table[S.USER_ID].astype(str).duplicated()
+    if repeated.any():
+        raise DataError(
+            "with_landmark_persona needs one life per user (survival_table's life='first' or "
+            f"'last'); the landmark table has {int(repeated.sum())} repeated user ids, e.g. "
+            f"{table.loc[repeated, S.USER_ID].iloc[0]!r}."
+        )
     # only the model's covariates are repeated on every period
     columns = [S.USER_ID, *(c for c in cox_covariates(early) if c not in (S.PERSONA, ENTRY_DAYS))]
     position = pd.Series(np.arange(len(table)), index=table[S.USER_ID].astype(str).to_numpy())
@@ -344,6 +354,9 @@ def with_landmark_persona(
         table=frame,
         persona_from_day=int(min_life_days),
         unlabelled_lives=len(table) - len(np.unique(at)),
+        unlabelled_churned=int(
+            table[EVENT].to_numpy()[np.setdiff1d(np.arange(len(table)), at)].astype(int).sum()
+        ),
     )
 
 

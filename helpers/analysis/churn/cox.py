@@ -47,8 +47,9 @@ class CoxModel:
     a row is at risk in ``(entry, duration]``, a life may have several rows (e.g. one per
     stratum it passed through, see ``covariates.with_landmark_persona``) and its event is on
     its last row. Lives, not rows, are then split into train and test; the L2 penalty is
-    scaled by lives / rows, so splitting a life into periods leaves the fit as it is (lifelines
-    averages the likelihood over rows); the PH test is :func:`schoenfeld_test` (lifelines has
+    scaled by lives / rows, so splitting a life into periods leaves the fit nearly as it is
+    (lifelines weighs the penalty by rows; it also standardizes the covariates over rows, so
+    long lives, with more rows, move the fit by a fraction of a percent); the PH test is :func:`schoenfeld_test` (lifelines has
     no residuals with delayed entry), and the concordance is taken over the held-out lives'
     last rows.
 
@@ -219,7 +220,10 @@ class CoxModel:
             else:
                 tested = train.sample(n=self.ph_max_rows, random_state=self.random_state)
             tested_fit = self._fit_cph(tested, duration_col, event_col, covariates, strata0)
-        self.ph_rows_, self.n_train_ = len(tested), len(train)
+        if entry_col:  # lives, as the report counts them
+            self.ph_rows_, self.n_train_ = tested[id_col].nunique(), train[id_col].nunique()
+        else:
+            self.ph_rows_, self.n_train_ = len(tested), len(train)
         if entry_col:
             ph = schoenfeld_test(
                 tested_fit, tested, duration_col, event_col, covariates, strata0, entry_col
@@ -313,7 +317,10 @@ def schoenfeld_test(
     stratum) against the rank of the event times: ``T_j = (sum_i (g_i - mean g) r*_ij)^2 /
     (d * var_j * sum_i (g_i - mean g)^2)``, chi-squared with 1 degree of freedom, as lifelines'
     ``proportional_hazard_test(time_transform="rank")``, which has no residuals for models with
-    delayed entry. Without ties and strata the two agree (tested).
+    delayed entry. Without ties and strata the two agree (tested); with ties, lifelines uses
+    Efron's residuals, and with strata it numbers the event times across strata in turn, where
+    this test ranks them all together. A life split into periods of one stratum gives the same
+    statistic as the whole life (tested).
 
     Returns
     -------
@@ -329,7 +336,8 @@ def schoenfeld_test(
     stop = data[duration_col].to_numpy(float)
     entry = data[entry_col].to_numpy(float) if entry_col else np.full(len(data), -np.inf)
     died = data[event_col].to_numpy().astype(bool)
-    w = np.exp((x - x.mean(axis=0)) @ beta)  # centred: the ratios are the same, no overflow
+    eta = x @ beta
+    w = np.exp(eta - eta.max())  # the ratios are the same, and none overflows
     groups = (
         data.groupby(list(strata), sort=False).ngroup().to_numpy()
         if strata
@@ -357,6 +365,12 @@ def schoenfeld_test(
     g_t = rankdata(np.concatenate(times))
     g_t = g_t - g_t.mean()
     stat = (g_t @ scaled) ** 2 / (d * np.diag(var) * (g_t @ g_t))
+    if not np.isfinite(stat).all():
+        bad = [c for c, v in zip(cov, stat, strict=True) if not np.isfinite(v)]
+        raise ModelError(
+            f"The proportional-hazards test could not be computed for {bad}: rescale or drop "
+            "these covariates."
+        )
     return pd.DataFrame({"covariate": cov, "test_statistic": stat, "p": chi2.sf(stat, 1)})
 
 
@@ -420,6 +434,8 @@ class CoxReadout:
     persona_from_day : int or None
         The strata are the persona each life had at each month end from this day of the life
         on (``with_landmark_persona``); None: one persona per life, as given.
+    unlabelled_churned : int
+        Of ``without_persona``, the lives that churned (``with_landmark_persona``).
     sampled_from : int or None
         Lives there were before the model read a random ``max_lives`` of them (None: it read
         every one).
@@ -431,6 +447,7 @@ class CoxReadout:
     without_persona: int
     reference_levels: dict[str, str]
     persona_from_day: int | None = None
+    unlabelled_churned: int = 0
     sampled_from: int | None = None
 
     def level_of(self, covariate: str) -> tuple[str, str] | None:
@@ -470,6 +487,12 @@ def fit_cox(
         Beyond this many lives, the model reads a random sample of them (None: all).
     """
     table = early.table
+    if table.empty and early.unlabelled_lives:
+        raise NotEnoughData(
+            f"No life had a persona at a month end on or after day {early.persona_from_day} "
+            f"of it ({early.unlabelled_lives} lives without one): the Cox model needs lives "
+            "that reach their first month end past that day."
+        )
     cols = cox_covariates(early)
     strata = cox_strata(table)
     data = table.dropna(subset=[S.PERSONA]) if strata else table
@@ -496,5 +519,6 @@ def fit_cox(
         - (sampled_from or data[S.USER_ID].nunique()),
         reference_levels=dict(early.reference_levels),
         persona_from_day=early.persona_from_day if strata else None,
+        unlabelled_churned=early.unlabelled_churned,
         sampled_from=sampled_from,
     )

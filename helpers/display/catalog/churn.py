@@ -142,6 +142,11 @@ MESSAGES = {
         "Cox model of churn on {lives:count} lives ({churned:count} churned), followed from day "
         "{days:count} of each life."
     ),
+    "churn.cox.headline_persona": (
+        "Cox model of churn on {lives:count} lives ({churned:count} churned), each followed "
+        "from its first month end on or after day {days:count} of the life, when it first has "
+        "a persona."
+    ),
     "churn.cox.headline_plain": (
         "Cox model of churn on {lives:count} lives ({churned:count} churned)."
     ),
@@ -156,8 +161,8 @@ MESSAGES = {
     "churn.cox.strata": "Stratified by {names}: each has its own baseline hazard.",
     "churn.cox.persona_strata": (
         "Each life is compared only with lives of the same persona: the one it had at the "
-        "latest month end, once it was at least {days:count} days old. This month's personas "
-        "would hold only the users who stayed, and make every long-lived trait look safer."
+        "latest month end. This month's personas would hold only the users who stayed, and "
+        "make every long-lived trait look safer."
     ),
     "churn.cox.stratified_failing": (
         "Moved into strata because they failed the proportional-hazards test: {names}."
@@ -172,12 +177,14 @@ MESSAGES = {
     "churn.cox.without_persona.one": "{n:count} life without a persona is left out.",
     "churn.cox.without_persona.other": "{n:count} lives without a persona are left out.",
     "churn.cox.without_persona_by.one": (
-        "{n:count} life ended before its first month end after day {days:count}, when a "
-        "persona is read, and is left out."
+        "{n:count} life is left out because it never had a persona: {churned:count} churned "
+        "before a month end on or after day {days:count} of its life, {running:count} has not "
+        "reached one yet. The survival curves above include it."
     ),
     "churn.cox.without_persona_by.other": (
-        "{n:count} lives ended before their first month end after day {days:count}, when a "
-        "persona is read, and are left out."
+        "{n:count} lives are left out because they never had a persona: {churned:count} "
+        "churned before a month end on or after day {days:count} of their life, and "
+        "{running:count} have not reached one yet. The survival curves above include them."
     ),
     "churn.cox.sampled": (
         "The model read a random {n:count} of the {total:count} lives: more would narrow "

@@ -1,6 +1,7 @@
 """helpers.analysis.churn.covariates: the landmark table and the choice of Cox covariates."""
 
 import pandas as pd
+import pytest
 
 from helpers.analysis.churn import covariates, lives
 from tests.analysis.churn.hand_cases import AS_OF, K
@@ -140,3 +141,51 @@ def test_with_landmark_persona_splits_each_life_at_its_month_end_labels():
     ].values.tolist() == [[3, 5, 35], [1, 35, 50]]
     assert covariates.with_landmark_persona(early, surv, None) is early
     assert covariates.with_landmark_persona(early, surv, labels.assign(persona=None)) is early
+
+
+def test_with_landmark_persona_edge_cases():
+    """A label on the life's last day gives no period (nothing is at risk after it); labels of
+    users outside the table and unsorted labels are handled; personas may be text; a table
+    with two lives of one user is refused in one sentence."""
+    import datetime as dt
+
+    from helpers.core.errors import DataError
+
+    early = _early(
+        pd.DataFrame(
+            {"user_id": ["a", "b"], "duration_days": [53, 80], "event": [1, 1], "x": [1.0, 0.0]}
+        )
+    )
+    surv = pd.DataFrame({"user_id": ["a", "b"], "start_day": [dt.date(2026, 3, 1)] * 2})
+    # a lives 60 days (53 after the 7-day window): Mar 1 to Apr 29, so its Apr 30 label (day 61)
+    # gives no period and Mar 31 (day 31 -> from 24) is its only one; b's labels come unsorted,
+    # as text, and a user outside the table ("zz") is ignored
+    labels = pd.DataFrame(
+        {
+            "user_id": ["b", "a", "zz", "b", "a"],
+            "landmark_day": [
+                dt.date(2026, 4, 30),
+                dt.date(2026, 3, 31),
+                dt.date(2026, 3, 31),
+                dt.date(2026, 3, 31),
+                dt.date(2026, 4, 30),
+            ],
+            "persona": ["Q", "P", "P", "P", "Q"],
+        }
+    )
+    out = covariates.with_landmark_persona(early, surv, labels)
+    got = out.table[["user_id", "persona", "entry_days", "duration_days", "event"]]
+    assert got.values.tolist() == [
+        ["a", "P", 24, 53, 1],
+        ["b", "P", 24, 54, 0],
+        ["b", "Q", 54, 80, 1],
+    ]
+    # b's life ends on its label day (life day 61 = duration 54 + 7): the label gives no period
+    ends_on_label = early.table.assign(duration_days=[53, 54])
+    short = covariates.with_landmark_persona(_early(ends_on_label), surv, labels).table
+    assert short.loc[short["user_id"] == "b", ["persona", "event"]].values.tolist() == [["P", 1]]
+    twice = _early(pd.concat([early.table, early.table.iloc[:1]], ignore_index=True))
+    with pytest.raises(DataError, match="one life per user.*e.g. 'a'"):
+        covariates.with_landmark_persona(twice, surv, labels)
+    gone = covariates.with_landmark_persona(early, surv, labels.assign(user_id="zz"))
+    assert gone.table.empty and (gone.unlabelled_lives, gone.unlabelled_churned) == (2, 2)

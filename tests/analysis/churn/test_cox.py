@@ -221,3 +221,44 @@ def test_fit_cox_reads_a_random_sample_of_lives_beyond_max_lives():
     pd.testing.assert_frame_equal(again.model.hazard_ratios_, r.model.hazard_ratios_)
     whole = cox.fit_cox(early, None)
     assert (whole.model.n_users_, whole.sampled_from, whole.without_persona) == (2990, None, 15)
+
+
+def test_schoenfeld_test_of_a_life_split_into_periods_equals_the_whole_life():
+    """Delayed entry in the risk sets: every life cut into monthly periods of one stratum gives
+    the statistic of the unsplit lives (same coefficients, same risk sets at each event)."""
+    from lifelines import CoxPHFitter
+
+    rng = np.random.default_rng(5)
+    n = 1200
+    w = rng.integers(0, 2, n)
+    t = np.where(w == 1, 50 * rng.weibull(3, n), rng.exponential(50, n)) + 0.5
+    df = pd.DataFrame(
+        {
+            "d": t.clip(max=150),
+            "e": (t < 150).astype(int),
+            "w": w,
+            "z": rng.normal(size=n),
+            "s": rng.integers(0, 2, n),
+            "id": range(n),
+        }
+    )
+    fit = CoxPHFitter().fit(df.drop(columns="id"), "d", "e", strata=["s"])
+    whole = cox.schoenfeld_test(fit, df, "d", "e", ["w", "z"], ["s"])
+    parts = []
+    for lo in range(0, 150, 30):  # periods (lo, lo + 30], the event on the last one
+        p = df[df["d"] > lo].assign(a=lo, e=lambda x, lo=lo: x["e"] * (x["d"] <= lo + 30))
+        parts.append(p.assign(d=p["d"].clip(upper=lo + 30)))
+    split = pd.concat(parts, ignore_index=True)
+    assert len(split) > 2 * n and split["e"].sum() == df["e"].sum()
+    ours = cox.schoenfeld_test(fit, split, "d", "e", ["w", "z"], ["s"], entry_col="a")
+    np.testing.assert_allclose(ours["test_statistic"], whole["test_statistic"], rtol=1e-9)
+    assert whole.set_index("covariate").loc["w", "p"] < 1e-6
+
+
+def test_fit_cox_says_when_no_life_has_a_persona():
+    from helpers.core.errors import NotEnoughData
+
+    empty = pd.DataFrame(columns=["user_id", "duration_days", "event", "x", "entry_days"])
+    early = EarlyLife(empty, 7, 0, {}, persona_from_day=28, unlabelled_lives=40)
+    with pytest.raises(NotEnoughData, match="on or after day 28 of it \\(40 lives without one\\)"):
+        cox.fit_cox(early, None)
