@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -36,8 +37,22 @@ def _run(args, cwd, env=None, timeout=1800):
 def installed(tmp_path_factory):
     """A fresh venv with the built wheel installed (dependencies: this environment's)."""
     work = tmp_path_factory.mktemp("install")
+    # built from a copy without the checkout's own build/ folder: setuptools reuses it, and a
+    # wheel built once before a notebook was renamed would still ship the old name
+    src = work / "src"
+    top = {".git", ".venv", "build", "dist", "data", "reports"}  # the checkout's, not sources
+
+    def skip(folder, names):
+        here = top if Path(folder) == ROOT else set()
+        return [
+            n
+            for n in names
+            if n in here or n.endswith(".egg-info") or n in ("__pycache__", ".pytest_cache")
+        ]
+
+    shutil.copytree(ROOT, src, ignore=skip)
     _run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", work / "dist", ROOT],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", work / "dist", src],
         cwd=work,
     )
     wheels = list((work / "dist").glob("persona_kit-*.whl"))
