@@ -4,19 +4,19 @@ the detractors' churn hazard ratio, through the kit's own functions and section 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pandas as pd
 import pytest
 
-from helpers.analysis.churn import covariates, cox, lives
+from helpers.analysis.churn import covariates, cox
 from helpers.analysis.feedback.pain import event_usage
 from helpers.analysis.feedback.review import review_feedback
 from helpers.core.time import month_bounds
 from helpers.data.pipeline import load_project
 from helpers.sections import pain_funnels as pf
 from helpers.sections.pain_points import feedback_frame
+from tests.planted import sample_survival
 
 
 @pytest.fixture(scope="module")
@@ -98,15 +98,7 @@ def test_the_nps_of_each_persona_is_the_planted_one(setup):
 def test_the_detractor_hazard_ratio_covers_the_planted_one(setup):
     project, truth, _, _, _, personas = setup
     users = project.users_frame()
-    as_of = dt.date.fromisoformat(truth["end"])
-    surv = lives.survival_table(
-        project.user_day,
-        as_of=as_of,
-        inactive_days=truth["churn"]["inactive_days"],
-        start="signup",
-        users=users,
-        timezone=project.config.timezone,
-    )
+    surv = sample_survival(project, truth)
     early = covariates.with_persona(  # the planted personas as fixed strata
         covariates.early_life_covariates(project.user_day, surv, days=7, users=users), personas
     )

@@ -8,10 +8,10 @@ import math
 
 import numpy as np
 import pandas as pd
-import pyarrow.dataset as ds
 import pytest
 
 from helpers.core.config import load_config
+from tests.planted import raw_events
 
 
 @pytest.fixture(scope="module")
@@ -22,32 +22,8 @@ def plant(small_sample):
     truth = json.loads((out / "truth.json").read_text())
     tz = truth["timezone"]
     lo, hi = pd.Timestamp(truth["valid_from"], tz=tz), pd.Timestamp(truth["valid_until"], tz=tz)
-    app = pd.read_csv(out / "app_events.csv.gz", dtype={"uid": "string", "session": "string"})
-    app["t"] = pd.to_datetime(app.ts_ms, unit="ms", utc=True)
-    web = ds.dataset(out / "web_events").to_table().to_pandas()
-    ident = pd.read_csv(out / "identities.csv")
-    pairs = web.dropna(subset=["member_id"])[["anon_id", "member_id"]]
-    owner = (
-        pd.concat([ident.set_axis(["anon_id", "member_id"], axis=1), pairs])
-        .groupby("anon_id")
-        .member_id.min()
-    )
-    orders = pd.read_parquet(out / "orders.parquet")
-    orders = orders[orders.total >= 0]
-    events = pd.concat(
-        [
-            pd.DataFrame({"uid": app.uid, "t": app.t, "name": app.action}),
-            pd.DataFrame(
-                {
-                    "uid": web.member_id.fillna(web.anon_id.map(owner)),
-                    "t": pd.to_datetime(web.time).dt.tz_localize("UTC"),
-                    "name": web.event,
-                }
-            ),
-        ],
-        ignore_index=True,
-    ).dropna(subset=["uid"])
-    events["name"] = events.name.str.strip().str.lower()
+    raw = raw_events(out)
+    events, orders = raw["events"][["uid", "t", "name"]], raw["orders"]
     events = events[(events.t >= lo) & (events.t < hi)]
     active = pd.concat(
         [
@@ -63,8 +39,8 @@ def plant(small_sample):
         "truth_users": pd.read_csv(out / "truth_users.csv.gz", keep_default_na=False),
         "events": events,
         "active_days": active[["uid", "day"]].drop_duplicates(),
-        "app": app,
-        "web": web,
+        "app": raw["app"],
+        "web": raw["web"],
     }
 
 

@@ -10,11 +10,11 @@ import math
 
 import numpy as np
 import pandas as pd
-import pyarrow.dataset as ds
 import pytest
 
 from helpers.core.config import load_config
 from helpers.sample.generator import generate_sample
+from tests.planted import raw_events, true_first_lives
 
 NPS_GROUP = pd.cut(range(11), [-1, 6, 8, 10], labels=["detractor", "passive", "promoter"])
 
@@ -29,42 +29,13 @@ def files(small_sample):
     fb = pd.read_csv(out / "feedback.csv", dtype={"member_id": str, "comment": str})
     fb["stars"], fb["nps_score"] = fb.stars.astype("Int64"), fb.nps_score.astype("Int64")
     tu = pd.read_csv(out / "truth_users.csv.gz", keep_default_na=False).set_index("user_id")
-    app = pd.read_csv(out / "app_events.csv.gz", dtype={"uid": str, "session": str})
-    app = app.dropna(subset=["uid"])
-    web = ds.dataset(out / "web_events").to_table().to_pandas()
-    ident = pd.read_csv(out / "identities.csv", dtype=str)
-    pairs = web.dropna(subset=["member_id"])[["anon_id", "member_id"]]
-    owner = (
-        pd.concat([ident.set_axis(["anon_id", "member_id"], axis=1), pairs])
-        .groupby("anon_id")
-        .member_id.min()
-    )
-    orders = pd.read_parquet(out / "orders.parquet")
-    orders = orders[orders.total >= 0]
+    raw = raw_events(out)
+    orders = raw["orders"]
     events = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "uid": app.uid,
-                    "t": pd.to_datetime(app.ts_ms, unit="ms", utc=True),
-                    "name": app.action,
-                    "device": app.device,
-                    "session": app.session,
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "uid": web.member_id.fillna(web.anon_id.map(owner)),
-                    "t": pd.to_datetime(web.time).dt.tz_localize("UTC"),
-                    "name": web.event,
-                }
-            ),
-            pd.DataFrame({"uid": orders.uid, "t": orders.paid_at, "name": "order"}),
-        ],
+        [raw["events"], pd.DataFrame({"uid": orders.uid, "t": orders.paid_at, "name": "order"})],
         ignore_index=True,
-    ).dropna(subset=["uid"])
+    )
     events["t"] = events.t.astype("datetime64[ms, UTC]")
-    events["name"] = events.name.str.strip().str.lower()
     events["month"] = events.t.dt.tz_convert(tz).dt.strftime("%Y-%m")
     fb["month"] = fb.submitted_at.str[:7]
     return {
@@ -276,17 +247,9 @@ def test_detractors_churn_at_the_planted_hazard_ratio(files):
     level = np.where(tu.feedback_responder == 0, "no_feedback", "other_responder")
     level = np.where(tu.nps_group == "detractor", "detractor", level)
     assert pd.Series(level).value_counts().to_dict() == dc["users"]
-    end = pd.Timestamp(truth["end"]) + pd.Timedelta(days=1)
-    follow = (end - pd.to_datetime(tu.signup_day)).dt.days
-    df = pd.DataFrame(
-        {
-            "T": np.minimum(tu.first_life_days_true, follow),
-            "E": (tu.churned.astype(str) == "True").astype(int),
-            "community": tu.joined_community,
-            "detractor": (level == "detractor").astype(int),
-            "other_responder": (level == "other_responder").astype(int),
-            "persona": tu.persona,
-        }
+    df = true_first_lives(tu, truth).assign(
+        detractor=(level == "detractor").astype(int),
+        other_responder=(level == "other_responder").astype(int),
     )
     cph = CoxPHFitter().fit(df, "T", "E", strata=["persona"])
     ci = np.exp(cph.confidence_intervals_)

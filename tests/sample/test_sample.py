@@ -15,6 +15,7 @@ import pytest
 from scipy import stats
 
 from helpers.sample.generator import generate_sample
+from tests.planted import true_first_lives
 
 N_USERS, SEED = 4000, 7
 
@@ -276,16 +277,7 @@ def test_lives_churn_and_resurrection(sample, clean):
     # joining the community halves the planted hazard (Cox model on the true first lives)
     from lifelines import CoxPHFitter
 
-    end = pd.Timestamp(truth["end"]) + pd.Timedelta(days=1)
-    follow = (end - pd.to_datetime(tu.signup_day)).dt.days
-    df = pd.DataFrame(
-        {
-            "T": np.minimum(tu.first_life_days_true, follow),
-            "E": (tu.churned.astype(str) == "True").astype(int),
-            "community": tu.joined_community,
-            "persona": tu.persona,
-        }
-    )
+    df = true_first_lives(tu, truth)
     cph = CoxPHFitter().fit(df, "T", "E", strata=["persona"])
     assert 0.42 < cph.hazard_ratios_["community"] < 0.6
 

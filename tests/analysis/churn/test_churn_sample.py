@@ -10,11 +10,12 @@ import json
 import pandas as pd
 import pytest
 
-from helpers.analysis.churn import covariates, cox, lives, palive
+from helpers.analysis.churn import covariates, cox, palive
 from helpers.analysis.churn import risk as churn_risk
 from helpers.analysis.churn.kaplan_meier import KaplanMeierByGroup
 from helpers.analysis.features import btyd_summary
 from helpers.data.pipeline import load_project
+from tests.planted import sample_survival
 
 
 @pytest.fixture(scope="module")
@@ -26,14 +27,7 @@ def setup(small_sample):
     ]
     users = project.users_frame()
     as_of = dt.date.fromisoformat(truth["end"])
-    surv = lives.survival_table(
-        project.user_day,
-        as_of=as_of,
-        inactive_days=truth["churn"]["inactive_days"],
-        start="signup",
-        users=users,
-        timezone=project.config.timezone,
-    )
+    surv = sample_survival(project, truth)
     return project, truth, persona, users, as_of, surv
 
 

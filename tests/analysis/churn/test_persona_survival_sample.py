@@ -17,13 +17,14 @@ import json
 import pandas as pd
 import pytest
 
-from helpers.analysis.churn import landmarks, lives
+from helpers.analysis.churn import landmarks
 from helpers.analysis.churn.kaplan_meier import KaplanMeierByGroup
 from helpers.analysis.features import user_features
 from helpers.analysis.segments import clustering
 from helpers.analysis.segments.personas import PersonaModel
 from helpers.data.pipeline import load_project
 from helpers.display.text import t
+from tests.planted import sample_survival
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +48,7 @@ def persona_lives(tmp_path_factory):
     )
     active = clustering.active_in_month(features, month_start=as_of.replace(day=1))
     model = PersonaModel(k=5, random_state=0, text=t).fit(active)
-    surv = lives.survival_table(
-        project.user_day,
-        as_of=as_of,
-        inactive_days=truth["churn"]["inactive_days"],
-        start="signup",
-        users=users,
-        timezone=project.config.timezone,
-    )
+    surv = sample_survival(project, truth)
     planted = pd.read_csv(folder / "truth_users.csv.gz", dtype={"user_id": str})
     return project, truth, as_of, model, active, surv, planted[["user_id", "persona"]]
 
